@@ -1,0 +1,431 @@
+//! The in-memory database of the shop, its seed, the logical clock and the session table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Mode;
+
+/// Seconds since the Unix epoch of the shop's logical clock origin (2025-01-01T00:00:00Z).
+const CLOCK_ORIGIN: i64 = 1_735_689_600;
+/// Every write advances the logical clock by this many seconds, so timestamps are
+/// deterministic across runs and strictly increasing.
+const CLOCK_STEP: i64 = 60;
+
+/// A user's role. `role` is read-only for everyone but admins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    User,
+    Admin,
+}
+
+/// An order's lifecycle state. Only `placed` orders can be cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OrderStatus {
+    Placed,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Refunded,
+}
+
+/// A point in time on the logical clock, in Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timestamp(pub(crate) i64);
+
+impl Timestamp {
+    /// RFC 3339 (`2025-01-01T00:01:00Z`).
+    pub(crate) fn rfc3339(self) -> String {
+        let secs = self.0;
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60
+        )
+    }
+}
+
+/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct User {
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) email: String,
+    pub(crate) display_name: String,
+    pub(crate) role: Role,
+    pub(crate) created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Address {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) recipient: String,
+    pub(crate) line1: String,
+    pub(crate) line2: Option<String>,
+    pub(crate) city: String,
+    pub(crate) postal_code: String,
+    pub(crate) country: String,
+    pub(crate) created_at: Timestamp,
+    /// Addresses are soft-deleted: orders keep pointing at them.
+    pub(crate) deleted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Product {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) price_cents: i64,
+    pub(crate) stock: i64,
+    pub(crate) created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CartLine {
+    /// The cart item's own id (adding a product already in the cart keeps its line).
+    pub(crate) id: i64,
+    pub(crate) product_id: i64,
+    pub(crate) quantity: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct OrderLine {
+    pub(crate) product_id: i64,
+    pub(crate) name: String,
+    pub(crate) unit_price_cents: i64,
+    pub(crate) quantity: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Order {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) address_id: i64,
+    pub(crate) status: OrderStatus,
+    pub(crate) lines: Vec<OrderLine>,
+    pub(crate) subtotal_cents: i64,
+    pub(crate) discount_cents: i64,
+    pub(crate) total_cents: i64,
+    pub(crate) coupon_code: Option<String>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) cancelled_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Refund {
+    pub(crate) id: i64,
+    pub(crate) order_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) amount_cents: i64,
+    pub(crate) reason: String,
+    pub(crate) created_at: Timestamp,
+}
+
+/// Per-kind id counters; they restart on reset so runs are deterministic.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NextIds {
+    pub(crate) address: i64,
+    pub(crate) product: i64,
+    pub(crate) order: i64,
+    pub(crate) refund: i64,
+    pub(crate) cart_item: i64,
+}
+
+/// Everything `POST /__reset` restores.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Db {
+    pub(crate) users: BTreeMap<i64, User>,
+    pub(crate) addresses: BTreeMap<i64, Address>,
+    pub(crate) products: BTreeMap<i64, Product>,
+    pub(crate) carts: BTreeMap<i64, Vec<CartLine>>,
+    pub(crate) orders: BTreeMap<i64, Order>,
+    /// Ids of cancelled orders, in cancellation order: the read model behind
+    /// `GET /users/{userId}/orders?status=cancelled`.
+    pub(crate) cancellations: Vec<i64>,
+    pub(crate) refunds: BTreeMap<i64, Refund>,
+    pub(crate) next: NextIds,
+    clock: i64,
+}
+
+/// Seeded accounts: (id, username, password, role). The identities file logs in with these.
+pub(crate) const SEED_USERS: [(i64, &str, &str, Role); 3] = [
+    (1, "alice", "alice-pass-1", Role::User),
+    (2, "bob", "bob-pass-2", Role::User),
+    (3, "carol", "carol-pass-3", Role::Admin),
+];
+
+impl Db {
+    /// Advances the logical clock and returns the new time.
+    pub(crate) fn now(&mut self) -> Timestamp {
+        self.clock += CLOCK_STEP;
+        Timestamp(CLOCK_ORIGIN + self.clock)
+    }
+
+    /// The seeded state: alice and bob (users) with an address, a delivered or shipped order
+    /// and one item in their cart; carol (admin) with an address; five products, one of them
+    /// sold out and one nearly so.
+    pub(crate) fn seed() -> Db {
+        let mut db = Db::default();
+        for (id, username, password, role) in SEED_USERS {
+            let created_at = db.now();
+            let display = {
+                let mut c = username.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().chain(c).collect(),
+                    None => String::new(),
+                }
+            };
+            db.users.insert(
+                id,
+                User {
+                    id,
+                    username: username.to_string(),
+                    password: password.to_string(),
+                    email: format!("{username}@shop.example"),
+                    display_name: display,
+                    role,
+                    created_at,
+                },
+            );
+        }
+        let products = [
+            ("Enamel mug", "A 350 ml enamel camping mug.", 1250, 40),
+            (
+                "Canvas tote bag",
+                "Heavy cotton tote with a long strap.",
+                1800,
+                25,
+            ),
+            (
+                "Limited edition print",
+                "Signed A3 risograph print, numbered.",
+                4500,
+                2,
+            ),
+            (
+                "Hooded sweatshirt",
+                "Organic cotton hoodie. Sold out.",
+                5900,
+                0,
+            ),
+            ("Sticker pack", "Ten vinyl stickers.", 499, 500),
+        ];
+        for (name, description, price_cents, stock) in products {
+            db.next.product += 1;
+            let id = db.next.product;
+            let created_at = db.now();
+            db.products.insert(
+                id,
+                Product {
+                    id,
+                    name: name.to_string(),
+                    description: description.to_string(),
+                    price_cents,
+                    stock,
+                    created_at,
+                },
+            );
+        }
+        let addresses = [
+            (
+                1,
+                "Alice Liddell",
+                "12 Rabbit Hole Lane",
+                "Oxford",
+                "OX1 1AA",
+                "GB",
+            ),
+            (
+                2,
+                "Bob Builder",
+                "7 Scaffold Street",
+                "Bristol",
+                "BS1 4DJ",
+                "GB",
+            ),
+            (
+                3,
+                "Carol Admin",
+                "1 Head Office Way",
+                "London",
+                "EC1A 1BB",
+                "GB",
+            ),
+        ];
+        for (user_id, recipient, line1, city, postal_code, country) in addresses {
+            db.next.address += 1;
+            let id = db.next.address;
+            let created_at = db.now();
+            db.addresses.insert(
+                id,
+                Address {
+                    id,
+                    user_id,
+                    recipient: recipient.to_string(),
+                    line1: line1.to_string(),
+                    line2: None,
+                    city: city.to_string(),
+                    postal_code: postal_code.to_string(),
+                    country: country.to_string(),
+                    created_at,
+                    deleted: false,
+                },
+            );
+        }
+        // Seeded orders are past the point of cancellation.
+        let orders = [
+            (1, 1, OrderStatus::Delivered, 2, 1),
+            (2, 2, OrderStatus::Shipped, 1, 2),
+        ];
+        for (user_id, address_id, status, product_id, quantity) in orders {
+            db.next.order += 1;
+            let id = db.next.order;
+            let created_at = db.now();
+            let (name, price) = db
+                .products
+                .get(&product_id)
+                .map(|p| (p.name.clone(), p.price_cents))
+                .unwrap_or_default();
+            let subtotal = price * quantity;
+            db.orders.insert(
+                id,
+                Order {
+                    id,
+                    user_id,
+                    address_id,
+                    status,
+                    lines: vec![OrderLine {
+                        product_id,
+                        name,
+                        unit_price_cents: price,
+                        quantity,
+                    }],
+                    subtotal_cents: subtotal,
+                    discount_cents: 0,
+                    total_cents: subtotal,
+                    coupon_code: None,
+                    created_at,
+                    cancelled_at: None,
+                },
+            );
+        }
+        for (user_id, product_id, quantity) in [(1, 1, 2), (2, 5, 1)] {
+            db.next.cart_item += 1;
+            let id = db.next.cart_item;
+            db.carts.insert(
+                user_id,
+                vec![CartLine {
+                    id,
+                    product_id,
+                    quantity,
+                }],
+            );
+        }
+        db.carts.insert(3, Vec::new());
+        db
+    }
+}
+
+/// The service state shared by every handler.
+#[derive(Debug)]
+pub(crate) struct Shop {
+    pub(crate) mode: Mode,
+    db: Mutex<Db>,
+    /// Bearer token -> user id. Sessions survive `POST /__reset` (the seeded users keep their
+    /// ids), so a harness does not have to log in again after every reset.
+    sessions: Mutex<HashMap<String, i64>>,
+}
+
+impl Shop {
+    pub(crate) fn new(mode: Mode) -> Shop {
+        Shop {
+            mode,
+            db: Mutex::new(Db::seed()),
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True in [`Mode::Secure`]: every planted bug is guarded by this.
+    pub(crate) fn secure(&self) -> bool {
+        self.mode == Mode::Secure
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Restores the seeded state (sessions are kept).
+    pub(crate) fn reset(&self) {
+        *self.db() = Db::seed();
+    }
+
+    /// Opens a session for `user_id` and returns its bearer token.
+    pub(crate) fn open_session(&self, user_id: i64) -> String {
+        let token = format!("shop_{}", uuid::Uuid::new_v4().simple());
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), user_id);
+        token
+    }
+
+    /// The user id a bearer token belongs to, if any.
+    pub(crate) fn session_user(&self, token: &str) -> Option<i64> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_format_as_rfc3339() {
+        assert_eq!(Timestamp(CLOCK_ORIGIN).rfc3339(), "2025-01-01T00:00:00Z");
+        assert_eq!(Timestamp(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            Timestamp(CLOCK_ORIGIN + 3_661).rfc3339(),
+            "2025-01-01T01:01:01Z"
+        );
+    }
+
+    #[test]
+    fn seed_is_deterministic_and_has_no_cancelled_orders() {
+        let a = Db::seed();
+        let b = Db::seed();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert!(
+            a.orders
+                .values()
+                .all(|o| o.status != OrderStatus::Cancelled)
+        );
+        assert_eq!(a.users.len(), 3);
+        assert_eq!(a.next.order, 2);
+    }
+}
