@@ -1,0 +1,282 @@
+//! Swagger 2.0 operations: `body` and `formData` parameters become request bodies,
+//! `consumes`/`produces` become media types, `collectionFormat` becomes a style, response
+//! `schema` and header objects become the OpenAPI 3 shapes.
+
+use serde_json::{Map, Value};
+
+use super::Loader;
+use super::operations::{PathCtx, location_of};
+use super::refs::Loc;
+use crate::errors::{SpecError, describe};
+use crate::model::{
+    Additional, Header, MediaType, Method, ObjectSchema, Operation, Parameter, ParameterLocation,
+    ParameterStyle, RequestBody, Response, Schema, SchemaKind, SecurityRequirement, StatusKey,
+};
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+const MULTIPART: &str = "multipart/form-data";
+
+impl Loader {
+    pub(crate) fn v2_operations(
+        &mut self,
+        root: &Map<String, Value>,
+        global_security: &[SecurityRequirement],
+    ) -> Result<Vec<Operation>, SpecError> {
+        let global = global_security.to_vec();
+        let consumes = media_list(root.get("consumes"));
+        let produces = media_list(root.get("produces"));
+        self.walk_paths(root, |l, ctx, method, op_loc, op| {
+            l.v2_operation(ctx, method, op_loc, op, &global, &consumes, &produces)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn v2_operation(
+        &mut self,
+        ctx: &PathCtx<'_>,
+        method: Method,
+        op_loc: &Loc,
+        op: &Map<String, Value>,
+        global_security: &[SecurityRequirement],
+        global_consumes: &[String],
+        global_produces: &[String],
+    ) -> Result<Operation, SpecError> {
+        let mut operation = self.operation_skeleton(ctx, method, op_loc, op, global_security);
+        let consumes = op
+            .get("consumes")
+            .map(|c| media_list(Some(c)))
+            .unwrap_or_else(|| global_consumes.to_vec());
+        let produces = op
+            .get("produces")
+            .map(|c| media_list(Some(c)))
+            .unwrap_or_else(|| global_produces.to_vec());
+
+        let mut body: Option<RequestBody> = None;
+        let mut form = ObjectSchema::default();
+        let mut form_has_file = false;
+        let mut form_loc: Option<Loc> = None;
+        for (ploc, p) in self.raw_parameters(ctx, op_loc, op)? {
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let in_value = p.get("in").and_then(Value::as_str).unwrap_or_default();
+            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            match in_value {
+                "body" => {
+                    let schema = match p.get("schema") {
+                        Some(s) => self.schema_at(&ploc.key("schema"), s)?,
+                        None => self.add(Schema::any(self.docs.display(&ploc))),
+                    };
+                    let media: Vec<String> = if consumes.is_empty() {
+                        vec![JSON.into()]
+                    } else {
+                        consumes.clone()
+                    };
+                    let content = media
+                        .into_iter()
+                        .map(|m| {
+                            (
+                                m,
+                                MediaType {
+                                    schema: Some(schema),
+                                    ..Default::default()
+                                },
+                            )
+                        })
+                        .collect();
+                    body = Some(RequestBody { required, content });
+                }
+                "formData" => {
+                    if p.get("type").and_then(Value::as_str) == Some("file") {
+                        form_has_file = true;
+                    }
+                    let schema = self.schema_at(&ploc, &Value::Object(param_schema(&p)))?;
+                    form.properties.insert(name.clone(), schema);
+                    if required {
+                        form.required.push(name);
+                    }
+                    form_loc.get_or_insert(ploc);
+                }
+                other => {
+                    let Some(location) = location_of(other) else {
+                        self.skip(
+                            &ploc,
+                            format!("parameter `{name}` has unknown location `{other}`; ignored"),
+                        )?;
+                        continue;
+                    };
+                    let schema = self.schema_at(&ploc, &Value::Object(param_schema(&p)))?;
+                    let (style, explode) = match p.get("collectionFormat").and_then(Value::as_str) {
+                        Some("multi") => (ParameterStyle::Form, true),
+                        Some("ssv") => (ParameterStyle::SpaceDelimited, false),
+                        Some("tsv") => (ParameterStyle::TabDelimited, false),
+                        Some("pipes") => (ParameterStyle::PipeDelimited, false),
+                        _ => (ParameterStyle::default_for(location), false),
+                    };
+                    operation.parameters.push(Parameter {
+                        name,
+                        location,
+                        required: required || location == ParameterLocation::Path,
+                        schema,
+                        style,
+                        explode,
+                        media_type: None,
+                        allow_empty_value: p
+                            .get("allowEmptyValue")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                        deprecated: false,
+                    });
+                }
+            }
+        }
+        if let Some(loc) = form_loc {
+            let required = !form.required.is_empty();
+            form.additional = Additional::Any;
+            let schema = self.add(Schema::of(
+                SchemaKind::Object(form),
+                self.docs.display(&loc),
+            ));
+            let mut media: Vec<String> = consumes
+                .iter()
+                .filter(|m| m.starts_with(FORM) || m.starts_with(MULTIPART))
+                .cloned()
+                .collect();
+            if media.is_empty() {
+                media.push(if form_has_file { MULTIPART } else { FORM }.to_string());
+            }
+            let content = media
+                .into_iter()
+                .map(|m| {
+                    (
+                        m,
+                        MediaType {
+                            schema: Some(schema),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            if body.is_some() {
+                self.warn(
+                    op_loc,
+                    "both `body` and `formData` parameters; the form is ignored",
+                );
+            } else {
+                body = Some(RequestBody { required, content });
+            }
+        }
+        operation.request_body = body;
+        self.ensure_path_parameters(op_loc, &mut operation);
+
+        match op.get("responses") {
+            Some(Value::Object(responses)) => {
+                let rloc = op_loc.key("responses");
+                for (key, raw) in responses {
+                    if key.starts_with("x-") {
+                        continue;
+                    }
+                    let Ok(status) = key.parse::<StatusKey>() else {
+                        self.skip(
+                            &rloc.key(key),
+                            format!("`{key}` is not a status code; response ignored"),
+                        )?;
+                        continue;
+                    };
+                    let (loc, value) = self.docs.deref(&rloc.key(key), raw)?;
+                    let response = self.v2_response(&loc, &value, &produces)?;
+                    operation.responses.insert(status, response);
+                }
+            }
+            Some(other) => {
+                self.skip(
+                    &op_loc.key("responses"),
+                    format!(
+                        "`responses` must be a mapping, found {}; ignored",
+                        describe(other)
+                    ),
+                )?;
+            }
+            None => self.warn(op_loc, "the operation declares no responses"),
+        }
+        Ok(operation)
+    }
+
+    fn v2_response(
+        &mut self,
+        loc: &Loc,
+        value: &Value,
+        produces: &[String],
+    ) -> Result<Response, SpecError> {
+        let mut response = Response {
+            description: value
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            ..Default::default()
+        };
+        if let Some(s) = value.get("schema") {
+            let schema = self.schema_at(&loc.key("schema"), s)?;
+            let media: Vec<String> = if produces.is_empty() {
+                vec![JSON.into()]
+            } else {
+                produces.to_vec()
+            };
+            let examples = value.get("examples").and_then(Value::as_object);
+            for m in media {
+                let example = examples.and_then(|e| e.get(&m)).cloned();
+                response.content.insert(
+                    m,
+                    MediaType {
+                        schema: Some(schema),
+                        examples: example.into_iter().collect(),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+        if let Some(Value::Object(headers)) = value.get("headers") {
+            for (name, h) in headers {
+                let schema = self.schema_at(&loc.key("headers").key(name), h)?;
+                response.headers.insert(
+                    name.clone(),
+                    Header {
+                        schema,
+                        required: false,
+                    },
+                );
+            }
+        }
+        Ok(response)
+    }
+}
+
+/// The schema part of a 2.0 non-body parameter (its type keywords without `name`, `in`,
+/// `required` and `description`).
+fn param_schema(p: &Map<String, Value>) -> Map<String, Value> {
+    p.iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "name" | "in" | "required" | "description" | "collectionFormat" | "allowEmptyValue"
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn media_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
