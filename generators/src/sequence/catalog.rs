@@ -1,0 +1,479 @@
+//! What the sequence generators need to know about a model, computed once per model: for every
+//! operation, which of its arguments name an object of which kind, how a new object's id is read
+//! from a producer's response, which operations are admin-only or secured, and which body fields
+//! are privileged. Built from `ApiModel.resources`, `links` and `admin_operations`.
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use proptest::strategy::SBoxedStrategy;
+use serde_json::Value;
+
+use super::arg_values::schema_strategy;
+use super::step::RefSource;
+use crate::model::{
+    ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
+    SchemaKind, SecurityScheme,
+};
+
+/// Body and parameter names that an ordinary client should not be able to set.
+const PRIVILEGED_NAMES: &[&str] = &[
+    "role",
+    "roles",
+    "admin",
+    "isadmin",
+    "is_admin",
+    "owner",
+    "ownerid",
+    "owner_id",
+    "userid",
+    "user_id",
+    "permissions",
+    "scope",
+    "scopes",
+    "verified",
+    "isverified",
+    "status",
+    "balance",
+    "credit",
+    "price",
+    "plan",
+    "tier",
+    "createdat",
+    "created_at",
+    "id",
+];
+
+/// Last path segments of operations that return the caller's own account.
+const ACCOUNT_SEGMENTS: &[&str] = &[
+    "me",
+    "self",
+    "whoami",
+    "current",
+    "current-user",
+    "currentuser",
+    "account",
+    "profile",
+    "user",
+];
+
+/// One argument of an operation.
+#[derive(Debug, Clone)]
+pub(crate) struct ParamInfo {
+    pub location: ParameterLocation,
+    pub name: String,
+    pub required: bool,
+    /// The kind of object this argument names, when objects of that kind can be obtained.
+    pub kind: Option<String>,
+    pub strategy: SBoxedStrategy<Value>,
+}
+
+/// The request body of an operation.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyInfo {
+    pub media_type: String,
+    pub strategy: SBoxedStrategy<Value>,
+    /// Fields a client should not set (read-only, absent from the request schema but present
+    /// in the object's schema, or privileged by name), with a strategy for their values.
+    pub privileged: Vec<(String, SBoxedStrategy<Value>)>,
+    /// Body fields (JSON pointers) that take the id of an object of a kind.
+    pub links: Vec<(String, String)>,
+}
+
+/// One operation as the generators see it.
+#[derive(Debug, Clone)]
+pub(crate) struct OpInfo {
+    pub id: OperationId,
+    pub kind: Option<(String, CrudRole)>,
+    pub params: Vec<ParamInfo>,
+    pub body: Option<BodyInfo>,
+    pub admin: bool,
+    /// Whether the operation requires credentials.
+    pub secured: bool,
+    /// The kind of the caller's own account, when this operation returns it (`GET /me`), with
+    /// where its id is.
+    pub account: Option<(String, RefSource)>,
+}
+
+/// One kind of object.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KindInfo {
+    /// Operations that create an object of the kind, with where the new id is read from.
+    pub create: Vec<(usize, RefSource)>,
+    /// Operations returning the caller's own object of this kind.
+    pub account: Vec<usize>,
+    pub read: Vec<usize>,
+    pub update: Vec<usize>,
+    pub delete: Vec<usize>,
+    pub list: Vec<usize>,
+    pub parent: Option<String>,
+}
+
+impl KindInfo {
+    /// Whether objects of this kind can be obtained at all.
+    pub fn producible(&self) -> bool {
+        !self.create.is_empty() || !self.account.is_empty()
+    }
+
+    /// Operations that touch one existing object (read, update, delete).
+    pub fn item_ops(&self) -> impl Iterator<Item = usize> + '_ {
+        self.read
+            .iter()
+            .chain(&self.update)
+            .chain(&self.delete)
+            .copied()
+    }
+}
+
+/// Everything computed from one model.
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog {
+    pub ops: Vec<OpInfo>,
+    pub kinds: IndexMap<String, KindInfo>,
+}
+
+fn ref_source(source: &LinkSource) -> Option<RefSource> {
+    Some(match source {
+        LinkSource::ResponseBody { pointer, .. } => RefSource::Body {
+            pointer: pointer.clone(),
+        },
+        LinkSource::LocationHeader { .. } => RefSource::Location,
+        LinkSource::ResponseHeader { name, .. } => RefSource::Header { name: name.clone() },
+    })
+}
+
+/// The property names of the JSON success response of `op` (empty when not an object).
+fn response_properties(model: &ApiModel, op: &Operation) -> Vec<String> {
+    op.success_responses()
+        .find_map(|(_, r)| r.json_schema())
+        .and_then(|s| model.schemas.object_properties(s))
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn has_location(op: &Operation) -> bool {
+    op.success_responses()
+        .any(|(_, r)| r.header("Location").is_some())
+}
+
+/// Names of parameters that carry credentials (API keys), which the harness sets itself.
+fn credential_params(model: &ApiModel) -> BTreeSet<(ParameterLocation, String)> {
+    model
+        .security_schemes
+        .values()
+        .filter_map(|s| match s {
+            SecurityScheme::ApiKey { name, location } => {
+                Some((*location, name.to_ascii_lowercase()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+impl Catalog {
+    /// Computes the catalog of `model`.
+    pub fn new(model: &ApiModel) -> Self {
+        let index: IndexMap<&OperationId, usize> = model
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(i, op)| (&op.id, i))
+            .collect();
+        let mut kinds: IndexMap<String, KindInfo> = IndexMap::new();
+        for r in &model.resources {
+            let k = kinds.entry(r.kind.clone()).or_default();
+            k.parent = r.parent.clone();
+            for (role, op) in r.operations() {
+                let Some(&i) = index.get(op) else { continue };
+                match role {
+                    CrudRole::Create => {}
+                    CrudRole::Read => k.read.push(i),
+                    CrudRole::Update => k.update.push(i),
+                    CrudRole::Delete => k.delete.push(i),
+                    CrudRole::List => k.list.push(i),
+                }
+            }
+            // Where a created object's id is: a link from the create operation to an operation
+            // of the same kind, else the id field, else the Location header, else `/id`.
+            for op in &r.create {
+                let Some(&i) = index.get(op) else { continue };
+                let operation = &model.operations[i];
+                let from_link = model
+                    .links_from(op)
+                    .filter(|l| {
+                        r.role_of(&l.consumer).is_some_and(|role| role != CrudRole::Create)
+                            && matches!(&l.target, LinkTarget::Parameter { name, .. }
+                                if r.id_params.contains(name)
+                                    || model.operation(&l.consumer).and_then(|c| c.path_parameters().last().map(|p| &p.name == name)).unwrap_or(false))
+                    })
+                    .find_map(|l| ref_source(&l.source));
+                let props = response_properties(model, operation);
+                let source = from_link
+                    .or_else(|| {
+                        r.id_field
+                            .as_ref()
+                            .filter(|f| props.is_empty() || props.contains(f))
+                            .map(|f| RefSource::Body {
+                                pointer: format!("/{f}"),
+                            })
+                    })
+                    .or_else(|| has_location(operation).then_some(RefSource::Location))
+                    .or_else(|| {
+                        props.iter().any(|p| p == "id").then(|| RefSource::Body {
+                            pointer: "/id".into(),
+                        })
+                    });
+                if let Some(source) = source {
+                    k.create.push((i, source));
+                }
+            }
+        }
+
+        let credentials = credential_params(model);
+        let mut ops: Vec<OpInfo> = model
+            .operations
+            .iter()
+            .map(|op| {
+                let kind = model
+                    .resource_of(&op.id)
+                    .map(|(r, role)| (r.kind.clone(), role));
+                let params = op
+                    .parameters
+                    .iter()
+                    .filter(|p| {
+                        let authorization = p.location == ParameterLocation::Header
+                            && p.name.eq_ignore_ascii_case("authorization");
+                        let credential =
+                            credentials.contains(&(p.location, p.name.to_ascii_lowercase()));
+                        !authorization && !credential
+                    })
+                    .map(|p| ParamInfo {
+                        location: p.location,
+                        name: p.name.clone(),
+                        required: p.required || p.location == ParameterLocation::Path,
+                        kind: None,
+                        strategy: schema_strategy(model, p.schema),
+                    })
+                    .collect();
+                let body = op.request_body.as_ref().and_then(|b| {
+                    let (media, mt) = b
+                        .content
+                        .iter()
+                        .find(|(m, _)| crate::model::is_json_media_type(m))
+                        .or_else(|| b.content.first())?;
+                    let schema = mt.schema?;
+                    Some(BodyInfo {
+                        media_type: media.clone(),
+                        strategy: schema_strategy(model, schema),
+                        privileged: privileged_fields(model, op, schema, kind.as_ref()),
+                        links: Vec::new(),
+                    })
+                });
+                OpInfo {
+                    id: op.id.clone(),
+                    kind,
+                    params,
+                    body,
+                    admin: model.is_admin(&op.id),
+                    secured: !op.allows_anonymous(),
+                    account: None,
+                }
+            })
+            .collect();
+
+        // Own-account operations: `GET /me`-like, no path parameters, credentials required.
+        for (i, op) in model.operations.iter().enumerate() {
+            if op.method != Method::Get || !op.path_parameters().is_empty() || op.allows_anonymous()
+            {
+                continue;
+            }
+            let last = op
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let linked = model.links_from(&op.id).find_map(|l| {
+                let LinkTarget::Parameter { name, .. } = &l.target else {
+                    return None;
+                };
+                let kind = param_kind_by_name(model, &l.consumer, name)?;
+                Some((kind, ref_source(&l.source)?))
+            });
+            let by_name = || {
+                if !ACCOUNT_SEGMENTS.contains(&last.as_str()) {
+                    return None;
+                }
+                let r = ["user", "account", "member", "profile"]
+                    .iter()
+                    .find_map(|k| model.resource(k))?;
+                let props = response_properties(model, op);
+                let field = r
+                    .id_field
+                    .clone()
+                    .filter(|f| props.contains(f))
+                    .or_else(|| props.iter().find(|p| *p == "id").cloned())?;
+                Some((
+                    r.kind.clone(),
+                    RefSource::Body {
+                        pointer: format!("/{field}"),
+                    },
+                ))
+            };
+            let found = if ACCOUNT_SEGMENTS.contains(&last.as_str()) {
+                linked.or_else(by_name)
+            } else {
+                None
+            };
+            if let Some((kind, source)) = found {
+                kinds.entry(kind.clone()).or_default().account.push(i);
+                ops[i].account = Some((kind, source));
+            }
+        }
+
+        // Which arguments name objects of which kind.
+        for (i, op) in model.operations.iter().enumerate() {
+            let path_params = op.path_parameters();
+            let last_path = path_params.last().map(|p| p.name.clone());
+            let mut params = std::mem::take(&mut ops[i].params);
+            for p in &mut params {
+                let own = match (&ops_kind(model, op), &last_path) {
+                    (Some((k, role)), Some(last))
+                        if p.location == ParameterLocation::Path
+                            && &p.name == last
+                            && *role != CrudRole::Create
+                            && *role != CrudRole::List =>
+                    {
+                        Some(k.clone())
+                    }
+                    _ => None,
+                };
+                let kind = own
+                    .or_else(|| {
+                        model.links_to(&op.id).find_map(|l| match &l.target {
+                            LinkTarget::Parameter { location, name }
+                                if *location == p.location && *name == p.name =>
+                            {
+                                producer_kind(model, &ops, &l.producer)
+                            }
+                            _ => None,
+                        })
+                    })
+                    .or_else(|| param_kind_by_name(model, &op.id, &p.name));
+                p.kind = kind.filter(|k| kinds.get(k).is_some_and(KindInfo::producible));
+            }
+            ops[i].params = params;
+            let body_links: Vec<(String, String)> = model
+                .links_to(&op.id)
+                .filter_map(|l| match &l.target {
+                    LinkTarget::Body { pointer } => {
+                        let kind = producer_kind(model, &ops, &l.producer)?;
+                        kinds
+                            .get(&kind)
+                            .is_some_and(KindInfo::producible)
+                            .then(|| (pointer.clone(), kind))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if let Some(body) = &mut ops[i].body {
+                for link in body_links {
+                    if !body.links.contains(&link) {
+                        body.links.push(link);
+                    }
+                }
+            }
+        }
+        // Create operations of kinds whose id could not be located are still useful as plain
+        // steps; kinds nobody produces stay without objects.
+        Catalog { ops, kinds }
+    }
+}
+
+fn ops_kind(model: &ApiModel, op: &Operation) -> Option<(String, CrudRole)> {
+    model
+        .resource_of(&op.id)
+        .map(|(r, role)| (r.kind.clone(), role))
+}
+
+/// The kind whose objects a producer's response describes: the kind it creates, or the kind of
+/// the account it returns.
+fn producer_kind(model: &ApiModel, ops: &[OpInfo], producer: &OperationId) -> Option<String> {
+    if let Some((r, CrudRole::Create | CrudRole::Read)) = model.resource_of(producer) {
+        return Some(r.kind.clone());
+    }
+    ops.iter()
+        .find(|o| &o.id == producer)
+        .and_then(|o| o.account.as_ref().map(|(k, _)| k.clone()))
+}
+
+/// The kind a parameter called `name` of `op` names: the resource whose id parameters include
+/// it, preferring the kind of `op` itself and its parents.
+fn param_kind_by_name(model: &ApiModel, op: &OperationId, name: &str) -> Option<String> {
+    let candidates: Vec<&crate::model::Resource> = model
+        .resources
+        .iter()
+        .filter(|r| r.id_params.iter().any(|p| p == name))
+        .collect();
+    match candidates.as_slice() {
+        [] => None,
+        [one] => Some(one.kind.clone()),
+        many => {
+            // Ambiguous (`{id}` everywhere): the kind of the operation, if it is one of them.
+            let own = model.resource_of(op).map(|(r, _)| r.kind.clone());
+            many.iter()
+                .find(|r| Some(&r.kind) == own.as_ref())
+                .map(|r| r.kind.clone())
+        }
+    }
+}
+
+/// Fields of a create or update body that a client should not be able to set.
+fn privileged_fields(
+    model: &ApiModel,
+    op: &Operation,
+    request: crate::model::SchemaId,
+    kind: Option<&(String, CrudRole)>,
+) -> Vec<(String, SBoxedStrategy<Value>)> {
+    let Some((kind, role)) = kind else {
+        return Vec::new();
+    };
+    if !matches!(role, CrudRole::Create | CrudRole::Update) {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, SBoxedStrategy<Value>)> = Vec::new();
+    let request_props = model.schemas.object_properties(request).cloned();
+    if let Some(props) = &request_props {
+        for (name, schema) in props {
+            let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
+            if read_only || PRIVILEGED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+                out.push((name.clone(), schema_strategy(model, *schema)));
+            }
+        }
+    }
+    // Present in the object's own schema (what reads return) but not in the request schema.
+    let object_schema = model
+        .resource(kind)
+        .and_then(|r| r.schema)
+        .or_else(|| op.success_responses().find_map(|(_, r)| r.json_schema()));
+    if let Some(object_props) = object_schema.and_then(|s| model.schemas.object_properties(s)) {
+        for (name, schema) in object_props {
+            let in_request = request_props.as_ref().is_some_and(|p| p.contains_key(name));
+            if in_request || out.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
+            let privileged = PRIVILEGED_NAMES.contains(&name.to_ascii_lowercase().as_str());
+            let scalar = model
+                .schemas
+                .try_get(*schema)
+                .is_some_and(|s| !matches!(s.kind, SchemaKind::Object(_) | SchemaKind::Array(_)));
+            if (read_only || privileged) && scalar {
+                // Read-only in the object schema: the value strategy would leave it out, so
+                // use the property's schema without the flag.
+                out.push((name.clone(), schema_strategy(model, *schema)));
+            }
+        }
+    }
+    out
+}

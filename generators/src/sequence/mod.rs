@@ -1,0 +1,16 @@
+//! Stateful request sequences across identities: the step types, the reference state machine
+//! that generates them ([`SequenceStrategy`]) and the shrinking tree ([`SequenceTree`]).
+
+mod arg_values;
+mod catalog;
+mod state;
+mod step;
+mod strategy;
+mod tree;
+
+pub use step::{
+    Arg, Args, AuthMode, BodyArg, BodyRef, IdentityId, IdentitySpec, Ref, RefSource, Role,
+    Sequence, Step,
+};
+pub use strategy::{PatternWeights, SequenceConfig, SequenceStrategy};
+pub use tree::SequenceTree;

@@ -1,0 +1,793 @@
+//! [`SequenceStrategy`]: generates sequences by walking the reference state machine, aiming at
+//! the patterns the authorization oracles need.
+//!
+//! A sequence is a few *moves*. Each move is one pattern, chosen by weight, that appends the
+//! steps it needs, creating prerequisite objects on the way (an identity's own account from
+//! `GET /me`, a parent object, ...):
+//!
+//! | pattern | steps |
+//! | --- | --- |
+//! | cross-identity | X obtains an object; Y (any other identity, anonymous and admin included) reads, updates, deletes or lists it |
+//! | foreign parent | X obtains a parent object; Y creates or lists children under it |
+//! | admin by non-admin | a user or anonymous identity calls an admin operation |
+//! | no credentials | a secured operation sent with no or invalid credentials |
+//! | mass assignment | a create or update whose body carries read-only or privileged fields |
+//! | delete then use | an object is deleted, then read, updated or deleted again |
+//! | random | any operation whose preconditions hold, by any identity |
+//!
+//! A step is only generated when its preconditions hold: every argument that names an object
+//! of a kind the API can produce is a reference to a step that produced one. The top-level
+//! choices use the runner's RNG directly (no `prop_flat_map`), so the same strategy runs
+//! unchanged on fuzzer bytes ([`crate::fuzz`]).
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use proptest::prelude::Rng;
+use proptest::strategy::{NewTree, Strategy};
+use proptest::test_runner::TestRunner;
+
+use super::catalog::{Catalog, OpInfo};
+use super::state::{ModelState, Obj};
+use super::step::{AuthMode, BodyRef, IdentitySpec, Ref, Role, Sequence};
+use super::tree::{ArgPlan, BodyPlan, SequenceTree, StepPlan, ValueSlot};
+use crate::model::{ApiModel, CrudRole, ParameterLocation};
+
+/// The aimed patterns, in the order of [`PatternWeights`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    Cross,
+    ForeignParent,
+    AdminByNonAdmin,
+    NoCredentials,
+    MassAssignment,
+    DeleteThenUse,
+    Random,
+}
+
+/// Relative weights of the patterns (0 turns one off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PatternWeights {
+    /// X obtains an object, another identity touches it. Default 30.
+    pub cross_identity: u32,
+    /// Another identity creates or lists children under X's parent object. Default 10.
+    pub foreign_parent: u32,
+    /// A non-admin calls an admin operation. Default 10.
+    pub admin_by_non_admin: u32,
+    /// A secured operation with no or invalid credentials. Default 10.
+    pub no_credentials: u32,
+    /// A create or update carrying read-only or privileged fields. Default 10.
+    pub mass_assignment: u32,
+    /// A delete followed by a use of the deleted object. Default 10.
+    pub delete_then_use: u32,
+    /// A plain random step whose preconditions hold. Default 20.
+    pub random: u32,
+}
+
+impl Default for PatternWeights {
+    fn default() -> Self {
+        Self {
+            cross_identity: 30,
+            foreign_parent: 10,
+            admin_by_non_admin: 10,
+            no_credentials: 10,
+            mass_assignment: 10,
+            delete_then_use: 10,
+            random: 20,
+        }
+    }
+}
+
+impl PatternWeights {
+    fn table(&self) -> [(Pattern, u32); 7] {
+        [
+            (Pattern::Cross, self.cross_identity),
+            (Pattern::ForeignParent, self.foreign_parent),
+            (Pattern::AdminByNonAdmin, self.admin_by_non_admin),
+            (Pattern::NoCredentials, self.no_credentials),
+            (Pattern::MassAssignment, self.mass_assignment),
+            (Pattern::DeleteThenUse, self.delete_then_use),
+            (Pattern::Random, self.random),
+        ]
+    }
+}
+
+/// Limits and weights of [`SequenceStrategy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SequenceConfig {
+    /// Most steps in one sequence. Default 16.
+    pub max_steps: usize,
+    /// Most moves (patterns) in one sequence; each adds one to a few steps. Default 4.
+    pub max_moves: usize,
+    /// Pattern weights.
+    pub weights: PatternWeights,
+}
+
+impl Default for SequenceConfig {
+    fn default() -> Self {
+        Self {
+            max_steps: 16,
+            max_moves: 4,
+            weights: PatternWeights::default(),
+        }
+    }
+}
+
+/// Generates [`Sequence`]s for one API model and one cast of identities; its tree is a
+/// [`SequenceTree`]. Cheap to clone.
+#[derive(Debug, Clone)]
+#[must_use = "strategies do nothing unless used"]
+pub struct SequenceStrategy {
+    catalog: Arc<Catalog>,
+    cast: Arc<Vec<IdentitySpec>>,
+    config: SequenceConfig,
+}
+
+impl SequenceStrategy {
+    /// A strategy over `model` acting as `identities` (the default cast of
+    /// [`IdentitySpec::default_cast`] when empty), with the default configuration.
+    pub fn new(model: &ApiModel, identities: &[IdentitySpec]) -> Self {
+        let cast = if identities.is_empty() {
+            IdentitySpec::default_cast()
+        } else {
+            identities.to_vec()
+        };
+        Self {
+            catalog: Arc::new(Catalog::new(model)),
+            cast: Arc::new(cast),
+            config: SequenceConfig::default(),
+        }
+    }
+
+    /// The same strategy with another configuration.
+    pub fn with_config(mut self, config: SequenceConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The identities the sequences act as.
+    pub fn identities(&self) -> &[IdentitySpec] {
+        &self.cast
+    }
+}
+
+impl Strategy for SequenceStrategy {
+    type Tree = SequenceTree;
+    type Value = Sequence;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let mut generator = Gen {
+            cat: &self.catalog,
+            cast: &self.cast,
+            config: &self.config,
+            runner,
+            plans: Vec::new(),
+            slots: Vec::new(),
+            state: ModelState::default(),
+        };
+        generator.run()?;
+        let Gen { plans, slots, .. } = generator;
+        Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+    }
+}
+
+/// Which objects a step prefers for arguments not fixed by an anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefer {
+    /// The acting identity's own live objects first, then anyone's.
+    Own,
+    /// Anyone's live objects (occasionally a deleted one).
+    Any,
+}
+
+/// What a generated step did to the state.
+struct Emitted {
+    /// The object the step created or fetched (account), if any.
+    produced: Option<usize>,
+}
+
+struct Gen<'a> {
+    cat: &'a Catalog,
+    cast: &'a [IdentitySpec],
+    config: &'a SequenceConfig,
+    runner: &'a mut TestRunner,
+    plans: Vec<StepPlan>,
+    slots: Vec<ValueSlot>,
+    state: ModelState,
+}
+
+/// Fuel for prerequisite chains (parent of parent of ...).
+const MAX_DEPTH: u32 = 4;
+
+impl Gen<'_> {
+    /// A number in `0..n` (0 when `n` is 0). Exhausted fuzzer input reads as zeros, which
+    /// picks the first choice everywhere: short sequences, first pattern.
+    fn below(&mut self, n: usize) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let x = u64::from(self.runner.rng().next_u32());
+        ((x * n as u64) >> 32) as usize
+    }
+
+    /// True with probability `num / den`.
+    fn chance(&mut self, num: usize, den: usize) -> bool {
+        self.below(den) < num
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(items[self.below(items.len())])
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.plans.len() >= self.config.max_steps
+    }
+
+    fn identities_where(&self, f: impl Fn(usize, &IdentitySpec) -> bool) -> Vec<usize> {
+        (0..self.cast.len())
+            .filter(|&i| f(i, &self.cast[i]))
+            .collect()
+    }
+
+    fn run(&mut self) -> Result<(), proptest::test_runner::Reason> {
+        let moves = 1 + self.below(self.config.max_moves.max(1));
+        let table = self.config.weights.table();
+        let total: u32 = table.iter().map(|(_, w)| *w).sum();
+        for _ in 0..moves {
+            if self.full() {
+                break;
+            }
+            let pattern = if total == 0 {
+                Pattern::Random
+            } else {
+                let mut roll = self.below(total as usize) as u32;
+                table
+                    .iter()
+                    .find(|(_, w)| {
+                        if roll < *w {
+                            true
+                        } else {
+                            roll -= *w;
+                            false
+                        }
+                    })
+                    .map_or(Pattern::Random, |(p, _)| *p)
+            };
+            let done = match pattern {
+                Pattern::Cross => self.cross()?,
+                Pattern::ForeignParent => self.foreign_parent()?,
+                Pattern::AdminByNonAdmin => self.admin_by_non_admin()?,
+                Pattern::NoCredentials => self.no_credentials()?,
+                Pattern::MassAssignment => self.mass_assignment()?,
+                Pattern::DeleteThenUse => self.delete_then_use()?,
+                Pattern::Random => false,
+            };
+            if !done {
+                self.random_step()?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- patterns -------------------------------------------------------------------------
+
+    fn cross(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let kinds: Vec<usize> = (0..self.cat.kinds.len())
+            .filter(|&k| {
+                let info = &self.cat.kinds[k];
+                info.producible() && (info.item_ops().next().is_some() || !info.list.is_empty())
+            })
+            .collect();
+        let Some(k) = self.pick(&kinds) else {
+            return Ok(false);
+        };
+        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let Some(x) = self.pick(&owners) else {
+            return Ok(false);
+        };
+        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+            return Ok(false);
+        };
+        let others = self.identities_where(|i, _| i != x);
+        let Some(y) = self.pick(&others) else {
+            return Ok(false);
+        };
+        let info = &self.cat.kinds[k];
+        let ops: Vec<usize> = info.item_ops().chain(info.list.iter().copied()).collect();
+        let Some(op) = self.pick(&ops) else {
+            return Ok(false);
+        };
+        Ok(self
+            .step(y, op, AuthMode::Normal, &[obj], Prefer::Own, false)?
+            .is_some())
+    }
+
+    fn foreign_parent(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        // Kinds with a create or list operation that takes a parent object.
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        for info in self.cat.kinds.values() {
+            let ops = info
+                .create
+                .iter()
+                .map(|(op, _)| *op)
+                .chain(info.list.iter().copied());
+            for op in ops {
+                let parent = self.cat.ops[op]
+                    .params
+                    .iter()
+                    .rev()
+                    .find_map(|p| p.kind.as_ref())
+                    .and_then(|pk| self.cat.kinds.get_index_of(pk));
+                if let Some(pk) = parent {
+                    candidates.push((op, pk));
+                }
+            }
+        }
+        let Some((op, pk)) = self.pick(&candidates) else {
+            return Ok(false);
+        };
+        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let Some(x) = self.pick(&owners) else {
+            return Ok(false);
+        };
+        let Some(parent) = self.ensure_owned(x, pk, 0)? else {
+            return Ok(false);
+        };
+        let others = self.identities_where(|i, _| i != x);
+        let Some(y) = self.pick(&others) else {
+            return Ok(false);
+        };
+        let Some(emitted) = self.step(y, op, AuthMode::Normal, &[parent], Prefer::Own, false)?
+        else {
+            return Ok(false);
+        };
+        // Sometimes the owner of the parent then reads what was created under it.
+        if let Some(child) = emitted.produced
+            && self.chance(1, 2)
+        {
+            let kind = &self.state.objects[child].kind;
+            if let Some(info) = self.cat.kinds.get(kind) {
+                let reads = info.read.clone();
+                if let Some(read) = self.pick(&reads) {
+                    self.step(x, read, AuthMode::Normal, &[child], Prefer::Own, false)?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn admin_by_non_admin(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let ops: Vec<usize> = (0..self.cat.ops.len())
+            .filter(|&i| self.cat.ops[i].admin)
+            .collect();
+        let Some(op) = self.pick(&ops) else {
+            return Ok(false);
+        };
+        let actors = self.identities_where(|_, c| c.role != Role::Admin);
+        let Some(actor) = self.pick(&actors) else {
+            return Ok(false);
+        };
+        self.prepare(op, actor)?;
+        Ok(self
+            .step(actor, op, AuthMode::Normal, &[], Prefer::Any, false)?
+            .is_some())
+    }
+
+    fn no_credentials(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let ops: Vec<usize> = (0..self.cat.ops.len())
+            .filter(|&i| self.cat.ops[i].secured)
+            .collect();
+        let Some(op) = self.pick(&ops) else {
+            return Ok(false);
+        };
+        let actors = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let Some(actor) = self.pick(&actors) else {
+            return Ok(false);
+        };
+        self.prepare(op, actor)?;
+        let auth = if self.chance(1, 2) {
+            AuthMode::None
+        } else {
+            AuthMode::Invalid
+        };
+        Ok(self
+            .step(actor, op, auth, &[], Prefer::Own, false)?
+            .is_some())
+    }
+
+    fn mass_assignment(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let ops: Vec<usize> = (0..self.cat.ops.len())
+            .filter(|&i| {
+                self.cat.ops[i]
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| !b.privileged.is_empty())
+            })
+            .collect();
+        let Some(op) = self.pick(&ops) else {
+            return Ok(false);
+        };
+        let actors = self.identities_where(|_, c| c.role == Role::User);
+        let actors = if actors.is_empty() {
+            self.identities_where(|_, c| c.role != Role::Anonymous)
+        } else {
+            actors
+        };
+        let Some(actor) = self.pick(&actors) else {
+            return Ok(false);
+        };
+        let anchor = self.own_anchor(op, actor)?;
+        Ok(self
+            .step(actor, op, AuthMode::Normal, &anchor, Prefer::Own, true)?
+            .is_some())
+    }
+
+    fn delete_then_use(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let kinds: Vec<usize> = (0..self.cat.kinds.len())
+            .filter(|&k| {
+                let info = &self.cat.kinds[k];
+                info.producible() && !info.delete.is_empty()
+            })
+            .collect();
+        let Some(k) = self.pick(&kinds) else {
+            return Ok(false);
+        };
+        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let Some(x) = self.pick(&owners) else {
+            return Ok(false);
+        };
+        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+            return Ok(false);
+        };
+        let deletes = self.cat.kinds[k].delete.clone();
+        let Some(delete) = self.pick(&deletes) else {
+            return Ok(false);
+        };
+        if self
+            .step(x, delete, AuthMode::Normal, &[obj], Prefer::Own, false)?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let uses: Vec<usize> = self.cat.kinds[k].item_ops().collect();
+        let Some(then) = self.pick(&uses) else {
+            return Ok(true);
+        };
+        // Mostly the owner, sometimes anyone else.
+        let user = if self.chance(3, 4) {
+            x
+        } else {
+            self.below(self.cast.len())
+        };
+        self.step(user, then, AuthMode::Normal, &[obj], Prefer::Own, false)?;
+        Ok(true)
+    }
+
+    fn random_step(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        if self.cat.ops.is_empty() || self.cast.is_empty() {
+            return Ok(false);
+        }
+        let op = self.below(self.cat.ops.len());
+        let actor = self.below(self.cast.len());
+        self.prepare(op, actor)?;
+        let prefer = if self.chance(1, 2) {
+            Prefer::Own
+        } else {
+            Prefer::Any
+        };
+        Ok(self
+            .step(actor, op, AuthMode::Normal, &[], prefer, false)?
+            .is_some())
+    }
+
+    // ----- building blocks ------------------------------------------------------------------
+
+    /// For an update or create by `actor`: the object to update, or the parent to create
+    /// under, owned by `actor` (obtained first when needed).
+    fn own_anchor(
+        &mut self,
+        op: usize,
+        actor: usize,
+    ) -> Result<Vec<usize>, proptest::test_runner::Reason> {
+        let info: &OpInfo = &self.cat.ops[op];
+        let wanted = match &info.kind {
+            Some((k, CrudRole::Update | CrudRole::Read | CrudRole::Delete)) => Some(k.clone()),
+            _ => info.params.iter().rev().find_map(|p| p.kind.clone()),
+        };
+        let Some(kind) = wanted.and_then(|k| self.cat.kinds.get_index_of(&k)) else {
+            return Ok(Vec::new());
+        };
+        Ok(self.ensure_owned(actor, kind, 0)?.into_iter().collect())
+    }
+
+    /// Makes sure every object argument of `op` has a live object to name, obtaining missing
+    /// ones as `owner` (or another identity when `owner` is anonymous).
+    fn prepare(&mut self, op: usize, owner: usize) -> Result<(), proptest::test_runner::Reason> {
+        let owner = if self.cast[owner].role == Role::Anonymous {
+            let named = self.identities_where(|_, c| c.role != Role::Anonymous);
+            match self.pick(&named) {
+                Some(o) => o,
+                None => return Ok(()),
+            }
+        } else {
+            owner
+        };
+        let kinds: Vec<String> = self.cat.ops[op]
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .filter_map(|p| p.kind.clone())
+            .collect();
+        // The nearest object first: obtaining it obtains its parents too.
+        for kind in kinds.iter().rev() {
+            if self.state.find(kind, |o| !o.deleted).is_empty()
+                && let Some(k) = self.cat.kinds.get_index_of(kind)
+            {
+                self.ensure_owned(owner, k, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A live object of kind `k` owned by `x`: an existing one, or one obtained now by a create
+    /// step (with its parents obtained first) or the own-account operation.
+    fn ensure_owned(
+        &mut self,
+        x: usize,
+        k: usize,
+        depth: u32,
+    ) -> Result<Option<usize>, proptest::test_runner::Reason> {
+        if depth > MAX_DEPTH || self.full() {
+            return Ok(None);
+        }
+        let kind = self.cat.kinds.get_index(k).map(|(name, _)| name.clone());
+        let Some(kind) = kind else { return Ok(None) };
+        let info = &self.cat.kinds[k];
+        let creates: Vec<usize> = if self.cast[x].role == Role::Anonymous {
+            Vec::new()
+        } else {
+            info.create.iter().map(|(op, _)| *op).collect()
+        };
+        let accounts = info.account.clone();
+        let existing = self.state.owned(&kind, x);
+        if !existing.is_empty() && (creates.is_empty() || self.chance(1, 2)) {
+            return Ok(self.pick(&existing));
+        }
+        if let Some(create) = self.pick(&creates) {
+            let parent_kind = self.cat.ops[create]
+                .params
+                .iter()
+                .rev()
+                .find_map(|p| p.kind.clone())
+                .and_then(|pk| self.cat.kinds.get_index_of(&pk));
+            let mut anchors = Vec::new();
+            if let Some(pk) = parent_kind {
+                match self.ensure_owned(x, pk, depth + 1)? {
+                    Some(parent) => anchors.push(parent),
+                    None => return Ok(None),
+                }
+            }
+            let emitted = self.step(x, create, AuthMode::Normal, &anchors, Prefer::Own, false)?;
+            return Ok(emitted.and_then(|e| e.produced));
+        }
+        if let Some(account_op) = self.pick(&accounts) {
+            if let Some(existing) = self.state.account(&kind, x) {
+                return Ok(Some(existing));
+            }
+            if self.cast[x].role == Role::Anonymous {
+                return Ok(None);
+            }
+            let emitted = self.step(x, account_op, AuthMode::Normal, &[], Prefer::Own, false)?;
+            return Ok(emitted.and_then(|e| e.produced));
+        }
+        Ok(None)
+    }
+
+    /// Chooses an object of `kind` for an argument of a step by `actor`.
+    fn choose_object(&mut self, kind: &str, actor: usize, prefer: Prefer) -> Option<usize> {
+        if prefer == Prefer::Own {
+            let own = self.state.owned(kind, actor);
+            if !own.is_empty() {
+                return self.pick(&own);
+            }
+        }
+        let live = self.state.find(kind, |o| !o.deleted);
+        if prefer == Prefer::Any && self.chance(1, 10) {
+            let all = self.state.find(kind, |_| true);
+            return self.pick(&all);
+        }
+        self.pick(&live)
+    }
+
+    /// Appends one step of `op` by `actor`, if its preconditions hold. Object arguments are
+    /// fixed by `anchors` (an anchor fixes the argument of its own kind and its parents'
+    /// arguments), else chosen per `prefer`; the rest are generated values. With `mass`, the
+    /// body carries privileged fields.
+    fn step(
+        &mut self,
+        actor: usize,
+        op: usize,
+        auth: AuthMode,
+        anchors: &[usize],
+        prefer: Prefer,
+        mass: bool,
+    ) -> Result<Option<Emitted>, proptest::test_runner::Reason> {
+        if self.full() {
+            return Ok(None);
+        }
+        let cat = self.cat;
+        let info = &cat.ops[op];
+        // Arguments fixed by anchors: the anchored object's id for the last parameter of its
+        // kind, and its parents' arguments by name.
+        let mut fixed: IndexMap<String, ArgPlan> = IndexMap::new();
+        let mut fixed_objects: IndexMap<String, usize> = IndexMap::new();
+        for &a in anchors {
+            let obj = self.state.objects[a].clone();
+            if let Some(p) = info
+                .params
+                .iter()
+                .rev()
+                .find(|p| p.kind.as_deref() == Some(obj.kind.as_str()))
+            {
+                fixed.insert(p.name.clone(), ArgPlan::Ref(obj.id.clone()));
+                fixed_objects.insert(p.name.clone(), a);
+            }
+            for (name, arg) in &obj.parents {
+                fixed.entry(name.clone()).or_insert_with(|| arg.clone());
+            }
+        }
+        // Bind parameters, nearest object first, so a chosen object's parents fix the rest.
+        enum Planned {
+            Fixed(ArgPlan),
+            Generate,
+        }
+        let mut planned: Vec<Option<Planned>> = (0..info.params.len()).map(|_| None).collect();
+        for (pi, p) in info.params.iter().enumerate().rev() {
+            if let Some(arg) = fixed.get(&p.name) {
+                planned[pi] = Some(Planned::Fixed(arg.clone()));
+                continue;
+            }
+            if let Some(kind) = &p.kind {
+                if !p.required && !self.chance(1, 2) {
+                    continue;
+                }
+                let Some(o) = self.choose_object(kind, actor, prefer) else {
+                    if p.required {
+                        return Ok(None);
+                    }
+                    continue;
+                };
+                let obj = self.state.objects[o].clone();
+                planned[pi] = Some(Planned::Fixed(ArgPlan::Ref(obj.id.clone())));
+                fixed_objects.insert(p.name.clone(), o);
+                for (name, arg) in &obj.parents {
+                    fixed.entry(name.clone()).or_insert_with(|| arg.clone());
+                }
+                continue;
+            }
+            if p.required || self.chance(1, 3) {
+                planned[pi] = Some(Planned::Generate);
+            }
+        }
+        // Preconditions hold: generate values.
+        let mut params = Vec::new();
+        for (pi, p) in info.params.iter().enumerate() {
+            let arg = match planned[pi].take() {
+                None => continue,
+                Some(Planned::Fixed(arg)) => arg,
+                Some(Planned::Generate) => ArgPlan::Value(self.slot(&p.strategy)?),
+            };
+            params.push((p.location, p.name.clone(), arg));
+        }
+        let body = match &info.body {
+            None => None,
+            Some(b) => {
+                let slot = self.slot(&b.strategy)?;
+                let mut extra = Vec::new();
+                if mass && !b.privileged.is_empty() {
+                    let first = self.below(b.privileged.len());
+                    for (i, (name, strategy)) in b.privileged.iter().enumerate() {
+                        if i == first || self.chance(1, 3) {
+                            extra.push((name.clone(), self.slot(strategy)?));
+                        }
+                    }
+                }
+                let mut refs = Vec::new();
+                for (pointer, kind) in &b.links {
+                    if let Some(o) = self.choose_object(kind, actor, Prefer::Own) {
+                        refs.push(BodyRef {
+                            at: pointer.clone(),
+                            from: self.state.objects[o].id.clone(),
+                        });
+                    }
+                }
+                Some(BodyPlan {
+                    media_type: b.media_type.clone(),
+                    slot,
+                    extra,
+                    refs,
+                })
+            }
+        };
+        let step = self.plans.len();
+        self.plans.push(StepPlan {
+            identity: self.cast[actor].id.clone(),
+            op: info.id.clone(),
+            auth,
+            params,
+            body,
+        });
+        // Apply the step to the reference state.
+        let mut produced = None;
+        let parents: Vec<(String, ArgPlan)> = self.plans[step]
+            .params
+            .iter()
+            .filter(|(loc, _, _)| *loc == ParameterLocation::Path)
+            .map(|(_, name, arg)| (name.clone(), arg.clone()))
+            .collect();
+        // A step sent without the identity's credentials changes nothing it owns.
+        let effective = auth == AuthMode::Normal;
+        match &info.kind {
+            Some((kind, CrudRole::Create)) if effective => {
+                let k = cat.kinds.get(kind);
+                if let Some((_, source)) = k.and_then(|k| k.create.iter().find(|(o, _)| *o == op)) {
+                    produced = Some(self.state.add(Obj {
+                        kind: kind.clone(),
+                        owner: actor,
+                        id: Ref {
+                            step,
+                            source: source.clone(),
+                        },
+                        parents,
+                        deleted: false,
+                        account: false,
+                    }));
+                }
+            }
+            Some((kind, CrudRole::Delete)) if effective => {
+                let own_param = info
+                    .params
+                    .iter()
+                    .rev()
+                    .find(|p| p.kind.as_deref() == Some(kind.as_str()));
+                if let Some(o) = own_param.and_then(|p| fixed_objects.get(&p.name)) {
+                    self.state.objects[*o].deleted = true;
+                }
+            }
+            _ => {}
+        }
+        if let Some((kind, source)) = &info.account
+            && effective
+            && self.state.account(kind, actor).is_none()
+            && self.cast[actor].role != Role::Anonymous
+        {
+            produced = Some(self.state.add(Obj {
+                kind: kind.clone(),
+                owner: actor,
+                id: Ref {
+                    step,
+                    source: source.clone(),
+                },
+                parents: Vec::new(),
+                deleted: false,
+                account: true,
+            }));
+        }
+        Ok(Some(Emitted { produced }))
+    }
+
+    fn slot(
+        &mut self,
+        strategy: &proptest::strategy::SBoxedStrategy<serde_json::Value>,
+    ) -> Result<usize, proptest::test_runner::Reason> {
+        let slot = ValueSlot::new(strategy.clone(), self.runner)?;
+        self.slots.push(slot);
+        Ok(self.slots.len() - 1)
+    }
+}
