@@ -1,0 +1,111 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find authorization and business-logic bugs in HTTP APIs from their OpenAPI spec.
+#[derive(Debug, Parser)]
+#[command(name = "trespass", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 no findings, 1 findings, 2 usage or input error.\n\
+Logging goes to stderr; set TRESPASS_LOG (e.g. debug) to change the level."
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fuzz a target (with no --base-url: the embedded demo target).
+    Fuzz(FuzzArgs),
+    /// Re-run one saved finding; exit 1 if it still fails.
+    Replay(ReplayArgs),
+    /// Load a spec and summarise operations, resources, links and admin operations.
+    Spec(SpecArgs),
+    /// Print generated request sequences as JSON lines.
+    Sample(SampleArgs),
+    /// Serve a demo target with planted bugs (or --secure) until interrupted.
+    Demo(DemoArgs),
+}
+
+impl Command {
+    /// The subcommand's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Fuzz(_) => "fuzz",
+            Command::Replay(_) => "replay",
+            Command::Spec(_) => "spec",
+            Command::Sample(_) => "sample",
+            Command::Demo(_) => "demo",
+        }
+    }
+}
+
+/// Arguments of `trespass fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// OpenAPI spec (YAML or JSON).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Base URL of the target; without it the embedded demo target is fuzzed.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Identities-and-policy file (TOML).
+    #[arg(long)]
+    pub identities: Option<PathBuf>,
+}
+
+/// Arguments of `trespass replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A finding file written by `trespass fuzz`.
+    pub finding: PathBuf,
+}
+
+/// Arguments of `trespass spec`.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// OpenAPI spec (YAML or JSON).
+    pub path: PathBuf,
+    /// Print the stable JSON form instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `trespass sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// OpenAPI spec (YAML or JSON).
+    #[arg(long)]
+    pub spec: PathBuf,
+}
+
+/// The demo services.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DemoService {
+    /// Users, carts, orders; bearer tokens; integer ids.
+    Shop,
+    /// Teams, documents, comments, share links; API keys; UUIDs.
+    Notes,
+}
+
+/// Arguments of `trespass demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Which demo service to serve.
+    #[arg(long, value_enum, default_value = "shop")]
+    pub service: DemoService,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Serve the secure mode (no planted bugs).
+    #[arg(long)]
+    pub secure: bool,
+    /// Where to write the spec and identities files (default: a folder under the temp dir).
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+}

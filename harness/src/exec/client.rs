@@ -1,0 +1,248 @@
+//! The pooled HTTP client of a run.
+
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use super::exchange::{Body, Outcome, Request, Response, ResponseBody};
+use crate::errors::ExecError;
+
+/// Settings of the HTTP client.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Base URL of the target; every request goes to this scheme, host and port, under its path.
+    pub base_url: Url,
+    /// Time allowed for one request, body included. Default 10 s.
+    pub timeout: Duration,
+    /// Bodies longer than this are cut (and marked truncated). Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// Redirects followed on the target's own host (never to another). Default 5.
+    pub max_redirects: usize,
+}
+
+impl ClientConfig {
+    /// Defaults for `base_url`.
+    pub fn new(base_url: Url) -> Self {
+        Self {
+            base_url,
+            timeout: Duration::from_secs(10),
+            max_body_bytes: 1024 * 1024,
+            max_redirects: 5,
+        }
+    }
+}
+
+/// One pooled HTTP client for the whole run, bound to one target.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl HttpClient {
+    /// Builds the client. Fails for a base URL that is not http(s) or has no host.
+    pub fn new(config: ClientConfig) -> Result<Self, ExecError> {
+        let base = &config.base_url;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(ExecError::BadBaseUrl {
+                url: base.to_string(),
+                reason: "it needs an http:// or https:// scheme and a host".to_string(),
+            });
+        }
+        let origin = base.origin();
+        let max_redirects = config.max_redirects;
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                attempt.error("too many redirects")
+            } else if attempt.url().origin() != origin {
+                // Never send traffic (and credentials) off the target's host.
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let inner = reqwest::Client::builder()
+            .redirect(policy)
+            .timeout(config.timeout)
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ExecError::Client(e.to_string()))?;
+        Ok(Self { inner, config })
+    }
+
+    /// The client's settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The absolute URL of `path_and_query` on the target (the base URL's path is a prefix).
+    pub fn url_for(&self, path_and_query: &str) -> String {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path_and_query}")
+    }
+
+    /// Sends `request` with `extra_headers` and `extra_query` (credentials) added, and records
+    /// the outcome. Never fails: a transport error is an [`Outcome::Error`].
+    pub async fn send(
+        &self,
+        request: &Request,
+        extra_headers: &[(String, String)],
+        extra_query: &[(String, String)],
+    ) -> (Outcome, Duration) {
+        let started = Instant::now();
+        let outcome = self.send_inner(request, extra_headers, extra_query).await;
+        (outcome, started.elapsed())
+    }
+
+    async fn send_inner(
+        &self,
+        request: &Request,
+        extra_headers: &[(String, String)],
+        extra_query: &[(String, String)],
+    ) -> Outcome {
+        let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                return Outcome::Error {
+                    message: format!("`{}` is not an HTTP method", request.method),
+                    timeout: false,
+                };
+            }
+        };
+        let mut full = request.clone();
+        full.query.extend(extra_query.iter().cloned());
+        let url = self.url_for(&full.path_and_query());
+        let mut builder = self.inner.request(method, &url);
+        for (k, v) in request.headers.iter().chain(extra_headers) {
+            builder = builder.header(k, v);
+        }
+        builder = match &request.body {
+            None => builder,
+            Some(Body::Json(v)) => builder.json(v),
+            Some(Body::Form(pairs)) => builder
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(pairs)
+                        .finish(),
+                ),
+            Some(Body::Text { content_type, text }) => builder
+                .header("content-type", content_type)
+                .body(text.clone()),
+        };
+        let mut response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return transport_error(&e),
+        };
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        let mut truncated = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.config.max_body_bytes.saturating_sub(bytes.len());
+                    if chunk.len() > room {
+                        bytes.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return transport_error(&e),
+            }
+        }
+        Outcome::Response(Response {
+            status,
+            headers,
+            body: parse_body(bytes, truncated),
+            truncated,
+        })
+    }
+}
+
+fn transport_error(e: &reqwest::Error) -> Outcome {
+    // reqwest's Display includes the URL; keep it (no secrets in URLs we build: keys in query
+    // strings are redacted when reports are written).
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Outcome::Error {
+        message,
+        timeout: e.is_timeout(),
+    }
+}
+
+fn parse_body(bytes: Vec<u8>, truncated: bool) -> ResponseBody {
+    if bytes.is_empty() {
+        return ResponseBody::Empty;
+    }
+    if !truncated && let Ok(v) = serde_json::from_slice(&bytes) {
+        return ResponseBody::Json(v);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => ResponseBody::Text(s),
+        Err(e) => ResponseBody::Binary(e.into_bytes().len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_must_be_http_with_a_host() {
+        for bad in ["file:///etc/passwd", "ftp://example.invalid/"] {
+            let err = HttpClient::new(ClientConfig::new(Url::parse(bad).unwrap())).unwrap_err();
+            assert!(err.to_string().contains("http"), "{err}");
+        }
+    }
+
+    #[test]
+    fn urls_keep_the_base_path_as_prefix() {
+        let client = HttpClient::new(ClientConfig::new(
+            Url::parse("http://127.0.0.1:9/api/").unwrap(),
+        ))
+        .unwrap();
+        let req = Request::new("get", "/users/1").query("q", "a b&c");
+        assert_eq!(
+            client.url_for(&req.path_and_query()),
+            "http://127.0.0.1:9/api/users/1?q=a+b%26c"
+        );
+    }
+
+    #[test]
+    fn bodies_are_json_when_they_parse() {
+        assert_eq!(
+            parse_body(b"{\"a\":1}".to_vec(), false),
+            ResponseBody::Json(serde_json::json!({"a": 1}))
+        );
+        assert_eq!(
+            parse_body(b"hello".to_vec(), false),
+            ResponseBody::Text("hello".into())
+        );
+        assert_eq!(parse_body(Vec::new(), false), ResponseBody::Empty);
+        assert_eq!(parse_body(vec![0xff, 0xfe], false), ResponseBody::Binary(2));
+        // A truncated JSON body is kept as text, never half-parsed.
+        assert_eq!(
+            parse_body(b"{\"a\"".to_vec(), true),
+            ResponseBody::Text("{\"a\"".into())
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! What was sent and what came back.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use trespass_generators::sequence::AuthMode;
+
+/// A concrete request: method, path (already encoded, without query), query, headers, body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// HTTP method, uppercase.
+    pub method: String,
+    /// Concrete path with path parameters filled in and percent-encoded (`/users/2/orders`).
+    pub path: String,
+    /// Query parameters, in order (already serialised per the parameter's style).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, String)>,
+    /// Extra headers (credentials are added by the session, not stored here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+}
+
+impl Request {
+    /// A request without query, headers or body.
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            method: method.into().to_ascii_uppercase(),
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// With a JSON body.
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(Body::Json(body));
+        self
+    }
+
+    /// With one more query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// With one more header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// `path?query` as sent (query values percent-encoded).
+    pub fn path_and_query(&self) -> String {
+        if self.query.is_empty() {
+            return self.path.clone();
+        }
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            url.append_pair(k, v);
+        }
+        format!("{}?{}", self.path, url.finish())
+    }
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// `application/json`.
+    Json(Value),
+    /// `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+    /// Any other media type, as text.
+    Text {
+        /// The `Content-Type` sent.
+        content_type: String,
+        /// The body.
+        text: String,
+    },
+}
+
+/// A response as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers, in order, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: ResponseBody,
+    /// Whether the body was cut at the size cap.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl Response {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of the body (`application/json`), without parameters.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type").map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+
+    /// The JSON body, when the body is JSON.
+    pub fn json(&self) -> Option<&Value> {
+        match &self.body {
+            ResponseBody::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A response body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseBody {
+    /// No body.
+    Empty,
+    /// A body that parsed as JSON (whatever the declared content type).
+    Json(Value),
+    /// A text body that is not JSON.
+    Text(String),
+    /// A body that is not UTF-8, by length.
+    Binary(usize),
+}
+
+/// The result of sending one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// An HTTP answer.
+    Response(Response),
+    /// No HTTP answer: connection refused, reset, timed out, or a refused redirect.
+    Error {
+        /// What happened, redacted.
+        message: String,
+        /// Whether the request timed out.
+        timeout: bool,
+    },
+}
+
+impl Outcome {
+    /// The response, if there was one.
+    pub fn response(&self) -> Option<&Response> {
+        match self {
+            Outcome::Response(r) => Some(r),
+            Outcome::Error { .. } => None,
+        }
+    }
+
+    /// The status code, if there was a response.
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status)
+    }
+}
+
+/// One request and its outcome, as one identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// The identity's name.
+    pub identity: String,
+    /// How it authenticated.
+    pub auth: AuthMode,
+    /// What was sent (without credentials).
+    pub request: Request,
+    /// What came back.
+    pub outcome: Outcome,
+    /// Time from sending to the end of the body.
+    #[serde(with = "duration_ms")]
+    pub elapsed: Duration,
+}
+
+mod duration_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64() * 1000.0)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let ms = f64::deserialize(d)?;
+        Ok(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
+    }
+}

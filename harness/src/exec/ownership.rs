@@ -1,0 +1,438 @@
+//! Who owns which object, learned from the trace as it runs.
+//!
+//! - An object returned by a create belongs to its creator.
+//! - An object that appears in exactly one user's lists (and was created by nobody in the run,
+//!   such as seeded data) is attributed to that user; once two users' lists show it, it is
+//!   shared and has no owner.
+//! - Each identity owns its own account record, found through a `/me`-like operation.
+//! - Objects of kinds the policy declares shared (a product catalogue) have no owner.
+//!
+//! Admins' and anonymous answers never attribute anything: they see everything or nothing.
+//!
+//! Sharing: when an identity's successful create or update carries another identity's account
+//! id or name (adding a team member, sharing a document), the first has *granted* the second
+//! access; authorization oracles then cannot decide about the second touching the first's
+//! objects, and stay silent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use trespass_generators::model::{ApiModel, CrudRole, OperationId, Resource};
+use trespass_generators::sequence::{IdentityId, Role};
+
+use super::trace::TraceStep;
+
+/// One object: its resource kind and its id (as text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectKey {
+    /// Resource kind (`order`).
+    pub kind: String,
+    /// The id, as text (`17`, a UUID).
+    pub id: String,
+}
+
+/// How an owner was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum Claim {
+    /// The owner created it at trace step `step`.
+    Created {
+        /// Trace index.
+        step: usize,
+    },
+    /// Only the owner's lists showed it (first at trace step `step`).
+    Listed {
+        /// Trace index.
+        step: usize,
+    },
+    /// It is the owner's own account record (seen at trace step `step`).
+    Account {
+        /// Trace index.
+        step: usize,
+    },
+}
+
+/// Owners and deletions of the objects of one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ownership {
+    owners: BTreeMap<ObjectKey, (IdentityId, Claim)>,
+    creators: BTreeMap<ObjectKey, (IdentityId, usize)>,
+    shared: BTreeSet<ObjectKey>,
+    deleted: BTreeMap<ObjectKey, (IdentityId, usize)>,
+    accounts: BTreeMap<IdentityId, BTreeSet<String>>,
+    grants: BTreeSet<(IdentityId, IdentityId)>,
+    shared_kinds: BTreeSet<String>,
+}
+
+impl Ownership {
+    /// Empty, with the kinds every user may read (`policy.shared_resources`).
+    pub fn new(shared_kinds: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            shared_kinds: shared_kinds.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The owner of `key`, with how it was learned.
+    pub fn owner(&self, key: &ObjectKey) -> Option<(&IdentityId, Claim)> {
+        self.owners.get(key).map(|(i, c)| (i, *c))
+    }
+
+    /// Who deleted `key` with a 2xx, and at which trace step.
+    pub fn deleted(&self, key: &ObjectKey) -> Option<(&IdentityId, usize)> {
+        self.deleted.get(key).map(|(i, s)| (i, *s))
+    }
+
+    /// Every owned object.
+    pub fn owned(&self) -> impl Iterator<Item = (&ObjectKey, &IdentityId, Claim)> {
+        self.owners.iter().map(|(k, (i, c))| (k, i, *c))
+    }
+
+    /// Who created `key` with a 2xx, and at which trace step (for every kind, shared ones too).
+    pub fn creator(&self, key: &ObjectKey) -> Option<(&IdentityId, usize)> {
+        self.creators.get(key).map(|(i, s)| (i, *s))
+    }
+
+    /// Whether `owner` granted `other` access to its objects (see the module docs).
+    pub fn granted(&self, owner: &IdentityId, other: &IdentityId) -> bool {
+        self.grants.contains(&(owner.clone(), other.clone()))
+    }
+
+    /// The account ids learned for `identity`.
+    pub fn account_ids(&self, identity: &IdentityId) -> impl Iterator<Item = &str> {
+        self.accounts
+            .get(identity)
+            .into_iter()
+            .flat_map(|ids| ids.iter().map(String::as_str))
+    }
+
+    /// Whether `kind` is declared shared by the policy.
+    pub fn is_shared_kind(&self, kind: &str) -> bool {
+        self.shared_kinds.contains(kind)
+    }
+
+    /// Learns from one answered step.
+    pub fn observe(&mut self, model: &ApiModel, step: &TraceStep) {
+        if !step.succeeded() {
+            return;
+        }
+        self.observe_grants(model, step);
+        let Some(body) = step.response_json() else {
+            return self.observe_without_body(model, step);
+        };
+        if is_account_operation(step) && step.authenticated() {
+            let record = account_record(model, step, body);
+            let id = record
+                .as_ref()
+                .map(|(_, id)| id.clone())
+                .or_else(|| body.get("id").and_then(id_text));
+            if let Some(id) = id {
+                self.accounts
+                    .entry(step.identity.clone())
+                    .or_default()
+                    .insert(id);
+            }
+            if let Some((resource, id)) = record {
+                self.claim(
+                    ObjectKey {
+                        kind: resource.kind.clone(),
+                        id,
+                    },
+                    &step.identity,
+                    Claim::Account { step: step.index },
+                );
+            }
+            return;
+        }
+        let Some((resource, role)) = model.resource_of(&step.op) else {
+            return;
+        };
+        if role == CrudRole::Create
+            && step.authenticated()
+            && let Some(id) = id_in(resource, body).or_else(|| location_id(step))
+        {
+            self.creators
+                .entry(ObjectKey {
+                    kind: resource.kind.clone(),
+                    id,
+                })
+                .or_insert_with(|| (step.identity.clone(), step.index));
+        }
+        if role == CrudRole::Delete {
+            return self.observe_delete(model, step);
+        }
+        if self.is_shared_kind(&resource.kind) {
+            return;
+        }
+        match role {
+            CrudRole::Create if step.authenticated() => {
+                let id = id_in(resource, body).or_else(|| location_id(step));
+                if let Some(id) = id {
+                    self.claim(
+                        ObjectKey {
+                            kind: resource.kind.clone(),
+                            id,
+                        },
+                        &step.identity,
+                        Claim::Created { step: step.index },
+                    );
+                }
+            }
+            CrudRole::List if step.role == Role::User && step.authenticated() => {
+                for item in list_items(body) {
+                    if let Some(id) = id_in(resource, item) {
+                        self.attribute(
+                            ObjectKey {
+                                kind: resource.kind.clone(),
+                                id,
+                            },
+                            &step.identity,
+                            step.index,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A write whose body names another identity (by account id or name) grants it access.
+    fn observe_grants(&mut self, model: &ApiModel, step: &TraceStep) {
+        let Some(body) = &step.body else { return };
+        if !step.authenticated() {
+            return;
+        }
+        let writes = model
+            .resource_of(&step.op)
+            .is_none_or(|(_, role)| matches!(role, CrudRole::Create | CrudRole::Update));
+        if !writes {
+            return;
+        }
+        let mut leaves = Vec::new();
+        scalar_leaves(body, &mut leaves);
+        let others: Vec<IdentityId> = self
+            .accounts
+            .iter()
+            .filter(|(who, ids)| {
+                **who != step.identity
+                    && leaves
+                        .iter()
+                        .any(|leaf| ids.contains(leaf) || *leaf == who.as_str())
+            })
+            .map(|(who, _)| who.clone())
+            .collect();
+        for other in others {
+            self.grants.insert((step.identity.clone(), other));
+        }
+    }
+
+    fn observe_without_body(&mut self, model: &ApiModel, step: &TraceStep) {
+        match model.resource_of(&step.op) {
+            Some((_, CrudRole::Delete)) => self.observe_delete(model, step),
+            Some((resource, CrudRole::Create)) if step.authenticated() => {
+                if let Some(id) = location_id(step) {
+                    let key = ObjectKey {
+                        kind: resource.kind.clone(),
+                        id: id.clone(),
+                    };
+                    self.creators
+                        .entry(key)
+                        .or_insert_with(|| (step.identity.clone(), step.index));
+                    if self.is_shared_kind(&resource.kind) {
+                        return;
+                    }
+                    self.claim(
+                        ObjectKey {
+                            kind: resource.kind.clone(),
+                            id,
+                        },
+                        &step.identity,
+                        Claim::Created { step: step.index },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn observe_delete(&mut self, model: &ApiModel, step: &TraceStep) {
+        if let Some(key) = object_of(model, &step.op, &step.path_params) {
+            self.deleted
+                .entry(key)
+                .or_insert_with(|| (step.identity.clone(), step.index));
+        }
+    }
+
+    fn claim(&mut self, key: ObjectKey, identity: &IdentityId, claim: Claim) {
+        match self.owners.get(&key) {
+            // A create or account claim is stronger than an attribution from lists.
+            Some((_, Claim::Listed { .. })) | None => {
+                self.shared.remove(&key);
+                self.owners.insert(key, (identity.clone(), claim));
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn attribute(&mut self, key: ObjectKey, identity: &IdentityId, step: usize) {
+        if self.shared.contains(&key) {
+            return;
+        }
+        match self.owners.get(&key) {
+            None => {
+                self.owners
+                    .insert(key, (identity.clone(), Claim::Listed { step }));
+            }
+            Some((owner, Claim::Listed { .. })) if owner != identity => {
+                self.owners.remove(&key);
+                self.shared.insert(key);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+fn scalar_leaves(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| scalar_leaves(v, out)),
+        Value::Object(map) => map.values().for_each(|v| scalar_leaves(v, out)),
+        other => out.extend(id_text(other)),
+    }
+}
+
+/// The object a read, update or delete of `op` with these path parameters targets: its kind
+/// and the id in its path.
+pub fn object_of(
+    model: &ApiModel,
+    op: &OperationId,
+    path_params: &IndexMap<String, Value>,
+) -> Option<ObjectKey> {
+    let (resource, role) = model.resource_of(op)?;
+    if !matches!(role, CrudRole::Read | CrudRole::Update | CrudRole::Delete) {
+        return None;
+    }
+    let op = model.operation(op)?;
+    let params = trespass_generators::model::path_template_params(&op.path);
+    let name = params
+        .iter()
+        .rev()
+        .find(|p| resource.id_params.iter().any(|id| id == *p))
+        .or_else(|| params.last())?;
+    let id = id_text(path_params.get(*name)?)?;
+    Some(ObjectKey {
+        kind: resource.kind.clone(),
+        id,
+    })
+}
+
+/// The id of an object in a response body, by the resource's id field.
+pub fn id_in(resource: &Resource, object: &Value) -> Option<String> {
+    let field = resource.id_field.as_deref().unwrap_or("id");
+    let value = if field.starts_with('/') {
+        object.pointer(field)
+    } else {
+        object.get(field)
+    }?;
+    id_text(value)
+}
+
+/// Ids compared as text: `17` and `"17"` are the same id.
+pub fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The items of a list answer: the array itself, or the first array among the top-level
+/// fields (`items`, `data`, `results`, ...).
+pub fn list_items(body: &Value) -> Vec<&Value> {
+    match body {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => {
+            for key in ["items", "data", "results", "content", "records", "entries"] {
+                if let Some(Value::Array(items)) = map.get(key) {
+                    return items.iter().collect();
+                }
+            }
+            map.values()
+                .find_map(|v| v.as_array())
+                .map(|items| items.iter().collect())
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn location_id(step: &TraceStep) -> Option<String> {
+    let location = step.exchange.outcome.response()?.header("location")?;
+    let path = location.split(['?', '#']).next()?;
+    let last = path.trim_end_matches('/').rsplit('/').next()?;
+    (!last.is_empty()).then(|| last.to_string())
+}
+
+/// `GET /me`, `/users/me`, `/account`, `/profile`, `/whoami`, `/self`, `/user`: the caller's
+/// own record.
+pub fn is_account_operation(step: &TraceStep) -> bool {
+    if step.op.method() != "GET" {
+        return false;
+    }
+    let path = step.op.path().trim_end_matches('/');
+    let last = path.rsplit('/').next().unwrap_or("");
+    !path.contains('{')
+        && matches!(
+            last,
+            "me" | "account" | "profile" | "whoami" | "self" | "user"
+        )
+}
+
+fn account_record<'a>(
+    model: &'a ApiModel,
+    step: &TraceStep,
+    body: &Value,
+) -> Option<(&'a Resource, String)> {
+    let op = model.operation(&step.op)?;
+    let schema = op
+        .response_for(step.status()?)
+        .and_then(|r| r.json_schema());
+    let resource = model
+        .resources
+        .iter()
+        .find(|r| r.schema.is_some() && r.schema == schema)
+        .or_else(|| {
+            model
+                .resources
+                .iter()
+                .find(|r| matches!(r.kind.as_str(), "user" | "account" | "member" | "profile"))
+        })?;
+    let id = id_in(resource, body).or_else(|| body.get("id").and_then(id_text))?;
+    Some((resource, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_compare_as_text() {
+        assert_eq!(id_text(&json!(17)), Some("17".into()));
+        assert_eq!(id_text(&json!("17")), Some("17".into()));
+        assert_eq!(id_text(&json!("")), None);
+        assert_eq!(id_text(&json!(null)), None);
+    }
+
+    #[test]
+    fn list_items_are_found_in_envelopes() {
+        assert_eq!(list_items(&json!([{"id": 1}])).len(), 1);
+        assert_eq!(
+            list_items(&json!({"items": [{"id": 1}, {"id": 2}], "total": 2})).len(),
+            2
+        );
+        assert_eq!(list_items(&json!({"orders": [{"id": 1}]})).len(), 1);
+        assert!(list_items(&json!({"id": 1})).is_empty());
+    }
+}

@@ -1,0 +1,197 @@
+//! Turning a step (operation + arguments with refs) into a concrete request.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation};
+use trespass_generators::sequence::{Arg, Ref, Step};
+
+use super::exchange::{Body, Request};
+use super::params;
+
+/// A step made concrete.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rendered {
+    pub(crate) request: Request,
+    pub(crate) path_params: IndexMap<String, Value>,
+    pub(crate) body: Option<Value>,
+}
+
+/// Renders `step`; `resolve` gives the value of a reference to an earlier response (or says
+/// why it cannot).
+pub(crate) fn render(
+    model: &ApiModel,
+    step: &Step,
+    resolve: &dyn Fn(&Ref) -> Result<Value, String>,
+) -> Result<Rendered, String> {
+    let op = model
+        .operation(&step.op)
+        .ok_or_else(|| format!("the spec has no operation {}", step.op))?;
+    let value_of = |arg: &Arg| -> Result<Value, String> {
+        match arg {
+            Arg::Value(v) => Ok(v.clone()),
+            Arg::Ref(r) => resolve(r),
+        }
+    };
+
+    let mut path_params = IndexMap::new();
+    for (name, arg) in &step.args.path {
+        path_params.insert(name.clone(), value_of(arg)?);
+    }
+    let path = fill_path(op, &path_params)?;
+
+    let mut request = Request::new(op.method.as_str(), path);
+    for (name, arg) in &step.args.query {
+        let value = value_of(arg)?;
+        request.query.extend(params::query_pairs(
+            name,
+            &value,
+            param(op, ParameterLocation::Query, name),
+        ));
+    }
+    for (name, arg) in &step.args.header {
+        let value = value_of(arg)?;
+        request.headers.push((
+            name.clone(),
+            params::simple(&value, explode(op, ParameterLocation::Header, name)),
+        ));
+    }
+    let mut cookies = Vec::new();
+    for (name, arg) in &step.args.cookie {
+        let value = value_of(arg)?;
+        cookies.push(format!("{name}={}", params::simple(&value, false)));
+    }
+    if !cookies.is_empty() {
+        request
+            .headers
+            .push(("cookie".to_string(), cookies.join("; ")));
+    }
+
+    let mut body_json = None;
+    if let Some(body) = &step.args.body {
+        let mut value = body.value.clone();
+        for r in &body.refs {
+            let filled = resolve(&r.from)?;
+            set_pointer(&mut value, &r.at, filled).map_err(|e| format!("body {}: {e}", r.at))?;
+        }
+        let media = body.media_type.to_ascii_lowercase();
+        request.body = Some(if media.contains("json") {
+            Body::Json(value.clone())
+        } else if media == "application/x-www-form-urlencoded" {
+            Body::Form(params::form_pairs(&value))
+        } else {
+            Body::Text {
+                content_type: body.media_type.clone(),
+                text: match &value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+            }
+        });
+        body_json = Some(value);
+    }
+    Ok(Rendered {
+        request,
+        path_params,
+        body: body_json,
+    })
+}
+
+fn param<'a>(op: &'a Operation, location: ParameterLocation, name: &str) -> Option<&'a Parameter> {
+    op.parameter(location, name)
+}
+
+fn explode(op: &Operation, location: ParameterLocation, name: &str) -> bool {
+    param(op, location, name).is_some_and(|p| p.explode)
+}
+
+/// Fills the path template of `op` with percent-encoded values.
+pub(crate) fn fill_path(
+    op: &Operation,
+    values: &IndexMap<String, Value>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(op.path.len() + 16);
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in path template {}", op.path))?;
+        let name = &after[..end];
+        let value = values
+            .get(name)
+            .ok_or_else(|| format!("no value for path parameter `{name}`"))?;
+        let p = param(op, ParameterLocation::Path, name);
+        out.push_str(&params::path_segment(value, p));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Sets the value at JSON pointer `pointer` in `target`, creating objects on the way.
+pub(crate) fn set_pointer(target: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+    if pointer.is_empty() {
+        *target = value;
+        return Ok(());
+    }
+    if !pointer.starts_with('/') {
+        return Err(format!("`{pointer}` is not a JSON pointer"));
+    }
+    let tokens: Vec<String> = pointer[1..]
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut current = target;
+    for (i, token) in tokens.iter().enumerate() {
+        let last = i + 1 == tokens.len();
+        current = match current {
+            Value::Object(map) => {
+                if last {
+                    map.insert(token.clone(), value);
+                    return Ok(());
+                }
+                map.entry(token.clone())
+                    .or_insert_with(|| Value::Object(Default::default()))
+            }
+            Value::Array(items) => {
+                let index: usize = token
+                    .parse()
+                    .map_err(|_| format!("`{token}` is not an array index"))?;
+                let len = items.len();
+                let slot = items
+                    .get_mut(index)
+                    .ok_or_else(|| format!("index {index} is past the end ({len})"))?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => return Err(format!("cannot descend into a scalar at `{token}`")),
+        };
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_are_set_creating_objects() {
+        let mut v = json!({"a": {"b": 1}, "list": [1, 2]});
+        set_pointer(&mut v, "/a/c", json!(2)).unwrap();
+        set_pointer(&mut v, "/x/y", json!("z")).unwrap();
+        set_pointer(&mut v, "/list/1", json!(9)).unwrap();
+        set_pointer(&mut v, "/sl~1ash", json!(true)).unwrap();
+        assert_eq!(
+            v,
+            json!({"a": {"b": 1, "c": 2}, "list": [1, 9], "x": {"y": "z"}, "sl/ash": true})
+        );
+        assert!(set_pointer(&mut v, "/list/7", json!(0)).is_err());
+        assert!(set_pointer(&mut v, "/a/b/c", json!(0)).is_err());
+        assert!(set_pointer(&mut v, "nope", json!(0)).is_err());
+    }
+}

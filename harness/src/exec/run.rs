@@ -1,0 +1,237 @@
+//! Running one sequence: resolve refs, send each step as its identity, learn ownership, and
+//! add the owner's re-reads around another identity's write or delete.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use trespass_generators::model::{ApiModel, CrudRole, OperationId};
+use trespass_generators::sequence::{AuthMode, IdentityId, Ref, RefSource, Role, Sequence, Step};
+
+use super::exchange::Request;
+use super::ownership::{ObjectKey, Ownership, object_of};
+use super::render::{fill_path, render};
+use super::trace::{Purpose, Reject, Trace, TraceStep};
+use crate::identity::Sessions;
+
+/// Runs sequences against one target.
+#[derive(Debug)]
+pub struct Executor<'a> {
+    model: &'a ApiModel,
+    sessions: &'a Sessions,
+    roles: HashMap<IdentityId, Role>,
+    shared_kinds: Vec<String>,
+    verify_writes: bool,
+}
+
+/// The outcome of running a sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// Everything sent and received.
+    pub trace: Trace,
+    /// Owners and deletions learned along the way.
+    pub ownership: Ownership,
+}
+
+impl<'a> Executor<'a> {
+    /// An executor over `model`, sending through `sessions`. `shared_kinds` are the resource
+    /// kinds the policy lets every user read.
+    pub fn new(model: &'a ApiModel, sessions: &'a Sessions, shared_kinds: Vec<String>) -> Self {
+        let roles = sessions
+            .identities()
+            .iter()
+            .map(|i| (IdentityId::new(i.name.clone()), i.role))
+            .collect();
+        Self {
+            model,
+            sessions,
+            roles,
+            shared_kinds,
+            verify_writes: true,
+        }
+    }
+
+    /// Whether to add the owner's re-reads around other identities' writes (default on; the
+    /// `bola` effect check needs them).
+    pub fn verify_writes(mut self, on: bool) -> Self {
+        self.verify_writes = on;
+        self
+    }
+
+    /// The role of `identity` (unknown identities count as anonymous).
+    pub fn role_of(&self, identity: &IdentityId) -> Role {
+        self.roles.get(identity).copied().unwrap_or(Role::Anonymous)
+    }
+
+    /// Runs `sequence`. Never fails: a step that cannot be sent ends the run with a
+    /// [`Reject`] in the trace.
+    pub async fn run(&self, sequence: &Sequence) -> RunResult {
+        let mut trace = Trace::default();
+        let mut ownership = Ownership::new(self.shared_kinds.iter().cloned());
+        for (index, step) in sequence.steps.iter().enumerate() {
+            if let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await {
+                trace.reject = Some(Reject {
+                    step: index,
+                    whence,
+                });
+                break;
+            }
+        }
+        RunResult { trace, ownership }
+    }
+
+    async fn run_step(
+        &self,
+        index: usize,
+        step: &Step,
+        trace: &mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<(), String> {
+        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r))
+            .map_err(|e| format!("{} as {}: {e}", step.op, step.identity))?;
+        let role = self.role_of(&step.identity);
+
+        // The object this step writes, if another (non-anonymous) identity owns it.
+        let foreign_write = if self.verify_writes {
+            self.foreign_write_target(step, &rendered.path_params, ownership)
+        } else {
+            None
+        };
+        let write_index = trace.steps.len() + usize::from(foreign_write.is_some());
+        if let Some((owner, read_op, params)) = &foreign_write {
+            self.verify(
+                owner,
+                read_op,
+                params,
+                Purpose::VerifyBefore { of: write_index },
+                trace,
+                ownership,
+            )
+            .await?;
+        }
+
+        let exchange = self
+            .sessions
+            .send(step.identity.as_str(), step.auth, &rendered.request)
+            .await
+            .map_err(|e| format!("{} as {}: {e}", step.op, step.identity))?;
+        let trace_step = TraceStep {
+            index: trace.steps.len(),
+            purpose: Purpose::Sequence { step: index },
+            op: step.op.clone(),
+            identity: step.identity.clone(),
+            role,
+            path_params: rendered.path_params,
+            body: rendered.body,
+            exchange,
+        };
+        ownership.observe(self.model, &trace_step);
+        trace.steps.push(trace_step);
+
+        if let Some((owner, read_op, params)) = &foreign_write {
+            self.verify(
+                owner,
+                read_op,
+                params,
+                Purpose::VerifyAfter { of: write_index },
+                trace,
+                ownership,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// For an update or delete of an object owned by someone else: the owner, a read
+    /// operation of the object, and its path parameters.
+    fn foreign_write_target(
+        &self,
+        step: &Step,
+        path_params: &IndexMap<String, Value>,
+        ownership: &Ownership,
+    ) -> Option<(IdentityId, OperationId, IndexMap<String, Value>)> {
+        let (resource, crud) = self.model.resource_of(&step.op)?;
+        if !matches!(crud, CrudRole::Update | CrudRole::Delete) {
+            return None;
+        }
+        let key: ObjectKey = object_of(self.model, &step.op, path_params)?;
+        let (owner, _) = ownership.owner(&key)?;
+        if *owner == step.identity || self.role_of(owner) == Role::Anonymous {
+            return None;
+        }
+        // A read operation whose path parameters are all known.
+        let read_op = resource.read.iter().find(|op| {
+            self.model.operation(op).is_some_and(|o| {
+                trespass_generators::model::path_template_params(&o.path)
+                    .iter()
+                    .all(|p| path_params.contains_key(*p))
+            })
+        })?;
+        Some((owner.clone(), read_op.clone(), path_params.clone()))
+    }
+
+    async fn verify(
+        &self,
+        owner: &IdentityId,
+        read_op: &OperationId,
+        params: &IndexMap<String, Value>,
+        purpose: Purpose,
+        trace: &mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<(), String> {
+        let op = self
+            .model
+            .operation(read_op)
+            .ok_or_else(|| format!("the spec has no operation {read_op}"))?;
+        let path = fill_path(op, params)?;
+        let request = Request::new(op.method.as_str(), path);
+        let exchange = self
+            .sessions
+            .send(owner.as_str(), AuthMode::Normal, &request)
+            .await
+            .map_err(|e| format!("{read_op} as {owner}: {e}"))?;
+        let step = TraceStep {
+            index: trace.steps.len(),
+            purpose,
+            op: read_op.clone(),
+            identity: owner.clone(),
+            role: self.role_of(owner),
+            path_params: params.clone(),
+            body: None,
+            exchange,
+        };
+        ownership.observe(self.model, &step);
+        trace.steps.push(step);
+        Ok(())
+    }
+}
+
+/// The value `r` points at in the trace: the producer must have answered 2xx and hold it.
+fn resolve(trace: &Trace, r: &Ref) -> Result<Value, String> {
+    let producer = trace
+        .for_sequence_step(r.step)
+        .ok_or_else(|| format!("{r}: that step did not run"))?;
+    let response = producer.exchange.outcome.response().ok_or_else(|| {
+        format!(
+            "{r}: {} as {} got no answer",
+            producer.op, producer.identity
+        )
+    })?;
+    if !response.is_success() {
+        return Err(format!(
+            "{r}: {} as {} answered {}",
+            producer.op, producer.identity, response.status
+        ));
+    }
+    let value = match &r.source {
+        RefSource::Body { pointer } => response.json().and_then(|b| b.pointer(pointer)).cloned(),
+        RefSource::Header { name } => response.header(name).map(|h| Value::String(h.to_string())),
+        RefSource::Location => response
+            .header("location")
+            .and_then(|l| l.split(['?', '#']).next())
+            .and_then(|p| p.trim_end_matches('/').rsplit('/').next())
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_string())),
+    };
+    value.ok_or_else(|| format!("{r}: not in the answer"))
+}

@@ -1,0 +1,112 @@
+//! What happened when a sequence ran: every exchange, with the step it came from.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use trespass_generators::model::OperationId;
+use trespass_generators::sequence::{IdentityId, Role};
+
+use super::exchange::Exchange;
+
+/// The exchanges of one sequence run, in order, with the steps the executor added.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Every step sent, in order.
+    pub steps: Vec<TraceStep>,
+    /// Set when the run stopped early because a step could not be sent (see [`Reject`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject: Option<Reject>,
+}
+
+impl Trace {
+    /// The trace step that ran sequence step `index`.
+    pub fn for_sequence_step(&self, index: usize) -> Option<&TraceStep> {
+        self.steps
+            .iter()
+            .find(|s| s.purpose == Purpose::Sequence { step: index })
+    }
+
+    /// Steps that answered with an HTTP status.
+    pub fn answered(&self) -> impl Iterator<Item = (&TraceStep, u16)> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.exchange.outcome.status().map(|status| (s, status)))
+    }
+}
+
+/// Why a step was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Purpose {
+    /// Step `step` of the sequence.
+    Sequence {
+        /// Index in the sequence.
+        step: usize,
+    },
+    /// The owner reads the object before another identity's write or delete (baseline).
+    VerifyBefore {
+        /// Index (in the trace) of the write it prepares.
+        of: usize,
+    },
+    /// The owner re-reads the object after another identity's write or delete.
+    VerifyAfter {
+        /// Index (in the trace) of the write it checks.
+        of: usize,
+    },
+}
+
+/// One request of a trace with what the oracles need to know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// Position in the trace.
+    pub index: usize,
+    /// Why it was sent.
+    pub purpose: Purpose,
+    /// The operation.
+    pub op: OperationId,
+    /// Who sent it.
+    pub identity: IdentityId,
+    /// The identity's role.
+    pub role: Role,
+    /// Concrete path parameter values sent (refs resolved).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub path_params: IndexMap<String, Value>,
+    /// The concrete JSON body sent, if any (refs resolved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The request and its outcome.
+    pub exchange: Exchange,
+}
+
+impl TraceStep {
+    /// The status code, if the target answered.
+    pub fn status(&self) -> Option<u16> {
+        self.exchange.outcome.status()
+    }
+
+    /// Whether the target answered 2xx.
+    pub fn succeeded(&self) -> bool {
+        self.status().is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The JSON response body, if any.
+    pub fn response_json(&self) -> Option<&Value> {
+        self.exchange.outcome.response().and_then(|r| r.json())
+    }
+
+    /// Whether the step authenticated with the identity's own credentials.
+    pub fn authenticated(&self) -> bool {
+        self.exchange.auth == trespass_generators::sequence::AuthMode::Normal
+            && self.role != Role::Anonymous
+    }
+}
+
+/// A step that could not be sent, which makes the rest of the sequence meaningless: not a
+/// finding, not silently skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reject {
+    /// Index of the sequence step that could not be sent.
+    pub step: usize,
+    /// Where and why, e.g. `POST /orders as bob: 401` or `step 0 body /id: no such field`.
+    pub whence: String,
+}

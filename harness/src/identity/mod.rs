@@ -1,0 +1,42 @@
+//! Identities, their credentials, and the authorization policy, as declared in the TOML
+//! identities-and-policy file.
+//!
+//! ```toml
+//! [[identity]]
+//! name = "alice"
+//! role = "user"                                   # user | admin | anonymous
+//! auth = { bearer = "${ALICE_TOKEN}" }            # ${VAR}: from the environment
+//!
+//! [[identity]]
+//! name = "carol"
+//! role = "admin"
+//! auth.login = { operation = "POST /auth/login", body = { username = "carol", password = "${CAROL_PW}" }, token = "/accessToken" }
+//!
+//! [[identity]]
+//! name = "anon"
+//! role = "anonymous"
+//!
+//! [policy]
+//! admin_operations = ["tag:admin", "path:/admin/**"]
+//! public_operations = ["GET /health"]
+//! shared_resources = []
+//!
+//! [target]
+//! reset = "POST /__reset"                         # or reset = { command = "./reset-db.sh" }
+//! ```
+//!
+//! Other `auth` forms: `{ basic = { username = "u", password = "p" } }` and
+//! `{ api_key = { in = "header" | "query" | "cookie", name = "X-Api-Key", value = "..." } }`.
+
+mod file;
+mod secret;
+mod session;
+
+pub use file::{
+    ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Policy, Reset, Role, TargetConfig,
+};
+pub use secret::Secret;
+pub use session::{SessionError, Sessions};
+
+#[cfg(test)]
+mod tests;

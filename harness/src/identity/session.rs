@@ -1,0 +1,262 @@
+//! Sessions: sending requests as an identity, with its credentials.
+
+use std::collections::HashMap;
+
+use tokio::sync::Mutex;
+
+use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
+use crate::exec::{AuthMode, Body, Exchange, HttpClient, Outcome, Request};
+use crate::redact::{Redactor, SecretKind};
+
+/// Why a session could not act (a reason to reject the sequence, not a finding).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// No identity of that name in the identities file.
+    #[error("no identity called `{0}` in the identities file")]
+    UnknownIdentity(String),
+    /// The login operation did not give a token.
+    #[error("login as `{identity}` through {operation} failed: {reason}")]
+    Login {
+        /// The identity.
+        identity: String,
+        /// `POST /auth/login`.
+        operation: String,
+        /// What went wrong (redacted).
+        reason: String,
+    },
+}
+
+/// Made-up credentials for [`AuthMode::Invalid`]: the right shape, unknown to any target.
+const INVALID_TOKEN: &str = "trespass-invalid-token-0000000000";
+
+/// The identities of a run, each able to send requests with its own credentials.
+#[derive(Debug)]
+pub struct Sessions {
+    client: HttpClient,
+    identities: Vec<Identity>,
+    tokens: Mutex<HashMap<String, Secret>>,
+    redactor: Redactor,
+}
+
+impl Sessions {
+    /// Sessions for every identity of `file`; its secrets are registered with `redactor`.
+    pub fn new(client: HttpClient, file: &IdentityFile, redactor: Redactor) -> Self {
+        for identity in &file.identities {
+            register_static_secrets(&identity.auth, &redactor);
+        }
+        Self {
+            client,
+            identities: file.identities.clone(),
+            tokens: Mutex::new(HashMap::new()),
+            redactor,
+        }
+    }
+
+    /// The identities, in file order.
+    pub fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+
+    /// The redactor every secret of these sessions is registered with.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// The HTTP client.
+    pub fn client(&self) -> &HttpClient {
+        &self.client
+    }
+
+    /// Forgets every token obtained by logging in (the next request logs in again).
+    pub async fn forget_tokens(&self) {
+        self.tokens.lock().await.clear();
+    }
+
+    /// Sends `request` as `identity` authenticating per `mode`. A login identity whose request
+    /// answers 401 with its own credentials logs in again once and retries.
+    pub async fn send(
+        &self,
+        identity: &str,
+        mode: AuthMode,
+        request: &Request,
+    ) -> Result<Exchange, SessionError> {
+        let who = self
+            .identities
+            .iter()
+            .find(|i| i.name == identity)
+            .ok_or_else(|| SessionError::UnknownIdentity(identity.to_string()))?;
+        let (headers, query) = self.credentials(who, mode, false).await?;
+        let (mut outcome, mut elapsed) = self.client.send(request, &headers, &query).await;
+        if mode == AuthMode::Normal
+            && matches!(who.auth, Auth::Login(_))
+            && outcome.status() == Some(401)
+        {
+            tracing::debug!("{identity}: 401, logging in again");
+            let (headers, query) = self.credentials(who, mode, true).await?;
+            (outcome, elapsed) = self.client.send(request, &headers, &query).await;
+        }
+        Ok(Exchange {
+            identity: identity.to_string(),
+            auth: mode,
+            request: request.clone(),
+            outcome,
+            elapsed,
+        })
+    }
+
+    /// The headers and query parameters that carry `identity`'s credentials in `mode`.
+    async fn credentials(
+        &self,
+        identity: &Identity,
+        mode: AuthMode,
+        fresh_login: bool,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), SessionError> {
+        let mut headers = Vec::new();
+        let mut query = Vec::new();
+        if mode == AuthMode::None {
+            return Ok((headers, query));
+        }
+        let invalid = mode == AuthMode::Invalid;
+        match &identity.auth {
+            // The anonymous identity has nothing to send, valid or not.
+            Auth::None => {}
+            Auth::Bearer(token) => {
+                let token = if invalid {
+                    INVALID_TOKEN
+                } else {
+                    token.expose()
+                };
+                headers.push(("authorization".into(), format!("Bearer {token}")));
+            }
+            Auth::Basic { username, password } => {
+                let password = if invalid {
+                    INVALID_TOKEN
+                } else {
+                    password.expose()
+                };
+                headers.push(("authorization".into(), basic(username, password)));
+            }
+            Auth::ApiKey {
+                location,
+                name,
+                value,
+            } => {
+                let value = if invalid {
+                    INVALID_TOKEN
+                } else {
+                    value.expose()
+                };
+                match location {
+                    ApiKeyLocation::Header => headers.push((name.clone(), value.to_string())),
+                    ApiKeyLocation::Query => query.push((name.clone(), value.to_string())),
+                    ApiKeyLocation::Cookie => {
+                        headers.push(("cookie".into(), format!("{name}={value}")))
+                    }
+                }
+            }
+            Auth::Login(flow) => {
+                let token = if invalid {
+                    Secret::new(INVALID_TOKEN)
+                } else {
+                    self.token(identity, flow, fresh_login).await?
+                };
+                headers.push((
+                    flow.header.clone(),
+                    format!("{}{}", flow.prefix, token.expose()),
+                ));
+            }
+        }
+        Ok((headers, query))
+    }
+
+    async fn token(
+        &self,
+        identity: &Identity,
+        flow: &LoginFlow,
+        fresh: bool,
+    ) -> Result<Secret, SessionError> {
+        let mut tokens = self.tokens.lock().await;
+        if !fresh && let Some(token) = tokens.get(&identity.name) {
+            return Ok(token.clone());
+        }
+        let token = self.login(identity, flow).await?;
+        tokens.insert(identity.name.clone(), token.clone());
+        Ok(token)
+    }
+
+    async fn login(&self, identity: &Identity, flow: &LoginFlow) -> Result<Secret, SessionError> {
+        let fail = |reason: String| SessionError::Login {
+            identity: identity.name.clone(),
+            operation: flow.operation(),
+            reason: self.redactor.text(&reason),
+        };
+        let request = Request {
+            body: Some(Body::Json(flow.body.expose().clone())),
+            ..Request::new(flow.method.clone(), flow.path.clone())
+        };
+        let (outcome, _) = self.client.send(&request, &[], &[]).await;
+        let response = match outcome {
+            Outcome::Response(r) => r,
+            Outcome::Error { message, .. } => return Err(fail(message)),
+        };
+        if !response.is_success() {
+            return Err(fail(format!("the target answered {}", response.status)));
+        }
+        let token = response
+            .json()
+            .and_then(|body| body.pointer(&flow.token))
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| fail(format!("the answer has no string at {}", flow.token)))?;
+        if !self.redactor.add(token, SecretKind::Token) {
+            tracing::warn!(
+                "the token of `{}` is too short to be redacted by value",
+                identity.name
+            );
+        }
+        Ok(Secret::new(token))
+    }
+}
+
+fn register_static_secrets(auth: &Auth, redactor: &Redactor) {
+    let add = |value: &str, kind: SecretKind| {
+        if !value.is_empty() && !redactor.add(value, kind) {
+            tracing::warn!("a credential of fewer than 4 characters cannot be redacted by value");
+        }
+    };
+    match auth {
+        Auth::None => {}
+        Auth::Bearer(token) => add(token.expose(), SecretKind::Token),
+        Auth::Basic { password, .. } => add(password.expose(), SecretKind::Password),
+        Auth::ApiKey { value, .. } => add(value.expose(), SecretKind::Other),
+        Auth::Login(flow) => {
+            let mut leaves = Vec::new();
+            super::file::collect_secret_leaves(flow.body.expose(), false, &mut leaves);
+            for leaf in leaves {
+                add(&leaf, SecretKind::Password);
+            }
+        }
+    }
+}
+
+fn basic(username: &str, password: &str) -> String {
+    use base64::Engine;
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!("Basic {encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::basic;
+
+    #[test]
+    fn basic_auth_is_rfc7617_base64() {
+        assert_eq!(
+            basic("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(basic("a", "b"), "Basic YTpi");
+        assert_eq!(basic("ab", "c"), "Basic YWI6Yw==");
+    }
+}

@@ -1,0 +1,75 @@
+//! `list-leak`: a list answer to a user contains objects another identity created or whose
+//! account they are.
+//!
+//! Objects only attributed from lists do not count (that attribution came from the lists
+//! themselves), nor do shared kinds, objects their owner shared with the caller, or callers that
+//! escalated their own role earlier in the trace.
+
+use trespass_generators::model::CrudRole;
+
+use super::common::{Dedup, escalated_before, is_user_step, role_in_trace};
+use super::{CheckContext, Oracle, Violation};
+use crate::exec::{Claim, ObjectKey, id_in, list_items};
+
+/// The `list-leak` oracle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListLeak;
+
+impl Oracle for ListLeak {
+    fn name(&self) -> &'static str {
+        "list-leak"
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        let mut out = Dedup::default();
+        for step in &cx.trace.steps {
+            if !is_user_step(step) || !step.succeeded() {
+                continue;
+            }
+            let Some((resource, CrudRole::List)) = cx.model.resource_of(&step.op) else {
+                continue;
+            };
+            if cx.policy.is_shared(&resource.kind)
+                || escalated_before(cx, step.index).contains(&step.identity)
+            {
+                continue;
+            }
+            let Some(body) = step.response_json() else {
+                continue;
+            };
+            for item in list_items(body) {
+                let Some(id) = id_in(resource, item) else {
+                    continue;
+                };
+                let key = ObjectKey {
+                    kind: resource.kind.clone(),
+                    id,
+                };
+                let Some((owner, claim)) = cx.ownership.owner(&key) else {
+                    continue;
+                };
+                if *owner == step.identity
+                    || matches!(claim, Claim::Listed { .. })
+                    || cx.ownership.granted(owner, &step.identity)
+                {
+                    continue;
+                }
+                let Some(owner_role) = role_in_trace(cx, owner) else {
+                    continue;
+                };
+                out.push(Violation {
+                    oracle: "list-leak".into(),
+                    operation: step.op.clone(),
+                    roles: vec![step.role, owner_role],
+                    step: step.index,
+                    message: format!(
+                        "{}'s list {} contains {owner}'s {}",
+                        step.identity, step.op, resource.kind
+                    ),
+                    rule: format!("a user's lists show only their own {}s", resource.kind),
+                });
+            }
+        }
+        out.finish()
+    }
+}

@@ -1,0 +1,65 @@
+//! `use-after-delete`: an object answers 2xx after its owner (or creator) deleted it with 2xx.
+
+use trespass_generators::model::CrudRole;
+
+use super::common::{Dedup, crud};
+use super::{CheckContext, Oracle, Violation};
+use crate::exec::object_of;
+
+/// The `use-after-delete` oracle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UseAfterDelete;
+
+impl Oracle for UseAfterDelete {
+    fn name(&self) -> &'static str {
+        "use-after-delete"
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        let mut out = Dedup::default();
+        for step in &cx.trace.steps {
+            if !step.succeeded() {
+                continue;
+            }
+            let Some((kind, role)) = crud(cx.model, &step.op) else {
+                continue;
+            };
+            if !matches!(role, CrudRole::Read | CrudRole::Update | CrudRole::Delete) {
+                continue;
+            }
+            let Some(key) = object_of(cx.model, &step.op, &step.path_params) else {
+                continue;
+            };
+            let Some((deleter, deleted_at)) = cx.ownership.deleted(&key) else {
+                continue;
+            };
+            if deleted_at >= step.index {
+                continue;
+            }
+            let by_owner = cx.ownership.owner(&key).is_some_and(|(o, _)| o == deleter)
+                || cx
+                    .ownership
+                    .creator(&key)
+                    .is_some_and(|(c, _)| c == deleter);
+            if !by_owner {
+                continue;
+            }
+            out.push(Violation {
+                oracle: "use-after-delete".into(),
+                operation: step.op.clone(),
+                roles: vec![step.role],
+                step: step.index,
+                message: format!(
+                    "{deleter} deleted a {kind} (step {deleted_at}), yet {} {} it through {} \
+                     with {}",
+                    step.identity,
+                    super::common::verb(role),
+                    step.op,
+                    step.status().unwrap_or_default()
+                ),
+                rule: format!("a deleted {kind} stays deleted"),
+            });
+        }
+        out.finish()
+    }
+}
