@@ -38,6 +38,21 @@ pub use mass_assignment::MassAssignment;
 pub use resource_hierarchy::ResourceHierarchy;
 pub use use_after_delete::UseAfterDelete;
 
+// conformance oracles
+mod negative_acceptance;
+mod schema_conformance;
+mod server_error;
+mod slow_response;
+mod status_conformance;
+pub use negative_acceptance::NegativeAcceptance;
+pub use schema_conformance::SchemaConformance;
+pub use server_error::ServerError;
+pub use slow_response::SlowResponse;
+pub use status_conformance::StatusConformance;
+
+mod registry;
+pub use registry::{built_in, defaults, select};
+
 use std::fmt;
 use std::time::Duration;
 
@@ -227,3 +242,5 @@ mod tests {
 mod testkit;
 #[cfg(test)]
 mod tests_authz;
+#[cfg(test)]
+mod tests_conformance;

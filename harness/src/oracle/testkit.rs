@@ -129,6 +129,98 @@ impl TraceBuilder {
         self
     }
 
+    /// Sets the `Content-Type` of the last step's response (`None` removes it).
+    pub(crate) fn content_type(mut self, value: Option<&str>) -> Self {
+        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+            r.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            if let Some(v) = value {
+                r.headers.push(("content-type".to_string(), v.to_string()));
+            }
+        }
+        self
+    }
+
+    /// Replaces the last step's response body.
+    pub(crate) fn response_body(mut self, body: ResponseBody) -> Self {
+        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+            r.body = body;
+        }
+        self
+    }
+
+    /// Marks the last step's response body as cut at the size cap.
+    pub(crate) fn truncated(mut self) -> Self {
+        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+            r.truncated = true;
+        }
+        self
+    }
+
+    /// Sets how long the last step took.
+    pub(crate) fn elapsed(mut self, elapsed: Duration) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.exchange.elapsed = elapsed;
+        }
+        self
+    }
+
+    /// Replaces the last step's answer by a transport error (`timeout`: it timed out).
+    pub(crate) fn no_answer(mut self, timeout: bool) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.exchange.outcome = Outcome::Error {
+                message: if timeout {
+                    "timed out"
+                } else {
+                    "connection refused"
+                }
+                .to_string(),
+                timeout,
+            };
+        }
+        self
+    }
+
+    /// Adds a query parameter to the last step's request.
+    pub(crate) fn query(mut self, name: &str, value: &str) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.exchange
+                .request
+                .query
+                .push((name.to_string(), value.to_string()));
+        }
+        self
+    }
+
+    /// Sets the body the last step's request carried on the wire (the step's JSON `body` is
+    /// left as given to [`TraceBuilder::step`]).
+    pub(crate) fn request_body(mut self, body: Option<crate::exec::Body>) -> Self {
+        if let Some(last) = self.steps.last_mut() {
+            last.exchange.request.body = body;
+        }
+        self
+    }
+
+    /// Runs `oracle` over the trace built so far, with answers slower than `slow_threshold`
+    /// counting as slow.
+    pub(crate) fn check_with_threshold(
+        &self,
+        oracle: &dyn Oracle,
+        slow_threshold: Duration,
+    ) -> Vec<Violation> {
+        let mut ownership = Ownership::new(self.policy.shared_resources.iter().cloned());
+        for step in &self.steps {
+            ownership.observe(&self.model, step);
+        }
+        let trace = Trace {
+            steps: self.steps.clone(),
+            reject: None,
+        };
+        let policy = Policy::new(&self.model, &self.policy);
+        let cx = CheckContext::new(&self.model, &trace, &ownership, &policy, slow_threshold);
+        oracle.check(&cx)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,

@@ -1,0 +1,171 @@
+//! The built-in oracles by name, and the `--oracles` selection language.
+//!
+//! A selection is a comma-separated list, applied left to right:
+//!
+//! | item | meaning |
+//! | --- | --- |
+//! | `all` | every built-in oracle |
+//! | `default` | every built-in oracle except those off by default ([`OFF_BY_DEFAULT`]) |
+//! | `NAME` or `+NAME` | add one oracle |
+//! | `-NAME` | remove one oracle |
+//!
+//! A list whose first item adds or removes (`+negative-acceptance`, `-slow-response`) starts
+//! from `default`; otherwise it starts empty (`bola,bfla` is those two only). The result is in
+//! report order ([`BUILT_IN`]), each oracle once.
+
+use super::{
+    BUILT_IN, Bfla, Bola, IgnoredAuth, ListLeak, MassAssignment, NegativeAcceptance,
+    OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SchemaConformance, ServerError, SlowResponse,
+    StatusConformance, UseAfterDelete,
+};
+
+/// A new instance of the built-in oracle called `name` (`bola`), if there is one.
+pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
+    Some(match name {
+        "server-error" => Box::new(ServerError),
+        "status-conformance" => Box::new(StatusConformance),
+        "schema-conformance" => Box::new(SchemaConformance::new()),
+        "bola" => Box::new(Bola),
+        "list-leak" => Box::new(ListLeak),
+        "bfla" => Box::new(Bfla),
+        "ignored-auth" => Box::new(IgnoredAuth),
+        "mass-assignment" => Box::new(MassAssignment),
+        "use-after-delete" => Box::new(UseAfterDelete),
+        "resource-hierarchy" => Box::new(ResourceHierarchy),
+        "slow-response" => Box::new(SlowResponse),
+        "negative-acceptance" => Box::new(NegativeAcceptance::new()),
+        _ => return None,
+    })
+}
+
+/// The oracles a run uses unless told otherwise: every built-in one except
+/// [`OFF_BY_DEFAULT`], in report order.
+pub fn defaults() -> Vec<Box<dyn Oracle>> {
+    default_names().filter_map(built_in).collect()
+}
+
+fn default_names() -> impl Iterator<Item = &'static str> {
+    BUILT_IN
+        .iter()
+        .copied()
+        .filter(|n| !OFF_BY_DEFAULT.contains(n))
+}
+
+/// The oracles an `--oracles` value selects (see the module documentation). Unknown names and
+/// an empty result are errors that list the valid names.
+pub fn select(spec: &str) -> Result<Vec<Box<dyn Oracle>>, String> {
+    let items: Vec<&str> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let Some(first) = items.first() else {
+        return Err(format!("no oracle given; {}", valid_names()));
+    };
+    let mut chosen: Vec<&'static str> = if first.starts_with(['+', '-']) {
+        default_names().collect()
+    } else {
+        Vec::new()
+    };
+    for item in &items {
+        let (add, name) = match item.strip_prefix('-') {
+            Some(rest) => (false, rest.trim()),
+            None => (true, item.strip_prefix('+').unwrap_or(item).trim()),
+        };
+        let names: Vec<&'static str> = match name {
+            "all" => BUILT_IN.to_vec(),
+            "default" => default_names().collect(),
+            _ => match BUILT_IN.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+                Some(n) => vec![*n],
+                None => {
+                    return Err(format!("unknown oracle `{name}`; {}", valid_names()));
+                }
+            },
+        };
+        for n in names {
+            if add {
+                if !chosen.contains(&n) {
+                    chosen.push(n);
+                }
+            } else {
+                chosen.retain(|c| *c != n);
+            }
+        }
+    }
+    if chosen.is_empty() {
+        return Err(format!("`{spec}` selects no oracle; {}", valid_names()));
+    }
+    Ok(BUILT_IN
+        .iter()
+        .filter(|n| chosen.contains(n))
+        .filter_map(|n| built_in(n))
+        .collect())
+}
+
+fn valid_names() -> String {
+    format!(
+        "valid: all, default, {} (prefix + to add, - to remove)",
+        BUILT_IN.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(oracles: &[Box<dyn Oracle>]) -> Vec<&'static str> {
+        oracles.iter().map(|o| o.name()).collect()
+    }
+
+    #[test]
+    fn every_built_in_name_has_its_oracle() {
+        for name in BUILT_IN {
+            let oracle = built_in(name).unwrap_or_else(|| panic!("no oracle {name}"));
+            assert_eq!(oracle.name(), *name);
+        }
+        assert!(built_in("nope").is_none());
+    }
+
+    #[test]
+    fn defaults_leave_out_the_off_by_default_ones() {
+        let d = names(&defaults());
+        assert_eq!(d.len(), BUILT_IN.len() - OFF_BY_DEFAULT.len());
+        assert!(!d.contains(&"negative-acceptance"));
+        assert_eq!(d[0], "server-error");
+        assert!(d.contains(&"slow-response"));
+    }
+
+    #[test]
+    fn selections() {
+        let sel = |s: &str| names(&select(s).unwrap_or_else(|e| panic!("{s}: {e}")));
+        assert_eq!(sel("all"), BUILT_IN.to_vec());
+        assert_eq!(sel("default"), names(&defaults()));
+        assert_eq!(sel("bfla, bola"), ["bola", "bfla"], "report order, trimmed");
+        assert_eq!(sel("bola,bola"), ["bola"]);
+
+        let without_slow = sel("default,-slow-response");
+        assert!(!without_slow.contains(&"slow-response"));
+        assert_eq!(without_slow.len(), names(&defaults()).len() - 1);
+        assert_eq!(sel("-slow-response"), without_slow, "starts from default");
+
+        let plus = sel("+negative-acceptance");
+        assert_eq!(plus, BUILT_IN.to_vec(), "default plus the only one off");
+        assert_eq!(sel("all,-bola,-bfla").len(), BUILT_IN.len() - 2);
+        assert_eq!(sel("Server-Error"), ["server-error"]);
+    }
+
+    #[test]
+    fn bad_selections_name_the_valid_oracles() {
+        let err = select("bola,bolla").err().expect("unknown name");
+        assert!(err.contains("unknown oracle `bolla`"), "{err}");
+        assert!(
+            err.contains("negative-acceptance") && err.contains("default"),
+            "{err}"
+        );
+        let err = select(" , ").err().expect("nothing given");
+        assert!(err.contains("no oracle given"), "{err}");
+        let err = select("bola,-bola").err().expect("empty result");
+        assert!(err.contains("selects no oracle"), "{err}");
+        assert!(select("-nope").is_err());
+    }
+}

@@ -1,0 +1,53 @@
+//! `server-error`: the target answered with a 5xx status.
+//!
+//! Every step counts, verification re-reads included: a 5xx is a crash or an unhandled error
+//! whoever caused it. An undeclared 5xx is reported here only; `status-conformance` leaves
+//! 5xx statuses to this oracle so that one planted crash is one finding.
+
+use trespass_generators::sequence::Role;
+
+use super::common::Dedup;
+use super::{CheckContext, Oracle, Violation};
+use crate::exec::TraceStep;
+
+/// The `server-error` oracle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerError;
+
+impl Oracle for ServerError {
+    fn name(&self) -> &'static str {
+        "server-error"
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        let mut out = Dedup::default();
+        for (step, status) in cx.trace.answered() {
+            if !(500..600).contains(&status) {
+                continue;
+            }
+            let role = acting_role(step);
+            out.push(Violation {
+                oracle: "server-error".into(),
+                operation: step.op.clone(),
+                roles: vec![role],
+                step: step.index,
+                message: format!(
+                    "{} ({role}) called {} and got {status}",
+                    step.identity, step.op
+                ),
+                rule: "the service never answers with a 5xx status".into(),
+            });
+        }
+        out.finish()
+    }
+}
+
+/// The role a step acted with: the identity's, or `anonymous` when it sent no credentials or
+/// made-up ones.
+pub(super) fn acting_role(step: &TraceStep) -> Role {
+    if step.authenticated() {
+        step.role
+    } else {
+        Role::Anonymous
+    }
+}

@@ -1,0 +1,60 @@
+//! `slow-response`: an answer took longer than [`CheckContext::slow_threshold`] (default 5 s), a
+//! hint of a catastrophic regular expression or unbounded work behind the operation.
+//!
+//! The time is the exchange's `elapsed`, from sending to the end of the body. A request that
+//! timed out without an answer counts too when its wait exceeded the threshold: no answer at
+//! all is the slowest answer.
+
+use std::time::Duration;
+
+use super::common::Dedup;
+use super::server_error::acting_role;
+use super::{CheckContext, Oracle, Violation};
+use crate::exec::Outcome;
+
+/// The `slow-response` oracle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SlowResponse;
+
+impl Oracle for SlowResponse {
+    fn name(&self) -> &'static str {
+        "slow-response"
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        let mut out = Dedup::default();
+        let threshold = cx.slow_threshold;
+        for step in &cx.trace.steps {
+            let elapsed = step.exchange.elapsed;
+            if elapsed <= threshold {
+                continue;
+            }
+            let what = match &step.exchange.outcome {
+                Outcome::Response(r) => format!("answered {} after {}", r.status, ms(elapsed)),
+                Outcome::Error { timeout: true, .. } => {
+                    format!("timed out after {} without an answer", ms(elapsed))
+                }
+                // A refused connection or a reset is not slowness, however long it took.
+                Outcome::Error { timeout: false, .. } => continue,
+            };
+            let role = acting_role(step);
+            out.push(Violation {
+                oracle: "slow-response".into(),
+                operation: step.op.clone(),
+                roles: vec![role],
+                step: step.index,
+                message: format!(
+                    "{} ({role}) called {}, which {what}",
+                    step.identity, step.op
+                ),
+                rule: format!("every answer arrives within {}", ms(threshold)),
+            });
+        }
+        out.finish()
+    }
+}
+
+/// `1500 ms`, `12 ms`.
+fn ms(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}

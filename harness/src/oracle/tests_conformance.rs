@@ -1,0 +1,1415 @@
+//! The conformance oracles (`server-error`, `status-conformance`, `schema-conformance`,
+//! `slow-response`, `negative-acceptance`) over hand-built traces of the demo APIs, each both
+//! ways; then over real traces of the demo targets run by the executor: the secure targets'
+//! answers to every operation trip none of them, and the vulnerable targets' planted
+//! conformance bugs are exactly what they report.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use trespass_generators::sequence::AuthMode;
+
+use super::testkit::{TraceBuilder, notes, pairs, shop};
+use super::*;
+use crate::exec::{Body, ResponseBody};
+
+const ORDERS: &str = "/users/{userId}/orders";
+const ORDER: &str = "/users/{userId}/orders/{orderId}";
+const CART_ITEMS: &str = "/users/{userId}/cart/items";
+const DOC: &str = "/teams/{teamId}/documents/{documentId}";
+const MEMBERS: &str = "/teams/{teamId}/members";
+const COMMENTS: &str = "/teams/{teamId}/documents/{documentId}/comments";
+
+const TEAM: &str = "7ea70000-0000-4000-8000-00000000a001";
+const DOC_ID: &str = "d0c00000-0000-4000-8000-00000000a001";
+const BOB: &str = "0b0b0000-0000-4000-8000-000000000002";
+
+fn error(text: &str) -> Value {
+    json!({ "error": text })
+}
+
+fn order(status: &str, cancelled_at: Option<Value>) -> Value {
+    let mut o = json!({"id": 4, "userId": 1, "addressId": 1, "status": status,
+        "items": [{"productId": 1, "name": "Enamel mug", "unitPriceCents": 1250, "quantity": 1}],
+        "subtotalCents": 1250, "discountCents": 0, "totalCents": 1250,
+        "createdAt": "2025-01-01T00:10:00Z"});
+    if let Some(at) = cancelled_at {
+        o["cancelledAt"] = at;
+    }
+    o
+}
+
+fn document(archived_at: Value) -> Value {
+    json!({"id": DOC_ID, "teamId": TEAM, "title": "Roadmap", "body": "",
+        "status": if archived_at.is_null() { "active" } else { "archived" },
+        "authorId": "0a11ce00-0000-4000-8000-000000000001", "archivedAt": archived_at,
+        "createdAt": "2025-01-01T00:01:00Z", "updatedAt": "2025-01-01T00:02:00Z"})
+}
+
+fn member() -> Value {
+    json!({"userId": BOB, "username": "bob", "role": "member", "addedAt": "2025-01-01T00:03:00Z"})
+}
+
+fn cart() -> Value {
+    json!({"userId": 1, "items": [{"id": 1, "productId": 1, "name": "Enamel mug",
+        "unitPriceCents": 1250, "quantity": 2, "lineTotalCents": 2500}], "totalCents": 2500})
+}
+
+/// alice (shop) reads one order, answered `status` with `body`.
+fn get_order(status: u16, body: Value) -> TraceBuilder {
+    TraceBuilder::new(shop()).step(
+        "alice:user",
+        &format!("GET {ORDER}"),
+        &[("userId", json!(1)), ("orderId", json!(4))],
+        None,
+        status,
+        body,
+    )
+}
+
+/// alice (notes) reads her document, answered 200 with `body`.
+fn get_document(body: Value) -> TraceBuilder {
+    TraceBuilder::new(notes()).step(
+        "alice:user",
+        &format!("GET {DOC}"),
+        &[("teamId", json!(TEAM)), ("documentId", json!(DOC_ID))],
+        None,
+        200,
+        body,
+    )
+}
+
+/// alice (shop) places an order from her cart, answered `status`.
+fn place_order(status: u16, body: Value) -> TraceBuilder {
+    TraceBuilder::new(shop()).step(
+        "alice:user",
+        &format!("POST {ORDERS}"),
+        &[("userId", json!(1))],
+        Some(json!({"addressId": 1})),
+        status,
+        body,
+    )
+}
+
+/// alice (shop) adds `body` to her cart, answered `status` with `response`.
+fn add_to_cart(body: Option<Value>, status: u16, response: Value) -> TraceBuilder {
+    TraceBuilder::new(shop()).step(
+        "alice:user",
+        &format!("POST {CART_ITEMS}"),
+        &[("userId", json!(1))],
+        body,
+        status,
+        response,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// server-error
+
+#[test]
+fn server_error_fires_on_any_5xx_once_per_signature() {
+    let v = place_order(500, error("internal error")).check(&ServerError);
+    assert_eq!(
+        pairs(&v),
+        [("server-error".into(), format!("POST {ORDERS}"))]
+    );
+    assert_eq!(v[0].roles, [Role::User]);
+    assert!(v[0].message.contains("alice") && v[0].message.contains("500"));
+    assert!(v[0].rule.contains("5xx"), "{}", v[0].rule);
+
+    let twice = place_order(502, Value::Null)
+        .step(
+            "bob:user",
+            &format!("POST {ORDERS}"),
+            &[("userId", json!(2))],
+            Some(json!({"addressId": 2})),
+            503,
+            Value::Null,
+        )
+        .check(&ServerError);
+    assert_eq!(
+        twice.len(),
+        1,
+        "same oracle, operation and roles: one finding"
+    );
+
+    let notes_comment = TraceBuilder::new(notes())
+        .step(
+            "alice:user",
+            &format!("POST {COMMENTS}"),
+            &[("teamId", json!(TEAM)), ("documentId", json!(DOC_ID))],
+            Some(json!({"body": "x".repeat(2001)})),
+            500,
+            error("store refused the comment"),
+        )
+        .check(&ServerError);
+    assert_eq!(
+        pairs(&notes_comment),
+        [("server-error".into(), format!("POST {COMMENTS}"))]
+    );
+}
+
+#[test]
+fn server_error_is_silent_below_500_and_names_anonymous_callers() {
+    for status in [200, 201, 400, 404, 409, 499] {
+        assert!(
+            place_order(status, error("x"))
+                .check(&ServerError)
+                .is_empty(),
+            "{status} is no server error"
+        );
+    }
+    let v = place_order(500, Value::Null)
+        .auth(AuthMode::None)
+        .check(&ServerError);
+    assert_eq!(v[0].roles, [Role::Anonymous], "no credentials: anonymous");
+    assert!(
+        place_order(500, Value::Null)
+            .no_answer(false)
+            .check(&ServerError)
+            .is_empty(),
+        "no answer at all is no status"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// status-conformance
+
+#[test]
+fn status_conformance_fires_on_the_planted_409s() {
+    let v = add_to_cart(
+        Some(json!({"productId": 3, "quantity": 5})),
+        409,
+        error("not enough stock"),
+    )
+    .check(&StatusConformance);
+    assert_eq!(
+        pairs(&v),
+        [("status-conformance".into(), format!("POST {CART_ITEMS}"))]
+    );
+    assert_eq!(v[0].roles, [Role::User]);
+    assert!(
+        v[0].message.contains("409") && v[0].message.contains("200, 400, 401, 403, 404"),
+        "{}",
+        v[0].message
+    );
+
+    let member_again = TraceBuilder::new(notes())
+        .step(
+            "alice:user",
+            &format!("POST {MEMBERS}"),
+            &[("teamId", json!(TEAM))],
+            Some(json!({"userId": BOB})),
+            409,
+            error("already a member"),
+        )
+        .check(&StatusConformance);
+    assert_eq!(
+        pairs(&member_again),
+        [("status-conformance".into(), format!("POST {MEMBERS}"))]
+    );
+}
+
+#[test]
+fn status_conformance_accepts_declared_statuses_and_leaves_5xx_to_server_error() {
+    for (status, body) in [
+        (200, cart()),
+        (400, error("bad")),
+        (401, error("who")),
+        (404, error("none")),
+    ] {
+        let t = add_to_cart(Some(json!({"productId": 1, "quantity": 1})), status, body);
+        assert!(
+            t.check(&StatusConformance).is_empty(),
+            "{status} is declared"
+        );
+    }
+    // The planted empty-cart 500 is undeclared, but it is one finding: server-error's.
+    let crash = place_order(500, error("pricing failed"));
+    assert!(crash.check(&StatusConformance).is_empty());
+    assert_eq!(crash.check(&ServerError).len(), 1);
+    let member_exists = TraceBuilder::new(notes()).step(
+        "alice:user",
+        &format!("POST {MEMBERS}"),
+        &[("teamId", json!(TEAM))],
+        Some(json!({"userId": BOB})),
+        200,
+        member(),
+    );
+    assert!(member_exists.check(&StatusConformance).is_empty());
+}
+
+#[test]
+fn status_conformance_honours_ranges_and_default() {
+    let spec = r#"
+openapi: 3.0.3
+info: {title: ranges, version: "1"}
+paths:
+  /ranged:
+    get:
+      responses:
+        "2XX": {description: ok}
+        "404": {description: missing}
+  /defaulted:
+    get:
+      responses:
+        "200": {description: ok}
+        default: {description: anything else}
+  /undocumented:
+    get:
+      responses: {}
+"#;
+    let model = trespass_generators::load_str(spec, "ranges.yaml").expect("the spec loads");
+    let one = |op: &str, status: u16| {
+        TraceBuilder::new(model.clone())
+            .step("alice:user", op, &[], None, status, Value::Null)
+            .check(&StatusConformance)
+    };
+    assert!(one("GET /ranged", 201).is_empty(), "2XX covers 201");
+    assert!(one("GET /ranged", 404).is_empty());
+    assert_eq!(
+        one("GET /ranged", 409).len(),
+        1,
+        "409 is outside 2XX and 404"
+    );
+    assert_eq!(one("GET /ranged", 302).len(), 1);
+    assert!(one("GET /defaulted", 418).is_empty(), "default covers all");
+    assert!(
+        one("GET /undocumented", 409).is_empty(),
+        "no declared response: nothing to judge against"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// schema-conformance
+
+#[test]
+fn schema_conformance_fires_on_the_planted_epoch_timestamps() {
+    let oracle = SchemaConformance::new();
+    let v = get_document(document(json!(1_735_689_900))).check(&oracle);
+    assert_eq!(
+        pairs(&v),
+        [("schema-conformance".into(), format!("GET {DOC}"))]
+    );
+    assert_eq!(v[0].roles, [Role::User]);
+    let m = &v[0].message;
+    assert!(m.contains("/archivedAt"), "names the JSON pointer: {m}");
+    assert!(m.contains("keyword `type`"), "names the keyword: {m}");
+    assert!(m.contains("1735689900"), "shows a short scalar: {m}");
+
+    let v = get_order(200, order("cancelled", Some(json!(1_735_690_000)))).check(&oracle);
+    assert_eq!(
+        pairs(&v),
+        [("schema-conformance".into(), format!("GET {ORDER}"))]
+    );
+    assert!(v[0].message.contains("/cancelledAt"), "{}", v[0].message);
+}
+
+#[test]
+fn schema_conformance_is_silent_on_conformant_answers() {
+    let oracle = SchemaConformance::new();
+    for archived_at in [Value::Null, json!("2025-01-01T00:05:00Z")] {
+        let v = get_document(document(archived_at.clone())).check(&oracle);
+        assert!(v.is_empty(), "archivedAt {archived_at}: {v:?}");
+    }
+    let cancelled = order("cancelled", Some(json!("2025-01-01T00:20:00Z")));
+    for (status, body) in [
+        (200, order("placed", None)),
+        (200, cancelled),
+        (404, error("no such order")),
+        (403, error("not yours")),
+    ] {
+        let v = get_order(status, body).check(&oracle);
+        assert!(v.is_empty(), "{status}: {v:?}");
+    }
+    // Content type parameters and case do not matter.
+    let v = get_order(200, order("placed", None))
+        .content_type(Some("Application/JSON; charset=utf-8"))
+        .check(&oracle);
+    assert!(v.is_empty(), "{v:?}");
+    // A 204 without a body.
+    let deleted = TraceBuilder::new(shop())
+        .step(
+            "alice:user",
+            "DELETE /users/{userId}/addresses/{addressId}",
+            &[("userId", json!(1)), ("addressId", json!(1))],
+            None,
+            204,
+            Value::Null,
+        )
+        .content_type(None);
+    assert!(deleted.check(&oracle).is_empty());
+}
+
+#[test]
+fn schema_conformance_names_the_keyword_of_each_kind_of_mismatch() {
+    let oracle = SchemaConformance::new();
+    let first = |body: Value| {
+        let v = get_order(200, body).check(&oracle);
+        assert_eq!(v.len(), 1, "{v:?}");
+        v[0].message.clone()
+    };
+    let mut missing = order("placed", None);
+    missing.as_object_mut().unwrap().remove("totalCents");
+    let m = first(missing);
+    assert!(
+        m.contains("keyword `required`") && m.contains("totalCents"),
+        "{m}"
+    );
+
+    let mut extra = order("placed", None);
+    extra["internalNote"] = json!("vip");
+    let m = first(extra);
+    assert!(m.contains("keyword `additionalProperties`"), "{m}");
+
+    let m = first(order("lost", None));
+    assert!(m.contains("at /status") && m.contains("`enum`"), "{m}");
+
+    let mut nested = order("placed", None);
+    nested["items"][0]["quantity"] = json!(0);
+    let m = first(nested);
+    assert!(
+        m.contains("at /items/0/quantity") && m.contains("`minimum`"),
+        "{m}"
+    );
+
+    let m = first(order("cancelled", Some(json!("yesterday"))));
+    assert!(m.contains("`format`") && m.contains("/cancelledAt"), "{m}");
+
+    let mut two = order("placed", Some(json!(5)));
+    two["totalCents"] = json!(-1);
+    let m = first(two);
+    assert!(m.contains("1 more error"), "counts the rest: {m}");
+
+    // Formats are annotations when turned off.
+    let lax = SchemaConformance::new().validate_formats(false);
+    assert!(
+        get_order(200, order("cancelled", Some(json!("yesterday"))))
+            .check(&lax)
+            .is_empty()
+    );
+}
+
+#[test]
+fn schema_conformance_judges_content_types_and_empty_bodies() {
+    let oracle = SchemaConformance::new();
+    let html = get_order(200, Value::Null)
+        .response_body(ResponseBody::Text("<html>oops</html>".into()))
+        .content_type(Some("text/html"))
+        .check(&oracle);
+    assert_eq!(html.len(), 1);
+    assert!(
+        html[0].message.contains("content type `text/html`")
+            && html[0].message.contains("`application/json`"),
+        "{}",
+        html[0].message
+    );
+
+    let not_json = get_order(200, Value::Null)
+        .response_body(ResponseBody::Text("{\"id\": 4,".into()))
+        .check(&oracle);
+    assert_eq!(not_json.len(), 1);
+    assert!(
+        not_json[0].message.contains("not valid JSON"),
+        "{}",
+        not_json[0].message
+    );
+
+    let empty = get_order(200, Value::Null).check(&oracle);
+    assert_eq!(empty.len(), 1);
+    assert!(
+        empty[0].message.contains("an empty body"),
+        "{}",
+        empty[0].message
+    );
+
+    let body_on_204 = TraceBuilder::new(shop())
+        .step(
+            "alice:user",
+            "DELETE /users/{userId}/addresses/{addressId}",
+            &[("userId", json!(1)), ("addressId", json!(1))],
+            None,
+            204,
+            json!({"deleted": true}),
+        )
+        .check(&oracle);
+    assert_eq!(body_on_204.len(), 1);
+    assert!(
+        body_on_204[0].message.contains("declares no body"),
+        "{}",
+        body_on_204[0].message
+    );
+
+    // No Content-Type: a JSON body is still judged as JSON, anything else is not judged.
+    let untyped = get_order(200, order("lost", None))
+        .content_type(None)
+        .check(&oracle);
+    assert_eq!(untyped.len(), 1, "{untyped:?}");
+    let untyped_text = get_order(200, Value::Null)
+        .response_body(ResponseBody::Text("fine".into()))
+        .content_type(None)
+        .check(&oracle);
+    assert!(untyped_text.is_empty(), "{untyped_text:?}");
+}
+
+#[test]
+fn schema_conformance_leaves_undeclared_statuses_and_cut_bodies_alone() {
+    let oracle = SchemaConformance::new();
+    let conflict = add_to_cart(
+        Some(json!({"productId": 3, "quantity": 5})),
+        409,
+        json!({"message": "not an Error"}),
+    );
+    assert!(
+        conflict.check(&oracle).is_empty(),
+        "undeclared: status-conformance's"
+    );
+    assert!(
+        place_order(500, json!("boom")).check(&oracle).is_empty(),
+        "undeclared 500: server-error's"
+    );
+    let cut = get_order(200, order("lost", None)).truncated();
+    assert!(cut.check(&oracle).is_empty(), "a cut body cannot be judged");
+}
+
+#[test]
+fn schema_conformance_keeps_validators_apart_across_models() {
+    // One oracle instance, two specs whose schema ids overlap: each is judged by its own.
+    let oracle = SchemaConformance::new();
+    assert_eq!(
+        get_document(document(json!(5))).check(&oracle).len(),
+        1,
+        "notes first"
+    );
+    assert!(
+        get_order(200, order("placed", None))
+            .check(&oracle)
+            .is_empty()
+    );
+    assert_eq!(get_order(200, order("lost", None)).check(&oracle).len(), 1);
+    assert!(
+        get_document(document(Value::Null))
+            .check(&oracle)
+            .is_empty()
+    );
+}
+
+#[test]
+fn schema_conformance_does_not_require_read_only_fields_in_requests_but_does_in_answers() {
+    // The Address schema requires the read-only `id`; an answer without it does not conform.
+    let mut address = json!({"id": 7, "userId": 1, "recipient": "A", "line1": "1 Road",
+        "city": "X", "postalCode": "123", "country": "NL", "createdAt": "2026-01-01T00:00:00Z"});
+    address.as_object_mut().unwrap().remove("id");
+    let v = TraceBuilder::new(shop())
+        .step(
+            "alice:user",
+            "POST /users/{userId}/addresses",
+            &[("userId", json!(1))],
+            Some(json!({"recipient": "A"})),
+            201,
+            address,
+        )
+        .check(&SchemaConformance::new());
+    assert_eq!(v.len(), 1);
+    assert!(v[0].message.contains("\"id\""), "{}", v[0].message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// slow-response
+
+#[test]
+fn slow_response_fires_above_the_threshold_only() {
+    let slow = get_order(200, order("placed", None)).elapsed(Duration::from_millis(6_000));
+    let v = slow.check(&SlowResponse);
+    assert_eq!(
+        pairs(&v),
+        [("slow-response".into(), format!("GET {ORDER}"))]
+    );
+    assert!(
+        v[0].message.contains("6000 ms") && v[0].rule.contains("5000 ms"),
+        "{} / {}",
+        v[0].message,
+        v[0].rule
+    );
+    assert!(
+        slow.check_with_threshold(&SlowResponse, Duration::from_secs(10))
+            .is_empty(),
+        "the threshold comes from the context"
+    );
+    let quick = get_order(200, order("placed", None)).elapsed(Duration::from_millis(4_999));
+    assert!(quick.check(&SlowResponse).is_empty());
+    assert_eq!(
+        quick
+            .check_with_threshold(&SlowResponse, Duration::from_millis(100))
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn slow_response_counts_timeouts_but_not_refused_connections() {
+    let timed_out = get_order(200, Value::Null)
+        .no_answer(true)
+        .elapsed(Duration::from_secs(10))
+        .check(&SlowResponse);
+    assert_eq!(timed_out.len(), 1);
+    assert!(
+        timed_out[0].message.contains("timed out"),
+        "{}",
+        timed_out[0].message
+    );
+    let refused = get_order(200, Value::Null)
+        .no_answer(false)
+        .elapsed(Duration::from_secs(10))
+        .check(&SlowResponse);
+    assert!(refused.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// negative-acceptance
+
+#[test]
+fn negative_acceptance_fires_on_an_invalid_body_answered_2xx() {
+    let oracle = NegativeAcceptance::new();
+    let v = add_to_cart(Some(json!({"productId": 1, "quantity": 101})), 200, cart()).check(&oracle);
+    assert_eq!(
+        pairs(&v),
+        [("negative-acceptance".into(), format!("POST {CART_ITEMS}"))]
+    );
+    let m = &v[0].message;
+    assert!(m.contains("/quantity") && m.contains("`maximum`"), "{m}");
+
+    // The planted long comment, had it been accepted.
+    let long = TraceBuilder::new(notes())
+        .step(
+            "alice:user",
+            &format!("POST {COMMENTS}"),
+            &[("teamId", json!(TEAM)), ("documentId", json!(DOC_ID))],
+            Some(json!({"body": "x".repeat(2001)})),
+            201,
+            json!({}),
+        )
+        .check(&oracle);
+    assert_eq!(long.len(), 1);
+    assert!(
+        long[0].message.contains("`maxLength`"),
+        "{}",
+        long[0].message
+    );
+
+    let missing = add_to_cart(None, 200, cart()).check(&oracle);
+    assert_eq!(missing.len(), 1);
+    assert!(
+        missing[0].message.contains("required body"),
+        "{}",
+        missing[0].message
+    );
+
+    let text = add_to_cart(None, 200, cart())
+        .request_body(Some(Body::Text {
+            content_type: "text/plain".into(),
+            text: "two mugs".into(),
+        }))
+        .check(&oracle);
+    assert_eq!(text.len(), 1);
+    assert!(
+        text[0].message.contains("`text/plain`"),
+        "{}",
+        text[0].message
+    );
+}
+
+#[test]
+fn negative_acceptance_is_silent_on_valid_or_refused_requests() {
+    let oracle = NegativeAcceptance::new();
+    let valid = json!({"productId": 1, "quantity": 2});
+    assert!(
+        add_to_cart(Some(valid), 200, cart())
+            .check(&oracle)
+            .is_empty()
+    );
+    let invalid = json!({"productId": 1, "quantity": 101});
+    for status in [400, 404, 409, 500] {
+        assert!(
+            add_to_cart(Some(invalid.clone()), status, error("no"))
+                .check(&oracle)
+                .is_empty(),
+            "{status}: refused"
+        );
+    }
+    // Read-only properties (id, userId, createdAt) are not required in a request body.
+    let address = TraceBuilder::new(shop()).step(
+        "alice:user",
+        "POST /users/{userId}/addresses",
+        &[("userId", json!(1))],
+        Some(json!({"recipient": "A", "line1": "1 Road", "city": "X",
+                    "postalCode": "123", "country": "NL"})),
+        201,
+        json!({}),
+    );
+    assert!(address.check(&oracle).is_empty());
+}
+
+#[test]
+fn negative_acceptance_judges_path_and_query_parameters_as_sent() {
+    let oracle = NegativeAcceptance::new();
+    let read = |user: Value, status: Option<&str>| {
+        let t = TraceBuilder::new(shop()).step(
+            "alice:user",
+            &format!("GET {ORDERS}"),
+            &[("userId", user)],
+            None,
+            200,
+            json!([]),
+        );
+        match status {
+            Some(s) => t.query("status", s),
+            None => t,
+        }
+        .check(&oracle)
+    };
+    assert!(read(json!(1), None).is_empty());
+    assert!(
+        read(json!("1"), None).is_empty(),
+        "a path value taken from a Location header is text"
+    );
+    assert!(read(json!(1), Some("cancelled")).is_empty());
+
+    let v = read(json!("abc"), None);
+    assert_eq!(v.len(), 1);
+    assert!(
+        v[0].message.contains("path parameter `userId`"),
+        "{}",
+        v[0].message
+    );
+    let v = read(json!(0), None);
+    assert_eq!(v.len(), 1, "below the minimum of 1");
+    let v = read(json!(1), Some("lost"));
+    assert_eq!(v.len(), 1);
+    assert!(
+        v[0].message.contains("query parameter `status`"),
+        "{}",
+        v[0].message
+    );
+}
+
+#[test]
+fn negative_acceptance_is_off_by_default() {
+    assert!(OFF_BY_DEFAULT.contains(&"negative-acceptance"));
+    assert!(defaults().iter().all(|o| o.name() != "negative-acceptance"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// against the demo targets, through the executor
+
+#[cfg(feature = "cli")]
+mod live {
+    use std::collections::BTreeSet;
+
+    use serde_json::{Value, json};
+    use trespass_generators::ApiModel;
+    use trespass_generators::model::OperationId;
+    use trespass_generators::sequence::{
+        Arg, Args, AuthMode, BodyArg, BodyRef, IdentityId, Ref, RefSource, Sequence, Step,
+    };
+    use trespass_targets::{Mode, Service};
+
+    use super::super::*;
+    use crate::exec::{ClientConfig, Executor, HttpClient, RunResult};
+    use crate::identity::{IdentityFile, Sessions};
+    use crate::redact::Redactor;
+
+    /// A pointer into an earlier step's response body.
+    struct R(usize, &'static str);
+
+    fn reference(r: R) -> Ref {
+        Ref {
+            step: r.0,
+            source: RefSource::Body {
+                pointer: r.1.into(),
+            },
+        }
+    }
+
+    /// A sequence under construction.
+    #[derive(Default)]
+    struct Seq(Vec<Step>);
+
+    impl Seq {
+        /// Appends a step; returns its index.
+        fn add(
+            &mut self,
+            who: &str,
+            op: &str,
+            path: Vec<(&str, R)>,
+            query: Vec<(&str, Value)>,
+            body: Option<(Value, Vec<(&str, R)>)>,
+        ) -> usize {
+            let mut args = Args::default();
+            for (k, a) in path {
+                args.path.insert(k.into(), Arg::Ref(reference(a)));
+            }
+            for (k, v) in query {
+                args.query.insert(k.into(), Arg::Value(v));
+            }
+            args.body = body.map(|(value, refs)| BodyArg {
+                media_type: "application/json".into(),
+                value,
+                refs: refs
+                    .into_iter()
+                    .map(|(at, r)| BodyRef {
+                        at: at.into(),
+                        from: reference(r),
+                    })
+                    .collect(),
+            });
+            self.0.push(Step {
+                identity: IdentityId::new(who),
+                op: OperationId::parse(op).expect("METHOD /path"),
+                auth: AuthMode::Normal,
+                args,
+            });
+            self.0.len() - 1
+        }
+
+        fn sequence(self) -> Sequence {
+            Sequence { steps: self.0 }
+        }
+    }
+
+    fn model(service: Service) -> ApiModel {
+        trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
+            .expect("the demo spec loads")
+    }
+
+    /// Runs `seq` against a fresh `service` in `mode` and returns the model and the result.
+    async fn run(
+        service: Service,
+        mode: Mode,
+        seq: Sequence,
+    ) -> (ApiModel, IdentityFile, RunResult) {
+        let running = trespass_targets::start(service, mode, 0).expect("the demo target starts");
+        let model = model(service);
+        let file = IdentityFile::parse(
+            service.identities_toml(),
+            service.identities_file_name(),
+            |_| None,
+        )
+        .expect("the identities file parses");
+        let client = HttpClient::new(ClientConfig::new(
+            url::Url::parse(running.url()).expect("a URL"),
+        ))
+        .expect("a client");
+        let sessions = Sessions::new(client, &file, Redactor::new());
+        let executor = Executor::new(&model, &sessions, file.policy.shared_resources.clone());
+        let result = executor.run(&seq).await;
+        drop(running);
+        assert!(
+            result.trace.reject.is_none(),
+            "the sequence ran to the end: {:?}",
+            result.trace.reject
+        );
+        (model, file, result)
+    }
+
+    /// The conformance oracles' violations over a run (slow-response left out: tests do not
+    /// judge timing).
+    fn conformance_violations(
+        model: &ApiModel,
+        file: &IdentityFile,
+        result: &RunResult,
+    ) -> Vec<Violation> {
+        let oracles =
+            select("server-error,status-conformance,schema-conformance,negative-acceptance")
+                .expect("valid names");
+        let policy = Policy::new(model, &file.policy);
+        let cx = CheckContext::new(
+            model,
+            &result.trace,
+            &result.ownership,
+            &policy,
+            Duration::from_secs(5),
+        );
+        check_all(&oracles, &cx)
+    }
+
+    /// Operations of the model that never answered 2xx in the trace.
+    fn not_covered(model: &ApiModel, result: &RunResult) -> Vec<String> {
+        let ok: BTreeSet<&OperationId> = result
+            .trace
+            .steps
+            .iter()
+            .filter(|s| s.succeeded())
+            .map(|s| &s.op)
+            .collect();
+        model
+            .operations
+            .iter()
+            .filter(|op| !ok.contains(&op.id))
+            .map(|op| op.id.to_string())
+            .collect()
+    }
+
+    use std::time::Duration;
+
+    fn shop_happy_path() -> Sequence {
+        let mut s = Seq::default();
+        let login = |name: &str, pw: &str| json!({"username": name, "password": pw});
+        s.add(
+            "anon",
+            "POST /auth/login",
+            vec![],
+            vec![],
+            Some((login("alice", "alice-pass-1"), vec![])),
+        );
+        let bob = s.add(
+            "anon",
+            "POST /auth/login",
+            vec![],
+            vec![],
+            Some((login("bob", "bob-pass-2"), vec![])),
+        );
+        let me = s.add("alice", "GET /me", vec![], vec![], None);
+        let u = || ("userId", R(me, "/id"));
+        s.add("alice", "GET /users/{userId}", vec![u()], vec![], None);
+        s.add(
+            "alice",
+            "PATCH /users/{userId}",
+            vec![u()],
+            vec![],
+            Some((json!({"displayName": "Alice L."}), vec![])),
+        );
+        let address = json!({"recipient": "Alice", "line1": "1 Road", "city": "Oxford",
+                             "postalCode": "OX1 1AA", "country": "GB"});
+        let addr = s.add(
+            "alice",
+            "POST /users/{userId}/addresses",
+            vec![u()],
+            vec![],
+            Some((address.clone(), vec![])),
+        );
+        s.add(
+            "alice",
+            "GET /users/{userId}/addresses",
+            vec![u()],
+            vec![],
+            None,
+        );
+        let a = || ("addressId", R(addr, "/id"));
+        s.add(
+            "alice",
+            "GET /users/{userId}/addresses/{addressId}",
+            vec![u(), a()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "PUT /users/{userId}/addresses/{addressId}",
+            vec![u(), a()],
+            vec![],
+            Some((address, vec![])),
+        );
+        let products = s.add("alice", "GET /products", vec![], vec![], None);
+        s.add(
+            "anon",
+            "GET /products/{productId}",
+            vec![("productId", R(products, "/0/id"))],
+            vec![],
+            None,
+        );
+        let item = json!({"productId": 0, "quantity": 1});
+        let p = || vec![("/productId", R(products, "/0/id"))];
+        let cart = s.add(
+            "alice",
+            "POST /users/{userId}/cart/items",
+            vec![u()],
+            vec![],
+            Some((item.clone(), p())),
+        );
+        s.add("alice", "GET /users/{userId}/cart", vec![u()], vec![], None);
+        s.add(
+            "alice",
+            "DELETE /users/{userId}/cart/items/{itemId}",
+            vec![u(), ("itemId", R(cart, "/items/0/id"))],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "POST /users/{userId}/cart/items",
+            vec![u()],
+            vec![],
+            Some((item.clone(), p())),
+        );
+        let order_body = || {
+            Some((
+                json!({"addressId": 0}),
+                vec![("/addressId", R(addr, "/id"))],
+            ))
+        };
+        let placed = s.add(
+            "alice",
+            "POST /users/{userId}/orders",
+            vec![u()],
+            vec![],
+            order_body(),
+        );
+        s.add(
+            "alice",
+            "GET /users/{userId}/orders",
+            vec![u()],
+            vec![("status", json!("placed"))],
+            None,
+        );
+        s.add(
+            "alice",
+            "GET /users/{userId}/orders/{orderId}",
+            vec![u(), ("orderId", R(placed, "/id"))],
+            vec![],
+            None,
+        );
+        s.add(
+            "carol",
+            "POST /admin/refunds",
+            vec![],
+            vec![],
+            Some((
+                json!({"orderId": 0, "reason": "damaged"}),
+                vec![("/orderId", R(placed, "/id"))],
+            )),
+        );
+        s.add("carol", "GET /admin/refunds", vec![], vec![], None);
+        s.add(
+            "alice",
+            "POST /users/{userId}/cart/items",
+            vec![u()],
+            vec![],
+            Some((item, p())),
+        );
+        let second = s.add(
+            "alice",
+            "POST /users/{userId}/orders",
+            vec![u()],
+            vec![],
+            order_body(),
+        );
+        let o2 = || ("orderId", R(second, "/id"));
+        s.add(
+            "alice",
+            "POST /users/{userId}/orders/{orderId}/cancel",
+            vec![u(), o2()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "GET /users/{userId}/orders/{orderId}",
+            vec![u(), o2()],
+            vec![],
+            None,
+        );
+        let product =
+            json!({"name": "Mug", "description": "A mug.", "priceCents": 900, "stock": 3});
+        let created = s.add(
+            "carol",
+            "POST /products",
+            vec![],
+            vec![],
+            Some((product.clone(), vec![])),
+        );
+        let pid = || ("productId", R(created, "/id"));
+        s.add(
+            "carol",
+            "PUT /products/{productId}",
+            vec![pid()],
+            vec![],
+            Some((product, vec![])),
+        );
+        s.add(
+            "carol",
+            "PATCH /products/{productId}",
+            vec![pid()],
+            vec![],
+            Some((json!({"stock": 5}), vec![])),
+        );
+        s.add(
+            "carol",
+            "DELETE /products/{productId}",
+            vec![pid()],
+            vec![],
+            None,
+        );
+        s.add("carol", "GET /admin/users", vec![], vec![], None);
+        s.add(
+            "alice",
+            "DELETE /users/{userId}/addresses/{addressId}",
+            vec![u(), a()],
+            vec![],
+            None,
+        );
+        s.add(
+            "carol",
+            "DELETE /users/{userId}",
+            vec![("userId", R(bob, "/userId"))],
+            vec![],
+            None,
+        );
+        s.sequence()
+    }
+
+    fn notes_happy_path() -> Sequence {
+        let mut s = Seq::default();
+        s.add("alice", "GET /me", vec![], vec![], None);
+        let bob = s.add("bob", "GET /me", vec![], vec![], None);
+        let team = s.add(
+            "alice",
+            "POST /teams",
+            vec![],
+            vec![],
+            Some((json!({"name": "Design", "description": "d"}), vec![])),
+        );
+        let t = || ("teamId", R(team, "/id"));
+        s.add("alice", "GET /teams", vec![], vec![], None);
+        s.add("alice", "GET /teams/{teamId}", vec![t()], vec![], None);
+        s.add(
+            "alice",
+            "PATCH /teams/{teamId}",
+            vec![t()],
+            vec![],
+            Some((json!({"name": "Design 2", "description": null}), vec![])),
+        );
+        let add_bob = || Some((json!({"userId": ""}), vec![("/userId", R(bob, "/id"))]));
+        s.add(
+            "alice",
+            "POST /teams/{teamId}/members",
+            vec![t()],
+            vec![],
+            add_bob(),
+        );
+        s.add(
+            "alice",
+            "POST /teams/{teamId}/members",
+            vec![t()],
+            vec![],
+            add_bob(),
+        );
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/members",
+            vec![t()],
+            vec![],
+            None,
+        );
+        let doc = s.add(
+            "alice",
+            "POST /teams/{teamId}/documents",
+            vec![t()],
+            vec![],
+            Some((json!({"title": "Roadmap", "body": "Q3"}), vec![])),
+        );
+        let d = || ("documentId", R(doc, "/id"));
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/documents",
+            vec![t()],
+            vec![("status", json!("active"))],
+            None,
+        );
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "PATCH /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            Some((json!({"status": "archived"}), vec![])),
+        );
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "PATCH /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            Some((json!({"status": "active", "title": "Roadmap 2"}), vec![])),
+        );
+        let comment = s.add(
+            "alice",
+            "POST /teams/{teamId}/documents/{documentId}/comments",
+            vec![t(), d()],
+            vec![],
+            Some((json!({"body": "Looks good."}), vec![])),
+        );
+        let c = || ("commentId", R(comment, "/id"));
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/documents/{documentId}/comments",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "GET /teams/{teamId}/documents/{documentId}/comments/{commentId}",
+            vec![t(), d(), c()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "DELETE /teams/{teamId}/documents/{documentId}/comments/{commentId}",
+            vec![t(), d(), c()],
+            vec![],
+            None,
+        );
+        let share = s.add(
+            "alice",
+            "POST /teams/{teamId}/documents/{documentId}/shares",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+        let sh = || ("shareId", R(share, "/id"));
+        s.add("anon", "GET /shares/{shareId}", vec![sh()], vec![], None);
+        s.add(
+            "alice",
+            "DELETE /shares/{shareId}",
+            vec![sh()],
+            vec![],
+            None,
+        );
+        s.add(
+            "alice",
+            "GET /documents",
+            vec![],
+            vec![("q", json!("road"))],
+            None,
+        );
+        s.add("dana", "GET /admin/users", vec![], vec![], None);
+        s.add(
+            "dana",
+            "PUT /admin/teams/{teamId}/plan",
+            vec![t()],
+            vec![],
+            Some((json!({"plan": "enterprise"}), vec![])),
+        );
+        s.add(
+            "dana",
+            "GET /admin/audit-log",
+            vec![],
+            vec![("limit", json!(10))],
+            None,
+        );
+        s.add(
+            "alice",
+            "DELETE /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+        s.add(
+            "dana",
+            "POST /admin/users/{userId}/suspend",
+            vec![("userId", R(bob, "/id"))],
+            vec![],
+            None,
+        );
+        s.sequence()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn secure_targets_answer_every_operation_conformantly() {
+        for (service, seq) in [
+            (Service::Shop, shop_happy_path()),
+            (Service::Notes, notes_happy_path()),
+        ] {
+            let (model, file, result) = run(service, Mode::Secure, seq).await;
+            let missing = not_covered(&model, &result);
+            assert!(missing.is_empty(), "{service}: no 2xx for {missing:?}");
+            let v = conformance_violations(&model, &file, &result);
+            assert!(v.is_empty(), "{service} (secure): {v:#?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn vulnerable_targets_show_exactly_their_planted_conformance_bugs() {
+        // shop: more than the stock (409), an order from an empty cart (500), a cancelled
+        // order's epoch `cancelledAt`.
+        let mut shop = Seq::default();
+        let me = shop.add("alice", "GET /me", vec![], vec![], None);
+        let u = || ("userId", R(me, "/id"));
+        shop.add(
+            "alice",
+            "POST /users/{userId}/cart/items",
+            vec![u()],
+            vec![],
+            Some((json!({"productId": 3, "quantity": 5}), vec![])),
+        );
+        let addresses = shop.add(
+            "alice",
+            "GET /users/{userId}/addresses",
+            vec![u()],
+            vec![],
+            None,
+        );
+        let order_body = || {
+            Some((
+                json!({"addressId": 0}),
+                vec![("/addressId", R(addresses, "/0/id"))],
+            ))
+        };
+        let placed = shop.add(
+            "alice",
+            "POST /users/{userId}/orders",
+            vec![u()],
+            vec![],
+            order_body(),
+        );
+        shop.add(
+            "alice",
+            "POST /users/{userId}/orders",
+            vec![u()],
+            vec![],
+            order_body(),
+        );
+        let o = || ("orderId", R(placed, "/id"));
+        shop.add(
+            "alice",
+            "POST /users/{userId}/orders/{orderId}/cancel",
+            vec![u(), o()],
+            vec![],
+            None,
+        );
+        shop.add(
+            "alice",
+            "GET /users/{userId}/orders/{orderId}",
+            vec![u(), o()],
+            vec![],
+            None,
+        );
+
+        // notes: adding a member twice (409), an over-long comment (500), an archived
+        // document's epoch `archivedAt`.
+        let mut notes = Seq::default();
+        let bob = notes.add("bob", "GET /me", vec![], vec![], None);
+        let team = notes.add(
+            "alice",
+            "POST /teams",
+            vec![],
+            vec![],
+            Some((json!({"name": "Design"}), vec![])),
+        );
+        let t = || ("teamId", R(team, "/id"));
+        let add_bob = || Some((json!({"userId": ""}), vec![("/userId", R(bob, "/id"))]));
+        notes.add(
+            "alice",
+            "POST /teams/{teamId}/members",
+            vec![t()],
+            vec![],
+            add_bob(),
+        );
+        notes.add(
+            "alice",
+            "POST /teams/{teamId}/members",
+            vec![t()],
+            vec![],
+            add_bob(),
+        );
+        let doc = notes.add(
+            "alice",
+            "POST /teams/{teamId}/documents",
+            vec![t()],
+            vec![],
+            Some((json!({"title": "Roadmap"}), vec![])),
+        );
+        let d = || ("documentId", R(doc, "/id"));
+        notes.add(
+            "alice",
+            "POST /teams/{teamId}/documents/{documentId}/comments",
+            vec![t(), d()],
+            vec![],
+            Some((json!({"body": "x".repeat(2001)}), vec![])),
+        );
+        notes.add(
+            "alice",
+            "PATCH /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            Some((json!({"status": "archived"}), vec![])),
+        );
+        notes.add(
+            "alice",
+            "GET /teams/{teamId}/documents/{documentId}",
+            vec![t(), d()],
+            vec![],
+            None,
+        );
+
+        let conformance_oracles = ["server-error", "status-conformance", "schema-conformance"];
+        for (service, seq) in [
+            (Service::Shop, shop.sequence()),
+            (Service::Notes, notes.sequence()),
+        ] {
+            let (model, file, result) = run(service, Mode::Vulnerable, seq).await;
+            let found: BTreeSet<(String, String)> = conformance_violations(&model, &file, &result)
+                .iter()
+                .filter(|v| v.oracle != "negative-acceptance")
+                .map(|v| (v.oracle.clone(), v.operation.to_string()))
+                .collect();
+            let planted: BTreeSet<(String, String)> = trespass_targets::planted::manifest(service)
+                .iter()
+                .filter(|b| conformance_oracles.contains(&b.oracle))
+                .map(|b| (b.oracle.to_string(), b.operation.to_string()))
+                .collect();
+            assert_eq!(found, planted, "{service} (vulnerable)");
+        }
+    }
+
+    /// How long `schema-conformance` takes per step, over a real trace (run with
+    /// `cargo test -p trespass --lib schema_conformance_timing -- --ignored --nocapture`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "prints a timing, asserts nothing about it"]
+    async fn schema_conformance_timing() {
+        let (model, file, result) = run(Service::Notes, Mode::Secure, notes_happy_path()).await;
+        let policy = Policy::new(&model, &file.policy);
+        let cx = CheckContext::new(
+            &model,
+            &result.trace,
+            &result.ownership,
+            &policy,
+            Duration::from_secs(5),
+        );
+        let oracle = SchemaConformance::new();
+        let cold = std::time::Instant::now();
+        let first = oracle.check(&cx);
+        let cold = cold.elapsed();
+        assert!(first.is_empty(), "{first:?}");
+        let rounds = 200;
+        let warm = std::time::Instant::now();
+        for _ in 0..rounds {
+            std::hint::black_box(oracle.check(&cx));
+        }
+        let warm = warm.elapsed();
+        let steps = result.trace.steps.len() as f64;
+        let per_step_warm = warm.as_secs_f64() / (rounds as f64 * steps);
+        let per_step_cold = cold.as_secs_f64() / steps;
+        println!(
+            "schema-conformance over {steps} steps: first pass (compiling) {:.1} us/step, \
+             cached {:.1} us/step ({:.0}x faster)",
+            per_step_cold * 1e6,
+            per_step_warm * 1e6,
+            per_step_cold / per_step_warm
+        );
+    }
+}
