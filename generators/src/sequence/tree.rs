@@ -8,12 +8,23 @@
 //! 2. steps are deleted one at a time, from the last down; references to a deleted step are
 //!    re-targeted to an earlier step of the same operation by the same identity, body
 //!    references with no such step are dropped (the leaf keeps its generated value), and a
-//!    deletion that would leave a parameter reference dangling is never offered;
-//! 3. argument values are simplified one at a time, each through its own value tree;
+//!    deletion that would leave a parameter reference dangling is never offered, nor one that
+//!    would leave no step at all;
+//! 3. argument values are simplified one at a time, in step order, each through its own value
+//!    tree; when a value tree cannot go back any further after a passing candidate, the value
+//!    returns to the last one that failed and shrinking moves on to the next value (proptest's
+//!    runner stops shrinking at the first `complicate` that answers false, so the tree never
+//!    answers false while it still has candidates to offer);
 //! 4. identities are merged into an earlier identity of the same role (so the roles in the
 //!    finding's signature never change) until no more can go.
 //!
-//! Every candidate is a valid sequence: all references point backwards.
+//! Every candidate is a valid sequence: all references point backwards. The tree follows
+//! proptest's protocol: `simplify` is called on a failing candidate, `complicate` on a passing
+//! one, and after the last answer `current` is the smallest failing sequence found. Against a
+//! live target every candidate costs a whole sequence of requests, so `complicate` does not hand
+//! back the failing sequence just to have it re-run: it undoes the rejected change and moves
+//! straight on to the next candidate. The failing sequence comes back only once, at the very
+//! end, or when a value tree's own partial undo lands on it.
 
 use std::fmt;
 
@@ -70,14 +81,21 @@ impl StepPlan {
     }
 }
 
-/// One generated value with its own value tree. Cloning replays the recorded calls on a fresh
-/// tree built from the same runner state, so clones are independent and identical.
+/// One generated value with its own value tree. The current value is kept at hand; the tree is
+/// rebuilt only when a clone first shrinks, by replaying the recorded calls on a fresh tree
+/// from the same runner state, so clones are cheap, independent and identical.
 pub(crate) struct ValueSlot {
     runner: TestRunner,
     strategy: SBoxedStrategy<Value>,
     /// Every `simplify` (true) and `complicate` (false) call, in order.
     log: Vec<bool>,
-    tree: Box<dyn ValueTree<Value = Value>>,
+    /// Length of `log` when the value was last known to fail: `simplify` is only called on a
+    /// failing sequence, so every call records the point to come back to.
+    failing: usize,
+    /// The tree's current value.
+    value: Value,
+    /// The value tree; `None` in a clone until it is first needed.
+    tree: Option<Box<dyn ValueTree<Value = Value>>>,
 }
 
 impl ValueSlot {
@@ -89,60 +107,82 @@ impl ValueSlot {
             runner: snapshot,
             strategy,
             log: Vec::new(),
-            tree,
+            failing: 0,
+            value: tree.current(),
+            tree: Some(tree),
         })
     }
 
     fn current(&self) -> Value {
-        self.tree.current()
+        self.value.clone()
     }
 
-    fn simplify(&mut self) -> bool {
-        self.log.push(true);
-        self.tree.simplify()
-    }
-
-    fn complicate(&mut self) -> bool {
-        self.log.push(false);
-        self.tree.complicate()
-    }
-}
-
-impl Clone for ValueSlot {
-    fn clone(&self) -> Self {
+    /// A fresh tree with the first `calls` recorded calls replayed.
+    fn replay(&self, calls: usize) -> Box<dyn ValueTree<Value = Value>> {
         let mut runner = self.runner.clone();
         match self.strategy.new_tree(&mut runner) {
             Ok(mut tree) => {
-                for &simplify in &self.log {
+                for &simplify in &self.log[..calls] {
                     if simplify {
                         tree.simplify();
                     } else {
                         tree.complicate();
                     }
                 }
-                Self {
-                    runner: self.runner.clone(),
-                    strategy: self.strategy.clone(),
-                    log: self.log.clone(),
-                    tree,
-                }
+                tree
             }
             // Generation is deterministic for a given runner state, so this does not happen;
-            // if it did, freezing the current value keeps the clone equal to the original.
-            Err(_) => {
-                let frozen = Just(self.current()).sboxed();
-                let mut runner = self.runner.clone();
-                let tree = match frozen.new_tree(&mut runner) {
-                    Ok(t) => t,
-                    Err(_) => Box::new(Just(self.current())),
-                };
-                Self {
-                    runner,
-                    strategy: frozen,
-                    log: Vec::new(),
-                    tree,
-                }
-            }
+            // if it did, the value stays as it is and shrinks no further.
+            Err(_) => Box::new(Just(self.value.clone())),
+        }
+    }
+
+    fn tree(&mut self) -> &mut Box<dyn ValueTree<Value = Value>> {
+        let tree = match self.tree.take() {
+            Some(tree) => tree,
+            None => self.replay(self.log.len()),
+        };
+        self.tree.insert(tree)
+    }
+
+    fn simplify(&mut self) -> bool {
+        self.failing = self.log.len();
+        // The tree first: a clone rebuilds it from the calls logged so far.
+        let tree = self.tree();
+        let changed = tree.simplify();
+        self.value = tree.current();
+        self.log.push(true);
+        changed
+    }
+
+    fn complicate(&mut self) -> bool {
+        let tree = self.tree();
+        let changed = tree.complicate();
+        self.value = tree.current();
+        self.log.push(false);
+        changed
+    }
+
+    /// Goes back to the value that last failed (the one `simplify` was last called on), for
+    /// when the value tree cannot complicate any more: proptest's trees leave their current
+    /// value unspecified then.
+    fn restore_failing(&mut self) {
+        let tree = self.replay(self.failing);
+        self.log.truncate(self.failing);
+        self.value = tree.current();
+        self.tree = Some(tree);
+    }
+}
+
+impl Clone for ValueSlot {
+    fn clone(&self) -> Self {
+        Self {
+            runner: self.runner.clone(),
+            strategy: self.strategy.clone(),
+            log: self.log.clone(),
+            failing: self.failing,
+            value: self.value.clone(),
+            tree: None,
         }
     }
 }
@@ -232,6 +272,12 @@ impl SequenceTree {
     /// Whether the current sequence has no step.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// For each step of the current sequence, its index in the sequence as generated (before
+    /// any shrinking): tells a reporter which original steps a minimized sequence kept.
+    pub fn kept_steps(&self) -> Vec<usize> {
+        self.visible().collect()
     }
 
     /// Original indices of the steps in the current sequence.
@@ -416,6 +462,10 @@ impl ValueTree for SequenceTree {
             if !self.kept[i] {
                 continue;
             }
+            // An empty sequence shows nothing: the last step standing stays.
+            if self.len() <= 1 {
+                continue;
+            }
             self.kept[i] = false;
             if self.params_resolve() {
                 self.prev = Some(Prev::Delete(i));
@@ -460,19 +510,421 @@ impl ValueTree for SequenceTree {
             None => false,
             Some(Prev::Delete(i)) => {
                 self.kept[i] = true;
-                true
+                self.next_after_undo()
             }
             Some(Prev::Value(slot)) => {
-                let more = self.slots[slot].complicate();
-                if more {
+                if self.slots[slot].complicate() {
                     self.prev = Some(Prev::Value(slot));
+                    return true;
                 }
-                more
+                // The value tree is exhausted: go back to its last failing value and move on
+                // to the next slot.
+                self.slots[slot].restore_failing();
+                if let Phase::Values(pos) = self.phase {
+                    self.phase = Phase::Values(pos + 1);
+                }
+                self.next_after_undo()
             }
             Some(Prev::Merge(from)) => {
                 self.merged.shift_remove(&from);
-                true
+                self.next_after_undo()
             }
         }
+    }
+}
+
+impl SequenceTree {
+    /// After a rejected change was undone (the current sequence is the last failing one again):
+    /// moves on to the next candidate when there is one. Answers true either way, since the
+    /// undo changed the current sequence; without a next candidate the runner re-runs the
+    /// failing sequence once and its `simplify` then answers false.
+    fn next_after_undo(&mut self) -> bool {
+        self.simplify();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The shrink order on hand-built trees, where every step and value is known; the same
+    //! order on generated sequences of the demo specs is in `tests/sequence_shrink.rs`.
+
+    use proptest::strategy::NewTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng};
+    use serde_json::json;
+
+    use super::*;
+    use crate::sequence::step::{RefSource, Role};
+
+    fn runner() -> TestRunner {
+        TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+        )
+    }
+
+    fn cast() -> Vec<IdentitySpec> {
+        vec![
+            IdentitySpec::new("alice", Role::User),
+            IdentitySpec::new("bob", Role::User),
+            IdentitySpec::new("carol", Role::Admin),
+            IdentitySpec::new("dave", Role::Admin),
+            IdentitySpec::new("anon", Role::Anonymous),
+        ]
+    }
+
+    fn id_ref(step: usize) -> Ref {
+        Ref {
+            step,
+            source: RefSource::Body {
+                pointer: "/id".into(),
+            },
+        }
+    }
+
+    fn plan(who: &str, op: &str, params: Vec<(&str, ArgPlan)>) -> StepPlan {
+        StepPlan {
+            identity: IdentityId::new(who),
+            op: OperationId::parse(op).expect("operation id"),
+            auth: AuthMode::Normal,
+            params: params
+                .into_iter()
+                .map(|(name, arg)| (ParameterLocation::Path, name.to_string(), arg))
+                .collect(),
+            body: None,
+        }
+    }
+
+    /// Slots with the given strategies, drawn from one seeded runner.
+    fn slots(strategies: Vec<SBoxedStrategy<Value>>) -> Vec<ValueSlot> {
+        let mut runner = runner();
+        strategies
+            .into_iter()
+            .map(|s| ValueSlot::new(s, &mut runner).expect("draws"))
+            .collect()
+    }
+
+    /// Drives `tree` as proptest's runner does: `simplify` after a failure, `complicate` after
+    /// a pass. Returns every candidate with whether it failed; checks the protocol's promise
+    /// that `current` ends on the last failure.
+    fn shrink(
+        tree: &mut SequenceTree,
+        fails: impl Fn(&Sequence) -> bool,
+    ) -> Vec<(Sequence, Vec<usize>, bool)> {
+        let mut last_failure = tree.current();
+        assert!(fails(&last_failure), "the start must fail");
+        let mut seen = Vec::new();
+        if tree.simplify() {
+            loop {
+                assert!(seen.len() < 10_000, "shrinking does not end");
+                let candidate = tree.current();
+                candidate.validate_refs().expect("every candidate is valid");
+                let failed = fails(&candidate);
+                seen.push((candidate.clone(), tree.kept_steps(), failed));
+                if failed {
+                    last_failure = candidate;
+                    if !tree.simplify() {
+                        break;
+                    }
+                } else if !tree.complicate() {
+                    break;
+                }
+            }
+        }
+        assert_eq!(tree.current(), last_failure, "ends on the last failure");
+        seen
+    }
+
+    fn ops(seq: &Sequence) -> Vec<String> {
+        seq.steps
+            .iter()
+            .map(|s| format!("{} {}", s.identity, s.op))
+            .collect()
+    }
+
+    #[test]
+    fn deletions_go_from_the_last_step_down_and_retarget_refs() {
+        // 0 alice creates a team, 1 alice creates another, 2 bob reads the second, 3 bob lists.
+        let plans = vec![
+            plan("alice", "POST /teams", vec![]),
+            plan("alice", "POST /teams", vec![]),
+            plan(
+                "bob",
+                "GET /teams/{teamId}",
+                vec![("teamId", ArgPlan::Ref(id_ref(1)))],
+            ),
+            plan("bob", "GET /teams", vec![]),
+        ];
+        let mut tree = SequenceTree::new(plans, Vec::new(), cast());
+        let bob_reads_alices_team = |s: &Sequence| {
+            s.steps.iter().any(|st| {
+                st.op.as_str() == "GET /teams/{teamId}"
+                    && st.identity.as_str() == "bob"
+                    && matches!(st.args.path.get("teamId"), Some(Arg::Ref(r))
+                        if s.steps[r.step].identity.as_str() == "alice")
+            })
+        };
+        let seen = shrink(&mut tree, bob_reads_alices_team);
+        let trail: Vec<(Vec<usize>, bool)> = seen.iter().map(|(_, k, f)| (k.clone(), *f)).collect();
+        assert_eq!(
+            trail,
+            vec![
+                (vec![0, 1, 2], true), // the last step goes first
+                (vec![0, 1], false),   // then the read: needed; restored, and straight on to
+                (vec![0, 2], true),    // the second team: the read re-targets to the first
+                (vec![0, 2], false),   // the first team cannot go (the read would dangle), so
+                // bob merged into alice is next: it passes, undone
+                (vec![0, 2], true), // nothing left: the failing sequence, once, to end on
+            ],
+            "{seen:#?}"
+        );
+        let merged = &seen[3].0;
+        assert_eq!(
+            ops(merged),
+            ["alice POST /teams", "alice GET /teams/{teamId}"],
+            "bob merged into alice, the other user"
+        );
+        let end = tree.current();
+        assert_eq!(
+            ops(&end),
+            ["alice POST /teams", "bob GET /teams/{teamId}"],
+            "the read now names the first team"
+        );
+        assert_eq!(
+            end.steps[1].args.path.get("teamId"),
+            Some(&Arg::Ref(id_ref(0)))
+        );
+        assert_eq!(end, seen[2].0);
+    }
+
+    #[test]
+    fn a_parameter_ref_never_dangles_a_body_ref_is_dropped() {
+        let body = BodyPlan {
+            media_type: "application/json".into(),
+            slot: 0,
+            extra: Vec::new(),
+            refs: vec![BodyRef {
+                at: "/addressId".into(),
+                from: id_ref(0),
+            }],
+        };
+        let mut order = plan("alice", "POST /orders", vec![]);
+        order.body = Some(body);
+        let plans = vec![
+            plan("alice", "POST /addresses", vec![]),
+            order,
+            plan(
+                "bob",
+                "GET /orders/{orderId}",
+                vec![("orderId", ArgPlan::Ref(id_ref(1)))],
+            ),
+        ];
+        let values = slots(vec![Just(json!({"addressId": 5, "note": "x"})).sboxed()]);
+        let mut tree = SequenceTree::new(plans, values, cast());
+        let bob_reads_an_order = |s: &Sequence| {
+            s.steps
+                .iter()
+                .any(|st| st.op.as_str() == "GET /orders/{orderId}")
+        };
+        let seen = shrink(&mut tree, bob_reads_an_order);
+        let trail: Vec<(Vec<usize>, bool)> = seen.iter().map(|(_, k, f)| (k.clone(), *f)).collect();
+        // Deleting the read fails the predicate; the order cannot go (the read's parameter
+        // would dangle); the address can (the order's body reference is dropped).
+        assert_eq!(trail[..2], [(vec![0, 1], false), (vec![1, 2], true)]);
+        let without_address = &seen[1].0;
+        let body = without_address.steps[0].args.body.as_ref().expect("body");
+        assert!(body.refs.is_empty(), "{body:?}");
+        assert_eq!(
+            body.value,
+            json!({"addressId": 5, "note": "x"}),
+            "the leaf keeps its value"
+        );
+        assert_eq!(
+            without_address.steps[1].args.path.get("orderId"),
+            Some(&Arg::Ref(id_ref(0)))
+        );
+        // No candidate ever names a step that is not there.
+        for (candidate, _, _) in &seen {
+            for step in &candidate.steps {
+                assert!(
+                    !step
+                        .args
+                        .path
+                        .values()
+                        .any(|a| *a == Arg::Value(Value::Null))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_last_step_standing_is_never_deleted() {
+        let mut tree = SequenceTree::new(
+            vec![plan("alice", "GET /teams", vec![])],
+            Vec::new(),
+            cast(),
+        );
+        assert!(!tree.simplify(), "nothing smaller than one step");
+        assert_eq!(tree.len(), 1);
+        let mut tree = SequenceTree::new(
+            vec![
+                plan("alice", "GET /teams", vec![]),
+                plan("alice", "GET /me", vec![]),
+            ],
+            Vec::new(),
+            cast(),
+        );
+        let seen = shrink(&mut tree, |_| true);
+        assert!(seen.iter().all(|(s, _, _)| !s.steps.is_empty()));
+        assert_eq!(tree.kept_steps(), [0]);
+    }
+
+    #[test]
+    fn truncate_after_cuts_the_later_steps() {
+        let plans: Vec<StepPlan> = (0..5)
+            .map(|i| plan("alice", &format!("GET /s{i}"), vec![]))
+            .collect();
+        let mut tree = SequenceTree::new(plans, Vec::new(), cast());
+        let before = tree.current();
+        tree.truncate_after(2);
+        assert_eq!(tree.current().steps, before.steps[..3]);
+        tree.truncate_after(9);
+        assert_eq!(tree.len(), 3, "an index past the end changes nothing");
+        // After a deletion, the index is one of the current sequence.
+        assert!(tree.simplify());
+        assert_eq!(tree.kept_steps(), [0, 1]);
+        tree.truncate_after(0);
+        assert_eq!(tree.kept_steps(), [0]);
+    }
+
+    /// Counts down by one per `simplify` and cannot go back: `complicate` answers false and
+    /// leaves the passing value in place, which proptest's contract allows.
+    #[derive(Debug, Clone)]
+    struct Countdown(i64);
+
+    impl Strategy for Countdown {
+        type Tree = Countdown;
+        type Value = Value;
+        fn new_tree(&self, _: &mut TestRunner) -> NewTree<Self> {
+            Ok(self.clone())
+        }
+    }
+
+    impl ValueTree for Countdown {
+        type Value = Value;
+        fn current(&self) -> Value {
+            json!(self.0)
+        }
+        fn simplify(&mut self) -> bool {
+            if self.0 == 0 {
+                return false;
+            }
+            self.0 -= 1;
+            true
+        }
+        fn complicate(&mut self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn values_shrink_one_at_a_time_in_step_order() {
+        let plans = vec![
+            plan(
+                "alice",
+                "GET /a/{x}/{y}",
+                vec![("x", ArgPlan::Value(0)), ("y", ArgPlan::Value(1))],
+            ),
+            plan("bob", "GET /b/{z}", vec![("z", ArgPlan::Value(2))]),
+        ];
+        let values = slots(vec![
+            Countdown(8).sboxed(),
+            (0i64..1000).prop_map(Value::from).sboxed(),
+            Countdown(3).sboxed(),
+        ]);
+        let mut tree = SequenceTree::new(plans, values, cast());
+        let number = |s: &Sequence, step: usize, name: &str| match s.steps[step].args.path.get(name)
+        {
+            Some(Arg::Value(v)) => v.as_i64().expect("a number"),
+            other => panic!("{other:?}"),
+        };
+        let start = tree.current();
+        assert!(number(&start, 0, "y") >= 37, "{start:?}");
+        // Fails while x >= 5 and y >= 37 and bob acts: z is free.
+        let fails = |s: &Sequence| {
+            s.steps.len() == 2
+                && s.steps[1].identity.as_str() == "bob"
+                && number(s, 0, "x") >= 5
+                && number(s, 0, "y") >= 37
+        };
+        let seen = shrink(&mut tree, fails);
+        let end = tree.current();
+        assert_eq!(
+            (
+                number(&end, 0, "x"),
+                number(&end, 0, "y"),
+                number(&end, 1, "z")
+            ),
+            (5, 37, 0),
+            "each value at its smallest failing point"
+        );
+        // Which value each candidate changed, relative to the last failure: x, then y, then z.
+        let mut last = start;
+        let mut order = Vec::new();
+        for (candidate, _, failed) in &seen {
+            if candidate.steps.len() != 2 || candidate.steps[1].identity != last.steps[1].identity {
+                continue;
+            }
+            for (i, (step, name)) in [(0, "x"), (0, "y"), (1, "z")].into_iter().enumerate() {
+                if number(candidate, step, name) != number(&last, step, name)
+                    && order.last() != Some(&i)
+                {
+                    order.push(i);
+                }
+            }
+            if *failed {
+                last = candidate.clone();
+            }
+        }
+        assert_eq!(order, [0, 1, 2], "{seen:#?}");
+    }
+
+    #[test]
+    fn identities_merge_only_within_a_role() {
+        let plans = vec![
+            plan("bob", "GET /a", vec![]),
+            plan("carol", "GET /b", vec![]),
+            plan("alice", "GET /c", vec![]),
+            plan("dave", "GET /d", vec![]),
+            plan("anon", "GET /e", vec![]),
+        ];
+        let roles = |s: &Sequence| -> Vec<Role> {
+            s.steps
+                .iter()
+                .map(|st| {
+                    cast()
+                        .into_iter()
+                        .find(|c| c.id == st.identity)
+                        .expect("in cast")
+                        .role
+                })
+                .collect()
+        };
+        let mut tree = SequenceTree::new(plans, Vec::new(), cast());
+        let original = roles(&tree.current());
+        // Every step must stay; any identity may go.
+        let seen = shrink(&mut tree, |s| s.steps.len() == 5);
+        for (candidate, kept, _) in &seen {
+            let expected: Vec<Role> = kept.iter().map(|&i| original[i]).collect();
+            assert_eq!(roles(candidate), expected, "roles never change");
+        }
+        let names: Vec<String> = tree
+            .current()
+            .steps
+            .iter()
+            .map(|s| s.identity.to_string())
+            .collect();
+        assert_eq!(names, ["bob", "carol", "bob", "carol", "anon"]);
+        assert_eq!(tree.current().identities().len(), 3);
     }
 }
