@@ -17,8 +17,9 @@
 //!
 //! A step is only generated when its preconditions hold: every argument that names an object
 //! of a kind the API can produce is a reference to a step that produced one. The top-level
-//! choices use the runner's RNG directly (no `prop_flat_map`), so the same strategy runs
-//! unchanged on fuzzer bytes ([`crate::fuzz`]).
+//! choices (patterns, kinds, identities, objects) are plain numbers drawn one at a time, with
+//! no `prop_flat_map`, so that [`crate::fuzz`] can feed them from fuzzer bytes while the
+//! argument values come from the very same value strategies.
 
 use std::sync::Arc;
 
@@ -158,11 +159,32 @@ impl Strategy for SequenceStrategy {
     type Value = Sequence;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        self.generate(runner, None)
+    }
+}
+
+impl SequenceStrategy {
+    /// A tree whose top-level choices are read from `choices` (one `u32` each) and whose
+    /// argument values are drawn from `runner`: the byte-driven entry of [`crate::fuzz`].
+    pub(crate) fn new_tree_with_choices(
+        &self,
+        runner: &mut TestRunner,
+        choices: &mut dyn FnMut() -> u32,
+    ) -> NewTree<Self> {
+        self.generate(runner, Some(choices))
+    }
+
+    fn generate(
+        &self,
+        runner: &mut TestRunner,
+        choices: Option<&mut dyn FnMut() -> u32>,
+    ) -> NewTree<Self> {
         let mut generator = Gen {
             cat: &self.catalog,
             cast: &self.cast,
             config: &self.config,
             runner,
+            choices,
             plans: Vec::new(),
             slots: Vec::new(),
             state: ModelState::default(),
@@ -188,11 +210,14 @@ struct Emitted {
     produced: Option<usize>,
 }
 
-struct Gen<'a> {
+struct Gen<'a, 'c> {
     cat: &'a Catalog,
     cast: &'a [IdentitySpec],
     config: &'a SequenceConfig,
+    /// Draws the argument values (and the choices, when `choices` is `None`).
     runner: &'a mut TestRunner,
+    /// Where the top-level choices come from, when not from `runner`.
+    choices: Option<&'a mut (dyn FnMut() -> u32 + 'c)>,
     plans: Vec<StepPlan>,
     slots: Vec<ValueSlot>,
     state: ModelState,
@@ -201,15 +226,18 @@ struct Gen<'a> {
 /// Fuel for prerequisite chains (parent of parent of ...).
 const MAX_DEPTH: u32 = 4;
 
-impl Gen<'_> {
-    /// A number in `0..n` (0 when `n` is 0). Exhausted fuzzer input reads as zeros, which
-    /// picks the first choice everywhere: short sequences, first pattern.
+impl Gen<'_, '_> {
+    /// A number in `0..n` (0 when `n` is 0 or 1), by multiply-and-shift: every draw gives an
+    /// answer (no rejection), so any input, zeros included, yields a sequence.
     fn below(&mut self, n: usize) -> usize {
         if n <= 1 {
             return 0;
         }
-        let x = u64::from(self.runner.rng().next_u32());
-        ((x * n as u64) >> 32) as usize
+        let x = match &mut self.choices {
+            Some(choices) => choices(),
+            None => self.runner.rng().next_u32(),
+        };
+        ((u64::from(x) * n as u64) >> 32) as usize
     }
 
     /// True with probability `num / den`.
@@ -287,19 +315,41 @@ impl Gen<'_> {
         let Some(k) = self.pick(&kinds) else {
             return Ok(false);
         };
-        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let owners = self.owners_of(k);
         let Some(x) = self.pick(&owners) else {
             return Ok(false);
         };
         let Some(obj) = self.ensure_owned(x, k, 0)? else {
             return Ok(false);
         };
-        let others = self.identities_where(|i, _| i != x);
+        let others = self.others_weighted(x);
         let Some(y) = self.pick(&others) else {
             return Ok(false);
         };
+        // What Y does: a read twice as often as an update, a delete or a list, since a read is
+        // what most BOLA checks look for first.
         let info = &self.cat.kinds[k];
-        let ops: Vec<usize> = info.item_ops().chain(info.list.iter().copied()).collect();
+        let actions: Vec<(&[usize], usize)> = [
+            (&info.read[..], 2),
+            (&info.update[..], 1),
+            (&info.delete[..], 1),
+            (&info.list[..], 1),
+        ]
+        .into_iter()
+        .filter(|(ops, _)| !ops.is_empty())
+        .collect();
+        let total: usize = actions.iter().map(|(_, w)| w).sum();
+        let mut roll = self.below(total);
+        let Some(ops) = actions.iter().find_map(|(ops, w)| {
+            if roll < *w {
+                Some(ops.to_vec())
+            } else {
+                roll -= w;
+                None
+            }
+        }) else {
+            return Ok(false);
+        };
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
         };
@@ -332,7 +382,7 @@ impl Gen<'_> {
         let Some((op, pk)) = self.pick(&candidates) else {
             return Ok(false);
         };
-        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let owners = self.owners_of(pk);
         let Some(x) = self.pick(&owners) else {
             return Ok(false);
         };
@@ -438,7 +488,7 @@ impl Gen<'_> {
         let Some(k) = self.pick(&kinds) else {
             return Ok(false);
         };
-        let owners = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let owners = self.owners_of(k);
         let Some(x) = self.pick(&owners) else {
             return Ok(false);
         };
@@ -487,6 +537,31 @@ impl Gen<'_> {
     }
 
     // ----- building blocks ------------------------------------------------------------------
+
+    /// Every identity but `x`, ordinary users twice: another user touching X's object is the
+    /// plain BOLA case, admins and anonymous stay in the mix.
+    fn others_weighted(&self, x: usize) -> Vec<usize> {
+        let mut out = self.identities_where(|i, _| i != x);
+        out.extend(self.identities_where(|i, c| i != x && c.role == Role::User));
+        out.sort_unstable();
+        out
+    }
+
+    /// Who may own an object of kind `k` at the start of a pattern: any identity with
+    /// credentials, or only the admins when every way to create one is an admin operation (a
+    /// user's attempt would be refused, and the sequence would stop there).
+    fn owners_of(&self, k: usize) -> Vec<usize> {
+        let named = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let creates = &self.cat.kinds[k].create;
+        let admin_only =
+            !creates.is_empty() && creates.iter().all(|(op, _)| self.cat.ops[*op].admin);
+        let admins = self.identities_where(|_, c| c.role == Role::Admin);
+        if admin_only && !admins.is_empty() {
+            admins
+        } else {
+            named
+        }
+    }
 
     /// For an update or create by `actor`: the object to update, or the parent to create
     /// under, owned by `actor` (obtained first when needed).
