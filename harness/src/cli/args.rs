@@ -82,6 +82,17 @@ pub struct SampleArgs {
     /// OpenAPI spec (YAML or JSON).
     #[arg(long)]
     pub spec: PathBuf,
+    /// Number of sequences to print.
+    #[arg(long, default_value_t = 5)]
+    pub count: u64,
+    /// Seed of the generators (TRESPASS_SEED, else random; printed on stderr). Case N of a
+    /// seed is the sequence `trespass fuzz --seed` sends as case N.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Identities-and-policy file (TOML): the names and roles to act as (default: alice and
+    /// bob as users, admin, anonymous).
+    #[arg(long)]
+    pub identities: Option<PathBuf>,
 }
 
 /// The demo services.

@@ -3,6 +3,7 @@
 
 mod args;
 mod demo;
+mod sample;
 
 use std::process::ExitCode;
 
@@ -68,6 +69,7 @@ pub fn main_impl() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, ExpectedError> {
     match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Sample(args) => sample::run(args),
         other => Err(ExpectedError::usage(format!(
             "`trespass {}` is not built yet",
             other.name()

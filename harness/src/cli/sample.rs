@@ -1,0 +1,359 @@
+//! `trespass sample`: print generated sequences as JSON lines, one step per line, so a user can
+//! see what a campaign would send before sending anything.
+//!
+//! Case `n` of `--seed S` is generated exactly as case `n` of `trespass fuzz --seed S` (same
+//! runner seeding, same strategy over the same cast), so a sample previews a campaign. Nothing
+//! is sent: references to earlier responses stay symbolic (`{{step0.body/id}}`), and the
+//! identities file is read for its names and roles only (`${VAR}`s need not be set).
+//!
+//! Every line is one JSON object:
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `sequence`, `step` | case number and step index |
+//! | `identity`, `role`, `auth` | who sends it, their role, `normal` / `none` / `invalid` credentials |
+//! | `operation`, `operation_id` | `METHOD /template`, and the spec's `operationId` (or null) |
+//! | `method`, `path` | the request line, path parameters substituted (percent-encoded) |
+//! | `query`, `headers`, `cookies` | parameter values by name, before style serialisation |
+//! | `media_type`, `body` | the body and its media type (null without a body) |
+
+use std::io::Write;
+use std::path::Path;
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use trespass_generators::model::{ApiModel, Operation, ParameterLocation, ParameterStyle};
+use trespass_generators::sequence::{
+    Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceStrategy, Step,
+};
+
+use super::ExpectedError;
+use super::args::SampleArgs;
+use crate::config::Config;
+use crate::exit_codes;
+use crate::identity::IdentityFile;
+
+pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
+    let model = trespass_generators::load_file(&args.spec)
+        .map_err(|e| ExpectedError::usage(format!("cannot load the spec: {e}")))?;
+    if model.operations.is_empty() {
+        return Err(ExpectedError::usage(format!(
+            "{}: the spec has no operations to sample",
+            args.spec.display()
+        )));
+    }
+    let cast = match &args.identities {
+        Some(path) => cast_of(path)?,
+        None => IdentitySpec::default_cast(),
+    };
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => {
+            let config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+            config.seed.unwrap_or_else(random_seed)
+        }
+    };
+    eprintln!(
+        "sampling {} sequence(s) of {} with seed {seed}, as {}",
+        args.count,
+        args.spec.display(),
+        cast.iter()
+            .map(|c| format!("{} ({})", c.id, c.role))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let strategy = SequenceStrategy::new(&model, &cast);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for case in 0..args.count {
+        let Some(sequence) = sequence_for(&strategy, seed, case) else {
+            continue;
+        };
+        for (index, step) in sequence.steps.iter().enumerate() {
+            let line = step_line(&model, &cast, case, index, step);
+            // A closed pipe (`| head`) ends the output quietly.
+            if writeln!(out, "{line}").is_err() {
+                return Ok(exit_codes::OK);
+            }
+        }
+    }
+    let _ = out.flush();
+    Ok(exit_codes::OK)
+}
+
+/// The cast of an identities file: names and roles. Secrets are not needed to sample, so
+/// unset `${VAR}`s read as empty.
+fn cast_of(path: &Path) -> Result<Vec<IdentitySpec>, ExpectedError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ExpectedError::usage(format!(
+            "cannot read the identities file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let file = IdentityFile::parse(&text, path, |var| {
+        Some(std::env::var(var).unwrap_or_default())
+    })
+    .map_err(|e| ExpectedError::usage(format!("cannot use the identities file: {e}")))?;
+    let cast = file.cast();
+    if cast.is_empty() {
+        return Err(ExpectedError::usage(format!(
+            "{}: no identity to act as",
+            path.display()
+        )));
+    }
+    Ok(cast)
+}
+
+/// The sequence of case `case`, generated as a campaign with `seed` generates it.
+fn sequence_for(strategy: &SequenceStrategy, seed: u64, case: u64) -> Option<Sequence> {
+    let mut runner = runner_for(seed, case);
+    let sequence = strategy.new_tree(&mut runner).ok()?.current();
+    (!sequence.steps.is_empty()).then_some(sequence)
+}
+
+/// The proptest runner of case `case`: ChaCha seeded with SHA-256 of the seed and the case,
+/// the derivation `trespass fuzz` uses (`campaign::runner_for`).
+fn runner_for(seed: u64, case: u64) -> TestRunner {
+    let mut hasher = Sha256::new();
+    hasher.update(b"trespass-case");
+    hasher.update(seed.to_le_bytes());
+    hasher.update(case.to_le_bytes());
+    let bytes: [u8; 32] = hasher.finalize().into();
+    TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// `{{step0.body/id}}`, `{{step1.header/X-Id}}`, `{{step2.location}}`.
+fn symbolic(r: &Ref) -> String {
+    match &r.source {
+        RefSource::Body { pointer } => format!("{{{{step{}.body{pointer}}}}}", r.step),
+        RefSource::Header { name } => format!("{{{{step{}.header/{name}}}}}", r.step),
+        RefSource::Location => format!("{{{{step{}.location}}}}", r.step),
+    }
+}
+
+fn arg_value(arg: &Arg) -> Value {
+    match arg {
+        Arg::Value(v) => v.clone(),
+        Arg::Ref(r) => Value::String(symbolic(r)),
+    }
+}
+
+fn step_line(
+    model: &ApiModel,
+    cast: &[IdentitySpec],
+    case: u64,
+    index: usize,
+    step: &Step,
+) -> Value {
+    let op = model.operation(&step.op);
+    let role = cast
+        .iter()
+        .find(|c| c.id == step.identity)
+        .map(|c| c.role.as_str());
+    let params = |map: &indexmap::IndexMap<String, Arg>| -> Value {
+        Value::Object(
+            map.iter()
+                .map(|(name, arg)| (name.clone(), arg_value(arg)))
+                .collect::<Map<String, Value>>(),
+        )
+    };
+    let body = step.args.body.as_ref().map(|b| {
+        let mut value = b.value.clone();
+        for r in &b.refs {
+            set_leaf(&mut value, &r.at, Value::String(symbolic(&r.from)));
+        }
+        value
+    });
+    json!({
+        "sequence": case,
+        "step": index,
+        "identity": step.identity.as_str(),
+        "role": role,
+        "auth": step.auth,
+        "operation": step.op.as_str(),
+        "operation_id": op.and_then(|o| o.operation_id.as_deref()),
+        "method": step.op.method(),
+        "path": concrete_path(op, step),
+        "query": params(&step.args.query),
+        "headers": params(&step.args.header),
+        "cookies": params(&step.args.cookie),
+        "media_type": step.args.body.as_ref().map(|b| b.media_type.as_str()),
+        "body": body,
+    })
+}
+
+/// The path template with path parameters filled in: values serialised per the parameter's
+/// style and percent-encoded as one segment, references symbolic and left as they are.
+fn concrete_path(op: Option<&Operation>, step: &Step) -> String {
+    let template = step.op.path();
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &after[..end];
+        match step.args.path.get(name) {
+            Some(Arg::Ref(r)) => out.push_str(&symbolic(r)),
+            Some(Arg::Value(v)) => {
+                let param = op.and_then(|o| o.parameter(ParameterLocation::Path, name));
+                let explode = param.is_some_and(|p| p.explode);
+                let raw = match param.map(|p| p.style) {
+                    Some(ParameterStyle::Label) => format!(".{}", simple(v, explode)),
+                    Some(ParameterStyle::Matrix) => format!(";{name}={}", simple(v, explode)),
+                    _ => simple(v, explode),
+                };
+                out.push_str(&percent_encode_segment(&raw));
+            }
+            // Not generated (the executor would refuse the step): the template shows through.
+            None => out.push_str(&rest[start..start + end + 2]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `simple` style: arrays `a,b`; objects `k,v` (or `k=v` exploded).
+fn simple(value: &Value, explode: bool) -> String {
+    match value {
+        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let sep = if explode { '=' } else { ',' };
+                format!("{k}{sep}{}", scalar(v))
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => scalar(other),
+    }
+}
+
+fn percent_encode_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b','
+            | b';'
+            | b'='
+            | b':'
+            | b'@' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// Sets the leaf at JSON pointer `at` (its parent exists: the generator made sure of it).
+fn set_leaf(target: &mut Value, at: &str, value: Value) {
+    if at.is_empty() {
+        *target = value;
+        return;
+    }
+    let Some((parent, last)) = at.rsplit_once('/') else {
+        return;
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match target.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.insert(key, value);
+        }
+        Some(Value::Array(items)) => {
+            if let Some(slot) = key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                *slot = value;
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trespass_generators::model::OperationId;
+    use trespass_generators::sequence::{Args, AuthMode, IdentityId};
+
+    fn step(path: &str, args: Args) -> Step {
+        Step {
+            identity: IdentityId::new("bob"),
+            op: OperationId::parse(path).expect("operation id"),
+            auth: AuthMode::Normal,
+            args,
+        }
+    }
+
+    #[test]
+    fn paths_are_filled_values_encoded_refs_symbolic() {
+        let mut args = Args::default();
+        args.path.insert(
+            "userId".into(),
+            Arg::Ref(Ref {
+                step: 0,
+                source: RefSource::Body {
+                    pointer: "/id".into(),
+                },
+            }),
+        );
+        args.path
+            .insert("addressId".into(), Arg::Value(json!("a b/c")));
+        let s = step("GET /users/{userId}/addresses/{addressId}", args);
+        assert_eq!(
+            concrete_path(None, &s),
+            "/users/{{step0.body/id}}/addresses/a%20b%2Fc"
+        );
+        let s = step("GET /teams/{teamId}", Args::default());
+        assert_eq!(concrete_path(None, &s), "/teams/{teamId}");
+    }
+
+    #[test]
+    fn body_refs_are_symbolic_at_their_pointer() {
+        let mut value = json!({"addressId": 3, "items": [{"productId": 1}]});
+        set_leaf(&mut value, "/addressId", json!("{{step1.location}}"));
+        set_leaf(
+            &mut value,
+            "/items/0/productId",
+            json!("{{step2.header/X-Id}}"),
+        );
+        assert_eq!(
+            value,
+            json!({"addressId": "{{step1.location}}", "items": [{"productId": "{{step2.header/X-Id}}"}]})
+        );
+        let r = Ref {
+            step: 4,
+            source: RefSource::Header {
+                name: "X-Id".into(),
+            },
+        };
+        assert_eq!(symbolic(&r), "{{step4.header/X-Id}}");
+    }
+}
