@@ -17,6 +17,8 @@ pub mod fuzz;
 pub mod model;
 pub mod sequence;
 pub mod spec;
+pub mod summary;
+pub mod values;
 
 pub use errors::{SpecError, SpecErrorKind};
 pub use model::ApiModel;

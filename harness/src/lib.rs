@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod campaign;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;

@@ -9,7 +9,12 @@
 //!    `Location` header when the producer has no id field but documents one.
 //! 3. Body fields and query parameters named `<kind>Id` / `<kind>_id` take the kind's id.
 //! 4. A response field named exactly like a path parameter ending in `id` (`userId` in a
-//!    login response -> `{userId}`), when the types agree.
+//!    login response -> `{userId}`), when the types agree; also in the elements of a list
+//!    (`teamId` of each document listed by `GET /documents` -> `{teamId}`).
+//! 5. `<x>Id` parameters and body fields with no resource kind `x` behind them, fed by the
+//!    operations that return the component schema `X` (`GET /me` returns `User` -> `userId`).
+//!
+//! Read-only request body fields are never link targets: the server sets them.
 //!
 //! A producer never feeds a parameter it takes itself (reading `/orders/{orderId}` does not
 //! produce order ids), and links are unique per (producer, consumer, target).
@@ -37,6 +42,7 @@ pub fn infer_links(model: &ApiModel) -> Vec<Link> {
     }
     field_links(model, &mut out);
     name_links(model, &mut out);
+    schema_name_links(model, &mut out);
     out.links
 }
 
@@ -296,8 +302,10 @@ fn field_links(model: &ApiModel, out: &mut Links) {
                 .and_then(|b| json_schema_of(&b.content))
                 && let Some(props) = model.schemas.object_properties(body)
             {
-                for name in props.keys() {
-                    if matches_kind(name) {
+                for (name, &prop) in props {
+                    // A read-only field is the server's to set: never a place to send an id.
+                    let read_only = model.schemas.try_get(prop).is_some_and(|s| s.read_only);
+                    if matches_kind(name) && !read_only {
                         targets.push((
                             LinkTarget::Body {
                                 pointer: format!("/{}", crate::spec::escape_pointer_token(name)),
@@ -325,7 +333,13 @@ fn field_links(model: &ApiModel, out: &mut Links) {
     }
 }
 
-/// Rule 4: a response field named exactly like a path parameter (ending in `id`).
+/// Rule 4: a response field named exactly like a path parameter ending in `id`, in an object
+/// response or in the elements of a list response, when the types agree. It adds producers to
+/// a target no other rule linked, and, even where others did, two kinds of strong evidence:
+/// a response with no `id` of its own that names the id (a login answering `userId` ->
+/// `{userId}`), and a record's parent id (`GET /documents` lists documents with their
+/// `teamId` -> the `{teamId}` of `/teams/{teamId}/documents/{documentId}`). At most
+/// [`MAX_NAME_MATCH_PRODUCERS`] producers per consumer target.
 fn name_links(model: &ApiModel, out: &mut Links) {
     for consumer in &model.operations {
         for param in consumer
@@ -333,16 +347,14 @@ fn name_links(model: &ApiModel, out: &mut Links) {
             .iter()
             .filter(|p| p.location == ParameterLocation::Path)
         {
-            if !param.name.to_ascii_lowercase().ends_with("id") {
+            // `<x>Id` only: a bare `{id}` says nothing about whose id it is.
+            if id_name_kind(&param.name).is_none() {
                 continue;
             }
-            let already = out
-                .links
-                .iter()
-                .any(|l| l.consumer == consumer.id && matches!(&l.target, LinkTarget::Parameter { name, .. } if *name == param.name));
-            if already {
-                continue;
-            }
+            let already = out.links.iter().any(|l| {
+                l.consumer == consumer.id
+                    && matches!(&l.target, LinkTarget::Parameter { name, .. } if *name == param.name)
+            });
             let mut added = 0;
             for producer in &model.operations {
                 if added >= MAX_NAME_MATCH_PRODUCERS {
@@ -359,21 +371,23 @@ fn name_links(model: &ApiModel, out: &mut Links) {
                 else {
                     continue;
                 };
-                let Some(props) = model.schemas.object_properties(schema) else {
-                    continue;
-                };
-                let Some(&field_schema) = props.get(&param.name) else {
+                let Some((field_schema, pointer, record)) =
+                    field_of(&model.schemas, schema, &param.name)
+                else {
                     continue;
                 };
                 if !types_agree(&model.schemas, field_schema, param.schema) {
                     continue;
                 }
+                if already
+                    && !(record == schema && has_no_id(&model.schemas, record))
+                    && !is_parent_id(model, record, &param.name)
+                {
+                    continue;
+                }
                 let pushed = out.push(Link {
                     producer: producer.id.clone(),
-                    source: LinkSource::ResponseBody {
-                        status,
-                        pointer: format!("/{}", crate::spec::escape_pointer_token(&param.name)),
-                    },
+                    source: LinkSource::ResponseBody { status, pointer },
                     consumer: consumer.id.clone(),
                     target: LinkTarget::Parameter {
                         location: ParameterLocation::Path,
@@ -390,6 +404,155 @@ fn name_links(model: &ApiModel, out: &mut Links) {
             }
         }
     }
+}
+
+/// Whether the object schema has no `id` field of its own.
+fn has_no_id(schemas: &Schemas, schema: SchemaId) -> bool {
+    schemas
+        .object_properties(schema)
+        .is_some_and(|p| !p.keys().any(|k| k.eq_ignore_ascii_case("id")))
+}
+
+/// Whether `field` of a `record` schema holds the id of the record's parent: the record is
+/// the object of a kind nested under a kind whose id parameter is `field`.
+fn is_parent_id(model: &ApiModel, record: SchemaId, field: &str) -> bool {
+    model.resources.iter().any(|r| {
+        r.schema
+            .is_some_and(|s| same_schema(&model.schemas, s, record))
+            && r.parent
+                .as_deref()
+                .and_then(|p| model.resource(p))
+                .is_some_and(|p| p.id_params.iter().any(|x| x == field))
+    })
+}
+
+/// The field `name` of an object schema (pointer `/name`), or of the elements of a list
+/// schema (`/0/name`, `/data/0/name`), with the schema of the object holding it.
+fn field_of(
+    schemas: &Schemas,
+    schema: SchemaId,
+    name: &str,
+) -> Option<(SchemaId, String, SchemaId)> {
+    let token = crate::spec::escape_pointer_token(name);
+    if let Some(&field) = schemas.object_properties(schema).and_then(|p| p.get(name)) {
+        return Some((field, format!("/{token}"), schema));
+    }
+    let (element, prefix) = list_element(schemas, schema)?;
+    let field = *schemas.object_properties(element)?.get(name)?;
+    Some((field, format!("{prefix}/{token}"), element))
+}
+
+/// Rule 5: `<x>Id` / `<x>_id` parameters and request body fields where `x` is no resource kind
+/// with producers, but a component schema is named `X` and has an id field: the operations
+/// that return that schema (or a list of it) produce the ids (`GET /me` returns `User` ->
+/// `{userId}` of `POST /admin/users/{userId}/suspend` and `userId` of a member to add).
+fn schema_name_links(model: &ApiModel, out: &mut Links) {
+    let produced: HashSet<&str> = model
+        .resources
+        .iter()
+        .filter(|r| !productions(model, r).is_empty())
+        .map(|r| r.kind.as_str())
+        .collect();
+    for consumer in &model.operations {
+        let mut targets: Vec<(LinkTarget, String)> = Vec::new();
+        for p in &consumer.parameters {
+            if matches!(
+                p.location,
+                ParameterLocation::Path | ParameterLocation::Query
+            ) {
+                targets.push((
+                    LinkTarget::Parameter {
+                        location: p.location,
+                        name: p.name.clone(),
+                    },
+                    p.name.clone(),
+                ));
+            }
+        }
+        if let Some(body) = consumer.json_request_schema()
+            && let Some(props) = model.schemas.object_properties(body)
+        {
+            for (name, &prop) in props {
+                if !model.schemas.try_get(prop).is_some_and(|s| s.read_only) {
+                    targets.push((
+                        LinkTarget::Body {
+                            pointer: format!("/{}", crate::spec::escape_pointer_token(name)),
+                        },
+                        name.clone(),
+                    ));
+                }
+            }
+        }
+        for (target, name) in targets {
+            let Some(kind) = id_name_kind(&name) else {
+                continue;
+            };
+            if produced.contains(kind.as_str()) {
+                continue;
+            }
+            let Some((component, field)) = named_component(&model.schemas, &kind) else {
+                continue;
+            };
+            let mut added = 0;
+            for producer in &model.operations {
+                if added >= MAX_NAME_MATCH_PRODUCERS {
+                    break;
+                }
+                if producer.id == consumer.id || takes_any(producer, std::slice::from_ref(&name)) {
+                    continue;
+                }
+                let found = producer.success_responses().find_map(|(status, r)| {
+                    let schema = r.json_schema()?;
+                    let token = crate::spec::escape_pointer_token(&field);
+                    if same_schema(&model.schemas, schema, component) {
+                        return Some((*status, format!("/{token}")));
+                    }
+                    let (element, prefix) = list_element(&model.schemas, schema)?;
+                    same_schema(&model.schemas, element, component)
+                        .then(|| (*status, format!("{prefix}/{token}")))
+                });
+                let Some((status, pointer)) = found else {
+                    continue;
+                };
+                let pushed = out.push(Link {
+                    producer: producer.id.clone(),
+                    source: LinkSource::ResponseBody { status, pointer },
+                    consumer: consumer.id.clone(),
+                    target: target.clone(),
+                    evidence: Evidence::NameMatch {
+                        field: field.clone(),
+                        parameter: name.clone(),
+                    },
+                });
+                if pushed {
+                    added += 1;
+                }
+            }
+        }
+    }
+}
+
+/// `user` for `userId`, `user_id`, `UserID`, `user-id`; `None` for names that are not
+/// `<x>Id` (`id`, `paid`).
+fn id_name_kind(name: &str) -> Option<String> {
+    let stem = ["_id", "-id", "_ID", "Id", "ID"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))?;
+    (!stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| stem.to_ascii_lowercase())
+}
+
+/// The component schema named like `kind` (case-insensitive, `User` for `user`) that has an id
+/// field, with that field.
+fn named_component(schemas: &Schemas, kind: &str) -> Option<(SchemaId, String)> {
+    schemas.iter().find_map(|(id, s)| {
+        let name = s.name.as_deref()?;
+        if !name.eq_ignore_ascii_case(kind) {
+            return None;
+        }
+        let (field, _) = find_id_field(schemas, id, kind, &[])?;
+        Some((id, field))
+    })
 }
 
 /// Whether `op` takes one of `names` as a path parameter.
@@ -427,6 +590,18 @@ fn types_agree(schemas: &Schemas, a: SchemaId, b: SchemaId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_names() {
+        assert_eq!(id_name_kind("userId").as_deref(), Some("user"));
+        assert_eq!(id_name_kind("user_id").as_deref(), Some("user"));
+        assert_eq!(id_name_kind("UserID").as_deref(), Some("user"));
+        assert_eq!(id_name_kind("linode-id").as_deref(), Some("linode"));
+        assert_eq!(id_name_kind("id"), None);
+        assert_eq!(id_name_kind("_id"), None);
+        assert_eq!(id_name_kind("paid"), None);
+        assert_eq!(id_name_kind("name"), None);
+    }
 
     #[test]
     fn runtime_expressions() {

@@ -187,13 +187,28 @@ pub fn infer_resources(model: &ApiModel) -> Vec<Resource> {
 }
 
 /// The object schema of a kind: the 2xx JSON response of its first read, else of its first
-/// create.
+/// create. A kind without a read whose create answers with an object holding a list of
+/// objects with ids, and no id of its own (adding an item to a cart answers with the whole
+/// cart), has the list's element schema.
 fn resource_schema(model: &ApiModel, r: &Resource) -> Option<SchemaId> {
-    r.read
+    let schema = r
+        .read
         .iter()
         .chain(r.create.iter())
         .filter_map(|id| model.operation(id))
-        .find_map(success_json_schema)
+        .find_map(success_json_schema)?;
+    if r.read.is_empty()
+        && matches!(
+            model.schemas.try_get(schema).map(|s| &s.kind),
+            Some(SchemaKind::Object(_))
+        )
+        && find_id_field(&model.schemas, schema, &r.kind, &r.id_params).is_none()
+        && let Some((element, _)) = list_element(&model.schemas, schema)
+        && find_id_field(&model.schemas, element, &r.kind, &r.id_params).is_some()
+    {
+        return Some(element);
+    }
+    Some(schema)
 }
 
 /// The schema of the first 2xx JSON response of `op`.

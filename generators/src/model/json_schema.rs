@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::ids::SchemaId;
 use super::schema::{Additional, Schema, SchemaKind, Schemas};
+use crate::values::{Direction, discriminator_values};
 
 const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -19,10 +20,21 @@ impl Schemas {
     /// The JSON Schema (draft 2020-12) of `id`, self-contained: every definition it needs is
     /// in its `$defs`. An id outside the arena renders as `false` (nothing validates).
     pub fn to_json_schema(&self, id: SchemaId) -> Value {
+        self.render(id, None)
+    }
+
+    /// Like [`Schemas::to_json_schema`], for values travelling in `direction`: read-only
+    /// properties are not required in requests, write-only ones not in responses. This is the
+    /// schema that positive values of [`crate::values::strategy`] validate against.
+    pub fn to_json_schema_for(&self, id: SchemaId, direction: Direction) -> Value {
+        self.render(id, Some(direction))
+    }
+
+    fn render(&self, id: SchemaId, direction: Option<Direction>) -> Value {
         if self.try_get(id).is_none() {
             return Value::Bool(false);
         }
-        let mut r = Renderer::new(self, id);
+        let mut r = Renderer::new(self, id, direction);
         let mut root = match r.render_ref_or_inline(id, true) {
             Value::Object(map) => map,
             other => return other,
@@ -53,10 +65,11 @@ struct Renderer<'a> {
     /// Ids rendered as `$ref` into `$defs`, with their key.
     keys: HashMap<SchemaId, String>,
     pending: Vec<SchemaId>,
+    direction: Option<Direction>,
 }
 
 impl<'a> Renderer<'a> {
-    fn new(schemas: &'a Schemas, root: SchemaId) -> Self {
+    fn new(schemas: &'a Schemas, root: SchemaId, direction: Option<Direction>) -> Self {
         let needs_def = find_def_ids(schemas, root);
         let mut keys = HashMap::new();
         let mut used = HashSet::new();
@@ -81,6 +94,7 @@ impl<'a> Renderer<'a> {
             schemas,
             keys,
             pending: Vec::new(),
+            direction,
         }
     }
 
@@ -113,7 +127,11 @@ impl<'a> Renderer<'a> {
             out.insert("enum".into(), Value::Array(values));
         }
         if let Some(c) = &schema.const_value {
-            out.insert("const".into(), c.clone());
+            if schema.nullable && schema.enum_values.is_none() && !c.is_null() {
+                out.insert("enum".into(), Value::Array(vec![c.clone(), Value::Null]));
+            } else {
+                out.insert("const".into(), c.clone());
+            }
         }
         if let Some(f) = &schema.format {
             out.insert("format".into(), Value::String(f.clone()));
@@ -231,8 +249,13 @@ impl<'a> Renderer<'a> {
                     }
                     out.insert("properties".into(), Value::Object(props));
                 }
-                if !o.required.is_empty() {
-                    out.insert("required".into(), json!(o.required));
+                let required: Vec<&String> = o
+                    .required
+                    .iter()
+                    .filter(|name| !self.left_out(o.properties.get(*name).copied()))
+                    .collect();
+                if !required.is_empty() {
+                    out.insert("required".into(), json!(required));
                 }
                 match o.additional {
                     Additional::Any => {}
@@ -257,7 +280,25 @@ impl<'a> Renderer<'a> {
                 } else {
                     "anyOf"
                 };
-                let mut variants: Vec<Value> = c.variants.iter().map(|&v| self.child(v)).collect();
+                let mut variants: Vec<Value> = c
+                    .variants
+                    .iter()
+                    .map(|&v| {
+                        let rendered = self.child(v);
+                        let Some(d) = &c.discriminator else {
+                            return rendered;
+                        };
+                        let name = self.schemas.try_get(v).and_then(|s| s.name.as_deref());
+                        let values = discriminator_values(d, v, name);
+                        if values.is_empty() {
+                            return rendered;
+                        }
+                        json!({"allOf": [rendered, {
+                            "properties": {d.property_name.as_str(): {"enum": values}},
+                            "required": [d.property_name.as_str()],
+                        }]})
+                    })
+                    .collect();
                 if nullable {
                     variants.push(json!({"type": "null"}));
                 }
@@ -282,6 +323,21 @@ impl<'a> Renderer<'a> {
                 json!(t)
             };
             out.insert("type".into(), ty);
+        }
+    }
+}
+
+impl Renderer<'_> {
+    /// Whether a property with schema `id` is not required in the rendered direction.
+    fn left_out(&self, id: Option<SchemaId>) -> bool {
+        let (Some(direction), Some(schema)) =
+            (self.direction, id.and_then(|id| self.schemas.try_get(id)))
+        else {
+            return false;
+        };
+        match direction {
+            Direction::Request => schema.read_only,
+            Direction::Response => schema.write_only,
         }
     }
 }
@@ -445,5 +501,68 @@ mod tests {
         let js = s.to_json_schema(b);
         assert_eq!(js["oneOf"], json!([{"type": "boolean"}, {"type": "null"}]));
         assert_eq!(s.to_json_schema(SchemaId(99)), json!(false));
+    }
+
+    #[test]
+    fn required_depends_on_the_direction() {
+        let mut s = Schemas::new();
+        let mut id = Schema::of(SchemaKind::Integer(NumberBounds::default()), "#/id");
+        id.read_only = true;
+        let id = s.push(id);
+        let mut secret = Schema::of(SchemaKind::String(StringBounds::default()), "#/secret");
+        secret.write_only = true;
+        let secret = s.push(secret);
+        let mut props = IndexMap::new();
+        props.insert("id".to_string(), id);
+        props.insert("secret".to_string(), secret);
+        let obj = s.push(Schema::of(
+            SchemaKind::Object(ObjectSchema {
+                properties: props,
+                required: vec!["id".into(), "secret".into()],
+                ..Default::default()
+            }),
+            "#/obj",
+        ));
+        assert_eq!(s.to_json_schema(obj)["required"], json!(["id", "secret"]));
+        assert_eq!(
+            s.to_json_schema_for(obj, Direction::Request)["required"],
+            json!(["secret"])
+        );
+        assert_eq!(
+            s.to_json_schema_for(obj, Direction::Response)["required"],
+            json!(["id"])
+        );
+    }
+
+    #[test]
+    fn discriminators_select_the_variant_and_nullable_const_admits_null() {
+        let mut s = Schemas::new();
+        let mut cat = Schema::of(SchemaKind::Object(ObjectSchema::default()), "#/Cat");
+        cat.name = Some("Cat".into());
+        let cat = s.push(cat);
+        let inline = s.push(Schema::of(SchemaKind::Boolean, "#/inline"));
+        let mut mapping = IndexMap::new();
+        mapping.insert("kitty".to_string(), cat);
+        let pet = s.push(Schema::of(
+            SchemaKind::OneOf(crate::model::schema::Composition {
+                variants: vec![cat, inline],
+                discriminator: Some(crate::model::schema::Discriminator {
+                    property_name: "type".into(),
+                    mapping,
+                }),
+            }),
+            "#/Pet",
+        ));
+        let js = s.to_json_schema(pet);
+        assert_eq!(
+            js["oneOf"][0]["allOf"][1],
+            json!({"properties": {"type": {"enum": ["kitty"]}}, "required": ["type"]})
+        );
+        assert_eq!(js["oneOf"][1], json!({"type": "boolean"}));
+        let mut c = Schema::of(SchemaKind::Any, "#/c");
+        c.const_value = Some(json!(3));
+        c.nullable = true;
+        let c = s.push(c);
+        assert_eq!(s.to_json_schema(c)["enum"], json!([3, null]));
     }
 }

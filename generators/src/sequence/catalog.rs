@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use proptest::strategy::SBoxedStrategy;
+use proptest::strategy::{SBoxedStrategy, Strategy};
 use serde_json::Value;
 
-use super::arg_values::schema_strategy;
+use super::arg_values::{minimal_strategy, schema_strategy};
 use super::step::RefSource;
 use crate::model::{
     ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
@@ -73,6 +73,8 @@ pub(crate) struct ParamInfo {
 pub(crate) struct BodyInfo {
     pub media_type: String,
     pub strategy: SBoxedStrategy<Value>,
+    /// Only the required fields: for the creates that set up prerequisites.
+    pub minimal: SBoxedStrategy<Value>,
     /// Fields a client should not set (read-only, absent from the request schema but present
     /// in the object's schema, or privileged by name), with a strategy for their values.
     pub privileged: Vec<(String, SBoxedStrategy<Value>)>,
@@ -265,6 +267,7 @@ impl Catalog {
                     Some(BodyInfo {
                         media_type: media.clone(),
                         strategy: schema_strategy(model, schema),
+                        minimal: minimal_strategy(model, schema),
                         privileged: privileged_fields(model, op, schema, kind.as_ref()),
                         links: Vec::new(),
                     })
@@ -429,6 +432,41 @@ fn param_kind_by_name(model: &ApiModel, op: &OperationId, name: &str) -> Option<
 }
 
 /// Fields of a create or update body that a client should not be able to set.
+/// Enum values that grant more than an ordinary user has.
+const ESCALATING: &[&str] = &[
+    "admin",
+    "administrator",
+    "superuser",
+    "root",
+    "owner",
+    "staff",
+    "moderator",
+    "enterprise",
+    "premium",
+    "unlimited",
+    "pro",
+];
+
+/// Values for a privileged field: its escalating enum value when it has one (`role: admin`,
+/// `plan: enterprise`), else any value of its schema.
+fn privileged_strategy(model: &ApiModel, schema: crate::model::SchemaId) -> SBoxedStrategy<Value> {
+    let escalating = model
+        .schemas
+        .try_get(schema)
+        .and_then(|s| s.enum_values.as_ref())
+        .and_then(|values| {
+            values.iter().find(|v| {
+                v.as_str()
+                    .is_some_and(|t| ESCALATING.contains(&t.to_ascii_lowercase().as_str()))
+            })
+        })
+        .cloned();
+    match escalating {
+        Some(value) => proptest::strategy::Just(value).sboxed(),
+        None => schema_strategy(model, schema),
+    }
+}
+
 fn privileged_fields(
     model: &ApiModel,
     op: &Operation,
@@ -447,7 +485,7 @@ fn privileged_fields(
         for (name, schema) in props {
             let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
             if read_only || PRIVILEGED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
-                out.push((name.clone(), schema_strategy(model, *schema)));
+                out.push((name.clone(), privileged_strategy(model, *schema)));
             }
         }
     }
@@ -471,7 +509,7 @@ fn privileged_fields(
             if (read_only || privileged) && scalar {
                 // Read-only in the object schema: the value strategy would leave it out, so
                 // use the property's schema without the flag.
-                out.push((name.clone(), schema_strategy(model, *schema)));
+                out.push((name.clone(), privileged_strategy(model, *schema)));
             }
         }
     }

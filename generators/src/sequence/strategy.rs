@@ -188,6 +188,8 @@ impl SequenceStrategy {
             plans: Vec::new(),
             slots: Vec::new(),
             state: ModelState::default(),
+            setting_up: 0,
+            own_parents: false,
         };
         generator.run()?;
         let Gen { plans, slots, .. } = generator;
@@ -221,6 +223,12 @@ struct Gen<'a, 'c> {
     plans: Vec<StepPlan>,
     slots: Vec<ValueSlot>,
     state: ModelState,
+    /// Non-zero while steps that set up prerequisites are emitted (their bodies carry only
+    /// required fields, the most likely to be accepted).
+    setting_up: u32,
+    /// Set while a step binds its parent parameters to the actor's own objects instead of the
+    /// anchored object's parents (see `cross`).
+    own_parents: bool,
 }
 
 /// Fuel for prerequisite chains (parent of parent of ...).
@@ -353,6 +361,25 @@ impl Gen<'_, '_> {
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
         };
+        // Sometimes Y goes through its own parents (`/users/{Y}/orders/{X's order}`): the
+        // nested path whose parent is checked while the child's membership is not.
+        let kind = self.cat.kinds.get_index(k).map(|(name, _)| name.clone());
+        let parent_kinds: Vec<usize> = self.cat.ops[op]
+            .params
+            .iter()
+            .filter_map(|p| p.kind.as_ref())
+            .filter(|pk| Some(*pk) != kind.as_ref())
+            .filter_map(|pk| self.cat.kinds.get_index_of(pk))
+            .collect();
+        if !parent_kinds.is_empty() && self.cast[y].role != Role::Anonymous && self.chance(1, 3) {
+            for pk in parent_kinds {
+                self.ensure_owned(y, pk, 1)?;
+            }
+            self.own_parents = true;
+            let emitted = self.step(y, op, AuthMode::Normal, &[obj], Prefer::Own, false);
+            self.own_parents = false;
+            return Ok(emitted?.is_some());
+        }
         Ok(self
             .step(y, op, AuthMode::Normal, &[obj], Prefer::Own, false)?
             .is_some())
@@ -473,9 +500,31 @@ impl Gen<'_, '_> {
             return Ok(false);
         };
         let anchor = self.own_anchor(op, actor)?;
-        Ok(self
-            .step(actor, op, AuthMode::Normal, &anchor, Prefer::Own, true)?
-            .is_some())
+        let Some(emitted) = self.step(actor, op, AuthMode::Normal, &anchor, Prefer::Own, true)?
+        else {
+            return Ok(false);
+        };
+        // Evidence that the field took: the actor reads the object back, and sometimes tries
+        // an admin operation (a `role: admin` that took shows as privilege).
+        let written = emitted.produced.or_else(|| anchor.first().copied());
+        let kind = self.cat.ops[op].kind.as_ref().map(|(k, _)| k.clone());
+        if let (Some(obj), Some(kind)) = (written, kind)
+            && let Some(k) = self.cat.kinds.get_index_of(&kind)
+        {
+            let reads = self.cat.kinds[k].read.clone();
+            if let Some(read) = self.pick(&reads) {
+                self.step(actor, read, AuthMode::Normal, &[obj], Prefer::Own, false)?;
+            }
+        }
+        if self.chance(1, 2) {
+            let admin: Vec<usize> = (0..self.cat.ops.len())
+                .filter(|&i| self.cat.ops[i].admin)
+                .collect();
+            if let Some(admin_op) = self.pick(&admin) {
+                self.step(actor, admin_op, AuthMode::Normal, &[], Prefer::Any, false)?;
+            }
+        }
+        Ok(true)
     }
 
     fn delete_then_use(&mut self) -> Result<bool, proptest::test_runner::Reason> {
@@ -648,8 +697,10 @@ impl Gen<'_, '_> {
                     None => return Ok(None),
                 }
             }
-            let emitted = self.step(x, create, AuthMode::Normal, &anchors, Prefer::Own, false)?;
-            return Ok(emitted.and_then(|e| e.produced));
+            self.setting_up += 1;
+            let emitted = self.step(x, create, AuthMode::Normal, &anchors, Prefer::Own, false);
+            self.setting_up -= 1;
+            return Ok(emitted?.and_then(|e| e.produced));
         }
         if let Some(account_op) = self.pick(&accounts) {
             if let Some(existing) = self.state.account(&kind, x) {
@@ -713,6 +764,9 @@ impl Gen<'_, '_> {
                 fixed.insert(p.name.clone(), ArgPlan::Ref(obj.id.clone()));
                 fixed_objects.insert(p.name.clone(), a);
             }
+            if self.own_parents {
+                continue;
+            }
             for (name, arg) in &obj.parents {
                 fixed.entry(name.clone()).or_insert_with(|| arg.clone());
             }
@@ -763,19 +817,38 @@ impl Gen<'_, '_> {
         let body = match &info.body {
             None => None,
             Some(b) => {
-                let slot = self.slot(&b.strategy)?;
+                let slot = if self.setting_up > 0 {
+                    self.slot(&b.minimal)?
+                } else {
+                    self.slot(&b.strategy)?
+                };
                 let mut extra = Vec::new();
                 if mass && !b.privileged.is_empty() {
                     let first = self.below(b.privileged.len());
+                    // Mostly one field at a time: a server that refuses unknown fields
+                    // refuses the whole body, which would hide the one field that takes.
                     for (i, (name, strategy)) in b.privileged.iter().enumerate() {
-                        if i == first || self.chance(1, 3) {
+                        if i == first || self.chance(1, 8) {
                             extra.push((name.clone(), self.slot(strategy)?));
                         }
                     }
                 }
                 let mut refs = Vec::new();
                 for (pointer, kind) in &b.links {
-                    if let Some(o) = self.choose_object(kind, actor, Prefer::Own) {
+                    let mut chosen = self.choose_object(kind, actor, Prefer::Own);
+                    // A body field that names an object (an order's `addressId`): set one up
+                    // first, as for path parameters (bounded: a create needing a create ...).
+                    if chosen.is_none()
+                        && self.setting_up < 2
+                        && self.cast[actor].role != Role::Anonymous
+                        && let Some(k) = self.cat.kinds.get_index_of(kind.as_str())
+                    {
+                        self.setting_up += 1;
+                        let made = self.ensure_owned(actor, k, 1);
+                        self.setting_up -= 1;
+                        chosen = made?;
+                    }
+                    if let Some(o) = chosen {
                         refs.push(BodyRef {
                             at: pointer.clone(),
                             from: self.state.objects[o].id.clone(),

@@ -27,6 +27,7 @@ mod v3;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -71,11 +72,45 @@ pub fn load_file_with(
     path: impl AsRef<Path>,
     options: &LoadOptions,
 ) -> Result<ApiModel, SpecError> {
+    load_file_timed(path, options).map(|(model, _)| model)
+}
+
+/// How long each phase of one load took (for `trespass spec --timings` and benchmarks).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadTimings {
+    /// Reading the root file (zero for in-memory text).
+    pub read: Duration,
+    /// Parsing the text to a JSON tree (YAML or JSON).
+    pub parse: Duration,
+    /// Converting the tree to the model: `$ref` resolution (including reading referenced
+    /// files), schemas, operations.
+    pub convert: Duration,
+    /// Resource, link and admin inference ([`crate::deps::infer`]).
+    pub infer: Duration,
+}
+
+impl LoadTimings {
+    /// The sum of the phases.
+    pub fn total(&self) -> Duration {
+        self.read + self.parse + self.convert + self.infer
+    }
+}
+
+/// [`load_file_with`], also returning how long each phase took.
+pub fn load_file_timed(
+    path: impl AsRef<Path>,
+    options: &LoadOptions,
+) -> Result<(ApiModel, LoadTimings), SpecError> {
     let path = path.as_ref();
     let name = path.display().to_string();
+    let start = Instant::now();
     let text = std::fs::read_to_string(path)
         .map_err(|e| SpecError::new(name.clone(), "", SpecErrorKind::Io(e.to_string())))?;
-    load_inner(&text, name, Some(path.to_path_buf()), options)
+    let read = start.elapsed();
+    let (model, mut timings) = load_inner(&text, name, Some(path.to_path_buf()), options)?;
+    timings.read = read;
+    Ok((model, timings))
 }
 
 /// Loads a spec from text; `name` is used in messages (and as the file in errors).
@@ -85,7 +120,7 @@ pub fn load_str(text: &str, name: &str) -> Result<ApiModel, SpecError> {
 
 /// [`load_str`] with options.
 pub fn load_str_with(text: &str, name: &str, options: &LoadOptions) -> Result<ApiModel, SpecError> {
-    load_inner(text, name.to_string(), None, options)
+    load_inner(text, name.to_string(), None, options).map(|(model, _)| model)
 }
 
 /// Escapes one JSON pointer token (`~` -> `~0`, `/` -> `~1`).
@@ -104,8 +139,12 @@ fn load_inner(
     name: String,
     path: Option<PathBuf>,
     options: &LoadOptions,
-) -> Result<ApiModel, SpecError> {
+) -> Result<(ApiModel, LoadTimings), SpecError> {
+    let mut timings = LoadTimings::default();
+    let start = Instant::now();
     let value = text::parse(text).map_err(|kind| SpecError::new(name.clone(), "", kind))?;
+    timings.parse = start.elapsed();
+    let start = Instant::now();
     let version =
         document::detect_version(&value).map_err(|kind| SpecError::new(name.clone(), "", kind))?;
     let docs = Documents::new(value, name, path, options.base_dir.clone());
@@ -122,8 +161,11 @@ fn load_inner(
         depth: 0,
     };
     let mut model = loader.build_model(version.1, text)?;
+    timings.convert = start.elapsed();
+    let start = Instant::now();
     crate::deps::infer(&mut model);
-    Ok(model)
+    timings.infer = start.elapsed();
+    Ok((model, timings))
 }
 
 /// The state of one load.

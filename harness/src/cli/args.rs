@@ -47,16 +47,55 @@ impl Command {
 
 /// Arguments of `trespass fuzz`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Budget: --cases and --duration (TRESPASS_CASES, TRESPASS_DURATION); the run \
+stops at whichever comes first. Without --base-url the embedded demo target is started \
+in-process (one instance per worker) and fuzzed with its own spec and identities."
+)]
 pub struct FuzzArgs {
-    /// OpenAPI spec (YAML or JSON).
+    /// OpenAPI spec (YAML or JSON). Required with --base-url.
     #[arg(long)]
     pub spec: Option<PathBuf>,
     /// Base URL of the target; without it the embedded demo target is fuzzed.
     #[arg(long)]
     pub base_url: Option<String>,
-    /// Identities-and-policy file (TOML).
+    /// Identities-and-policy file (TOML). Required with --base-url.
     #[arg(long)]
     pub identities: Option<PathBuf>,
+    /// The embedded demo service to fuzz when no --base-url is given.
+    #[arg(long, value_enum, default_value = "shop", conflicts_with = "base_url")]
+    pub service: DemoService,
+    /// Fuzz the embedded demo target's secure mode (no planted bugs).
+    #[arg(long, conflicts_with = "base_url")]
+    pub secure: bool,
+    /// Number of sequences to run (default 100, or unlimited with --duration).
+    #[arg(long)]
+    pub cases: Option<u64>,
+    /// Time budget (`90s`, `5m`, `1h`).
+    #[arg(long, value_parser = parse_duration_arg)]
+    pub duration: Option<std::time::Duration>,
+    /// Seed of the generators (random when absent; printed either way).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sequences run concurrently (default 2).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Oracles: `default`, `all`, a comma list of names, or `default,-slow-response,+negative-acceptance`.
+    #[arg(long, default_value = "default")]
+    pub oracles: String,
+    /// Write the findings: `json:PATH` (repeatable). Rewritten atomically after every new finding.
+    #[arg(long, value_name = "KIND:PATH")]
+    pub report: Vec<crate::campaign::ReportSink>,
+    /// Do not replay new findings to confirm them.
+    #[arg(long)]
+    pub no_confirm: bool,
+    /// No progress bar (it is hidden anyway when stderr is not a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(text)
 }
 
 /// Arguments of `trespass replay`.
@@ -74,6 +113,9 @@ pub struct SpecArgs {
     /// Print the stable JSON form instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Also print how long reading, parsing, converting and inferring took (on stderr).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Arguments of `trespass sample`.

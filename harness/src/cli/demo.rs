@@ -8,15 +8,8 @@ use super::ExpectedError;
 use super::args::{DemoArgs, DemoService};
 
 pub(crate) fn run(args: DemoArgs) -> Result<u8, ExpectedError> {
-    let service = match args.service {
-        DemoService::Shop => Service::Shop,
-        DemoService::Notes => Service::Notes,
-    };
-    let mode = if args.secure {
-        Mode::Secure
-    } else {
-        Mode::Vulnerable
-    };
+    let service: Service = args.service.into();
+    let mode = demo_mode(args.secure);
     let dir = args.out_dir.unwrap_or_else(|| {
         std::env::temp_dir()
             .join("trespass-demo")
@@ -55,6 +48,24 @@ pub(crate) fn run(args: DemoArgs) -> Result<u8, ExpectedError> {
     tracing::info!("serving until interrupted (Ctrl-C)");
     running.wait();
     Ok(crate::exit_codes::OK)
+}
+
+/// The demo mode `--secure` asks for.
+pub(crate) fn demo_mode(secure: bool) -> Mode {
+    if secure {
+        Mode::Secure
+    } else {
+        Mode::Vulnerable
+    }
+}
+
+impl From<DemoService> for Service {
+    fn from(service: DemoService) -> Self {
+        match service {
+            DemoService::Shop => Service::Shop,
+            DemoService::Notes => Service::Notes,
+        }
+    }
 }
 
 fn write_file(dir: &Path, name: &str, contents: &str) -> Result<PathBuf, ExpectedError> {

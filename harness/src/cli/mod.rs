@@ -3,7 +3,9 @@
 
 mod args;
 mod demo;
+mod fuzz;
 mod sample;
+mod spec;
 
 use std::process::ExitCode;
 
@@ -69,6 +71,8 @@ pub fn main_impl() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, ExpectedError> {
     match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::Spec(args) => spec::run(args),
         Command::Sample(args) => sample::run(args),
         other => Err(ExpectedError::usage(format!(
             "`trespass {}` is not built yet",

@@ -21,9 +21,7 @@ use std::io::Write;
 use std::path::Path;
 
 use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use trespass_generators::model::{ApiModel, Operation, ParameterLocation, ParameterStyle};
 use trespass_generators::sequence::{
     Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceStrategy, Step,
@@ -109,26 +107,12 @@ fn cast_of(path: &Path) -> Result<Vec<IdentitySpec>, ExpectedError> {
 
 /// The sequence of case `case`, generated as a campaign with `seed` generates it.
 fn sequence_for(strategy: &SequenceStrategy, seed: u64, case: u64) -> Option<Sequence> {
-    let mut runner = runner_for(seed, case);
+    let mut runner = crate::campaign::runner_for(seed, case);
     let sequence = strategy.new_tree(&mut runner).ok()?.current();
     (!sequence.steps.is_empty()).then_some(sequence)
 }
 
-/// The proptest runner of case `case`: ChaCha seeded with SHA-256 of the seed and the case,
-/// the derivation `trespass fuzz` uses (`campaign::runner_for`).
-fn runner_for(seed: u64, case: u64) -> TestRunner {
-    let mut hasher = Sha256::new();
-    hasher.update(b"trespass-case");
-    hasher.update(seed.to_le_bytes());
-    hasher.update(case.to_le_bytes());
-    let bytes: [u8; 32] = hasher.finalize().into();
-    TestRunner::new_with_rng(
-        ProptestConfig::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    )
-}
-
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }

@@ -63,6 +63,9 @@ pub struct Ownership {
     deleted: BTreeMap<ObjectKey, (IdentityId, usize)>,
     accounts: BTreeMap<IdentityId, BTreeSet<String>>,
     grants: BTreeSet<(IdentityId, IdentityId)>,
+    /// Owners of the containers an object was created in (a document created by an admin in
+    /// bob's team is bob's to read too).
+    keepers: BTreeMap<ObjectKey, BTreeSet<IdentityId>>,
     shared_kinds: BTreeSet<String>,
 }
 
@@ -85,6 +88,19 @@ impl Ownership {
         self.deleted.get(key).map(|(i, s)| (i, *s))
     }
 
+    /// Whether `identity`'s own account was deleted with a 2xx before trace step `before`: its
+    /// later requests carry credentials of an account that no longer exists, so what they
+    /// reach says nothing about what that identity may do.
+    pub fn account_deleted_before(&self, identity: &IdentityId, before: usize) -> bool {
+        self.deleted.iter().any(|(key, (_, step))| {
+            *step < before
+                && matches!(
+                    self.owners.get(key),
+                    Some((owner, Claim::Account { .. })) if owner == identity
+                )
+        })
+    }
+
     /// Every owned object.
     pub fn owned(&self) -> impl Iterator<Item = (&ObjectKey, &IdentityId, Claim)> {
         self.owners.iter().map(|(k, (i, c))| (k, i, *c))
@@ -98,6 +114,12 @@ impl Ownership {
     /// Whether `owner` granted `other` access to its objects (see the module docs).
     pub fn granted(&self, owner: &IdentityId, other: &IdentityId) -> bool {
         self.grants.contains(&(owner.clone(), other.clone()))
+    }
+
+    /// Whether `identity` owns a container (a parent object in the create's path) that `key`
+    /// was created in, which entitles it to the object whoever created it.
+    pub fn keeps(&self, key: &ObjectKey, identity: &IdentityId) -> bool {
+        self.keepers.get(key).is_some_and(|k| k.contains(identity))
     }
 
     /// The account ids learned for `identity`.
@@ -170,6 +192,11 @@ impl Ownership {
             CrudRole::Create if step.authenticated() => {
                 let id = id_in(resource, body).or_else(|| location_id(step));
                 if let Some(id) = id {
+                    let key = ObjectKey {
+                        kind: resource.kind.clone(),
+                        id: id.clone(),
+                    };
+                    self.observe_containers(model, step, key);
                     self.claim(
                         ObjectKey {
                             kind: resource.kind.clone(),
@@ -262,6 +289,34 @@ impl Ownership {
             self.deleted
                 .entry(key)
                 .or_insert_with(|| (step.identity.clone(), step.index));
+        }
+    }
+
+    /// Records the owners of the objects named by the path parameters of `step` (a create) as
+    /// keepers of the created object `key`.
+    fn observe_containers(&mut self, model: &ApiModel, step: &TraceStep, key: ObjectKey) {
+        for (name, value) in &step.path_params {
+            let Some(id) = id_text(value) else { continue };
+            let Some(parent) = model
+                .resources
+                .iter()
+                .find(|r| r.kind != key.kind && r.id_params.iter().any(|p| p == name))
+            else {
+                continue;
+            };
+            let parent_key = ObjectKey {
+                kind: parent.kind.clone(),
+                id,
+            };
+            let mut keepers: BTreeSet<IdentityId> =
+                self.keepers.get(&parent_key).cloned().unwrap_or_default();
+            if let Some((owner, _)) = self.owners.get(&parent_key) {
+                keepers.insert(owner.clone());
+            }
+            keepers.remove(&step.identity);
+            if !keepers.is_empty() {
+                self.keepers.entry(key.clone()).or_default().extend(keepers);
+            }
         }
     }
 

@@ -58,7 +58,11 @@ fn direct_access(cx: &CheckContext<'_>, step: &TraceStep) -> Option<Violation> {
     let key = object_of(cx.model, &step.op, &step.path_params)?;
     let (owner, claim) = cx.ownership.owner(&key)?;
     if *owner == step.identity
+        || cx
+            .ownership
+            .account_deleted_before(&step.identity, step.index)
         || cx.ownership.granted(owner, &step.identity)
+        || cx.ownership.keeps(&key, &step.identity)
         || escalated_before(cx, step.index).contains(&step.identity)
     {
         return None;
@@ -98,6 +102,8 @@ fn effect_of_write(
     if write.role == Role::Admin
         || escalated_before(cx, write.index).contains(&write.identity)
         || cx.ownership.granted(&after.identity, &write.identity)
+        || object_of(cx.model, &write.op, &write.path_params)
+            .is_some_and(|key| cx.ownership.keeps(&key, &write.identity))
     {
         return None;
     }

@@ -49,8 +49,12 @@ impl Oracle for ListLeak {
                     continue;
                 };
                 if *owner == step.identity
+                    || cx
+                        .ownership
+                        .account_deleted_before(&step.identity, step.index)
                     || matches!(claim, Claim::Listed { .. })
                     || cx.ownership.granted(owner, &step.identity)
+                    || cx.ownership.keeps(&key, &step.identity)
                 {
                     continue;
                 }

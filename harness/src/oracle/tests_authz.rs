@@ -412,3 +412,84 @@ fn bola_learns_the_created_id_from_the_location_header() {
         "no id, no owner: nothing to claim"
     );
 }
+
+#[test]
+fn bola_is_silent_when_the_reader_owns_the_container() {
+    // notes: bob creates a team; dana (admin) writes a document in it; bob, the team's owner,
+    // reads it: legitimate. alice, who has nothing to do with the team, reading it is BOLA.
+    let team = "10000000-0000-4000-8000-000000000002";
+    let doc = "20000000-0000-4000-8000-000000000002";
+    let document = json!({"id": doc, "teamId": team, "title": "t", "body": "b",
+        "status": "active", "authorId": "d", "archivedAt": null,
+        "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"});
+    let read_by = |who: &str| {
+        TraceBuilder::new(notes())
+            .step(
+                "bob:user",
+                "POST /teams",
+                &[],
+                Some(json!({"name": "n"})),
+                201,
+                json!({"id": team, "name": "n", "ownerId": "b", "plan": "free",
+                       "createdAt": "2026-01-01T00:00:00Z"}),
+            )
+            .step(
+                "dana:admin",
+                "POST /teams/{teamId}/documents",
+                &[("teamId", json!(team))],
+                Some(json!({"title": "t", "body": "b"})),
+                201,
+                document.clone(),
+            )
+            .step(
+                who,
+                "GET /teams/{teamId}/documents/{documentId}",
+                &[("teamId", json!(team)), ("documentId", json!(doc))],
+                None,
+                200,
+                document.clone(),
+            )
+            .check(&Bola)
+    };
+    assert!(read_by("bob:user").is_empty(), "the team owner may read");
+    assert_eq!(read_by("alice:user").len(), 1, "a stranger may not");
+}
+
+#[test]
+fn bola_ignores_identities_whose_account_was_deleted() {
+    // shop: carol (admin) deletes bob's account; bob's stale credentials then reach alice's
+    // record. That is the target ignoring authentication (another oracle's business), not bob
+    // reading what alice owns.
+    let me = |id: u64, name: &str| {
+        json!({"id": id, "username": name, "email": "e@x.io",
+        "displayName": name, "role": "user", "createdAt": "2025-01-01T00:00:00Z"})
+    };
+    let trace = |delete_bob: bool| {
+        let b = TraceBuilder::new(shop())
+            .step("alice:user", "GET /me", &[], None, 200, me(1, "alice"))
+            .step("bob:user", "GET /me", &[], None, 200, me(2, "bob"));
+        let b = if delete_bob {
+            b.step(
+                "carol:admin",
+                "DELETE /users/{userId}",
+                &[("userId", json!(2))],
+                None,
+                204,
+                serde_json::Value::Null,
+            )
+        } else {
+            b
+        };
+        b.step(
+            "bob:user",
+            "GET /users/{userId}",
+            &[("userId", json!(1))],
+            None,
+            200,
+            me(1, "alice"),
+        )
+        .check(&Bola)
+    };
+    assert_eq!(trace(false).len(), 1, "bob reading alice's account is BOLA");
+    assert!(trace(true).is_empty(), "not once bob's account is gone");
+}

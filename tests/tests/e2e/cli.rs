@@ -74,3 +74,142 @@ mod reqwest {
         })
     }
 }
+
+/// `trespass fuzz` on the embedded demo: findings as lines, a summary table, exit 1, and a
+/// JSON report with every field and no secret of the identities file.
+#[test]
+fn fuzz_embedded_demo_reports_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("out").join("report.json");
+    let out = trespass()
+        .args(["fuzz", "--cases", "150", "--seed", "7", "--workers", "2"])
+        .arg("--report")
+        .arg(format!("json:{}", report.display()))
+        .env("TRESPASS_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stderr.contains("seed 7"), "the seed is printed: {stderr}");
+    assert!(stdout.contains("[bfla] POST /products"), "{stdout}");
+    assert!(
+        stdout.contains("oracle") && stdout.contains("count"),
+        "table: {stdout}"
+    );
+    assert!(stdout.contains("unique finding(s)"), "{stdout}");
+
+    let text = std::fs::read_to_string(&report).expect("report written");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["seed"], 7);
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        for field in [
+            "oracle",
+            "operation",
+            "signature",
+            "message",
+            "rule",
+            "steps",
+        ] {
+            assert!(f.get(field).is_some(), "{field} in {f}");
+        }
+        let op = f["operation"].as_str().unwrap();
+        assert!(f["signature"].as_str().unwrap().contains(op));
+        for step in f["steps"].as_array().unwrap() {
+            for field in ["identity", "method", "path"] {
+                assert!(step.get(field).is_some(), "{field} in {step}");
+            }
+        }
+    }
+    let identities = trespass::identity::IdentityFile::parse(
+        trespass_targets::Service::Shop.identities_toml(),
+        "shop.toml",
+        |_| None,
+    )
+    .unwrap();
+    let secrets = identities.secrets();
+    assert!(!secrets.is_empty());
+    for secret in secrets {
+        assert!(!text.contains(&secret), "a secret leaked into the report");
+        assert!(!stdout.contains(&secret) && !stderr.contains(&secret));
+    }
+}
+
+#[test]
+fn fuzz_secure_demo_finds_nothing() {
+    let out = trespass()
+        .args([
+            "fuzz",
+            "--service",
+            "notes",
+            "--secure",
+            "--cases",
+            "60",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("no findings"), "{stdout}");
+}
+
+/// Any target: --base-url with --spec and --identities files.
+#[test]
+fn fuzz_a_target_by_url() {
+    let target = trespass_targets::start(
+        trespass_targets::Service::Notes,
+        trespass_targets::Mode::Vulnerable,
+        0,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("notes.yaml");
+    let identities = dir.path().join("notes.toml");
+    std::fs::write(&spec, target.spec_yaml()).unwrap();
+    std::fs::write(&identities, target.identities_toml()).unwrap();
+    let out = trespass()
+        .args([
+            "fuzz",
+            "--cases",
+            "80",
+            "--seed",
+            "5",
+            "--base-url",
+            target.url(),
+        ])
+        .arg("--spec")
+        .arg(&spec)
+        .arg("--identities")
+        .arg(&identities)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[bfla] GET /admin/audit-log"), "{stdout}");
+}
+
+#[test]
+fn fuzz_usage_errors_exit_2_with_a_sentence() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["fuzz", "--base-url", "http://127.0.0.1:9"], "--spec"),
+        (&["fuzz", "--oracles", "bola,nope"], "nope"),
+        (&["fuzz", "--report", "xml:r.xml"], "json:PATH"),
+        (&["fuzz", "--workers", "0"], "workers"),
+        (&["fuzz", "--duration", "soon"], "soon"),
+    ];
+    for (args, needle) in cases {
+        let out = trespass().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

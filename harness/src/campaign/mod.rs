@@ -1,0 +1,444 @@
+//! Fuzz campaigns: generate sequences, run them on the target with several workers, judge every
+//! trace with the oracles, and keep one [`FindingReport`] per unique signature.
+//!
+//! Case `n` of seed `s` is always the same sequence (its RNG is seeded from `s` and `n`), so a
+//! finding is regenerated from `--seed s` whatever the number of workers. Each worker runs its
+//! cases one after another against one [`Endpoint`]:
+//!
+//! - an endpoint of its own (the embedded demo starts one target per worker) is reset before
+//!   every sequence when the identities file names a reset, so each sequence starts from the
+//!   same state;
+//! - an endpoint shared by several workers is reset once at the start; sequences then run
+//!   concurrently.
+//!
+//! A new signature is *confirmed* by replaying its sequence alone (no other sequence in flight
+//! on that endpoint, after a reset when one is configured) and checking that the same signature
+//! fires again. Findings that do not reproduce are kept and marked unconfirmed.
+
+mod report;
+mod reset;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
+use sha2::{Digest, Sha256};
+use tokio::sync::RwLock;
+use trespass_generators::model::ApiModel;
+use trespass_generators::sequence::{Sequence, SequenceStrategy};
+use url::Url;
+
+pub use report::{
+    FindingReport, REPORT_FORMAT_VERSION, ReportSink, StepReport, Summary, write_atomically,
+};
+
+use crate::errors::ExecError;
+use crate::exec::{ClientConfig, Executor, HttpClient, RunResult};
+use crate::identity::{IdentityFile, Sessions};
+use crate::oracle::{CheckContext, Oracle, Policy, Signature, Violation, check_all};
+use crate::redact::Redactor;
+
+/// The budget and knobs of a campaign.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Most sequences to run; `None` with a `duration` means "until the time is up".
+    pub cases: Option<u64>,
+    /// Wall-clock budget; the run stops at whichever of `cases` and `duration` comes first.
+    pub duration: Option<Duration>,
+    /// The seed; case `n` is a function of `(seed, n)`.
+    pub seed: u64,
+    /// Sequences run at once.
+    pub workers: usize,
+    /// Answers slower than this are slow (`slow-response`).
+    pub slow_threshold: Duration,
+    /// Time allowed for one request.
+    pub request_timeout: Duration,
+    /// Response bodies are cut at this size.
+    pub max_body_bytes: usize,
+    /// Replay each new signature alone to confirm it (default on).
+    pub confirm: bool,
+}
+
+impl Settings {
+    /// Settings from the run configuration (`TRESPASS_*` defaults), with `seed` chosen.
+    pub fn from_config(config: &crate::config::Config, seed: u64) -> Self {
+        Self {
+            cases: if config.duration.is_some() {
+                None
+            } else {
+                Some(config.cases)
+            },
+            duration: config.duration,
+            seed,
+            workers: config.workers.max(1),
+            slow_threshold: config.slow_threshold,
+            request_timeout: config.request_timeout,
+            max_body_bytes: config.max_body_bytes,
+            confirm: true,
+        }
+    }
+
+    fn case_limit(&self) -> u64 {
+        match (self.cases, self.duration) {
+            (Some(n), _) => n,
+            (None, Some(_)) => u64::MAX,
+            (None, None) => 100,
+        }
+    }
+}
+
+/// Where the target listens. `exclusive` endpoints serve one worker only (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The base URL.
+    pub base_url: Url,
+}
+
+/// What a running campaign tells its caller.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A new unique finding (already confirmed or not, see [`FindingReport::confirmed`]).
+    Finding(&'a FindingReport),
+    /// A case finished.
+    Progress {
+        /// Cases finished so far.
+        cases: u64,
+        /// Requests sent so far.
+        requests: u64,
+        /// Unique findings so far.
+        findings: usize,
+    },
+}
+
+/// Why a campaign could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CampaignError {
+    /// No endpoint was given.
+    #[error("no target endpoint")]
+    NoEndpoint,
+    /// An endpoint's client could not be built.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// The initial reset of the target failed.
+    #[error("{0}")]
+    Reset(String),
+}
+
+/// A configured campaign over one API.
+pub struct Campaign {
+    model: ApiModel,
+    identities: IdentityFile,
+    policy: Policy,
+    oracles: Vec<Box<dyn Oracle>>,
+    strategy: SequenceStrategy,
+    settings: Settings,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for Campaign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Campaign")
+            .field("operations", &self.model.operations.len())
+            .field("identities", &self.identities.identities.len())
+            .field(
+                "oracles",
+                &self.oracles.iter().map(|o| o.name()).collect::<Vec<_>>(),
+            )
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// One endpoint with its sessions and the gate that lets a confirmation run alone.
+struct Lane {
+    sessions: Sessions,
+    gate: RwLock<()>,
+    exclusive: bool,
+}
+
+/// State shared by the workers.
+struct Shared {
+    next_case: AtomicU64,
+    cases_done: AtomicU64,
+    requests: AtomicU64,
+    rejected: AtomicU64,
+    stop: AtomicBool,
+    deadline: Option<Instant>,
+    findings: Mutex<BTreeMap<Signature, FindingReport>>,
+}
+
+impl Campaign {
+    /// A campaign over `model` acting as the identities of `identities` (whose policy and
+    /// target reset apply), judged by `oracles`.
+    pub fn new(
+        model: ApiModel,
+        identities: IdentityFile,
+        oracles: Vec<Box<dyn Oracle>>,
+        settings: Settings,
+    ) -> Self {
+        let policy = Policy::new(&model, &identities.policy);
+        let strategy = SequenceStrategy::new(&model, &identities.cast());
+        let redactor = Redactor::new();
+        Self {
+            model,
+            identities,
+            policy,
+            oracles,
+            strategy,
+            settings,
+            redactor,
+        }
+    }
+
+    /// The redactor every report of this campaign goes through.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The sequence of case `case` (what the workers run).
+    pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
+        let mut runner = runner_for(self.settings.seed, case);
+        let tree = self.strategy.new_tree(&mut runner).ok()?;
+        let sequence = tree.current();
+        (!sequence.steps.is_empty()).then_some(sequence)
+    }
+
+    /// Runs the campaign against `endpoints` (one per worker, or one shared by all), calling
+    /// `on_event` from the workers as findings and cases come in.
+    pub async fn run(
+        &self,
+        endpoints: &[Endpoint],
+        on_event: &(dyn Fn(Event<'_>) + Send + Sync),
+    ) -> Result<Summary, CampaignError> {
+        if endpoints.is_empty() {
+            return Err(CampaignError::NoEndpoint);
+        }
+        let workers = self.settings.workers.max(1);
+        let exclusive = endpoints.len() >= workers;
+        let mut lanes = Vec::with_capacity(endpoints.len());
+        for endpoint in endpoints {
+            let mut config = ClientConfig::new(endpoint.base_url.clone());
+            config.timeout = self.settings.request_timeout;
+            config.max_body_bytes = self.settings.max_body_bytes;
+            let client = HttpClient::new(config)?;
+            let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
+            if let Some(reset) = &self.identities.target.reset {
+                reset::run_reset(reset, sessions.client())
+                    .await
+                    .map_err(CampaignError::Reset)?;
+            }
+            lanes.push(Lane {
+                sessions,
+                gate: RwLock::new(()),
+                exclusive,
+            });
+        }
+        let started = Instant::now();
+        let shared = Shared {
+            next_case: AtomicU64::new(0),
+            cases_done: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            deadline: self.settings.duration.map(|d| started + d),
+            findings: Mutex::new(BTreeMap::new()),
+        };
+        let runs = (0..workers).map(|w| self.worker(&lanes[w % lanes.len()], &shared, on_event));
+        futures_util::future::join_all(runs).await;
+        let findings = shared
+            .findings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_values()
+            .collect();
+        Ok(Summary {
+            format_version: REPORT_FORMAT_VERSION,
+            seed: self.settings.seed,
+            cases: shared.cases_done.load(Ordering::Relaxed),
+            requests: shared.requests.load(Ordering::Relaxed),
+            rejected: shared.rejected.load(Ordering::Relaxed),
+            elapsed: started.elapsed(),
+            oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
+            findings,
+        })
+    }
+
+    async fn worker(
+        &self,
+        lane: &Lane,
+        shared: &Shared,
+        on_event: &(dyn Fn(Event<'_>) + Send + Sync),
+    ) {
+        let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
+        let limit = self.settings.case_limit();
+        loop {
+            if shared.stop.load(Ordering::Relaxed)
+                || shared.deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                break;
+            }
+            let case = shared.next_case.fetch_add(1, Ordering::Relaxed);
+            if case >= limit {
+                break;
+            }
+            let Some(sequence) = self.sequence_for(case) else {
+                continue;
+            };
+            let result = {
+                let _running = lane.gate.read().await;
+                if lane.exclusive
+                    && let Some(reset) = &self.identities.target.reset
+                    && let Err(e) = reset::run_reset(reset, lane.sessions.client()).await
+                {
+                    tracing::error!("{e}; stopping the campaign");
+                    shared.stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                executor.run(&sequence).await
+            };
+            shared
+                .requests
+                .fetch_add(result.trace.steps.len() as u64, Ordering::Relaxed);
+            if result.trace.reject.is_some() {
+                shared.rejected.fetch_add(1, Ordering::Relaxed);
+            }
+            for finding in self.judge(&sequence, &result, case, shared) {
+                let finding = self.confirm(finding, &sequence, lane, &executor).await;
+                let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+                let count = all.get(&finding.signature).map_or(1, |f| f.count);
+                let mut finding = finding;
+                finding.count = count;
+                all.insert(finding.signature.clone(), finding.clone());
+                drop(all);
+                on_event(Event::Finding(&finding));
+            }
+            let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
+            let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
+            on_event(Event::Progress {
+                cases,
+                requests: shared.requests.load(Ordering::Relaxed),
+                findings,
+            });
+        }
+    }
+
+    /// The violations of one run; counts known signatures and returns the new ones (claimed,
+    /// so that no other worker reports them too).
+    fn judge(
+        &self,
+        sequence: &Sequence,
+        result: &RunResult,
+        case: u64,
+        shared: &Shared,
+    ) -> Vec<FindingReport> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut new = Vec::new();
+        for violation in self.violations(result) {
+            let signature = violation.signature();
+            if !seen.insert(signature.clone()) {
+                continue;
+            }
+            let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+            match all.get_mut(&signature) {
+                Some(known) => known.count += 1,
+                None => {
+                    let report = FindingReport::new(
+                        &violation,
+                        sequence,
+                        &result.trace,
+                        case,
+                        self.settings.seed,
+                        &self.redactor,
+                    );
+                    all.insert(signature, report.clone());
+                    new.push(report);
+                }
+            }
+        }
+        new
+    }
+
+    /// Replays `finding`'s sequence alone on `lane` (after a reset, when configured) and marks
+    /// it confirmed when the same signature fires again.
+    async fn confirm(
+        &self,
+        mut finding: FindingReport,
+        sequence: &Sequence,
+        lane: &Lane,
+        executor: &Executor<'_>,
+    ) -> FindingReport {
+        if !self.settings.confirm {
+            finding.confirmed = true;
+            return finding;
+        }
+        let result = {
+            let _alone = lane.gate.write().await;
+            if let Some(reset) = &self.identities.target.reset
+                && let Err(e) = reset::run_reset(reset, lane.sessions.client()).await
+            {
+                tracing::warn!("cannot confirm {}: {e}", finding.signature);
+                return finding;
+            }
+            executor.run(sequence).await
+        };
+        finding.confirmed = self
+            .violations(&result)
+            .iter()
+            .any(|v| v.signature() == finding.signature);
+        finding
+    }
+
+    /// What the oracles say of one run.
+    pub fn violations(&self, result: &RunResult) -> Vec<Violation> {
+        let cx = CheckContext::new(
+            &self.model,
+            &result.trace,
+            &result.ownership,
+            &self.policy,
+            self.settings.slow_threshold,
+        );
+        check_all(&self.oracles, &cx)
+    }
+}
+
+/// The model and identities of an embedded demo service, as `trespass fuzz` uses them.
+#[cfg(feature = "cli")]
+pub fn demo_subject(
+    service: trespass_targets::Service,
+) -> Result<(ApiModel, IdentityFile), String> {
+    let model = trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
+        .map_err(|e| e.to_string())?;
+    let identities = IdentityFile::parse(
+        service.identities_toml(),
+        service.identities_file_name(),
+        |_| None,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((model, identities))
+}
+
+/// The proptest runner of case `case` of a run seeded `seed`: ChaCha seeded with SHA-256 of the
+/// seed and the case. Every command that generates sequences from a seed uses it, so the same
+/// seed means the same sequences everywhere.
+pub fn runner_for(seed: u64, case: u64) -> TestRunner {
+    let mut hasher = Sha256::new();
+    hasher.update(b"trespass-case");
+    hasher.update(seed.to_le_bytes());
+    hasher.update(case.to_le_bytes());
+    let bytes: [u8; 32] = hasher.finalize().into();
+    TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}

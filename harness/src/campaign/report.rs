@@ -1,0 +1,382 @@
+//! What a campaign reports: one [`FindingReport`] per unique signature, with the steps that
+//! show it (secrets redacted), and the [`Summary`] of the whole run.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use trespass_generators::model::OperationId;
+use trespass_generators::sequence::{Role, Sequence};
+
+use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
+use crate::oracle::{Signature, Violation};
+use crate::redact::Redactor;
+
+/// The version of the report's JSON form; bumped on incompatible changes.
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+/// One unique finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingReport {
+    /// The oracle that fired (`bola`).
+    pub oracle: String,
+    /// The operation it is about (`GET /orders/{orderId}`).
+    pub operation: OperationId,
+    /// `oracle operation [roles]`: what deduplicates findings.
+    pub signature: Signature,
+    /// Roles involved, acting identity first.
+    pub roles: Vec<Role>,
+    /// What happened, in one sentence.
+    pub message: String,
+    /// The invariant or policy rule it broke.
+    pub rule: String,
+    /// Whether a replay of the sequence on a freshly reset target showed it again. `false`
+    /// means it was seen once and did not reproduce (flaky, or caused by concurrent sequences).
+    pub confirmed: bool,
+    /// How many cases showed this signature.
+    pub count: u64,
+    /// The case (generated sequence number) that first showed it.
+    pub case: u64,
+    /// The run's seed: `--seed SEED` regenerates case `case`.
+    pub seed: u64,
+    /// Index in `steps` of the step that shows the violation.
+    pub step: usize,
+    /// The exchanges of that case, redacted.
+    pub steps: Vec<StepReport>,
+    /// The generated sequence (symbolic references kept), redacted.
+    pub sequence: Sequence,
+}
+
+/// One exchange of a finding's trace, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Position in the trace.
+    pub index: usize,
+    /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
+    pub purpose: String,
+    /// Who sent it.
+    pub identity: String,
+    /// The identity's role.
+    pub role: Role,
+    /// How it authenticated (`normal`, `none`, `invalid`).
+    pub auth: String,
+    /// HTTP method.
+    pub method: String,
+    /// The concrete path with its query, redacted.
+    pub path: String,
+    /// The JSON body sent, redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
+    /// The status, when the target answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The body received (JSON, or text), redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<Value>,
+    /// What went wrong when there was no answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Milliseconds from sending to the end of the body.
+    pub elapsed_ms: u64,
+}
+
+impl FindingReport {
+    /// The report of `violation`, seen in case `case` whose trace is `trace`.
+    pub(crate) fn new(
+        violation: &Violation,
+        sequence: &Sequence,
+        trace: &Trace,
+        case: u64,
+        seed: u64,
+        redactor: &Redactor,
+    ) -> Self {
+        let sequence_json = serde_json::to_value(sequence).unwrap_or(Value::Null);
+        let sequence = serde_json::from_value(redactor.json(&sequence_json))
+            .unwrap_or_else(|_| sequence.clone());
+        Self {
+            oracle: violation.oracle.clone(),
+            operation: violation.operation.clone(),
+            signature: violation.signature(),
+            roles: violation.roles.clone(),
+            message: redactor.text(&violation.message),
+            rule: violation.rule.clone(),
+            confirmed: false,
+            count: 1,
+            case,
+            seed,
+            step: violation.step,
+            steps: steps_of(trace, redactor),
+            sequence,
+        }
+    }
+
+    /// The identities that act in the reported steps, in order of appearance.
+    pub fn identities(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in &self.steps {
+            if !out.contains(&s.identity.as_str()) {
+                out.push(&s.identity);
+            }
+        }
+        out
+    }
+
+    /// One line for the terminal: `[bola] GET /x/{id} (user,user): message`.
+    pub fn headline(&self) -> String {
+        let roles: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
+        let flaky = if self.confirmed { "" } else { " (unconfirmed)" };
+        format!(
+            "[{}] {} ({}){flaky}: {}",
+            self.oracle,
+            self.operation,
+            roles.join(","),
+            self.message
+        )
+    }
+}
+
+fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
+    trace
+        .steps
+        .iter()
+        .map(|s| {
+            let request = &s.exchange.request;
+            let (status, response_body, error) = match &s.exchange.outcome {
+                Outcome::Response(r) => (
+                    Some(r.status),
+                    match &r.body {
+                        ResponseBody::Empty => None,
+                        ResponseBody::Json(v) => Some(redactor.json(v)),
+                        ResponseBody::Text(t) => Some(Value::String(redactor.text(t))),
+                        ResponseBody::Binary(n) => Some(Value::String(format!("<{n} bytes>"))),
+                    },
+                    None,
+                ),
+                Outcome::Error { message, .. } => (None, None, Some(redactor.text(message))),
+            };
+            StepReport {
+                index: s.index,
+                purpose: match s.purpose {
+                    Purpose::Sequence { .. } => "sequence",
+                    Purpose::VerifyBefore { .. } => "verify_before",
+                    Purpose::VerifyAfter { .. } => "verify_after",
+                }
+                .to_string(),
+                identity: s.identity.as_str().to_string(),
+                role: s.role,
+                auth: serde_json::to_value(s.exchange.auth)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "normal".into()),
+                method: request.method.clone(),
+                path: redactor.url(&request.path_and_query()),
+                request_body: s.body.as_ref().map(|b| redactor.json(b)),
+                status,
+                response_body,
+                error,
+                elapsed_ms: u64::try_from(s.exchange.elapsed.as_millis()).unwrap_or(u64::MAX),
+            }
+        })
+        .collect()
+}
+
+/// The whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// [`REPORT_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The seed of the run.
+    pub seed: u64,
+    /// Sequences run.
+    pub cases: u64,
+    /// Requests sent (sequence steps and the executor's re-reads; logins and resets not
+    /// counted).
+    pub requests: u64,
+    /// Sequences that stopped early because a step could not be sent.
+    pub rejected: u64,
+    /// Wall-clock time of the run.
+    #[serde(with = "seconds")]
+    pub elapsed: Duration,
+    /// The oracles that judged the traces.
+    pub oracles: Vec<String>,
+    /// Unique findings, sorted by signature.
+    pub findings: Vec<FindingReport>,
+}
+
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_secs_f64(f64::deserialize(d)?.max(0.0)))
+    }
+}
+
+impl Summary {
+    /// Requests per second over the run.
+    pub fn requests_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.requests as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// The (oracle, operation) pairs found, sorted and unique: what the demo manifests list.
+    pub fn oracle_operations(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .findings
+            .iter()
+            .map(|f| (f.oracle.clone(), f.operation.as_str().to_string()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The human summary: a table of findings (oracle, operation, identities, count) and the
+    /// run's figures.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let rows: Vec<[String; 4]> = self
+            .findings
+            .iter()
+            .map(|f| {
+                [
+                    if f.confirmed {
+                        f.oracle.clone()
+                    } else {
+                        format!("{} (unconfirmed)", f.oracle)
+                    },
+                    f.operation.as_str().to_string(),
+                    f.identities().join(" → "),
+                    f.count.to_string(),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            out.push_str("no findings\n");
+        } else {
+            let header = [
+                "oracle".to_string(),
+                "operation".into(),
+                "identities".into(),
+                "count".into(),
+            ];
+            let mut widths = header.clone().map(|h| h.chars().count());
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            for row in std::iter::once(&header).chain(rows.iter()) {
+                let line: Vec<String> = row
+                    .iter()
+                    .zip(widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
+                let _ = writeln!(out, "{}", line.join("  ").trim_end());
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} unique finding(s) in {} case(s), {} request(s) in {:.1} s ({:.0} req/s), seed {}",
+            self.findings.len(),
+            self.cases,
+            self.requests,
+            self.elapsed.as_secs_f64(),
+            self.requests_per_second(),
+            self.seed
+        );
+        out
+    }
+}
+
+/// A `--report` destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportSink {
+    /// `json:PATH`: the [`Summary`] as pretty JSON.
+    Json(PathBuf),
+}
+
+impl std::str::FromStr for ReportSink {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some(("json", path)) if !path.is_empty() => Ok(ReportSink::Json(PathBuf::from(path))),
+            _ => Err(format!(
+                "`{s}` is not a report destination (expected `json:PATH`)"
+            )),
+        }
+    }
+}
+
+impl ReportSink {
+    /// Writes `summary` to the destination atomically (a temporary file renamed into place),
+    /// so a reader never sees half a report and a crash never loses the previous one.
+    pub fn write(&self, summary: &Summary) -> std::io::Result<()> {
+        match self {
+            ReportSink::Json(path) => {
+                let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+                write_atomically(path, text.as_bytes())
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_sinks_parse() {
+        assert_eq!(
+            "json:out/r.json".parse::<ReportSink>(),
+            Ok(ReportSink::Json("out/r.json".into()))
+        );
+        assert!("json:".parse::<ReportSink>().is_err());
+        assert!("xml:r.xml".parse::<ReportSink>().is_err());
+        assert!("r.json".parse::<ReportSink>().is_err());
+    }
+
+    #[test]
+    fn atomic_writes_replace_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("r.json");
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+}

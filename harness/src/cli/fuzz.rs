@@ -1,0 +1,223 @@
+//! `trespass fuzz`: run a campaign against a target (or the embedded demo) and report.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trespass_generators::model::ApiModel;
+use trespass_targets::{Mode, Running, Service};
+use url::Url;
+
+use super::ExpectedError;
+use super::args::FuzzArgs;
+use super::demo::demo_mode;
+use crate::campaign::{Campaign, Endpoint, Event, FindingReport, Settings, Summary};
+use crate::config::Config;
+use crate::exit_codes;
+use crate::identity::IdentityFile;
+
+/// What to fuzz: a running target with its model and identities.
+struct Subject {
+    model: ApiModel,
+    identities: IdentityFile,
+    endpoints: Vec<Endpoint>,
+    /// Embedded demo targets, kept alive for the run.
+    _embedded: Vec<Running>,
+    label: String,
+}
+
+pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
+    let mut config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+    if let Some(cases) = args.cases {
+        config.cases = cases;
+    }
+    if let Some(duration) = args.duration {
+        config.duration = Some(duration);
+    }
+    if let Some(workers) = args.workers {
+        if workers == 0 {
+            return Err(ExpectedError::usage("--workers must be at least 1"));
+        }
+        config.workers = workers;
+    }
+    let seed = args
+        .seed
+        .or(config.seed)
+        .unwrap_or_else(super::sample::random_seed);
+    let mut settings = Settings::from_config(&config, seed);
+    if args.cases.is_some() {
+        settings.cases = args.cases;
+    }
+    settings.confirm = !args.no_confirm;
+    let oracles = crate::oracle::select(&args.oracles).map_err(ExpectedError::usage)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
+    let subject = subject(&args, settings.workers)?;
+    eprintln!(
+        "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
+        subject.label,
+        subject.model.operations.len(),
+        settings.workers,
+        match (settings.cases, settings.duration) {
+            (Some(n), Some(d)) => format!("up to {n} cases or {d:?}"),
+            (Some(n), None) => format!("{n} cases"),
+            (None, Some(d)) => format!("for {d:?}"),
+            (None, None) => "100 cases".to_string(),
+        }
+    );
+    let campaign = Campaign::new(subject.model, subject.identities, oracles, settings);
+
+    let progress = progress_bar(&args, &campaign);
+    let found: Mutex<Vec<FindingReport>> = Mutex::new(Vec::new());
+    let sinks = &args.report;
+    let write_error: Mutex<Option<String>> = Mutex::new(None);
+    let on_event = |event: Event<'_>| match event {
+        Event::Finding(finding) => {
+            progress.suspend(|| println!("{}", finding.headline()));
+            let mut all = found.lock().unwrap_or_else(|e| e.into_inner());
+            all.retain(|f| f.signature != finding.signature);
+            all.push(finding.clone());
+            // Nothing found is lost: the report is rewritten (atomically) at once.
+            let partial = partial_summary(&campaign, &all);
+            for sink in sinks {
+                if let Err(e) = sink.write(&partial) {
+                    *write_error.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(format!("cannot write report {sink:?}: {e}"));
+                }
+            }
+        }
+        Event::Progress {
+            cases,
+            requests,
+            findings,
+        } => {
+            progress.set_position(cases);
+            progress.set_message(format!("{requests} requests, {findings} findings"));
+        }
+    };
+    let summary = runtime
+        .block_on(campaign.run(&subject.endpoints, &on_event))
+        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+    progress.finish_and_clear();
+    for sink in sinks {
+        sink.write(&summary)
+            .map_err(|e| ExpectedError::usage(format!("cannot write report {sink:?}: {e}")))?;
+    }
+    if let Some(e) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        tracing::warn!("{e}");
+    }
+    println!();
+    print!("{}", summary.table());
+    if summary.rejected > 0 {
+        eprintln!(
+            "note: {} sequence(s) stopped early because a step could not be sent (TRESPASS_LOG=debug shows why)",
+            summary.rejected
+        );
+    }
+    Ok(if summary.findings.is_empty() {
+        exit_codes::OK
+    } else {
+        exit_codes::FINDINGS
+    })
+}
+
+/// The summary as far as the run has got, for the reports written as findings come in.
+fn partial_summary(campaign: &Campaign, found: &[FindingReport]) -> Summary {
+    let mut findings = found.to_vec();
+    findings.sort_by(|a, b| a.signature.cmp(&b.signature));
+    Summary {
+        format_version: crate::campaign::REPORT_FORMAT_VERSION,
+        seed: campaign.settings().seed,
+        cases: 0,
+        requests: 0,
+        rejected: 0,
+        elapsed: std::time::Duration::ZERO,
+        oracles: Vec::new(),
+        findings,
+    }
+}
+
+fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
+    match &args.base_url {
+        Some(base) => {
+            let (Some(spec), Some(identities)) = (&args.spec, &args.identities) else {
+                return Err(ExpectedError::usage(
+                    "--base-url needs --spec and --identities as well",
+                ));
+            };
+            let base_url = Url::parse(base).map_err(|e| {
+                ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}"))
+            })?;
+            let model = trespass_generators::load_file(spec)
+                .map_err(|e| ExpectedError::usage(e.to_string()))?;
+            let identities =
+                IdentityFile::load(identities).map_err(|e| ExpectedError::usage(e.to_string()))?;
+            Ok(Subject {
+                model,
+                identities,
+                endpoints: vec![Endpoint {
+                    base_url: base_url.clone(),
+                }],
+                _embedded: Vec::new(),
+                label: base_url.to_string(),
+            })
+        }
+        None => {
+            if args.spec.is_some() || args.identities.is_some() {
+                return Err(ExpectedError::usage(
+                    "--spec and --identities go with --base-url; without it the embedded demo target is fuzzed",
+                ));
+            }
+            embedded(args.service.into(), demo_mode(args.secure), workers)
+        }
+    }
+}
+
+/// The embedded demo target: one instance per worker, each on its own port.
+fn embedded(service: Service, mode: Mode, workers: usize) -> Result<Subject, ExpectedError> {
+    let (model, identities) =
+        crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
+    let mut running = Vec::new();
+    let mut endpoints = Vec::new();
+    for _ in 0..workers.max(1) {
+        let target = trespass_targets::start(service, mode, 0).map_err(|e| {
+            ExpectedError::usage(format!("cannot start the demo target {service}: {e}"))
+        })?;
+        let base_url = Url::parse(target.url())
+            .map_err(|e| ExpectedError::usage(format!("demo target URL: {e}")))?;
+        endpoints.push(Endpoint { base_url });
+        running.push(target);
+    }
+    let mode_name = match mode {
+        Mode::Vulnerable => "vulnerable",
+        Mode::Secure => "secure",
+    };
+    Ok(Subject {
+        model,
+        identities,
+        endpoints,
+        _embedded: running,
+        label: format!("the embedded {service} demo ({mode_name})"),
+    })
+}
+
+fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {
+    let settings = campaign.settings();
+    let bar = match settings.cases {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::no_length(),
+    };
+    if args.quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} cases, {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
