@@ -1,9 +1,6 @@
 //! Pieces every demo service shares: a route table that records what it serves, the JSON
 //! error type, and a JSON body extractor whose rejections are declared errors (400), never
-//! axum's undeclared 415/422.
-
-// Remove once both services use every helper.
-#![allow(dead_code)]
+//! axum's undeclared 415/422, and the logical-clock timestamp.
 
 use std::sync::Arc;
 
@@ -228,4 +225,37 @@ where
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }
+}
+
+/// A point in time on the logical clock, in Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timestamp(pub(crate) i64);
+
+impl Timestamp {
+    /// RFC 3339 in UTC (`2025-01-01T00:01:00Z`).
+    pub(crate) fn rfc3339(self) -> String {
+        let days = self.0.div_euclid(86_400);
+        let rem = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60
+        )
+    }
+}
+
+/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
 }

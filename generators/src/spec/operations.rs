@@ -8,7 +8,8 @@ use super::Loader;
 use super::refs::Loc;
 use crate::errors::{KindOnly, SpecError, SpecErrorKind, describe};
 use crate::model::{
-    Method, Operation, OperationId, Parameter, ParameterLocation, SecurityRequirement,
+    Method, Operation, OperationId, Parameter, ParameterLocation, Response, SecurityRequirement,
+    StatusKey,
 };
 
 /// A dereferenced parameter object with its location.
@@ -115,6 +116,48 @@ impl Loader {
                     Err(e) => self.skip_error(&op_loc, e)?,
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The `responses` of operation `op` by status key, each converted by `convert` (the
+    /// version-specific part); `x-` keys are skipped, bad keys and a non-mapping are skips.
+    pub(crate) fn responses(
+        &mut self,
+        op_loc: &Loc,
+        op: &Map<String, Value>,
+        mut convert: impl FnMut(&mut Self, &Loc, &Value) -> Result<Response, SpecError>,
+    ) -> Result<IndexMap<StatusKey, Response>, SpecError> {
+        let mut out = IndexMap::new();
+        match op.get("responses") {
+            Some(Value::Object(responses)) => {
+                let rloc = op_loc.key("responses");
+                for (key, raw) in responses {
+                    if key.starts_with("x-") {
+                        continue;
+                    }
+                    let Ok(status) = key.parse::<StatusKey>() else {
+                        self.skip(
+                            &rloc.key(key),
+                            format!("`{key}` is not a status code; response ignored"),
+                        )?;
+                        continue;
+                    };
+                    let (loc, value) = self.docs.deref(&rloc.key(key), raw)?;
+                    let response = convert(self, &loc, &value)?;
+                    out.insert(status, response);
+                }
+            }
+            Some(other) => {
+                self.skip(
+                    &op_loc.key("responses"),
+                    format!(
+                        "`responses` must be a mapping, found {}; ignored",
+                        describe(other)
+                    ),
+                )?;
+            }
+            None => self.warn(op_loc, "the operation declares no responses"),
         }
         Ok(out)
     }

@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 use super::Loader;
 use super::operations::{PathCtx, location_of};
 use super::refs::Loc;
-use crate::errors::{SpecError, describe};
+use crate::errors::SpecError;
 use crate::model::{
     Additional, Header, MediaType, Method, ObjectSchema, Operation, Parameter, ParameterLocation,
-    ParameterStyle, RequestBody, Response, Schema, SchemaKind, SecurityRequirement, StatusKey,
+    ParameterStyle, RequestBody, Response, Schema, SchemaKind, SecurityRequirement,
 };
 
 const JSON: &str = "application/json";
@@ -172,36 +172,9 @@ impl Loader {
         operation.request_body = body;
         self.ensure_path_parameters(op_loc, &mut operation);
 
-        match op.get("responses") {
-            Some(Value::Object(responses)) => {
-                let rloc = op_loc.key("responses");
-                for (key, raw) in responses {
-                    if key.starts_with("x-") {
-                        continue;
-                    }
-                    let Ok(status) = key.parse::<StatusKey>() else {
-                        self.skip(
-                            &rloc.key(key),
-                            format!("`{key}` is not a status code; response ignored"),
-                        )?;
-                        continue;
-                    };
-                    let (loc, value) = self.docs.deref(&rloc.key(key), raw)?;
-                    let response = self.v2_response(&loc, &value, &produces)?;
-                    operation.responses.insert(status, response);
-                }
-            }
-            Some(other) => {
-                self.skip(
-                    &op_loc.key("responses"),
-                    format!(
-                        "`responses` must be a mapping, found {}; ignored",
-                        describe(other)
-                    ),
-                )?;
-            }
-            None => self.warn(op_loc, "the operation declares no responses"),
-        }
+        operation.responses = self.responses(op_loc, op, |this, loc, value| {
+            this.v2_response(loc, value, &produces)
+        })?;
         Ok(operation)
     }
 

@@ -10,7 +10,7 @@ use super::refs::Loc;
 use crate::errors::{SpecError, describe};
 use crate::model::{
     Header, MediaType, Method, OpenApiLink, Operation, OperationId, Parameter, ParameterLocation,
-    ParameterStyle, RequestBody, Response, Schema, SecurityRequirement, StatusKey,
+    ParameterStyle, RequestBody, Response, Schema, SecurityRequirement,
 };
 
 impl Loader {
@@ -56,36 +56,7 @@ impl Loader {
                 content: self.content(&bloc.key("content"), body.get("content"))?,
             });
         }
-        match op.get("responses") {
-            Some(Value::Object(responses)) => {
-                let rloc = op_loc.key("responses");
-                for (key, raw) in responses {
-                    if key.starts_with("x-") {
-                        continue;
-                    }
-                    let Ok(status) = key.parse::<StatusKey>() else {
-                        self.skip(
-                            &rloc.key(key),
-                            format!("`{key}` is not a status code; response ignored"),
-                        )?;
-                        continue;
-                    };
-                    let (loc, value) = self.docs.deref(&rloc.key(key), raw)?;
-                    let response = self.v3_response(&loc, &value)?;
-                    operation.responses.insert(status, response);
-                }
-            }
-            Some(other) => {
-                self.skip(
-                    &op_loc.key("responses"),
-                    format!(
-                        "`responses` must be a mapping, found {}; ignored",
-                        describe(other)
-                    ),
-                )?;
-            }
-            None => self.warn(op_loc, "the operation declares no responses"),
-        }
+        operation.responses = self.responses(op_loc, op, Self::v3_response)?;
         Ok(operation)
     }
 

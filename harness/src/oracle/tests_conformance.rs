@@ -1375,41 +1375,4 @@ mod live {
             assert_eq!(found, planted, "{service} (vulnerable)");
         }
     }
-
-    /// How long `schema-conformance` takes per step, over a real trace (run with
-    /// `cargo test -p trespass --lib schema_conformance_timing -- --ignored --nocapture`).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "prints a timing, asserts nothing about it"]
-    async fn schema_conformance_timing() {
-        let (model, file, result) = run(Service::Notes, Mode::Secure, notes_happy_path()).await;
-        let policy = Policy::new(&model, &file.policy);
-        let cx = CheckContext::new(
-            &model,
-            &result.trace,
-            &result.ownership,
-            &policy,
-            Duration::from_secs(5),
-        );
-        let oracle = SchemaConformance::new();
-        let cold = std::time::Instant::now();
-        let first = oracle.check(&cx);
-        let cold = cold.elapsed();
-        assert!(first.is_empty(), "{first:?}");
-        let rounds = 200;
-        let warm = std::time::Instant::now();
-        for _ in 0..rounds {
-            std::hint::black_box(oracle.check(&cx));
-        }
-        let warm = warm.elapsed();
-        let steps = result.trace.steps.len() as f64;
-        let per_step_warm = warm.as_secs_f64() / (rounds as f64 * steps);
-        let per_step_cold = cold.as_secs_f64() / steps;
-        println!(
-            "schema-conformance over {steps} steps: first pass (compiling) {:.1} us/step, \
-             cached {:.1} us/step ({:.0}x faster)",
-            per_step_cold * 1e6,
-            per_step_warm * 1e6,
-            per_step_cold / per_step_warm
-        );
-    }
 }
