@@ -17,6 +17,8 @@ pub mod config;
 pub mod errors;
 pub mod exec;
 pub mod exit_codes;
+pub mod finding;
 pub mod identity;
 pub mod oracle;
 pub mod redact;
+pub mod shrink;

@@ -1,5 +1,5 @@
 //! Fuzz campaigns: generate sequences, run them on the target with several workers, judge every
-//! trace with the oracles, and keep one [`FindingReport`] per unique signature.
+//! trace with the oracles, and keep one [`Finding`] per unique signature.
 //!
 //! Case `n` of seed `s` is always the same sequence (its RNG is seeded from `s` and `n`), so a
 //! finding is regenerated from `--seed s` whatever the number of workers. Each worker runs its
@@ -31,15 +31,15 @@ use trespass_generators::model::ApiModel;
 use trespass_generators::sequence::{Sequence, SequenceStrategy};
 use url::Url;
 
-pub use report::{
-    FindingReport, REPORT_FORMAT_VERSION, ReportSink, StepReport, Summary, write_atomically,
-};
+pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary, write_atomically};
 
 use crate::errors::ExecError;
-use crate::exec::{ClientConfig, Executor, HttpClient, RunResult};
+use crate::exec::{ClientConfig, Executor, HttpClient, Purpose, RunResult, Trace};
+use crate::finding::{Finding, FindingStore, Origin};
 use crate::identity::{IdentityFile, Sessions};
 use crate::oracle::{CheckContext, Oracle, Policy, Signature, Violation, check_all};
 use crate::redact::Redactor;
+use crate::shrink::{Evidence, Probe, ShrinkBudget, shrink};
 
 /// The budget and knobs of a campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Replay each new signature alone to confirm it (default on).
     pub confirm: bool,
+    /// Shrink each confirmed finding against the target within this budget; `None` keeps
+    /// findings as generated.
+    pub shrink: Option<ShrinkBudget>,
 }
 
 impl Settings {
@@ -79,6 +82,11 @@ impl Settings {
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
             confirm: true,
+            shrink: Some(ShrinkBudget {
+                max_time: config.max_shrink_time,
+                confirmations: config.confirmations,
+                ..ShrinkBudget::default()
+            }),
         }
     }
 
@@ -102,8 +110,12 @@ pub struct Endpoint {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
-    /// A new unique finding (already confirmed or not, see [`FindingReport::confirmed`]).
-    Finding(&'a FindingReport),
+    /// A new unique finding (already confirmed or not, see [`Finding::confirmed`]), before
+    /// shrinking; its file (when the campaign has a store) is written.
+    Finding(&'a Finding),
+    /// A finding after shrinking: its minimized sequence and [`Finding::shrink`] figures; its
+    /// file is rewritten.
+    Shrunk(&'a Finding),
     /// A case finished.
     Progress {
         /// Cases finished so far.
@@ -139,6 +151,8 @@ pub struct Campaign {
     strategy: SequenceStrategy,
     settings: Settings,
     redactor: Redactor,
+    store: Option<FindingStore>,
+    origin: Option<Origin>,
 }
 
 impl std::fmt::Debug for Campaign {
@@ -170,7 +184,7 @@ struct Shared {
     rejected: AtomicU64,
     stop: AtomicBool,
     deadline: Option<Instant>,
-    findings: Mutex<BTreeMap<Signature, FindingReport>>,
+    findings: Mutex<BTreeMap<Signature, Finding>>,
 }
 
 impl Campaign {
@@ -193,7 +207,31 @@ impl Campaign {
             strategy,
             settings,
             redactor,
+            store: None,
+            origin: None,
         }
+    }
+
+    /// Writes every finding to `store` as soon as it is confirmed, and again once shrunk.
+    pub fn with_store(mut self, store: FindingStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Records where the spec, identities and target came from in every finding.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// The store findings are written to, if any.
+    pub fn store(&self) -> Option<&FindingStore> {
+        self.store.as_ref()
+    }
+
+    /// The model.
+    pub fn model(&self) -> &ApiModel {
+        &self.model
     }
 
     /// The redactor every report of this campaign goes through.
@@ -228,21 +266,7 @@ impl Campaign {
         let exclusive = endpoints.len() >= workers;
         let mut lanes = Vec::with_capacity(endpoints.len());
         for endpoint in endpoints {
-            let mut config = ClientConfig::new(endpoint.base_url.clone());
-            config.timeout = self.settings.request_timeout;
-            config.max_body_bytes = self.settings.max_body_bytes;
-            let client = HttpClient::new(config)?;
-            let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
-            if let Some(reset) = &self.identities.target.reset {
-                reset::run_reset(reset, sessions.client())
-                    .await
-                    .map_err(CampaignError::Reset)?;
-            }
-            lanes.push(Lane {
-                sessions,
-                gate: RwLock::new(()),
-                exclusive,
-            });
+            lanes.push(self.lane(endpoint, exclusive).await?);
         }
         let started = Instant::now();
         let shared = Shared {
@@ -271,6 +295,25 @@ impl Campaign {
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,
+        })
+    }
+
+    /// The sessions of `endpoint`, after the initial reset.
+    async fn lane(&self, endpoint: &Endpoint, exclusive: bool) -> Result<Lane, CampaignError> {
+        let mut config = ClientConfig::new(endpoint.base_url.clone());
+        config.timeout = self.settings.request_timeout;
+        config.max_body_bytes = self.settings.max_body_bytes;
+        let client = HttpClient::new(config)?;
+        let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
+        if let Some(reset) = &self.identities.target.reset {
+            reset::run_reset(reset, sessions.client())
+                .await
+                .map_err(CampaignError::Reset)?;
+        }
+        Ok(Lane {
+            sessions,
+            gate: RwLock::new(()),
+            exclusive,
         })
     }
 
@@ -314,14 +357,25 @@ impl Campaign {
                 shared.rejected.fetch_add(1, Ordering::Relaxed);
             }
             for finding in self.judge(&sequence, &result, case, shared) {
-                let finding = self.confirm(finding, &sequence, lane, &executor).await;
-                let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
-                let count = all.get(&finding.signature).map_or(1, |f| f.count);
-                let mut finding = finding;
-                finding.count = count;
-                all.insert(finding.signature.clone(), finding.clone());
-                drop(all);
-                on_event(Event::Finding(&finding));
+                let mut finding = self.confirm(finding, &sequence, lane, &executor).await;
+                finding.origin = self.origin.clone();
+                self.save(&finding);
+                let published = publish(shared, finding);
+                on_event(Event::Finding(&published));
+                let Some(budget) = self.settings.shrink.filter(|_| published.confirmed) else {
+                    continue;
+                };
+                let at = sequence_step(&result.trace, published.step);
+                let shrunk = {
+                    let _alone = lane.gate.write().await;
+                    self.shrink(published, case, at, budget, lane, &executor)
+                        .await
+                };
+                if let Some(shrunk) = shrunk {
+                    self.save(&shrunk);
+                    let published = publish(shared, shrunk);
+                    on_event(Event::Shrunk(&published));
+                }
             }
             let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
             let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
@@ -341,7 +395,7 @@ impl Campaign {
         result: &RunResult,
         case: u64,
         shared: &Shared,
-    ) -> Vec<FindingReport> {
+    ) -> Vec<Finding> {
         let mut seen = std::collections::BTreeSet::new();
         let mut new = Vec::new();
         for violation in self.violations(result) {
@@ -353,7 +407,7 @@ impl Campaign {
             match all.get_mut(&signature) {
                 Some(known) => known.count += 1,
                 None => {
-                    let report = FindingReport::new(
+                    let report = Finding::new(
                         &violation,
                         sequence,
                         &result.trace,
@@ -373,30 +427,106 @@ impl Campaign {
     /// it confirmed when the same signature fires again.
     async fn confirm(
         &self,
-        mut finding: FindingReport,
+        mut finding: Finding,
         sequence: &Sequence,
         lane: &Lane,
         executor: &Executor<'_>,
-    ) -> FindingReport {
+    ) -> Finding {
         if !self.settings.confirm {
             finding.confirmed = true;
             return finding;
         }
-        let result = {
-            let _alone = lane.gate.write().await;
-            if let Some(reset) = &self.identities.target.reset
-                && let Err(e) = reset::run_reset(reset, lane.sessions.client()).await
-            {
-                tracing::warn!("cannot confirm {}: {e}", finding.signature);
-                return finding;
-            }
-            executor.run(sequence).await
+        let _alone = lane.gate.write().await;
+        let mut probe = LaneProbe {
+            campaign: self,
+            lane,
+            executor,
+            signature: &finding.signature,
         };
-        finding.confirmed = self
-            .violations(&result)
-            .iter()
-            .any(|v| v.signature() == finding.signature);
+        finding.confirmed = probe.replay(sequence).await.is_some();
         finding
+    }
+
+    /// Shrinks `finding` (of case `case`, seen on sequence step `at`) on `lane`, which the
+    /// caller holds alone. `None` when the case cannot be regenerated.
+    async fn shrink(
+        &self,
+        mut finding: Finding,
+        case: u64,
+        at: usize,
+        budget: ShrinkBudget,
+        lane: &Lane,
+        executor: &Executor<'_>,
+    ) -> Option<Finding> {
+        let mut runner = runner_for(self.settings.seed, case);
+        let tree = self.strategy.new_tree(&mut runner).ok()?;
+        let signature = finding.signature.clone();
+        let mut probe = LaneProbe {
+            campaign: self,
+            lane,
+            executor,
+            signature: &signature,
+        };
+        let shrunk = shrink(tree, at, budget, &mut probe).await;
+        if let Some(evidence) = &shrunk.evidence {
+            finding.set_evidence(
+                &evidence.violation,
+                &shrunk.sequence,
+                &evidence.run.trace,
+                &self.redactor,
+            );
+        }
+        finding.flaky = !shrunk.reproduced_every_time();
+        finding.shrink = Some(shrunk.stats);
+        Some(finding)
+    }
+
+    /// Writes `finding` to the store, if the campaign has one. A write that fails is logged:
+    /// the campaign goes on, and the report still has the finding.
+    fn save(&self, finding: &Finding) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.save(finding)
+        {
+            tracing::error!("cannot save finding {}: {e}", finding.signature);
+        }
+    }
+
+    /// Replays `finding`'s stored sequence `runs` times on `endpoint` (resetting first when the
+    /// identities file names a reset) and says how often its signature fired again.
+    pub async fn replay(
+        &self,
+        endpoint: &Endpoint,
+        finding: &Finding,
+        runs: u32,
+    ) -> Result<Replayed, CampaignError> {
+        let lane = self.lane(endpoint, true).await?;
+        let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
+        let mut probe = LaneProbe {
+            campaign: self,
+            lane: &lane,
+            executor: &executor,
+            signature: &finding.signature,
+        };
+        let mut replayed = Replayed {
+            runs,
+            reproduced: 0,
+            evidence: None,
+        };
+        for _ in 0..runs.max(1) {
+            if let Some(evidence) = probe.replay(&finding.sequence).await {
+                replayed.reproduced += 1;
+                let mut shown = finding.clone();
+                shown.set_evidence(
+                    &evidence.violation,
+                    &finding.sequence,
+                    &evidence.run.trace,
+                    &self.redactor,
+                );
+                replayed.evidence = Some(shown);
+            }
+        }
+        replayed.runs = runs.max(1);
+        Ok(replayed)
     }
 
     /// What the oracles say of one run.
@@ -409,6 +539,71 @@ impl Campaign {
             self.settings.slow_threshold,
         );
         check_all(&self.oracles, &cx)
+    }
+}
+
+/// What [`Campaign::replay`] saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replayed {
+    /// Replays run.
+    pub runs: u32,
+    /// Replays that showed the finding's signature again.
+    pub reproduced: u32,
+    /// The finding as the last reproducing replay showed it (fresh steps), if any did.
+    pub evidence: Option<Finding>,
+}
+
+impl Replayed {
+    /// Whether the finding still fails (any replay showed it).
+    pub fn still_fails(&self) -> bool {
+        self.reproduced > 0
+    }
+}
+
+/// Replays sequences on one lane, resetting first, and looks for one signature.
+struct LaneProbe<'c, 'e> {
+    campaign: &'c Campaign,
+    lane: &'c Lane,
+    executor: &'c Executor<'e>,
+    signature: &'c Signature,
+}
+
+impl Probe for LaneProbe<'_, '_> {
+    async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+        if let Some(reset) = &self.campaign.identities.target.reset
+            && let Err(e) = reset::run_reset(reset, self.lane.sessions.client()).await
+        {
+            tracing::warn!("cannot replay for {}: {e}", self.signature);
+            return None;
+        }
+        let run = self.executor.run(sequence).await;
+        let violation = self
+            .campaign
+            .violations(&run)
+            .into_iter()
+            .find(|v| v.signature() == *self.signature)?;
+        Some(Evidence { violation, run })
+    }
+}
+
+/// Stores `finding` in the campaign's map, keeping the count other workers added, and returns
+/// what was stored.
+fn publish(shared: &Shared, mut finding: Finding) -> Finding {
+    let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+    finding.count = all.get(&finding.signature).map_or(1, |f| f.count);
+    all.insert(finding.signature.clone(), finding.clone());
+    finding
+}
+
+/// The index in the sequence of trace step `index` (a re-read counts as the write it checks).
+fn sequence_step(trace: &Trace, index: usize) -> usize {
+    let mut at = index;
+    loop {
+        match trace.steps.get(at).map(|s| s.purpose) {
+            Some(Purpose::Sequence { step }) => return step,
+            Some(Purpose::VerifyBefore { of } | Purpose::VerifyAfter { of }) if of != at => at = of,
+            _ => return usize::MAX,
+        }
     }
 }
 

@@ -1,186 +1,16 @@
-//! What a campaign reports: one [`FindingReport`] per unique signature, with the steps that
-//! show it (secrets redacted), and the [`Summary`] of the whole run.
+//! What a campaign reports: the [`Summary`] of the whole run (its findings are
+//! [`crate::finding::Finding`]s) and where it goes (`--report`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use trespass_generators::model::OperationId;
-use trespass_generators::sequence::{Role, Sequence};
 
-use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
-use crate::oracle::{Signature, Violation};
-use crate::redact::Redactor;
+use crate::finding::Finding;
 
 /// The version of the report's JSON form; bumped on incompatible changes.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
-
-/// One unique finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FindingReport {
-    /// The oracle that fired (`bola`).
-    pub oracle: String,
-    /// The operation it is about (`GET /orders/{orderId}`).
-    pub operation: OperationId,
-    /// `oracle operation [roles]`: what deduplicates findings.
-    pub signature: Signature,
-    /// Roles involved, acting identity first.
-    pub roles: Vec<Role>,
-    /// What happened, in one sentence.
-    pub message: String,
-    /// The invariant or policy rule it broke.
-    pub rule: String,
-    /// Whether a replay of the sequence on a freshly reset target showed it again. `false`
-    /// means it was seen once and did not reproduce (flaky, or caused by concurrent sequences).
-    pub confirmed: bool,
-    /// How many cases showed this signature.
-    pub count: u64,
-    /// The case (generated sequence number) that first showed it.
-    pub case: u64,
-    /// The run's seed: `--seed SEED` regenerates case `case`.
-    pub seed: u64,
-    /// Index in `steps` of the step that shows the violation.
-    pub step: usize,
-    /// The exchanges of that case, redacted.
-    pub steps: Vec<StepReport>,
-    /// The generated sequence (symbolic references kept), redacted.
-    pub sequence: Sequence,
-}
-
-/// One exchange of a finding's trace, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepReport {
-    /// Position in the trace.
-    pub index: usize,
-    /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
-    pub purpose: String,
-    /// Who sent it.
-    pub identity: String,
-    /// The identity's role.
-    pub role: Role,
-    /// How it authenticated (`normal`, `none`, `invalid`).
-    pub auth: String,
-    /// HTTP method.
-    pub method: String,
-    /// The concrete path with its query, redacted.
-    pub path: String,
-    /// The JSON body sent, redacted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<Value>,
-    /// The status, when the target answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// The body received (JSON, or text), redacted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<Value>,
-    /// What went wrong when there was no answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Milliseconds from sending to the end of the body.
-    pub elapsed_ms: u64,
-}
-
-impl FindingReport {
-    /// The report of `violation`, seen in case `case` whose trace is `trace`.
-    pub(crate) fn new(
-        violation: &Violation,
-        sequence: &Sequence,
-        trace: &Trace,
-        case: u64,
-        seed: u64,
-        redactor: &Redactor,
-    ) -> Self {
-        let sequence_json = serde_json::to_value(sequence).unwrap_or(Value::Null);
-        let sequence = serde_json::from_value(redactor.json(&sequence_json))
-            .unwrap_or_else(|_| sequence.clone());
-        Self {
-            oracle: violation.oracle.clone(),
-            operation: violation.operation.clone(),
-            signature: violation.signature(),
-            roles: violation.roles.clone(),
-            message: redactor.text(&violation.message),
-            rule: violation.rule.clone(),
-            confirmed: false,
-            count: 1,
-            case,
-            seed,
-            step: violation.step,
-            steps: steps_of(trace, redactor),
-            sequence,
-        }
-    }
-
-    /// The identities that act in the reported steps, in order of appearance.
-    pub fn identities(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for s in &self.steps {
-            if !out.contains(&s.identity.as_str()) {
-                out.push(&s.identity);
-            }
-        }
-        out
-    }
-
-    /// One line for the terminal: `[bola] GET /x/{id} (user,user): message`.
-    pub fn headline(&self) -> String {
-        let roles: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
-        let flaky = if self.confirmed { "" } else { " (unconfirmed)" };
-        format!(
-            "[{}] {} ({}){flaky}: {}",
-            self.oracle,
-            self.operation,
-            roles.join(","),
-            self.message
-        )
-    }
-}
-
-fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
-    trace
-        .steps
-        .iter()
-        .map(|s| {
-            let request = &s.exchange.request;
-            let (status, response_body, error) = match &s.exchange.outcome {
-                Outcome::Response(r) => (
-                    Some(r.status),
-                    match &r.body {
-                        ResponseBody::Empty => None,
-                        ResponseBody::Json(v) => Some(redactor.json(v)),
-                        ResponseBody::Text(t) => Some(Value::String(redactor.text(t))),
-                        ResponseBody::Binary(n) => Some(Value::String(format!("<{n} bytes>"))),
-                    },
-                    None,
-                ),
-                Outcome::Error { message, .. } => (None, None, Some(redactor.text(message))),
-            };
-            StepReport {
-                index: s.index,
-                purpose: match s.purpose {
-                    Purpose::Sequence { .. } => "sequence",
-                    Purpose::VerifyBefore { .. } => "verify_before",
-                    Purpose::VerifyAfter { .. } => "verify_after",
-                }
-                .to_string(),
-                identity: s.identity.as_str().to_string(),
-                role: s.role,
-                auth: serde_json::to_value(s.exchange.auth)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_else(|| "normal".into()),
-                method: request.method.clone(),
-                path: redactor.url(&request.path_and_query()),
-                request_body: s.body.as_ref().map(|b| redactor.json(b)),
-                status,
-                response_body,
-                error,
-                elapsed_ms: u64::try_from(s.exchange.elapsed.as_millis()).unwrap_or(u64::MAX),
-            }
-        })
-        .collect()
-}
 
 /// The whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,7 +32,7 @@ pub struct Summary {
     /// The oracles that judged the traces.
     pub oracles: Vec<String>,
     /// Unique findings, sorted by signature.
-    pub findings: Vec<FindingReport>,
+    pub findings: Vec<Finding>,
 }
 
 mod seconds {

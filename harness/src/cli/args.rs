@@ -86,9 +86,17 @@ pub struct FuzzArgs {
     /// Write the findings: `json:PATH` (repeatable). Rewritten atomically after every new finding.
     #[arg(long, value_name = "KIND:PATH")]
     pub report: Vec<crate::campaign::ReportSink>,
-    /// Do not replay new findings to confirm them.
+    /// Do not replay new findings to confirm them (nor shrink them).
     #[arg(long)]
     pub no_confirm: bool,
+    /// Keep findings as generated: do not shrink them to a minimal reproducer.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Folder of finding files: each confirmed finding is written there as
+    /// `<signature>.json` (with a curl script and a Rust regression test beside it) as soon as
+    /// it is confirmed, and rewritten once shrunk.
+    #[arg(long, value_name = "DIR", default_value = "corpus/findings")]
+    pub corpus: PathBuf,
     /// No progress bar (it is hidden anyway when stderr is not a terminal).
     #[arg(long)]
     pub quiet: bool,
@@ -100,9 +108,30 @@ fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
 
 /// Arguments of `trespass replay`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit code 1 when the finding still fails, 0 when it is fixed. The spec, \
+identities and base URL default to those recorded in the finding; a finding from the embedded \
+demo is replayed on a fresh embedded target (vulnerable, or --secure). A warning is printed when \
+the spec's text changed since the finding was saved."
+)]
 pub struct ReplayArgs {
-    /// A finding file written by `trespass fuzz`.
+    /// A finding file written by `trespass fuzz` (`corpus/findings/<signature>.json`).
     pub finding: PathBuf,
+    /// Base URL of the target (default: the one recorded in the finding).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// OpenAPI spec (default: the one recorded in the finding).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Identities-and-policy file (default: the one recorded in the finding).
+    #[arg(long)]
+    pub identities: Option<PathBuf>,
+    /// Replay on the embedded demo target's secure mode (findings from the embedded demo).
+    #[arg(long, conflicts_with = "base_url")]
+    pub secure: bool,
+    /// Replays to run; the finding still fails when any of them shows it.
+    #[arg(long, default_value_t = 1)]
+    pub runs: u32,
 }
 
 /// Arguments of `trespass spec`.

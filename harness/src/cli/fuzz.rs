@@ -11,19 +11,22 @@ use url::Url;
 use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::demo_mode;
-use crate::campaign::{Campaign, Endpoint, Event, FindingReport, Settings, Summary};
+use crate::campaign::{Campaign, Endpoint, Event, Settings, Summary};
 use crate::config::Config;
 use crate::exit_codes;
+use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
 use crate::identity::IdentityFile;
 
-/// What to fuzz: a running target with its model and identities.
-struct Subject {
-    model: ApiModel,
-    identities: IdentityFile,
-    endpoints: Vec<Endpoint>,
+/// What to fuzz (or replay on): a running target with its model and identities.
+pub(super) struct Subject {
+    pub(super) model: ApiModel,
+    pub(super) identities: IdentityFile,
+    pub(super) endpoints: Vec<Endpoint>,
     /// Embedded demo targets, kept alive for the run.
-    _embedded: Vec<Running>,
-    label: String,
+    pub(super) _embedded: Vec<Running>,
+    pub(super) label: String,
+    /// What findings record of where they came from.
+    pub(super) origin: Origin,
 }
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
@@ -49,6 +52,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.cases = args.cases;
     }
     settings.confirm = !args.no_confirm;
+    if args.no_shrink || args.no_confirm {
+        settings.shrink = None;
+    }
     let oracles = crate::oracle::select(&args.oracles).map_err(ExpectedError::usage)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -69,15 +75,30 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             (None, None) => "100 cases".to_string(),
         }
     );
-    let campaign = Campaign::new(subject.model, subject.identities, oracles, settings);
+    let store = FindingStore::new(&args.corpus);
+    let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
+        .with_store(store.clone())
+        .with_origin(subject.origin);
 
     let progress = progress_bar(&args, &campaign);
-    let found: Mutex<Vec<FindingReport>> = Mutex::new(Vec::new());
+    let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let sinks = &args.report;
     let write_error: Mutex<Option<String>> = Mutex::new(None);
     let on_event = |event: Event<'_>| match event {
-        Event::Finding(finding) => {
-            progress.suspend(|| println!("{}", finding.headline()));
+        Event::Finding(finding) | Event::Shrunk(finding) => {
+            let shrunk = matches!(event, Event::Shrunk(_));
+            progress.suspend(|| {
+                if !shrunk {
+                    println!("{}", finding.headline());
+                } else if let Some(stats) = &finding.shrink {
+                    println!(
+                        "  {}: {}\n    saved {}",
+                        finding.signature,
+                        shrink_line(finding, stats),
+                        store.path_of(&finding.signature).display()
+                    );
+                }
+            });
             let mut all = found.lock().unwrap_or_else(|e| e.into_inner());
             all.retain(|f| f.signature != finding.signature);
             all.push(finding.clone());
@@ -125,8 +146,34 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     })
 }
 
+/// `minimized to 2 steps, 2 identities (from 9, 3) in 41 ms, 17 replays; reproduced 3/3`.
+pub(super) fn shrink_line(finding: &Finding, stats: &ShrinkStats) -> String {
+    let stopped = stats
+        .stopped
+        .as_ref()
+        .map(|why| format!(" (stopped: {why})"))
+        .unwrap_or_default();
+    let flaky = if finding.flaky { " — flaky" } else { "" };
+    format!(
+        "minimized to {} step(s), {} identit{} (from {}, {}) in {} ms, {} replay(s){stopped}; reproduced {}/{}{flaky}",
+        stats.steps_after,
+        stats.identities_after,
+        if stats.identities_after == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        stats.steps_before,
+        stats.identities_before,
+        stats.elapsed_ms,
+        stats.replays,
+        stats.reproduced,
+        stats.confirmations,
+    )
+}
+
 /// The summary as far as the run has got, for the reports written as findings come in.
-fn partial_summary(campaign: &Campaign, found: &[FindingReport]) -> Summary {
+fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
     let mut findings = found.to_vec();
     findings.sort_by(|a, b| a.signature.cmp(&b.signature));
     Summary {
@@ -149,22 +196,7 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
                     "--base-url needs --spec and --identities as well",
                 ));
             };
-            let base_url = Url::parse(base).map_err(|e| {
-                ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}"))
-            })?;
-            let model = trespass_generators::load_file(spec)
-                .map_err(|e| ExpectedError::usage(e.to_string()))?;
-            let identities =
-                IdentityFile::load(identities).map_err(|e| ExpectedError::usage(e.to_string()))?;
-            Ok(Subject {
-                model,
-                identities,
-                endpoints: vec![Endpoint {
-                    base_url: base_url.clone(),
-                }],
-                _embedded: Vec::new(),
-                label: base_url.to_string(),
-            })
+            remote(spec, identities, base)
         }
         None => {
             if args.spec.is_some() || args.identities.is_some() {
@@ -172,18 +204,51 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
                     "--spec and --identities go with --base-url; without it the embedded demo target is fuzzed",
                 ));
             }
-            embedded(args.service.into(), demo_mode(args.secure), workers)
+            embedded(args.service.into(), demo_mode(args.secure), workers.max(1))
         }
     }
 }
 
+/// A target at `base`, described by the spec and identities files.
+pub(super) fn remote(
+    spec: &std::path::Path,
+    identities: &std::path::Path,
+    base: &str,
+) -> Result<Subject, ExpectedError> {
+    let base_url = Url::parse(base)
+        .map_err(|e| ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}")))?;
+    let text = std::fs::read_to_string(spec)
+        .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
+    let model =
+        trespass_generators::load_file(spec).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let identities_file =
+        IdentityFile::load(identities).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let origin = Origin::new(spec.display().to_string(), &text)
+        .identities(identities.display().to_string())
+        .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
+    Ok(Subject {
+        model,
+        identities: identities_file,
+        endpoints: vec![Endpoint {
+            base_url: base_url.clone(),
+        }],
+        _embedded: Vec::new(),
+        label: base_url.to_string(),
+        origin,
+    })
+}
+
 /// The embedded demo target: one instance per worker, each on its own port.
-fn embedded(service: Service, mode: Mode, workers: usize) -> Result<Subject, ExpectedError> {
+pub(super) fn embedded(
+    service: Service,
+    mode: Mode,
+    workers: usize,
+) -> Result<Subject, ExpectedError> {
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
     let mut running = Vec::new();
     let mut endpoints = Vec::new();
-    for _ in 0..workers.max(1) {
+    for _ in 0..workers {
         let target = trespass_targets::start(service, mode, 0).map_err(|e| {
             ExpectedError::usage(format!("cannot start the demo target {service}: {e}"))
         })?;
@@ -202,6 +267,8 @@ fn embedded(service: Service, mode: Mode, workers: usize) -> Result<Subject, Exp
         endpoints,
         _embedded: running,
         label: format!("the embedded {service} demo ({mode_name})"),
+        origin: Origin::new(format!("embedded:{service}"), service.spec_yaml())
+            .identities(format!("embedded:{service}")),
     })
 }
 

@@ -4,6 +4,7 @@
 mod args;
 mod demo;
 mod fuzz;
+mod replay;
 mod sample;
 mod spec;
 
@@ -74,10 +75,7 @@ fn run(cli: Cli) -> Result<u8, ExpectedError> {
         Command::Fuzz(args) => fuzz::run(args),
         Command::Spec(args) => spec::run(args),
         Command::Sample(args) => sample::run(args),
-        other => Err(ExpectedError::usage(format!(
-            "`trespass {}` is not built yet",
-            other.name()
-        ))),
+        Command::Replay(args) => replay::run(args),
     }
 }
 

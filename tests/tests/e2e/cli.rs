@@ -8,14 +8,23 @@ fn trespass() -> Command {
 }
 
 #[test]
-fn unbuilt_subcommands_exit_2_with_a_sentence() {
-    let out = trespass()
-        .args(["replay", "nothing.json"])
-        .output()
-        .expect("run trespass");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not built yet"), "stderr: {stderr}");
+fn replay_of_a_bad_file_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_json = dir.path().join("not-a-finding.json");
+    std::fs::write(&not_json, "{\"oracle\": 1}").unwrap();
+    for (file, needle) in [
+        (dir.path().join("missing.json"), "missing.json"),
+        (not_json, "not a trespass finding"),
+    ] {
+        let out = trespass()
+            .arg("replay")
+            .arg(&file)
+            .output()
+            .expect("run trespass");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "stderr: {stderr}");
+    }
 }
 
 #[test]
@@ -83,6 +92,8 @@ fn fuzz_embedded_demo_reports_findings() {
     let report = dir.path().join("out").join("report.json");
     let out = trespass()
         .args(["fuzz", "--cases", "150", "--seed", "7", "--workers", "2"])
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
         .arg("--report")
         .arg(format!("json:{}", report.display()))
         .env("TRESPASS_LOG", "warn")
@@ -136,9 +147,40 @@ fn fuzz_embedded_demo_reports_findings() {
     .unwrap();
     let secrets = identities.secrets();
     assert!(!secrets.is_empty());
-    for secret in secrets {
-        assert!(!text.contains(&secret), "a secret leaked into the report");
-        assert!(!stdout.contains(&secret) && !stderr.contains(&secret));
+    for secret in &secrets {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+    // Every file the run wrote (report, finding files, reproducers): no secret in any.
+    let mut written = Vec::new();
+    let mut dirs = vec![dir.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                written.push(path);
+            }
+        }
+    }
+    let findings_written = written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p != &&report)
+        .count();
+    assert_eq!(
+        findings_written,
+        findings.len(),
+        "one finding file per finding: {written:?}"
+    );
+    for path in &written {
+        let text = std::fs::read_to_string(path).unwrap();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret),
+                "a secret leaked into {}",
+                path.display()
+            );
+        }
     }
 }
 
@@ -155,6 +197,7 @@ fn fuzz_secure_demo_finds_nothing() {
             "--seed",
             "3",
         ])
+        .current_dir(tempfile::tempdir().unwrap().path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -190,6 +233,8 @@ fn fuzz_a_target_by_url() {
         .arg(&spec)
         .arg("--identities")
         .arg(&identities)
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

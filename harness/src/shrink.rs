@@ -1,0 +1,333 @@
+//! Shrinking a finding against the live target.
+//!
+//! [`shrink`] drives the sequence's [`SequenceTree`] (whose order is: cut the steps after the
+//! violation, delete steps, simplify values, merge identities; see
+//! [`trespass_generators::sequence`]) with proptest's protocol: every candidate is replayed on
+//! the target through a [`Probe`] (which resets the target first when a reset is configured),
+//! and kept only when the *same violation signature* fires again. When no candidate is left,
+//! or the budget runs out, the smallest failing sequence is replayed
+//! [`ShrinkBudget::confirmations`] more times; a finding that does not reproduce every time is
+//! flaky.
+//!
+//! Each candidate costs a whole sequence of requests, so the shrinker never replays a candidate
+//! it has already judged: the failing sequence the tree hands back after an undo is known to
+//! fail, and a sequence seen before gets its earlier answer.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use proptest::strategy::ValueTree;
+use trespass_generators::sequence::{Sequence, SequenceTree};
+
+use crate::exec::RunResult;
+use crate::finding::ShrinkStats;
+use crate::oracle::Violation;
+
+/// How much shrinking one finding may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShrinkBudget {
+    /// Wall-clock time for the candidates (`TRESPASS_MAX_SHRINK_TIME`, default 60 s). The
+    /// final confirmations run even when it is spent.
+    pub max_time: Duration,
+    /// Candidate replays at most.
+    pub max_replays: u32,
+    /// Replays of the minimized sequence that must all show the violation
+    /// (`TRESPASS_CONFIRMATIONS`, default 3).
+    pub confirmations: u32,
+}
+
+impl Default for ShrinkBudget {
+    fn default() -> Self {
+        Self {
+            max_time: Duration::from_secs(60),
+            max_replays: 2_000,
+            confirmations: 3,
+        }
+    }
+}
+
+/// Replays a sequence on the target and says whether the violation being shrunk fires again.
+pub trait Probe {
+    /// Runs `sequence` (after a reset, when the target has one) and returns the violation with
+    /// the signature being shrunk, with the run that showed it, or `None`.
+    fn replay(&mut self, sequence: &Sequence) -> impl Future<Output = Option<Evidence>>;
+}
+
+/// A run that showed the violation, and the violation.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The violation (same signature as the one shrunk).
+    pub violation: Violation,
+    /// The run.
+    pub run: RunResult,
+}
+
+/// The result of [`shrink`].
+#[derive(Debug, Clone)]
+pub struct Shrunk {
+    /// The smallest sequence that showed the violation.
+    pub sequence: Sequence,
+    /// The last run of `sequence` that showed it (a confirmation when one reproduced).
+    pub evidence: Option<Evidence>,
+    /// What it cost.
+    pub stats: ShrinkStats,
+}
+
+impl Shrunk {
+    /// Whether every confirmation run showed the violation again.
+    pub fn reproduced_every_time(&self) -> bool {
+        self.stats.reproduced == self.stats.confirmations
+    }
+}
+
+/// Shrinks the sequence of `tree` (as generated, failing) while `probe` says the violation
+/// holds. `violating_step` is the index, in the sequence, of the step the violation was seen
+/// on: every later step is cut first.
+pub async fn shrink<P: Probe>(
+    mut tree: SequenceTree,
+    violating_step: usize,
+    budget: ShrinkBudget,
+    probe: &mut P,
+) -> Shrunk {
+    let started = Instant::now();
+    let original = tree.current();
+    let mut best = original.clone();
+    let mut evidence: Option<Evidence> = None;
+    let mut replays = 0u32;
+    let mut stopped = None;
+    let mut judged: HashMap<String, bool> = HashMap::new();
+    let key = |s: &Sequence| serde_json::to_string(s).unwrap_or_default();
+    judged.insert(key(&best), true);
+
+    // Cutting the steps after the violation is a candidate like any other: kept if it holds.
+    let mut cut = tree.clone();
+    cut.truncate_after(violating_step);
+    if cut.len() < tree.len() {
+        let candidate = cut.current();
+        replays += 1;
+        let found = probe.replay(&candidate).await;
+        judged.insert(key(&candidate), found.is_some());
+        if let Some(found) = found {
+            tree = cut;
+            best = candidate;
+            evidence = Some(found);
+        }
+    }
+
+    if tree.simplify() {
+        loop {
+            if started.elapsed() >= budget.max_time {
+                stopped = Some(format!("time budget of {:?} spent", budget.max_time));
+                break;
+            }
+            if replays >= budget.max_replays {
+                stopped = Some(format!("replay budget of {} spent", budget.max_replays));
+                break;
+            }
+            let candidate = tree.current();
+            let holds = match judged.get(&key(&candidate)) {
+                Some(&known) => known,
+                None => {
+                    replays += 1;
+                    let found = probe.replay(&candidate).await;
+                    judged.insert(key(&candidate), found.is_some());
+                    match found {
+                        Some(found) => {
+                            evidence = Some(found);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+            };
+            if holds {
+                best = candidate;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+    }
+
+    let mut reproduced = 0;
+    for _ in 0..budget.confirmations {
+        if let Some(found) = probe.replay(&best).await {
+            reproduced += 1;
+            evidence = Some(found);
+        }
+    }
+    let identities = |s: &Sequence| s.identities().len();
+    Shrunk {
+        stats: ShrinkStats {
+            steps_before: original.steps.len(),
+            steps_after: best.steps.len(),
+            identities_before: identities(&original),
+            identities_after: identities(&best),
+            replays,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            stopped,
+            confirmations: budget.confirmations,
+            reproduced,
+        },
+        sequence: best,
+        evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The shrinker over a fake target: a probe that "fails" when a predicate over the sequence
+    //! holds, so every answer is known.
+
+    use proptest::strategy::Strategy;
+    use trespass_generators::sequence::{IdentitySpec, Role, SequenceStrategy};
+
+    use super::*;
+    use crate::exec::Trace;
+
+    struct Fake<F: Fn(&Sequence) -> bool> {
+        fails: F,
+        calls: u32,
+        flaky_every: Option<u32>,
+    }
+
+    impl<F: Fn(&Sequence) -> bool> Probe for Fake<F> {
+        async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+            self.calls += 1;
+            if self
+                .flaky_every
+                .is_some_and(|n| self.calls.is_multiple_of(n))
+            {
+                return None;
+            }
+            (self.fails)(sequence).then(|| Evidence {
+                violation: Violation {
+                    oracle: "bola".into(),
+                    operation: sequence.steps.last().expect("a step").op.clone(),
+                    roles: vec![Role::User, Role::User],
+                    step: 0,
+                    message: String::new(),
+                    rule: String::new(),
+                },
+                run: RunResult {
+                    trace: Trace::default(),
+                    ownership: crate::exec::Ownership::new(std::iter::empty()),
+                },
+            })
+        }
+    }
+
+    fn notes_tree(case: u64) -> SequenceTree {
+        let model = trespass_generators::load_str(
+            trespass_targets::Service::Notes.spec_yaml(),
+            "notes.yaml",
+        )
+        .expect("notes loads");
+        let cast = vec![
+            IdentitySpec::new("alice", Role::User),
+            IdentitySpec::new("bob", Role::User),
+            IdentitySpec::new("admin", Role::Admin),
+        ];
+        let strategy = SequenceStrategy::new(&model, &cast);
+        let mut runner = crate::campaign::runner_for(1, case);
+        strategy.new_tree(&mut runner).expect("a tree")
+    }
+
+    /// A generated sequence with a step of `GET` by a user other than the first identity.
+    fn failing_case() -> (SequenceTree, Sequence) {
+        (0..500)
+            .map(notes_tree)
+            .map(|t| {
+                let s = t.current();
+                (t, s)
+            })
+            .find(|(_, s)| s.steps.len() >= 4 && fails(s))
+            .expect("some case fails")
+    }
+
+    /// "Fails" when two different identities act and the last step is a read.
+    fn fails(s: &Sequence) -> bool {
+        s.identities().len() >= 2 && s.steps.last().is_some_and(|l| l.op.method() == "GET")
+    }
+
+    fn run<F: Fn(&Sequence) -> bool>(
+        tree: SequenceTree,
+        budget: ShrinkBudget,
+        probe: &mut Fake<F>,
+    ) -> Shrunk {
+        let step = tree.len() - 1;
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(shrink(tree, step, budget, probe))
+    }
+
+    #[test]
+    fn shrinks_to_two_steps_and_two_identities_and_confirms() {
+        let (tree, original) = failing_case();
+        let mut probe = Fake {
+            fails,
+            calls: 0,
+            flaky_every: None,
+        };
+        let shrunk = run(tree, ShrinkBudget::default(), &mut probe);
+        assert!(fails(&shrunk.sequence), "the result still fails");
+        assert_eq!(shrunk.sequence.steps.len(), 2, "{:#?}", shrunk.sequence);
+        assert_eq!(shrunk.stats.identities_after, 2);
+        assert_eq!(shrunk.stats.steps_before, original.steps.len());
+        assert_eq!(
+            (shrunk.stats.confirmations, shrunk.stats.reproduced),
+            (3, 3)
+        );
+        assert!(shrunk.reproduced_every_time());
+        assert!(shrunk.evidence.is_some());
+        assert!(shrunk.stats.stopped.is_none());
+        assert_eq!(
+            probe.calls,
+            shrunk.stats.replays + 3,
+            "every candidate replay is counted"
+        );
+    }
+
+    #[test]
+    fn the_replay_budget_stops_shrinking_and_keeps_the_last_failure() {
+        let (tree, _) = failing_case();
+        let mut probe = Fake {
+            fails,
+            calls: 0,
+            flaky_every: None,
+        };
+        let budget = ShrinkBudget {
+            max_replays: 1,
+            ..ShrinkBudget::default()
+        };
+        let shrunk = run(tree, budget, &mut probe);
+        assert_eq!(shrunk.stats.replays, 1);
+        assert!(
+            shrunk
+                .stats
+                .stopped
+                .as_deref()
+                .unwrap()
+                .contains("replay budget")
+        );
+        assert!(fails(&shrunk.sequence), "what is kept still fails");
+    }
+
+    #[test]
+    fn a_violation_that_comes_and_goes_is_not_reproduced_every_time() {
+        let (tree, _) = failing_case();
+        // Every second replay misses: some confirmations fail.
+        let mut probe = Fake {
+            fails,
+            calls: 0,
+            flaky_every: Some(2),
+        };
+        let shrunk = run(tree, ShrinkBudget::default(), &mut probe);
+        assert!(shrunk.stats.reproduced < shrunk.stats.confirmations);
+        assert!(!shrunk.reproduced_every_time());
+    }
+}
