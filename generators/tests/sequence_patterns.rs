@@ -416,7 +416,9 @@ fn choice_bytes_shape_the_sequence_and_the_seed_its_values() {
     let mut shapes = BTreeSet::new();
     for b in 0..16u8 {
         let mut stream = TestRng::from_seed(RngAlgorithm::ChaCha, &[b; 32]);
-        let mut choices = vec![0u8; 256];
+        // Enough choice bytes for the longest sequence: once they run out, choices continue
+        // from a stream seeded by the whole input, value seed included.
+        let mut choices = vec![0u8; 1024];
         stream.fill_bytes(&mut choices);
         let run = |seed: u8| {
             let mut bytes = vec![seed; 32];

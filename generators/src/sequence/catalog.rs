@@ -15,6 +15,7 @@ use crate::model::{
     ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
     SchemaKind, SecurityScheme,
 };
+use crate::values::{self, ValueContext};
 
 /// Body and parameter names that an ordinary client should not be able to set.
 const PRIVILEGED_NAMES: &[&str] = &[
@@ -66,6 +67,21 @@ pub(crate) struct ParamInfo {
     /// The kind of object this argument names, when objects of that kind can be obtained.
     pub kind: Option<String>,
     pub strategy: SBoxedStrategy<Value>,
+    /// Fields of earlier responses that may supply this argument's value (query parameters
+    /// that name no object).
+    pub echoes: Vec<Echo>,
+}
+
+/// A field of an operation's success response that can supply an argument of another step:
+/// one named the same (`status` from an order's `/status`), an id named after the schema it
+/// identifies (`userId` from a `User`'s `/id`), or, for a free-text query parameter, any
+/// free-text field (a search `q` from a document's `/title`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Echo {
+    /// The operation whose response holds the field.
+    pub producer: usize,
+    /// Where in that response (`/status`).
+    pub pointer: String,
 }
 
 /// The request body of an operation.
@@ -80,6 +96,11 @@ pub(crate) struct BodyInfo {
     pub privileged: Vec<(String, SBoxedStrategy<Value>)>,
     /// Body fields (JSON pointers) that take the id of an object of a kind.
     pub links: Vec<(String, String)>,
+    /// Top-level body fields (JSON pointers) that earlier responses may supply, other than
+    /// `links`.
+    pub echoes: Vec<(String, Vec<Echo>)>,
+    /// Bodies with exactly one constraint broken, when the schema has constraints to break.
+    pub negative: Option<SBoxedStrategy<Value>>,
 }
 
 /// One operation as the generators see it.
@@ -95,6 +116,111 @@ pub(crate) struct OpInfo {
     /// The kind of the caller's own account, when this operation returns it (`GET /me`), with
     /// where its id is.
     pub account: Option<(String, RefSource)>,
+    /// Scalar top-level fields of the success response: name and shape.
+    pub outputs: Vec<(String, Shape)>,
+    /// Name of the success response's schema (`User`), when it has one.
+    pub output_name: Option<String>,
+}
+
+/// The scalar shape of a schema, to match arguments with response fields.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Shape {
+    /// `string`, `integer`, `number` or `boolean`.
+    pub ty: &'static str,
+    pub enum_values: Option<Vec<Value>>,
+    pub format: Option<String>,
+    /// A string with no enum, const, format or pattern: free text.
+    pub free: bool,
+}
+
+/// The scalar shape of schema `id` (through a single-part `allOf`); `None` for objects, arrays
+/// and compositions.
+fn shape(model: &ApiModel, id: crate::model::SchemaId) -> Option<Shape> {
+    let s = model.schemas.try_get(id)?;
+    if let SchemaKind::AllOf(parts) = &s.kind
+        && let [one] = parts.as_slice()
+    {
+        let mut inner = shape(model, *one)?;
+        if s.enum_values.is_some() {
+            inner.enum_values = s.enum_values.clone();
+            inner.free = false;
+        }
+        return Some(inner);
+    }
+    let (ty, pattern) = match &s.kind {
+        SchemaKind::String(b) => ("string", b.pattern.is_some()),
+        SchemaKind::Integer(_) => ("integer", false),
+        SchemaKind::Number(_) => ("number", false),
+        SchemaKind::Boolean => ("boolean", false),
+        _ => return None,
+    };
+    let free = ty == "string"
+        && !pattern
+        && s.enum_values.is_none()
+        && s.const_value.is_none()
+        && s.format.is_none();
+    Some(Shape {
+        ty,
+        enum_values: s.enum_values.clone(),
+        format: s.format.clone(),
+        free,
+    })
+}
+
+impl Shape {
+    /// Whether a value of shape `out` is a value of this shape (same type family, enum values
+    /// among ours, same format).
+    fn accepts(&self, out: &Shape) -> bool {
+        let numeric = |t: &str| t == "integer" || t == "number";
+        let same_type = self.ty == out.ty || (numeric(self.ty) && numeric(out.ty));
+        let enum_ok = match (&self.enum_values, &out.enum_values) {
+            (None, _) => true,
+            (Some(ours), Some(theirs)) => theirs.iter().all(|v| ours.contains(v)),
+            (Some(_), None) => false,
+        };
+        let format_ok = self.format.is_none() || self.format == out.format;
+        same_type && enum_ok && format_ok
+    }
+}
+
+/// The name an id argument is named after (`user` for `userId` or `user_id`).
+fn id_subject(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix("_id")
+        .or_else(|| lower.strip_suffix("id"))?;
+    (!stem.is_empty()).then(|| stem.to_string())
+}
+
+/// The response fields of every operation that can supply an argument `name` of shape `arg`;
+/// free-text fields count only with `free_text`.
+fn echoes_for(ops: &[OpInfo], name: &str, arg: &Shape, free_text: bool) -> Vec<Echo> {
+    let subject = id_subject(name);
+    let mut out = Vec::new();
+    for (producer, op) in ops.iter().enumerate() {
+        for (field, shape) in &op.outputs {
+            let same_name = field.eq_ignore_ascii_case(name) && arg.accepts(shape);
+            let id_of_subject = field == "id"
+                && subject.as_ref().is_some_and(|subject| {
+                    op.output_name
+                        .as_ref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(subject))
+                })
+                && arg.accepts(shape);
+            let text = free_text && arg.free && shape.free;
+            if same_name || id_of_subject || text {
+                out.push(Echo {
+                    producer,
+                    pointer: format!("/{}", escape_pointer(field)),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
 }
 
 /// One kind of object.
@@ -150,6 +276,20 @@ fn response_properties(model: &ApiModel, op: &Operation) -> Vec<String> {
         .find_map(|(_, r)| r.json_schema())
         .and_then(|s| model.schemas.object_properties(s))
         .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The scalar top-level fields of the JSON success response of `op`, with their shapes.
+fn outputs(model: &ApiModel, op: &Operation) -> Vec<(String, Shape)> {
+    op.success_responses()
+        .find_map(|(_, r)| r.json_schema())
+        .and_then(|s| model.schemas.object_properties(s))
+        .map(|props| {
+            props
+                .iter()
+                .filter_map(|(name, id)| Some((name.clone(), shape(model, *id)?)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -255,6 +395,7 @@ impl Catalog {
                         required: p.required || p.location == ParameterLocation::Path,
                         kind: None,
                         strategy: schema_strategy(model, p.schema),
+                        echoes: Vec::new(),
                     })
                     .collect();
                 let body = op.request_body.as_ref().and_then(|b| {
@@ -270,6 +411,14 @@ impl Catalog {
                         minimal: minimal_strategy(model, schema),
                         privileged: privileged_fields(model, op, schema, kind.as_ref()),
                         links: Vec::new(),
+                        echoes: Vec::new(),
+                        negative: values::negative_strategy(
+                            &model.schemas,
+                            schema,
+                            &ValueContext::request(),
+                        )
+                        .ok()
+                        .map(|n| n.prop_map(|n| n.value).sboxed()),
                     })
                 });
                 OpInfo {
@@ -280,6 +429,12 @@ impl Catalog {
                     admin: model.is_admin(&op.id),
                     secured: !op.allows_anonymous(),
                     account: None,
+                    outputs: outputs(model, op),
+                    output_name: op
+                        .success_responses()
+                        .find_map(|(_, r)| r.json_schema())
+                        .and_then(|s| model.schemas.try_get(s))
+                        .and_then(|s| s.name.clone()),
                 }
             })
             .collect();
@@ -385,6 +540,52 @@ impl Catalog {
                         body.links.push(link);
                     }
                 }
+            }
+        }
+        // Values earlier responses can supply: query parameters that name no object, and
+        // top-level body fields that are not links.
+        for i in 0..ops.len() {
+            let op = &model.operations[i];
+            let mut params = std::mem::take(&mut ops[i].params);
+            for p in &mut params {
+                if p.kind.is_some() || p.location != ParameterLocation::Query {
+                    continue;
+                }
+                let Some(arg) = op
+                    .parameter(p.location, &p.name)
+                    .and_then(|q| shape(model, q.schema))
+                else {
+                    continue;
+                };
+                p.echoes = echoes_for(&ops, &p.name, &arg, true);
+            }
+            ops[i].params = params;
+            let Some(schema) = op.json_request_schema() else {
+                continue;
+            };
+            let Some(props) = model.schemas.object_properties(schema) else {
+                continue;
+            };
+            let mut body_echoes = Vec::new();
+            for (name, prop) in props {
+                let at = format!("/{}", escape_pointer(name));
+                let linked = ops[i]
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.links.iter().any(|(p, _)| *p == at));
+                let Some(arg) = shape(model, *prop) else {
+                    continue;
+                };
+                if linked {
+                    continue;
+                }
+                let echoes = echoes_for(&ops, name, &arg, false);
+                if !echoes.is_empty() {
+                    body_echoes.push((at, echoes));
+                }
+            }
+            if let Some(body) = &mut ops[i].body {
+                body.echoes = body_echoes;
             }
         }
         // Create operations of kinds whose id could not be located are still useful as plain

@@ -28,9 +28,9 @@ use proptest::prelude::Rng;
 use proptest::strategy::{NewTree, Strategy};
 use proptest::test_runner::TestRunner;
 
-use super::catalog::{Catalog, OpInfo};
+use super::catalog::{Catalog, Echo, OpInfo};
 use super::state::{ModelState, Obj};
-use super::step::{AuthMode, BodyRef, IdentitySpec, Ref, Role, Sequence};
+use super::step::{AuthMode, BodyRef, IdentitySpec, Ref, RefSource, Role, Sequence};
 use super::tree::{ArgPlan, BodyPlan, SequenceTree, StepPlan, ValueSlot};
 use crate::model::{ApiModel, CrudRole, ParameterLocation};
 
@@ -43,6 +43,9 @@ enum Pattern {
     NoCredentials,
     MassAssignment,
     DeleteThenUse,
+    Echo,
+    ChangeThenObserve,
+    Negative,
     Random,
 }
 
@@ -64,6 +67,15 @@ pub struct PatternWeights {
     pub delete_then_use: u32,
     /// A plain random step whose preconditions hold. Default 20.
     pub random: u32,
+    /// A step whose query parameter or body field takes a value from an earlier response
+    /// (`?status=` from an order's `status`, a search `q` from a title, a `userId` from a
+    /// `User`'s `id`), sometimes sent twice. Default 10.
+    pub echo: u32,
+    /// X changes its object (an update or an action such as `/cancel`), then reads it back,
+    /// and another identity lists that kind. Default 10.
+    pub change_then_observe: u32,
+    /// A step whose body breaks exactly one constraint of its schema. Default 5.
+    pub negative: u32,
 }
 
 impl Default for PatternWeights {
@@ -76,12 +88,15 @@ impl Default for PatternWeights {
             mass_assignment: 10,
             delete_then_use: 10,
             random: 20,
+            echo: 10,
+            change_then_observe: 10,
+            negative: 5,
         }
     }
 }
 
 impl PatternWeights {
-    fn table(&self) -> [(Pattern, u32); 7] {
+    fn table(&self) -> [(Pattern, u32); 10] {
         [
             (Pattern::Cross, self.cross_identity),
             (Pattern::ForeignParent, self.foreign_parent),
@@ -90,6 +105,9 @@ impl PatternWeights {
             (Pattern::MassAssignment, self.mass_assignment),
             (Pattern::DeleteThenUse, self.delete_then_use),
             (Pattern::Random, self.random),
+            (Pattern::Echo, self.echo),
+            (Pattern::ChangeThenObserve, self.change_then_observe),
+            (Pattern::Negative, self.negative),
         ]
     }
 }
@@ -186,10 +204,13 @@ impl SequenceStrategy {
             runner,
             choices,
             plans: Vec::new(),
+            producers: Vec::new(),
             slots: Vec::new(),
             state: ModelState::default(),
             setting_up: 0,
             own_parents: false,
+            negative: false,
+            forced_echo: None,
         };
         generator.run()?;
         let Gen { plans, slots, .. } = generator;
@@ -221,6 +242,9 @@ struct Gen<'a, 'c> {
     /// Where the top-level choices come from, when not from `runner`.
     choices: Option<&'a mut (dyn FnMut() -> u32 + 'c)>,
     plans: Vec<StepPlan>,
+    /// Per plan: its operation, when its response may supply later arguments (sent with the
+    /// identity's credentials and a valid body).
+    producers: Vec<Option<usize>>,
     slots: Vec<ValueSlot>,
     state: ModelState,
     /// Non-zero while steps that set up prerequisites are emitted (their bodies carry only
@@ -229,6 +253,11 @@ struct Gen<'a, 'c> {
     /// Set while a step binds its parent parameters to the actor's own objects instead of the
     /// anchored object's parents (see `cross`).
     own_parents: bool,
+    /// Set while a step is emitted with a body that breaks one constraint.
+    negative: bool,
+    /// An argument (query parameter name, or body pointer) the next step takes from this
+    /// reference.
+    forced_echo: Option<(String, Ref)>,
 }
 
 /// Fuel for prerequisite chains (parent of parent of ...).
@@ -251,6 +280,11 @@ impl Gen<'_, '_> {
     /// True with probability `num / den`.
     fn chance(&mut self, num: usize, den: usize) -> bool {
         self.below(den) < num
+    }
+
+    /// A number in `0..n`, or `None` when `n` is 0.
+    fn below_opt(&mut self, n: usize) -> Option<usize> {
+        (n > 0).then(|| self.below(n))
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
@@ -302,6 +336,9 @@ impl Gen<'_, '_> {
                 Pattern::NoCredentials => self.no_credentials()?,
                 Pattern::MassAssignment => self.mass_assignment()?,
                 Pattern::DeleteThenUse => self.delete_then_use()?,
+                Pattern::Echo => self.echo()?,
+                Pattern::ChangeThenObserve => self.change_then_observe()?,
+                Pattern::Negative => self.negative()?,
                 Pattern::Random => false,
             };
             if !done {
@@ -568,6 +605,204 @@ impl Gen<'_, '_> {
         Ok(true)
     }
 
+    fn echo(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        // Every (operation, argument, source) where an earlier response can supply a value.
+        let mut targets: Vec<(usize, String, usize)> = Vec::new();
+        for (op, info) in self.cat.ops.iter().enumerate() {
+            for p in &info.params {
+                for e in 0..p.echoes.len() {
+                    targets.push((op, p.name.clone(), e));
+                }
+            }
+            if let Some(b) = &info.body {
+                for (at, echoes) in &b.echoes {
+                    for e in 0..echoes.len() {
+                        targets.push((op, at.clone(), e));
+                    }
+                }
+            }
+        }
+        let Some(chosen) = self.below_opt(targets.len()) else {
+            return Ok(false);
+        };
+        let (op, key, e) = targets.swap_remove(chosen);
+        let info = &self.cat.ops[op];
+        let echo = info
+            .params
+            .iter()
+            .find(|p| p.name == key)
+            .map(|p| p.echoes[e].clone())
+            .or_else(|| {
+                info.body
+                    .as_ref()
+                    .and_then(|b| b.echoes.iter().find(|(at, _)| *at == key))
+                    .map(|(_, echoes)| echoes[e].clone())
+            });
+        let Some(echo) = echo else {
+            return Ok(false);
+        };
+        let named = self.identities_where(|_, c| c.role != Role::Anonymous);
+        // The source: an earlier step of the producer, or one sent now.
+        let earlier: Vec<usize> = (0..self.producers.len())
+            .filter(|&i| self.producers[i] == Some(echo.producer))
+            .collect();
+        let (source, z) = match earlier.last() {
+            Some(&i) if self.chance(1, 2) => {
+                let who = self
+                    .cast
+                    .iter()
+                    .position(|c| c.id == self.plans[i].identity)
+                    .unwrap_or(0);
+                (i, who)
+            }
+            _ => {
+                let Some(z) = self.pick(&named) else {
+                    return Ok(false);
+                };
+                let anchor = self.own_anchor(echo.producer, z)?;
+                self.prepare(echo.producer, z)?;
+                let step = self.plans.len();
+                if self
+                    .step(
+                        z,
+                        echo.producer,
+                        AuthMode::Normal,
+                        &anchor,
+                        Prefer::Own,
+                        false,
+                    )?
+                    .is_none()
+                {
+                    return Ok(false);
+                }
+                (step, z)
+            }
+        };
+        // Who uses it: the identity that produced it half of the time (a team owner adding
+        // themselves), else anyone (another user searching for it).
+        let x = if self.chance(1, 2) {
+            z
+        } else {
+            self.below(self.cast.len())
+        };
+        let anchor = self.own_anchor(op, x)?;
+        self.prepare(op, x)?;
+        self.forced_echo = Some((
+            key,
+            Ref {
+                step: source,
+                source: RefSource::Body {
+                    pointer: echo.pointer,
+                },
+            },
+        ));
+        let emitted = self.step(x, op, AuthMode::Normal, &anchor, Prefer::Own, false);
+        self.forced_echo = None;
+        if emitted?.is_none() {
+            return Ok(false);
+        }
+        // Sometimes the very same request again: a repeated create or add.
+        if self.chance(1, 3) && !self.full() {
+            let again = self.plans[self.plans.len() - 1].clone();
+            self.plans.push(again);
+            self.producers.push(Some(op));
+        }
+        Ok(true)
+    }
+
+    fn change_then_observe(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let kinds: Vec<usize> = (0..self.cat.kinds.len())
+            .filter(|&k| {
+                let info = &self.cat.kinds[k];
+                info.producible()
+                    && !info.update.is_empty()
+                    && (!info.read.is_empty() || !info.list.is_empty())
+            })
+            .collect();
+        let Some(k) = self.pick(&kinds) else {
+            return Ok(false);
+        };
+        let owners = self.owners_of(k);
+        let Some(x) = self.pick(&owners) else {
+            return Ok(false);
+        };
+        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+            return Ok(false);
+        };
+        let updates = self.cat.kinds[k].update.clone();
+        let Some(change) = self.pick(&updates) else {
+            return Ok(false);
+        };
+        if self
+            .step(x, change, AuthMode::Normal, &[obj], Prefer::Own, false)?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        // The owner reads it back: what a state change does to the object's view.
+        let reads = self.cat.kinds[k].read.clone();
+        if let Some(read) = self.pick(&reads)
+            && self.chance(2, 3)
+        {
+            self.step(x, read, AuthMode::Normal, &[obj], Prefer::Own, false)?;
+        }
+        // Someone lists the kind through their own parents, filters taken from the answers.
+        let lists = self.cat.kinds[k].list.clone();
+        if let Some(list) = self.pick(&lists) {
+            let others = self.others_weighted(x);
+            let y = if self.chance(1, 4) {
+                Some(x)
+            } else {
+                self.pick(&others)
+            };
+            if let Some(y) = y {
+                if self.cast[y].role != Role::Anonymous {
+                    let parent_kinds: Vec<usize> = self.cat.ops[list]
+                        .params
+                        .iter()
+                        .filter_map(|p| p.kind.as_ref())
+                        .filter_map(|pk| self.cat.kinds.get_index_of(pk))
+                        .collect();
+                    for pk in parent_kinds {
+                        self.ensure_owned(y, pk, 1)?;
+                    }
+                }
+                self.step(y, list, AuthMode::Normal, &[], Prefer::Own, false)?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn negative(&mut self) -> Result<bool, proptest::test_runner::Reason> {
+        let ops: Vec<usize> = (0..self.cat.ops.len())
+            .filter(|&i| {
+                self.cat.ops[i]
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.negative.is_some())
+            })
+            .collect();
+        let Some(op) = self.pick(&ops) else {
+            return Ok(false);
+        };
+        // Someone entitled to the operation, on their own objects: the request gets past
+        // authorization to the validation it tests.
+        let actors = if self.cat.ops[op].admin {
+            self.identities_where(|_, c| c.role == Role::Admin)
+        } else {
+            self.identities_where(|_, c| c.role != Role::Anonymous)
+        };
+        let Some(actor) = self.pick(&actors) else {
+            return Ok(false);
+        };
+        let anchor = self.own_anchor(op, actor)?;
+        self.prepare(op, actor)?;
+        self.negative = true;
+        let emitted = self.step(actor, op, AuthMode::Normal, &anchor, Prefer::Own, false);
+        self.negative = false;
+        Ok(emitted?.is_some())
+    }
+
     fn random_step(&mut self) -> Result<bool, proptest::test_runner::Reason> {
         if self.cat.ops.is_empty() || self.cast.is_empty() {
             return Ok(false);
@@ -696,6 +931,31 @@ impl Gen<'_, '_> {
                     Some(parent) => anchors.push(parent),
                     None => return Ok(None),
                 }
+                // Sometimes the parent's other collections are filled first (a cart item
+                // before an order): a create may depend on its siblings in ways no link says.
+                if depth == 0 && self.chance(1, 2) {
+                    let parent_name = self.cat.kinds.get_index(pk).map(|(n, _)| n.clone());
+                    let linked: Vec<String> = self.cat.ops[create]
+                        .body
+                        .as_ref()
+                        .map(|b| b.links.iter().map(|(_, k)| k.clone()).collect())
+                        .unwrap_or_default();
+                    let siblings: Vec<usize> = (0..self.cat.kinds.len())
+                        .filter(|&s| {
+                            let (name, info) = self.cat.kinds.get_index(s).expect("in range");
+                            s != k
+                                && info.parent == parent_name
+                                && !linked.contains(name)
+                                && info.create.iter().any(|(op, _)| !self.cat.ops[*op].admin)
+                        })
+                        .collect();
+                    if let Some(sibling) = self.pick(&siblings) {
+                        self.setting_up += 1;
+                        let made = self.ensure_owned(x, sibling, depth + 1);
+                        self.setting_up -= 1;
+                        made?;
+                    }
+                }
             }
             self.setting_up += 1;
             let emitted = self.step(x, create, AuthMode::Normal, &anchors, Prefer::Own, false);
@@ -800,6 +1060,16 @@ impl Gen<'_, '_> {
                 }
                 continue;
             }
+            if let Some(r) = self.take_forced(&p.name) {
+                planned[pi] = Some(Planned::Fixed(ArgPlan::Ref(r)));
+                continue;
+            }
+            let echoes = self.echo_candidates(&p.echoes);
+            if !echoes.is_empty() && (p.required || self.chance(2, 3)) && self.chance(2, 3) {
+                let r = self.pick_echo(&echoes);
+                planned[pi] = Some(Planned::Fixed(ArgPlan::Ref(r)));
+                continue;
+            }
             if p.required || self.chance(1, 3) {
                 planned[pi] = Some(Planned::Generate);
             }
@@ -817,12 +1087,37 @@ impl Gen<'_, '_> {
         let body = match &info.body {
             None => None,
             Some(b) => {
-                let slot = if self.setting_up > 0 {
+                let negative = if self.negative {
+                    b.negative.as_ref()
+                } else {
+                    None
+                };
+                let slot = if let Some(negative) = negative {
+                    self.slot(negative)?
+                } else if self.setting_up > 0 {
                     self.slot(&b.minimal)?
                 } else {
                     self.slot(&b.strategy)?
                 };
                 let mut extra = Vec::new();
+                if negative.is_some() {
+                    // The broken body goes as generated: a reference filled in would repair
+                    // a field the mutation removed or retyped.
+                    self.plans.push(StepPlan {
+                        identity: self.cast[actor].id.clone(),
+                        op: info.id.clone(),
+                        auth,
+                        params,
+                        body: Some(BodyPlan {
+                            media_type: b.media_type.clone(),
+                            slot,
+                            extra,
+                            refs: Vec::new(),
+                        }),
+                    });
+                    self.producers.push(None);
+                    return Ok(Some(Emitted { produced: None }));
+                }
                 if mass && !b.privileged.is_empty() {
                     let first = self.below(b.privileged.len());
                     // Mostly one field at a time: a server that refuses unknown fields
@@ -843,15 +1138,41 @@ impl Gen<'_, '_> {
                         && self.cast[actor].role != Role::Anonymous
                         && let Some(k) = self.cat.kinds.get_index_of(kind.as_str())
                     {
-                        self.setting_up += 1;
-                        let made = self.ensure_owned(actor, k, 1);
-                        self.setting_up -= 1;
-                        chosen = made?;
+                        // Objects only admins create are set up by an admin.
+                        let owners = self.owners_of(k);
+                        let owner = if owners.contains(&actor) {
+                            Some(actor)
+                        } else {
+                            self.pick(&owners)
+                        };
+                        if let Some(owner) = owner {
+                            self.setting_up += 1;
+                            let made = self.ensure_owned(owner, k, 1);
+                            self.setting_up -= 1;
+                            chosen = made?;
+                        }
                     }
                     if let Some(o) = chosen {
                         refs.push(BodyRef {
                             at: pointer.clone(),
                             from: self.state.objects[o].id.clone(),
+                        });
+                    }
+                }
+                for (at, echoes) in &b.echoes {
+                    if let Some(r) = self.take_forced(at) {
+                        refs.push(BodyRef {
+                            at: at.clone(),
+                            from: r,
+                        });
+                        continue;
+                    }
+                    let echoes = self.echo_candidates(echoes);
+                    if !echoes.is_empty() && self.chance(1, 2) {
+                        let from = self.pick_echo(&echoes);
+                        refs.push(BodyRef {
+                            at: at.clone(),
+                            from,
                         });
                     }
                 }
@@ -871,6 +1192,8 @@ impl Gen<'_, '_> {
             params,
             body,
         });
+        self.producers
+            .push((auth == AuthMode::Normal).then_some(op));
         // Apply the step to the reference state.
         let mut produced = None;
         let parents: Vec<(String, ArgPlan)> = self.plans[step]
@@ -928,6 +1251,45 @@ impl Gen<'_, '_> {
             }));
         }
         Ok(Some(Emitted { produced }))
+    }
+
+    /// The reference forced for argument `key` (a query parameter name or a body pointer) of
+    /// the step being built, if any; it is used once.
+    fn take_forced(&mut self, key: &str) -> Option<Ref> {
+        if self.forced_echo.as_ref().is_some_and(|(k, _)| k == key) {
+            self.forced_echo.take().map(|(_, r)| r)
+        } else {
+            None
+        }
+    }
+
+    /// References to the fields of earlier steps' responses that `echoes` name.
+    fn echo_candidates(&self, echoes: &[Echo]) -> Vec<Ref> {
+        let mut out = Vec::new();
+        for (step, producer) in self.producers.iter().enumerate() {
+            let Some(producer) = producer else { continue };
+            for e in echoes.iter().filter(|e| e.producer == *producer) {
+                out.push(Ref {
+                    step,
+                    source: RefSource::Body {
+                        pointer: e.pointer.clone(),
+                    },
+                });
+            }
+        }
+        out
+    }
+
+    /// One of `candidates` (non-empty, in step order): the latest half of the time, since the
+    /// step just before is usually the one a pattern set up.
+    fn pick_echo(&mut self, candidates: &[Ref]) -> Ref {
+        let latest = candidates.iter().map(|r| r.step).max().unwrap_or(0);
+        let latest: Vec<&Ref> = candidates.iter().filter(|r| r.step == latest).collect();
+        if self.chance(1, 2) {
+            latest[self.below(latest.len())].clone()
+        } else {
+            candidates[self.below(candidates.len())].clone()
+        }
     }
 
     fn slot(

@@ -2,7 +2,7 @@
 
 use indexmap::IndexMap;
 use serde_json::Value;
-use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation};
+use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation, SchemaKind};
 use trespass_generators::sequence::{Arg, Ref, Step};
 
 use super::exchange::{Body, Request};
@@ -41,7 +41,10 @@ pub(crate) fn render(
 
     let mut request = Request::new(op.method.as_str(), path);
     for (name, arg) in &step.args.query {
-        let value = value_of(arg)?;
+        let mut value = value_of(arg)?;
+        if matches!(arg, Arg::Ref(_)) {
+            value = fit_length(model, param(op, ParameterLocation::Query, name), value);
+        }
         request.query.extend(params::query_pairs(
             name,
             &value,
@@ -94,6 +97,23 @@ pub(crate) fn render(
         path_params,
         body: body_json,
     })
+}
+
+/// A string taken from an earlier response, cut to the parameter's `maxLength` (in
+/// characters): a search parameter fed a long title searches for its beginning.
+fn fit_length(model: &ApiModel, param: Option<&Parameter>, value: Value) -> Value {
+    let max = param
+        .and_then(|p| model.schemas.try_get(p.schema))
+        .and_then(|s| match &s.kind {
+            SchemaKind::String(b) => b.max_length,
+            _ => None,
+        });
+    match (value, max) {
+        (Value::String(text), Some(max)) if text.chars().count() as u64 > max => {
+            Value::String(text.chars().take(max as usize).collect())
+        }
+        (value, _) => value,
+    }
 }
 
 fn param<'a>(op: &'a Operation, location: ParameterLocation, name: &str) -> Option<&'a Parameter> {

@@ -95,21 +95,12 @@ fn explain(summary: &Summary, expected: &BTreeSet<(String, String)>) -> String {
     )
 }
 
-/// Planted bugs the generators do not reach yet within the budget (each needs a sequence
-/// feature that is not built: invalid values inside sequences, repeating a create, query
-/// values taken from earlier responses, a cancelled order read back). The test asserts the
-/// exact set found, so reaching one of these fails it until it is removed from this list.
-const NOT_REACHED_YET: &[(&str, &str)] = &[
-    ("list-leak", "GET /documents"),
-    (
-        "server-error",
-        "POST /teams/{teamId}/documents/{documentId}/comments",
-    ),
-    ("status-conformance", "POST /teams/{teamId}/members"),
-    ("list-leak", "GET /users/{userId}/orders"),
-    ("resource-hierarchy", "GET /users/{userId}/orders"),
-    ("schema-conformance", "GET /users/{userId}/orders/{orderId}"),
-];
+/// Planted bugs the campaign cannot report yet. `GET /documents` (a search across the
+/// caller's teams) is not classified as a list of documents by resource inference (no
+/// `/documents/{id}` path sits under it), so the list-leak oracle does not judge it even though
+/// the generator sends it with a `q` taken from another user's document title. The test
+/// asserts the exact set found, so reporting it fails the test until it is removed here.
+const NOT_REACHED_YET: &[(&str, &str)] = &[("list-leak", "GET /documents")];
 
 fn check_vulnerable(service: Service) {
     let summary = fuzz(service, Mode::Vulnerable, SEED, CASES, WORKERS);
