@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod campaign;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -22,3 +23,5 @@ pub mod identity;
 pub mod oracle;
 pub mod redact;
 pub mod shrink;
+
+pub use api::{Harness, Outcome};

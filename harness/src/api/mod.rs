@@ -1,0 +1,590 @@
+//! The `cargo test` API: run trespass from a test and assert on what it found.
+//!
+//! ```no_run
+//! #[test]
+//! fn authorization_invariants() {
+//!     let outcome = trespass::Harness::from_spec("openapi.yaml")
+//!         .base_url("http://127.0.0.1:8080")
+//!         .identities_file("identities.toml")
+//!         .cases(200) // TRESPASS_CASES overrides it
+//!         .seed(7) // TRESPASS_SEED overrides it
+//!         .run(); // replays saved findings first, then generates
+//!     trespass::assert_findings_snapshot!(outcome); // or outcome.assert_clean()
+//! }
+//! ```
+//!
+//! [`Harness::run`] first replays every finding saved in the corpus folder (`corpus/findings`
+//! relative to the test's package directory unless [`Harness::corpus`] says otherwise): those
+//! that still fail are in the [`Outcome`] marked as replayed, those that no longer fail are
+//! listed in [`Outcome::fixed`] (their files are kept). Then it generates new cases, shrinks
+//! every confirmed finding against the target and saves it to the corpus.
+//!
+//! The seed is the builder's ([`Harness::seed`]) unless `TRESPASS_SEED` is set, and random
+//! (printed on stderr) when neither is; `TRESPASS_CASES` likewise overrides
+//! [`Harness::cases`], so CI can run deeper without a code change. Every other `TRESPASS_*`
+//! variable applies as for the binary (see [`crate::config`]), below the builder's settings.
+//!
+//! [`Outcome::assert_clean`] panics with the headline, the replay command and the minimal steps
+//! of every finding; [`assert_findings_snapshot!`](crate::assert_findings_snapshot) stores the
+//! findings as insta snapshots beside the calling test (review changes with
+//! `cargo insta review`).
+
+mod outcome;
+pub mod snapshot;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use outcome::{Fixed, Found, Outcome};
+
+/// insta, for [`assert_findings_snapshot!`](crate::assert_findings_snapshot): callers need no
+/// direct dependency on it.
+#[doc(hidden)]
+pub use insta as __insta;
+
+use trespass_generators::model::ApiModel;
+use url::Url;
+
+use crate::campaign::{Campaign, CampaignError, Endpoint, Event, Settings, Summary};
+use crate::config::{Config, ConfigError};
+use crate::errors::IdentityFileError;
+use crate::finding::{Finding, FindingError, FindingStore, Origin};
+use crate::identity::IdentityFile;
+
+/// The corpus folder findings are saved to and replayed from unless [`Harness::corpus`] says
+/// otherwise (relative to the working directory, which `cargo test` sets to the package's).
+pub const DEFAULT_CORPUS: &str = "corpus/findings";
+
+/// How long the reachability check of the target waits for a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a [`Harness`] could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HarnessError {
+    /// The spec cannot be read or used (the message names the file and the JSON pointer).
+    #[error("{0}")]
+    Spec(#[from] trespass_generators::SpecError),
+    /// The identities file cannot be read or used (the message names the file).
+    #[error("{0}")]
+    Identities(#[from] IdentityFileError),
+    /// A spec was given without an identities file.
+    #[error(
+        "no identities file for {spec}: call .identities_file(\"identities.toml\") on the Harness"
+    )]
+    NoIdentities {
+        /// The spec.
+        spec: PathBuf,
+    },
+    /// A spec was given without the target's URL.
+    #[error("no target for {spec}: call .base_url(\"http://127.0.0.1:PORT\") on the Harness")]
+    NoBaseUrl {
+        /// The spec.
+        spec: PathBuf,
+    },
+    /// The base URL is not a usable URL.
+    #[error("base URL `{url}` cannot be used: {reason}")]
+    BadBaseUrl {
+        /// The URL given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Nothing answers at the base URL.
+    #[error("the target at {url} is unreachable: {reason}")]
+    Unreachable {
+        /// The URL given.
+        url: String,
+        /// What connecting said.
+        reason: String,
+    },
+    /// A `TRESPASS_*` variable has a value that cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A setting of the builder cannot be used (`workers(0)`, an unknown oracle).
+    #[error("{0}")]
+    Setting(String),
+    /// A saved finding cannot be read (the message names the file).
+    #[error(transparent)]
+    Finding(#[from] FindingError),
+    /// A saved finding's oracle is not built in, so it cannot be replayed.
+    #[error("{file}: oracle `{oracle}` is not built in, so the finding cannot be replayed")]
+    UnknownOracle {
+        /// The finding file.
+        file: PathBuf,
+        /// The oracle it names.
+        oracle: String,
+    },
+    /// The campaign could not run (its initial reset of the target failed, ...).
+    #[error("{0}")]
+    Campaign(#[from] CampaignError),
+    /// The async runtime or an embedded demo target could not be started.
+    #[error("{0}")]
+    Start(String),
+}
+
+/// What the harness runs against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subject {
+    /// A spec file; the target is at [`Harness::base_url`].
+    Spec(PathBuf),
+    /// An embedded demo service, started in-process.
+    #[cfg(feature = "cli")]
+    Demo(trespass_targets::Service),
+}
+
+/// Runs trespass from a test: a builder over a spec (or an embedded demo), its identities, a
+/// target and a budget. See the [module documentation](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a Harness does nothing until .run() or .try_run()"]
+pub struct Harness {
+    subject: Subject,
+    base_url: Option<String>,
+    identities: Option<PathBuf>,
+    cases: Option<u64>,
+    seed: Option<u64>,
+    workers: Option<usize>,
+    oracles: String,
+    corpus: PathBuf,
+    shrink: bool,
+    replay_only: Option<PathBuf>,
+    secure: bool,
+    /// The environment to read `TRESPASS_*` from instead of the process's (for tests).
+    env: Option<Vec<(String, String)>>,
+}
+
+impl Harness {
+    fn with_subject(subject: Subject) -> Self {
+        Self {
+            subject,
+            base_url: None,
+            identities: None,
+            cases: None,
+            seed: None,
+            workers: None,
+            oracles: "default".into(),
+            corpus: PathBuf::from(DEFAULT_CORPUS),
+            shrink: true,
+            replay_only: None,
+            secure: false,
+            env: None,
+        }
+    }
+
+    /// A harness for the API described by the OpenAPI (or Swagger) file at `path`; give the
+    /// target with [`Harness::base_url`] and the identities with [`Harness::identities_file`].
+    pub fn from_spec(path: impl AsRef<Path>) -> Self {
+        Self::with_subject(Subject::Spec(path.as_ref().to_path_buf()))
+    }
+
+    /// A harness for an embedded demo service, started in-process on a free port (one
+    /// instance per worker) with its embedded spec and identities; vulnerable unless
+    /// [`Harness::secure`].
+    #[cfg(feature = "cli")]
+    pub fn demo(service: trespass_targets::Service) -> Self {
+        Self::with_subject(Subject::Demo(service))
+    }
+
+    /// Runs the embedded demo with its planted bugs fixed (`true`) or live (`false`, the
+    /// default). Only [`Harness::demo`] harnesses use it.
+    #[cfg(feature = "cli")]
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// Where the target listens (`http://127.0.0.1:8080`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The identities-and-policy file (TOML).
+    pub fn identities_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.identities = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Sequences to generate (default 100); `TRESPASS_CASES` overrides it.
+    pub fn cases(mut self, cases: u64) -> Self {
+        self.cases = Some(cases);
+        self
+    }
+
+    /// The seed (default: random, printed); `TRESPASS_SEED` overrides it.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Sequences run at once (default `TRESPASS_WORKERS`, else 2). With one target URL and
+    /// several workers, sequences share the target; one worker resets it (when the identities
+    /// file names a reset) before every sequence.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
+        self
+    }
+
+    /// The oracles, in the `--oracles` language (`default,+negative-acceptance`, `bola,bfla`;
+    /// see [`crate::oracle::select`]).
+    pub fn oracles(mut self, selection: impl Into<String>) -> Self {
+        self.oracles = selection.into();
+        self
+    }
+
+    /// The folder findings are saved to and replayed from (default [`DEFAULT_CORPUS`]).
+    pub fn corpus(mut self, dir: impl AsRef<Path>) -> Self {
+        self.corpus = dir.as_ref().to_path_buf();
+        self
+    }
+
+    /// Whether to shrink confirmed findings against the target (default `true`).
+    pub fn shrink(mut self, shrink: bool) -> Self {
+        self.shrink = shrink;
+        self
+    }
+
+    /// Replays just the finding saved at `finding` and generates nothing: what a regression
+    /// test for one finding uses (`.replay_only(..).run().assert_clean()` fails while the bug
+    /// is there).
+    pub fn replay_only(mut self, finding: impl AsRef<Path>) -> Self {
+        self.replay_only = Some(finding.as_ref().to_path_buf());
+        self
+    }
+
+    /// Reads `TRESPASS_*` from `vars` instead of the process environment.
+    #[cfg(test)]
+    pub(crate) fn env(mut self, vars: &[(&str, &str)]) -> Self {
+        self.env = Some(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Runs: replays the saved findings, then generates (unless [`Harness::replay_only`]).
+    ///
+    /// # Panics
+    /// When the harness cannot run (missing spec, bad identities file, unreachable target),
+    /// with the message of [`Harness::try_run`]'s error. Findings do not panic: assert on the
+    /// [`Outcome`].
+    #[track_caller]
+    pub fn run(&self) -> Outcome {
+        match self.try_run() {
+            Ok(outcome) => outcome,
+            Err(e) => panic!("trespass could not run: {e}"),
+        }
+    }
+
+    /// Like [`Harness::run`], with the reasons it cannot run returned as errors.
+    ///
+    /// The work runs on a runtime of its own in a separate thread, so this can be called from
+    /// a plain `#[test]` as well as from inside `#[tokio::test]`. (A target served by tasks of
+    /// a current-thread test runtime needs [`Harness::run_async`], which does not block it.)
+    pub fn try_run(&self) -> Result<Outcome, HarnessError> {
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("trespass-harness".into())
+                .spawn_scoped(scope, || self.execute())
+                .map_err(|e| HarnessError::Start(format!("cannot start a thread: {e}")))?;
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// [`Harness::try_run`] for async tests: the run happens on a thread of its own, and the
+    /// calling task waits without blocking its runtime (so a target served by that runtime
+    /// keeps answering).
+    pub async fn run_async(self) -> Result<Outcome, HarnessError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("trespass-harness".into())
+            .spawn(move || {
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execute()));
+                let _ = tx.send(result);
+            })
+            .map_err(|e| HarnessError::Start(format!("cannot start a thread: {e}")))?;
+        match rx.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(HarnessError::Start("the harness thread stopped".into())),
+        }
+    }
+
+    /// The configuration of the environment, and the seed and case count after the
+    /// environment's overrides.
+    fn resolve(&self) -> Result<(Config, u64, Option<u64>, bool), HarnessError> {
+        let vars: Vec<(String, String)> = match &self.env {
+            Some(vars) => vars.clone(),
+            None => std::env::vars().collect(),
+        };
+        let set = |name: &str| vars.iter().any(|(k, _)| k == name);
+        let cases_from_env = set("TRESPASS_CASES");
+        let mut config = Config::default().overlay_env(vars.iter().cloned())?;
+        let cases = if cases_from_env {
+            Some(config.cases)
+        } else {
+            self.cases
+        };
+        if let Some(cases) = cases {
+            config.cases = cases;
+        }
+        if let Some(workers) = self.workers {
+            if workers == 0 {
+                return Err(HarnessError::Setting(
+                    "workers must be at least 1 (Harness::workers)".into(),
+                ));
+            }
+            config.workers = workers;
+        }
+        let (seed, random) = match config.seed.or(self.seed) {
+            Some(seed) => (seed, false),
+            None => (random_seed(), true),
+        };
+        Ok((config, seed, cases, random))
+    }
+
+    /// The run, on the current thread.
+    fn execute(&self) -> Result<Outcome, HarnessError> {
+        let (config, seed, cases, random) = self.resolve()?;
+        let mut settings = Settings::from_config(&config, seed);
+        if cases.is_some() {
+            settings.cases = cases;
+        }
+        if !self.shrink {
+            settings.shrink = None;
+        }
+        let oracles = crate::oracle::select(&self.oracles)
+            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))?;
+        let store = FindingStore::new(&self.corpus);
+        let saved = match &self.replay_only {
+            Some(path) => vec![(path.clone(), Finding::load(path)?)],
+            None => store.load_all()?,
+        };
+        let mut replay_oracles = crate::oracle::select(&self.oracles)
+            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))?;
+        for (file, finding) in &saved {
+            if !replay_oracles.iter().any(|o| o.name() == finding.oracle) {
+                replay_oracles.push(crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
+                    HarnessError::UnknownOracle {
+                        file: file.clone(),
+                        oracle: finding.oracle.clone(),
+                    }
+                })?);
+            }
+        }
+
+        let target = self.target(settings.workers)?;
+        eprintln!(
+            "trespass: {} with seed {seed}{}",
+            target.label,
+            if random {
+                format!(" (random; TRESPASS_SEED={seed} re-runs it)")
+            } else {
+                String::new()
+            }
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
+
+        let mut found = Vec::new();
+        let mut fixed = Vec::new();
+        if !saved.is_empty() {
+            let replayer = Campaign::new(
+                target.model.clone(),
+                target.identities.clone(),
+                replay_oracles,
+                settings.clone(),
+            );
+            let endpoint = &target.endpoints[0];
+            for (file, finding) in saved {
+                // A flaky or unconfirmed finding gets as many chances as a confirmation.
+                let runs = if finding.confirmed && !finding.flaky {
+                    1
+                } else {
+                    config.confirmations.max(1)
+                };
+                let replayed = runtime.block_on(replayer.replay(endpoint, &finding, runs))?;
+                match replayed.evidence {
+                    Some(shown) => {
+                        eprintln!("trespass: still fails (replayed): {}", shown.headline());
+                        found.push(Found {
+                            finding: shown,
+                            file,
+                            replayed: true,
+                        });
+                    }
+                    None => {
+                        eprintln!(
+                            "trespass: fixed: {} ({})",
+                            finding.signature,
+                            file.display()
+                        );
+                        fixed.push(Fixed { finding, file });
+                    }
+                }
+            }
+        }
+
+        let summary = if self.replay_only.is_some() {
+            Summary {
+                format_version: crate::campaign::REPORT_FORMAT_VERSION,
+                seed,
+                cases: 0,
+                requests: 0,
+                rejected: 0,
+                elapsed: Duration::ZERO,
+                oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
+                findings: found.iter().map(|f| f.finding.clone()).collect(),
+            }
+        } else {
+            let campaign = Campaign::new(target.model, target.identities, oracles, settings)
+                .with_store(store.clone())
+                .with_origin(target.origin);
+            let on_event = |event: Event<'_>| {
+                if let Event::Finding(finding) = event {
+                    eprintln!("trespass: {}", finding.headline());
+                }
+            };
+            let summary = runtime.block_on(campaign.run(&target.endpoints, &on_event))?;
+            for finding in &summary.findings {
+                fixed.retain(|f| f.finding.signature != finding.signature);
+                if !found
+                    .iter()
+                    .any(|f| f.finding.signature == finding.signature)
+                {
+                    found.push(Found {
+                        finding: finding.clone(),
+                        file: store.path_of(&finding.signature),
+                        replayed: false,
+                    });
+                }
+            }
+            summary
+        };
+        drop(target.running);
+        found.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
+        fixed.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
+        Ok(Outcome {
+            findings: found,
+            fixed,
+            summary,
+            seed,
+        })
+    }
+
+    /// The model, identities and endpoints to run on (demo targets started).
+    fn target(&self, workers: usize) -> Result<Target, HarnessError> {
+        match &self.subject {
+            Subject::Spec(spec) => {
+                let model = trespass_generators::load_file(spec)?;
+                let text = std::fs::read_to_string(spec).map_err(|e| {
+                    HarnessError::Start(format!("{}: cannot read the file: {e}", spec.display()))
+                })?;
+                let identities_path = self
+                    .identities
+                    .as_ref()
+                    .ok_or_else(|| HarnessError::NoIdentities { spec: spec.clone() })?;
+                let identities = IdentityFile::load(identities_path)?;
+                let url = self
+                    .base_url
+                    .as_ref()
+                    .ok_or_else(|| HarnessError::NoBaseUrl { spec: spec.clone() })?;
+                let base_url = Url::parse(url).map_err(|e| HarnessError::BadBaseUrl {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?;
+                check_reachable(url, &base_url)?;
+                let origin = Origin::new(spec.display().to_string(), &text)
+                    .identities(identities_path.display().to_string())
+                    .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
+                Ok(Target {
+                    model,
+                    identities,
+                    endpoints: vec![Endpoint { base_url }],
+                    origin,
+                    label: format!("fuzzing {url} ({})", spec.display()),
+                    running: Vec::new(),
+                })
+            }
+            #[cfg(feature = "cli")]
+            Subject::Demo(service) => {
+                let (model, identities) =
+                    crate::campaign::demo_subject(*service).map_err(HarnessError::Start)?;
+                let mode = if self.secure {
+                    trespass_targets::Mode::Secure
+                } else {
+                    trespass_targets::Mode::Vulnerable
+                };
+                let mut running = Vec::new();
+                let mut endpoints = Vec::new();
+                for _ in 0..workers.max(1) {
+                    let server = trespass_targets::start(*service, mode, 0).map_err(|e| {
+                        HarnessError::Start(format!("cannot start the demo target {service}: {e}"))
+                    })?;
+                    let base_url = Url::parse(server.url()).map_err(|e| {
+                        HarnessError::Start(format!("demo target URL {}: {e}", server.url()))
+                    })?;
+                    endpoints.push(Endpoint { base_url });
+                    running.push(server);
+                }
+                Ok(Target {
+                    model,
+                    identities,
+                    endpoints,
+                    origin: Origin::new(format!("embedded:{service}"), service.spec_yaml())
+                        .identities(format!("embedded:{service}")),
+                    label: format!(
+                        "fuzzing the embedded {service} demo ({})",
+                        if self.secure { "secure" } else { "vulnerable" }
+                    ),
+                    running: running.into_iter().map(|r| Box::new(r) as _).collect(),
+                })
+            }
+        }
+    }
+}
+
+/// A target ready to run on.
+struct Target {
+    model: ApiModel,
+    identities: IdentityFile,
+    endpoints: Vec<Endpoint>,
+    origin: Origin,
+    label: String,
+    /// Embedded demo targets, stopped when dropped.
+    running: Vec<Box<dyn std::any::Any + Send>>,
+}
+
+/// Fails unless something accepts TCP connections at `base_url`'s host and port.
+fn check_reachable(given: &str, base_url: &Url) -> Result<(), HarnessError> {
+    let unreachable = |reason: String| HarnessError::Unreachable {
+        url: given.to_string(),
+        reason,
+    };
+    let addrs = base_url
+        .socket_addrs(|| None)
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut last = String::from("no address");
+    for addr in addrs {
+        match std::net::TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = format!("{addr}: {e}"),
+        }
+    }
+    Err(unreachable(last))
+}
+
+/// A seed from the clock and the process's hash keys.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
