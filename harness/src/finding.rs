@@ -436,8 +436,9 @@ impl FindingStore {
         self.dir.join(format!("{}.json", signature.file_stem()))
     }
 
-    /// Writes `finding` atomically, replacing an earlier file of the same signature. Returns
-    /// the file's path.
+    /// Writes `finding` atomically, replacing an earlier file of the same signature, and its
+    /// reproducers beside it (`<stem>.sh` curl script, `<stem>.rs` Rust test, see
+    /// [`crate::reproduce`]). Returns the finding file's path.
     pub fn save(&self, finding: &Finding) -> Result<PathBuf, FindingError> {
         let path = self.path_of(&finding.signature);
         write_atomically(&path, finding.to_json().as_bytes()).map_err(|source| {
@@ -445,6 +446,10 @@ impl FindingStore {
                 path: path.clone(),
                 source,
             }
+        })?;
+        crate::reproduce::write_beside(&path, finding).map_err(|source| FindingError::Io {
+            path: path.with_extension("sh"),
+            source,
         })?;
         Ok(path)
     }

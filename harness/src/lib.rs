@@ -22,6 +22,7 @@ pub mod finding;
 pub mod identity;
 pub mod oracle;
 pub mod redact;
+pub mod reproduce;
 pub mod shrink;
 
 pub use api::{Harness, Outcome};

@@ -81,12 +81,55 @@ impl Redactor {
             return false;
         }
         let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
-        if !secrets.iter().any(|(s, _)| s == value) {
-            secrets.push((value.to_string(), kind));
-            // Longest first, so a secret containing another is replaced whole.
-            secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        // The secret as it appears in a query string and inside JSON text, when that differs.
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let escaped = serde_json::to_string(value).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+            .unwrap_or(value)
+            .to_string();
+        for form in [value.to_string(), encoded, escaped] {
+            if !secrets.iter().any(|(s, _)| *s == form) {
+                secrets.push((form, kind));
+            }
         }
+        // Longest first, so a secret containing another is replaced whole.
+        secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         true
+    }
+
+    /// Registers every credential of `file` (tokens, passwords, API keys, and the secret
+    /// fields of login bodies), as the sessions of a run do.
+    pub fn register_identities(&self, file: &crate::identity::IdentityFile) {
+        use crate::identity::Auth;
+        for identity in &file.identities {
+            match &identity.auth {
+                Auth::Bearer(token) => {
+                    self.add(token.expose(), SecretKind::Token);
+                }
+                Auth::Basic { password, .. } => {
+                    self.add(password.expose(), SecretKind::Password);
+                }
+                Auth::ApiKey { value, .. } => {
+                    self.add(value.expose(), SecretKind::Other);
+                }
+                Auth::None | Auth::Login(_) => {}
+            }
+        }
+        // Login bodies: the leaves the identities file counts as secrets.
+        let static_ones: Vec<String> = self
+            .secrets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(s, _)| s.clone())
+            .collect();
+        for secret in file.secrets() {
+            if !static_ones.contains(&secret) {
+                self.add(&secret, SecretKind::Password);
+            }
+        }
     }
 
     /// Replaces every registered secret in `text`.
