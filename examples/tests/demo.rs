@@ -1,0 +1,33 @@
+//! The embedded demo started by the harness itself (`Harness::demo`, one target per worker),
+//! from a plain test and from inside `#[tokio::test]`.
+
+use trespass::Harness;
+use trespass_targets::Service;
+
+fn notes(corpus: &std::path::Path) -> Harness {
+    Harness::demo(Service::Notes)
+        .seed(5)
+        .cases(60)
+        .workers(2)
+        .corpus(corpus)
+}
+
+/// Two workers, each on a target of its own reset before every sequence: the snapshots do not
+/// depend on which worker finds what first.
+#[test]
+fn vulnerable_notes() {
+    let corpus = tempfile::tempdir().unwrap();
+    let outcome = notes(corpus.path()).run();
+    trespass::assert_findings_snapshot!(outcome);
+}
+
+/// `run()` starts its own runtime on a thread of its own, so it works inside a tokio test.
+#[tokio::test]
+async fn secure_notes_inside_tokio() {
+    let corpus = tempfile::tempdir().unwrap();
+    notes(corpus.path()).secure(true).run().assert_clean();
+    // The async form does not block the test's runtime while it waits.
+    let outcome = notes(corpus.path()).secure(true).run_async().await.unwrap();
+    assert!(outcome.is_clean(), "{:?}", outcome.failure_report());
+    assert_eq!(outcome.seed, 5);
+}
