@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::ValueTree;
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
-use crate::exec::RunResult;
+use crate::exec::{Purpose, RunResult};
 use crate::finding::ShrinkStats;
 use crate::oracle::Violation;
 
@@ -83,13 +83,18 @@ impl Shrunk {
 
 /// Shrinks the sequence of `tree` (as generated, failing) while `probe` says the violation
 /// holds. `violating_step` is the index, in the sequence, of the step the violation was seen
-/// on: every later step is cut first.
+/// on: every later step is cut first. `first_run` is the run that showed the violation, when
+/// the caller has it: the values its references took are the first candidates for inlining.
 pub async fn shrink<P: Probe>(
     mut tree: SequenceTree,
     violating_step: usize,
+    first_run: Option<&RunResult>,
     budget: ShrinkBudget,
     probe: &mut P,
 ) -> Shrunk {
+    if let Some(run) = first_run {
+        observe(&mut tree, run);
+    }
     let started = Instant::now();
     let original = tree.current();
     let mut best = original.clone();
@@ -110,6 +115,7 @@ pub async fn shrink<P: Probe>(
         judged.insert(key(&candidate), found.is_some());
         if let Some(found) = found {
             tree = cut;
+            observe(&mut tree, &found.run);
             best = candidate;
             evidence = Some(found);
         }
@@ -134,6 +140,7 @@ pub async fn shrink<P: Probe>(
                     judged.insert(key(&candidate), found.is_some());
                     match found {
                         Some(found) => {
+                            observe(&mut tree, &found.run);
                             evidence = Some(found);
                             true
                         }
@@ -174,6 +181,15 @@ pub async fn shrink<P: Probe>(
         },
         sequence: best,
         evidence,
+    }
+}
+
+/// Tells the tree what the references of the sequence it just offered resolved to.
+fn observe(tree: &mut SequenceTree, run: &RunResult) {
+    for step in &run.trace.steps {
+        if let Purpose::Sequence { step: index } = step.purpose {
+            tree.observe(index, &step.path_params, step.body.as_ref());
+        }
     }
 }
 
@@ -221,31 +237,43 @@ mod tests {
     }
 
     fn notes_tree(case: u64) -> SequenceTree {
-        let model = trespass_generators::load_str(
-            trespass_targets::Service::Notes.spec_yaml(),
-            "notes.yaml",
-        )
-        .expect("notes loads");
+        static MODEL: std::sync::OnceLock<trespass_generators::model::ApiModel> =
+            std::sync::OnceLock::new();
+        let model = MODEL.get_or_init(|| {
+            trespass_generators::load_str(
+                trespass_targets::Service::Notes.spec_yaml(),
+                "notes.yaml",
+            )
+            .expect("notes loads")
+        });
         let cast = vec![
             IdentitySpec::new("alice", Role::User),
             IdentitySpec::new("bob", Role::User),
             IdentitySpec::new("admin", Role::Admin),
         ];
-        let strategy = SequenceStrategy::new(&model, &cast);
+        let strategy = SequenceStrategy::new(model, &cast);
         let mut runner = crate::campaign::runner_for(1, case);
         strategy.new_tree(&mut runner).expect("a tree")
     }
 
-    /// A generated sequence with a step of `GET` by a user other than the first identity.
+    /// A generated sequence of at least four steps, by two identities or more, with no
+    /// reference between its steps (so that any two of its steps make a valid sequence).
+    /// Searched once for the three tests.
     fn failing_case() -> (SequenceTree, Sequence) {
-        (0..500)
-            .map(notes_tree)
-            .map(|t| {
-                let s = t.current();
-                (t, s)
-            })
-            .find(|(_, s)| s.steps.len() >= 4 && fails(s))
-            .expect("some case fails")
+        static CASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let case = *CASE.get_or_init(|| {
+            (0..5000)
+                .find(|&case| {
+                    let s = notes_tree(case).current();
+                    s.steps.len() >= 4
+                        && fails(&s)
+                        && s.steps.iter().all(|st| st.args.refs().next().is_none())
+                })
+                .expect("some case fails")
+        });
+        let tree = notes_tree(case);
+        let sequence = tree.current();
+        (tree, sequence)
     }
 
     /// "Fails" when two different identities act and the last step is a read.
@@ -262,7 +290,7 @@ mod tests {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(shrink(tree, step, budget, probe))
+            .block_on(shrink(tree, step, None, budget, probe))
     }
 
     #[test]

@@ -59,8 +59,11 @@ pub struct PlantedBug {
     /// Roles of the identities in the minimal reproducer, acting identity first
     /// (e.g. `["user", "user"]`: one user creates, another reads).
     pub roles: &'static [&'static str],
-    /// Number of requests in the smallest reproducer a human would write (seeded data counts:
-    /// a bug reachable on seeded objects may need one step).
+    /// Number of requests in the smallest reproducer a human would write whose trace shows the
+    /// violation. Seeded data counts (a bug reachable on seeded objects may need one step), but
+    /// an authorization bug between two users needs the owner in the trace: nothing in one
+    /// user's requests says whose a seeded object is, so plain BOLA is two steps (the owner
+    /// creates or reads, the other user reads), as a reviewer would also want it shown.
     pub min_steps: usize,
     /// What the bug is, in one sentence.
     pub description: &'static str,

@@ -200,6 +200,9 @@ impl fmt::Debug for ValueSlot {
 enum Phase {
     /// Next deletion candidate is the kept step below this index.
     Delete(usize),
+    /// Trying to replace the reference at this position of the candidate list by the value it
+    /// took in the last failing run.
+    Inline(usize),
     /// Simplifying the value slot at this position of the active-slot list.
     Values(usize),
     /// Trying the identity merge at this position of the candidate list.
@@ -210,8 +213,17 @@ enum Phase {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Prev {
     Delete(usize),
+    Inline(Vec<RefSite>),
     Value(usize),
     Merge(IdentityId),
+}
+
+/// Where a reference sits in the plans: a parameter (original step, index in its params) or a
+/// body leaf (original step, JSON pointer).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RefSite {
+    Param(usize, usize),
+    Body(usize, String),
 }
 
 /// The value tree of a generated [`Sequence`], shrinking in the order described in the module
@@ -230,6 +242,15 @@ pub struct SequenceTree {
     prev: Option<Prev>,
     /// Identity merges to try, computed when the phase starts.
     merge_candidates: Vec<(IdentityId, IdentityId)>,
+    /// Values references took in the last failing run ([`SequenceTree::observe`]).
+    observed: IndexMap<RefSite, Value>,
+    /// References replaced by their observed value.
+    inlined: IndexMap<RefSite, Value>,
+    /// Inlining candidates (the references to one earlier value, and the value to put in
+    /// their place), computed when the phase starts.
+    inline_candidates: Vec<(Vec<RefSite>, Value)>,
+    /// Whether the deletions ran again after a reference was inlined.
+    deleted_after_inline: bool,
 }
 
 impl SequenceTree {
@@ -249,6 +270,10 @@ impl SequenceTree {
             phase: Phase::Delete(n),
             prev: None,
             merge_candidates: Vec::new(),
+            observed: IndexMap::new(),
+            inlined: IndexMap::new(),
+            inline_candidates: Vec::new(),
+            deleted_after_inline: false,
         }
     }
 
@@ -262,6 +287,78 @@ impl SequenceTree {
             self.phase = Phase::Delete(self.limit);
             self.prev = None;
         }
+    }
+
+    /// Records the concrete values the references of step `step` of the current sequence took
+    /// when it was last sent (its resolved path parameters and body), from a run that still
+    /// showed the violation. Shrinking then tries to replace each reference by that value, so
+    /// that the step producing it can go: ids that stay the same after the target's reset (an
+    /// account's own id, seeded objects) need no step to look them up.
+    pub fn observe(&mut self, step: usize, path: &IndexMap<String, Value>, body: Option<&Value>) {
+        let Some(original) = self.visible().nth(step) else {
+            return;
+        };
+        let plan = &self.plans[original];
+        for (index, (location, name, arg)) in plan.params.iter().enumerate() {
+            if let (ParameterLocation::Path, ArgPlan::Ref(_)) = (location, arg)
+                && let Some(value) = path.get(name)
+            {
+                self.observed
+                    .insert(RefSite::Param(original, index), value.clone());
+            }
+        }
+        if let (Some(plan_body), Some(sent)) = (&plan.body, body) {
+            for r in &plan_body.refs {
+                if let Some(value) = sent.pointer(&r.at) {
+                    self.observed
+                        .insert(RefSite::Body(original, r.at.clone()), value.clone());
+                }
+            }
+        }
+    }
+
+    /// The references of the current steps that have an observed value and are not inlined
+    /// yet, grouped by the value they refer to (the same field of the same earlier answer: they
+    /// are replaced together, so the step that produced it can go), each group with the values
+    /// to try: small ids first (`1`, `2`, `3`) when the observed value is a larger integer (a
+    /// seeded object that exists after every reset may do), then the observed value.
+    fn compute_inlines(&self) -> Vec<(Vec<RefSite>, Value)> {
+        let mut groups: IndexMap<(Ref, String), Vec<RefSite>> = IndexMap::new();
+        for i in self.visible() {
+            let plan = &self.plans[i];
+            let mut sites: Vec<(RefSite, &Ref)> = Vec::new();
+            for (index, (_, _, arg)) in plan.params.iter().enumerate() {
+                if let ArgPlan::Ref(r) = arg {
+                    sites.push((RefSite::Param(i, index), r));
+                }
+            }
+            for r in plan.body.iter().flat_map(|b| &b.refs) {
+                sites.push((RefSite::Body(i, r.at.clone()), &r.from));
+            }
+            for (site, r) in sites {
+                if self.inlined.contains_key(&site) {
+                    continue;
+                }
+                let Some(observed) = self.observed.get(&site) else {
+                    continue;
+                };
+                groups
+                    .entry((r.clone(), observed.to_string()))
+                    .or_default()
+                    .push(site);
+            }
+        }
+        let mut out = Vec::new();
+        for ((_, _), sites) in groups {
+            let observed = self.observed[&sites[0]].clone();
+            if let Some(n) = observed.as_u64() {
+                for small in (1..n).take(3) {
+                    out.push((sites.clone(), Value::from(small)));
+                }
+            }
+            out.push((sites, observed));
+        }
+        out
     }
 
     /// Number of steps of the current sequence.
@@ -310,10 +407,17 @@ impl SequenceTree {
     /// Whether every parameter reference of the kept steps resolves.
     fn params_resolve(&self) -> bool {
         self.visible().all(|i| {
-            self.plans[i].params.iter().all(|(_, _, a)| match a {
-                ArgPlan::Ref(r) => self.resolve(r, i).is_some(),
-                ArgPlan::Value(_) => true,
-            })
+            self.plans[i]
+                .params
+                .iter()
+                .enumerate()
+                .all(|(index, (_, _, a))| match a {
+                    ArgPlan::Ref(r) => {
+                        self.inlined.contains_key(&RefSite::Param(i, index))
+                            || self.resolve(r, i).is_some()
+                    }
+                    ArgPlan::Value(_) => true,
+                })
         })
     }
 
@@ -370,9 +474,12 @@ impl SequenceTree {
             })
         };
         let mut args = Args::default();
-        for (location, name, arg) in &plan.params {
+        for (index, (location, name, arg)) in plan.params.iter().enumerate() {
             let arg = match arg {
                 ArgPlan::Value(s) => Arg::Value(self.value(*s)),
+                ArgPlan::Ref(_) if self.inlined.contains_key(&RefSite::Param(i, index)) => {
+                    Arg::Value(self.inlined[&RefSite::Param(i, index)].clone())
+                }
                 // Candidates with dangling parameter references are never offered.
                 ArgPlan::Ref(r) => remap(r).map_or(Arg::Value(Value::Null), Arg::Ref),
             };
@@ -393,6 +500,14 @@ impl SequenceTree {
             }
             let mut refs = Vec::new();
             for r in &body.refs {
+                if let Some(literal) = self.inlined.get(&RefSite::Body(i, r.at.clone())) {
+                    if ensure_leaf(&mut value, &r.at)
+                        && let Some(leaf) = value.pointer_mut(&r.at)
+                    {
+                        *leaf = literal.clone();
+                    }
+                    continue;
+                }
                 let Some(from) = remap(&r.from) else { continue };
                 if ensure_leaf(&mut value, &r.at) {
                     refs.push(BodyRef {
@@ -454,7 +569,8 @@ impl ValueTree for SequenceTree {
     fn simplify(&mut self) -> bool {
         while let Phase::Delete(next) = self.phase {
             if next == 0 {
-                self.phase = Phase::Values(0);
+                self.phase = Phase::Inline(0);
+                self.inline_candidates = self.compute_inlines();
                 break;
             }
             let i = next - 1;
@@ -472,6 +588,32 @@ impl ValueTree for SequenceTree {
                 return true;
             }
             self.kept[i] = true;
+        }
+        while let Phase::Inline(pos) = self.phase {
+            let Some((sites, value)) = self.inline_candidates.get(pos).cloned() else {
+                // Inlined references may have freed the steps that produced them: delete
+                // again, once.
+                if !self.inlined.is_empty() && !self.deleted_after_inline {
+                    self.deleted_after_inline = true;
+                    self.phase = Phase::Delete(self.limit);
+                    return self.simplify();
+                }
+                self.phase = Phase::Values(0);
+                break;
+            };
+            self.phase = Phase::Inline(pos + 1);
+            let live = sites.iter().all(|site| {
+                let (RefSite::Param(i, _) | RefSite::Body(i, _)) = site;
+                self.kept[*i] && !self.inlined.contains_key(site)
+            });
+            if !live {
+                continue;
+            }
+            for site in &sites {
+                self.inlined.insert(site.clone(), value.clone());
+            }
+            self.prev = Some(Prev::Inline(sites));
+            return true;
         }
         while let Phase::Values(pos) = self.phase {
             let active = self.active_slots();
@@ -510,6 +652,12 @@ impl ValueTree for SequenceTree {
             None => false,
             Some(Prev::Delete(i)) => {
                 self.kept[i] = true;
+                self.next_after_undo()
+            }
+            Some(Prev::Inline(sites)) => {
+                for site in &sites {
+                    self.inlined.shift_remove(site);
+                }
                 self.next_after_undo()
             }
             Some(Prev::Value(slot)) => {

@@ -368,7 +368,14 @@ impl Campaign {
                 let at = sequence_step(&result.trace, published.step);
                 let shrunk = {
                     let _alone = lane.gate.write().await;
-                    self.shrink(published, case, at, budget, lane, &executor)
+                    let signature = published.signature.clone();
+                    let mut probe = LaneProbe {
+                        campaign: self,
+                        lane,
+                        executor: &executor,
+                        signature: &signature,
+                    };
+                    self.shrink(published, case, at, &result, budget, &mut probe)
                         .await
                 };
                 if let Some(shrunk) = shrunk {
@@ -447,27 +454,20 @@ impl Campaign {
         finding
     }
 
-    /// Shrinks `finding` (of case `case`, seen on sequence step `at`) on `lane`, which the
-    /// caller holds alone. `None` when the case cannot be regenerated.
+    /// Shrinks `finding` (of case `case`, seen on sequence step `at` of `first_run`) through
+    /// `probe`, whose lane the caller holds alone. `None` when the case cannot be regenerated.
     async fn shrink(
         &self,
         mut finding: Finding,
         case: u64,
         at: usize,
+        first_run: &RunResult,
         budget: ShrinkBudget,
-        lane: &Lane,
-        executor: &Executor<'_>,
+        probe: &mut LaneProbe<'_, '_>,
     ) -> Option<Finding> {
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
-        let signature = finding.signature.clone();
-        let mut probe = LaneProbe {
-            campaign: self,
-            lane,
-            executor,
-            signature: &signature,
-        };
-        let shrunk = shrink(tree, at, budget, &mut probe).await;
+        let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
         if let Some(evidence) = &shrunk.evidence {
             finding.set_evidence(
                 &evidence.violation,

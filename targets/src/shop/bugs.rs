@@ -34,7 +34,7 @@ pub const PLANTED: &[PlantedBug] = &[
         BOLA,
         "GET /users/{userId}/addresses/{addressId}",
         &[USER, USER],
-        1,
+        2,
         "Any signed-in user reads any user's address: the read has no ownership check.",
     ),
     bug(
@@ -58,7 +58,7 @@ pub const PLANTED: &[PlantedBug] = &[
         BOLA,
         "GET /users/{userId}/orders/{orderId}",
         &[USER, USER],
-        1,
+        2,
         "Through its own user path, a user reads another user's order.",
     ),
     bug(

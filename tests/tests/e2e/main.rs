@@ -1,4 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod artifacts;
 mod cli;
 mod fuzz;
+mod shrink;
