@@ -1,5 +1,7 @@
 //! The settings of a run, layered: defaults, then `TRESPASS_*` environment variables, then
-//! the builder or CLI flags (later layers win).
+//! the CLI flags or the [`Harness`](crate::Harness) builder (later layers win). One exception:
+//! in the `cargo test` API, `TRESPASS_SEED` and `TRESPASS_CASES` override the builder's
+//! `.seed()` and `.cases()`, so that CI can re-run or deepen a test suite without code changes.
 //!
 //! | field | default | environment |
 //! | --- | --- | --- |
