@@ -17,8 +17,10 @@ use trespass_generators::ApiModel;
 use trespass_generators::fuzz::{recorded_sequence, sequence_from_bytes, tree_from_bytes};
 use trespass_generators::model::{CrudRole, OperationId};
 use trespass_generators::sequence::{
-    Arg, AuthMode, IdentitySpec, RefSource, Role, Sequence, SequenceStrategy,
+    Arg, AuthMode, IdentitySpec, PatternWeights, Ref, RefSource, Role, Sequence, SequenceConfig,
+    SequenceStrategy,
 };
+use trespass_generators::values::{self, ValueContext};
 
 fn corpus(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -462,4 +464,207 @@ fn references_name_the_producer_response() {
         }
     }
     assert!(sources.contains("/id"), "{sources:?}");
+}
+
+/// Sequences generated with only the patterns `enable` turns on.
+fn generate_with(
+    model: &ApiModel,
+    n: usize,
+    seed: u8,
+    enable: impl Fn(&mut PatternWeights),
+) -> Vec<Sequence> {
+    let mut weights = PatternWeights::default();
+    weights.cross_identity = 0;
+    weights.foreign_parent = 0;
+    weights.admin_by_non_admin = 0;
+    weights.no_credentials = 0;
+    weights.mass_assignment = 0;
+    weights.delete_then_use = 0;
+    weights.random = 0;
+    weights.echo = 0;
+    weights.change_then_observe = 0;
+    weights.negative = 0;
+    enable(&mut weights);
+    let mut config = SequenceConfig::default();
+    config.weights = weights;
+    let strategy = SequenceStrategy::new(model, &cast()).with_config(config);
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    );
+    (0..n)
+        .map(|_| strategy.new_tree(&mut runner).expect("generates").current())
+        .collect()
+}
+
+/// Where a reference points: `"POST /teams/{teamId}/documents /title"`.
+fn source_of(seq: &Sequence, r: &Ref) -> String {
+    let pointer = match &r.source {
+        RefSource::Body { pointer } => pointer.clone(),
+        other => format!("{other:?}"),
+    };
+    format!("{} {pointer}", seq.steps[r.step].op)
+}
+
+#[test]
+fn filters_and_searches_take_values_from_earlier_responses() {
+    let notes = notes();
+    let mut searches = BTreeSet::new();
+    let mut added_by_id = 0;
+    let mut repeated = 0;
+    for seq in generate_with(&notes, 200, 4, |w| w.echo = 1) {
+        seq.validate_refs().expect("refs point backwards");
+        for (i, step) in seq.steps.iter().enumerate() {
+            if let Some(Arg::Ref(r)) = step.args.query.get("q") {
+                searches.insert(source_of(&seq, r));
+            }
+            if step.op.as_str() == "POST /teams/{teamId}/members"
+                && let Some(body) = &step.args.body
+                && let Some(r) = body.refs.iter().find(|r| r.at == "/userId")
+            {
+                // A `User`'s id, or a member's `userId`.
+                let from = source_of(&seq, &r.from);
+                assert!(
+                    from.ends_with(" /id") || from.ends_with(" /userId"),
+                    "{from}"
+                );
+                if from == "GET /me /id" {
+                    added_by_id += 1;
+                }
+            }
+            if i > 0 && seq.steps[i - 1] == *step {
+                repeated += 1;
+            }
+        }
+    }
+    assert!(
+        searches.contains("POST /teams/{teamId}/documents /title"),
+        "a search for a document's title: {searches:?}"
+    );
+    assert!(
+        added_by_id >= 5,
+        "members added by a known id: {added_by_id}"
+    );
+    assert!(repeated >= 5, "the same request sent twice: {repeated}");
+
+    // Any step may take a filter from an earlier answer; the field is always one the
+    // producer's success response declares.
+    let mut echoed = 0;
+    for seq in generate_with(&notes, 100, 4, |w| w.random = 1) {
+        for step in &seq.steps {
+            for arg in step.args.query.values() {
+                let Arg::Ref(r) = arg else { continue };
+                let RefSource::Body { pointer } = &r.source else {
+                    panic!("{r:?}")
+                };
+                let producer = notes.operation(&seq.steps[r.step].op).expect("known");
+                let declared = producer
+                    .success_responses()
+                    .find_map(|(_, resp)| resp.json_schema())
+                    .and_then(|s| notes.schemas.object_properties(s))
+                    .is_some_and(|props| props.contains_key(&pointer[1..]));
+                assert!(declared, "{} has no {pointer}", producer.id);
+                echoed += 1;
+            }
+        }
+    }
+    assert!(
+        echoed > 0,
+        "random steps take filters from earlier answers too"
+    );
+}
+
+#[test]
+fn a_changed_object_is_read_back_and_listed_with_filters_from_the_change() {
+    let shop = shop();
+    let mut read_back = 0;
+    let mut filtered_by_another = 0;
+    for seq in generate_with(&shop, 300, 5, |w| w.change_then_observe = 1) {
+        seq.validate_refs().expect("refs point backwards");
+        for (i, step) in seq.steps.iter().enumerate() {
+            if step.op.as_str() != "POST /users/{userId}/orders/{orderId}/cancel" {
+                continue;
+            }
+            let order = step.args.path.get("orderId");
+            let later = &seq.steps[i + 1..];
+            if later.iter().any(|s| {
+                s.op.as_str() == "GET /users/{userId}/orders/{orderId}"
+                    && s.identity == step.identity
+                    && s.args.path.get("orderId") == order
+            }) {
+                read_back += 1;
+            }
+            for (j, s) in later.iter().enumerate() {
+                if s.op.as_str() == "GET /users/{userId}/orders"
+                    && s.identity != step.identity
+                    && let Some(Arg::Ref(r)) = s.args.query.get("status")
+                    && r.step >= i
+                {
+                    assert!(r.step < i + 1 + j);
+                    assert_eq!(
+                        r.source,
+                        RefSource::Body {
+                            pointer: "/status".into()
+                        }
+                    );
+                    filtered_by_another += 1;
+                }
+            }
+        }
+    }
+    assert!(read_back >= 5, "cancel, then read back: {read_back}");
+    assert!(
+        filtered_by_another >= 3,
+        "cancel, then another identity lists with the status of the answer: {filtered_by_another}"
+    );
+}
+
+#[test]
+fn negative_bodies_break_one_constraint_and_are_never_built_upon() {
+    let notes = notes();
+    let ctx = ValueContext::request();
+    let mut negatives = 0;
+    let mut long_comments = 0;
+    for seq in generate_with(&notes, 200, 6, |w| w.negative = 1) {
+        let invalid: Vec<bool> = seq
+            .steps
+            .iter()
+            .map(|step| {
+                let schema = notes
+                    .operation(&step.op)
+                    .and_then(|o| o.json_request_schema());
+                match (&step.args.body, schema) {
+                    (Some(body), Some(schema)) if body.refs.is_empty() => {
+                        !values::is_valid(&notes.schemas, schema, &ctx, &body.value)
+                    }
+                    _ => false,
+                }
+            })
+            .collect();
+        for (step, bad) in seq.steps.iter().zip(&invalid) {
+            if !bad {
+                continue;
+            }
+            negatives += 1;
+            if step.op.as_str() == "POST /teams/{teamId}/documents/{documentId}/comments"
+                && step.args.body.as_ref().is_some_and(|b| {
+                    b.value["body"]
+                        .as_str()
+                        .is_some_and(|t| t.chars().count() > 2000)
+                })
+            {
+                long_comments += 1;
+            }
+        }
+        for step in &seq.steps {
+            for r in step.args.refs() {
+                assert!(!invalid[r.step], "a reference to a negative step: {seq:?}");
+            }
+        }
+    }
+    assert!(
+        negatives >= 100,
+        "bodies with a broken constraint: {negatives}"
+    );
+    assert!(long_comments >= 1, "a comment over its maxLength");
 }

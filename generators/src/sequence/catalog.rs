@@ -73,7 +73,7 @@ pub(crate) struct ParamInfo {
 }
 
 /// A field of an operation's success response that can supply an argument of another step:
-/// one named the same (`status` from an order's `/status`), an id named after the schema it
+/// one named the same that is not free text (`status` from an order's `/status`), an id named after the schema it
 /// identifies (`userId` from a `User`'s `/id`), or, for a free-text query parameter, any
 /// free-text field (a search `q` from a document's `/title`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +199,9 @@ fn echoes_for(ops: &[OpInfo], name: &str, arg: &Shape, free_text: bool) -> Vec<E
     let mut out = Vec::new();
     for (producer, op) in ops.iter().enumerate() {
         for (field, shape) in &op.outputs {
-            let same_name = field.eq_ignore_ascii_case(name) && arg.accepts(shape);
+            // Same name: identifiers and enums (`status`, `userId`), not prose, which only
+            // free-text search parameters take.
+            let same_name = field.eq_ignore_ascii_case(name) && !arg.free && arg.accepts(shape);
             let id_of_subject = field == "id"
                 && subject.as_ref().is_some_and(|subject| {
                     op.output_name
@@ -715,4 +717,135 @@ fn privileged_fields(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(name: &str) -> (ApiModel, Catalog) {
+        let path = format!("{}/../corpus/specs/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let model = crate::load_file(path).expect("demo spec loads");
+        let catalog = Catalog::new(&model);
+        (model, catalog)
+    }
+
+    fn op<'c>(c: &'c Catalog, id: &str) -> &'c OpInfo {
+        c.ops
+            .iter()
+            .find(|o| o.id.as_str() == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    }
+
+    /// `(producer, pointer)` of each echo, readable.
+    fn sources(c: &Catalog, echoes: &[Echo]) -> Vec<String> {
+        echoes
+            .iter()
+            .map(|e| format!("{} {}", c.ops[e.producer].id, e.pointer))
+            .collect()
+    }
+
+    fn param_echoes(c: &Catalog, id: &str, name: &str) -> Vec<String> {
+        let p = op(c, id)
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .expect("param");
+        sources(c, &p.echoes)
+    }
+
+    #[test]
+    fn a_filter_takes_the_field_of_the_same_name_with_a_value_it_admits() {
+        let (_, c) = demo("shop");
+        let status = param_echoes(&c, "GET /users/{userId}/orders", "status");
+        assert!(
+            status.contains(&"POST /users/{userId}/orders/{orderId}/cancel /status".to_string()),
+            "{status:?}"
+        );
+        assert!(
+            status.iter().all(|s| s.ends_with("/status")),
+            "only `status` fields: {status:?}"
+        );
+        // An enum filter is not free text: no other string field feeds it.
+        assert!(!status.iter().any(|s| s.contains("/name")), "{status:?}");
+    }
+
+    #[test]
+    fn free_text_search_takes_any_free_text_field_an_id_takes_its_subject() {
+        let (_, c) = demo("notes");
+        let q = param_echoes(&c, "GET /documents", "q");
+        assert!(
+            q.contains(&"POST /teams/{teamId}/documents /title".to_string()),
+            "{q:?}"
+        );
+        // Not a UUID, a date or an enum.
+        assert!(
+            !q.iter()
+                .any(|s| s.ends_with("/id") || s.ends_with("At") || s.ends_with("/status")),
+            "{q:?}"
+        );
+        let body = op(&c, "POST /teams/{teamId}/members")
+            .body
+            .as_ref()
+            .expect("a body");
+        let (at, echoes) = body.echoes.first().expect("userId is echoed");
+        assert_eq!(at, "/userId");
+        let from = sources(&c, echoes);
+        assert!(from.contains(&"GET /me /id".to_string()), "{from:?}");
+        assert!(
+            from.contains(&"POST /teams/{teamId}/members /userId".to_string()),
+            "{from:?}"
+        );
+        // Body fields never echo free text from elsewhere: a comment body keeps its values.
+        let comment = op(&c, "POST /teams/{teamId}/documents/{documentId}/comments")
+            .body
+            .as_ref()
+            .expect("a body");
+        assert!(comment.echoes.is_empty(), "{:?}", comment.echoes);
+        assert!(
+            comment.negative.is_some(),
+            "the comment body has constraints"
+        );
+    }
+
+    #[test]
+    fn shapes_accept_only_compatible_values() {
+        let text = Shape {
+            ty: "string",
+            enum_values: None,
+            format: None,
+            free: true,
+        };
+        let status = Shape {
+            ty: "string",
+            enum_values: Some(vec![Value::from("placed"), Value::from("cancelled")]),
+            format: None,
+            free: false,
+        };
+        let cancelled = Shape {
+            enum_values: Some(vec![Value::from("cancelled")]),
+            ..status.clone()
+        };
+        let uuid = Shape {
+            format: Some("uuid".into()),
+            free: false,
+            ..text.clone()
+        };
+        let int = Shape {
+            ty: "integer",
+            enum_values: None,
+            format: None,
+            free: false,
+        };
+        assert!(status.accepts(&cancelled));
+        assert!(!cancelled.accepts(&status), "`placed` is not admitted");
+        assert!(!status.accepts(&text));
+        assert!(text.accepts(&status) && text.accepts(&uuid));
+        assert!(!uuid.accepts(&text));
+        assert!(!text.accepts(&int) && !int.accepts(&text));
+        assert_eq!(id_subject("userId").as_deref(), Some("user"));
+        assert_eq!(id_subject("owner_id").as_deref(), Some("owner"));
+        assert_eq!(id_subject("id"), None);
+        assert_eq!(id_subject("title"), None);
+    }
 }

@@ -200,6 +200,60 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_referenced_string_is_cut_to_the_query_parameter_max_length() {
+        let model = trespass_generators::spec::load_str(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /docs:\n    get:\n      \
+             parameters:\n        - {name: q, in: query, schema: {type: string, maxLength: 5}}\n        \
+             - {name: tag, in: query, schema: {type: string}}\n      \
+             responses: {'200': {description: ok}}\n",
+            "fit.yaml",
+        )
+        .expect("loads");
+        let long = json!("Quarterly roadmap");
+        let resolved = |_: &Ref| Ok(long.clone());
+        let reference = Arg::Ref(Ref {
+            step: 0,
+            source: trespass_generators::sequence::RefSource::Body {
+                pointer: "/title".into(),
+            },
+        });
+        let step = |q: Arg, tag: Arg| {
+            let mut args = trespass_generators::sequence::Args::default();
+            args.query.insert("q".into(), q);
+            args.query.insert("tag".into(), tag);
+            Step {
+                identity: trespass_generators::sequence::IdentityId::new("bob"),
+                op: trespass_generators::model::OperationId::new("GET", "/docs"),
+                auth: Default::default(),
+                args,
+            }
+        };
+        let query = |s: &Step| render(&model, s, &resolved).expect("renders").request.query;
+        // A reference: its beginning, as long as the parameter admits; no limit, no cut.
+        assert_eq!(
+            query(&step(reference.clone(), reference.clone())),
+            [
+                ("q".to_string(), "Quart".to_string()),
+                ("tag".to_string(), "Quarterly roadmap".to_string())
+            ]
+        );
+        // A generated value goes as generated, even when too long (a negative value).
+        assert_eq!(
+            query(&step(Arg::Value(long.clone()), Arg::Value(json!("x"))))[0],
+            ("q".to_string(), "Quarterly roadmap".to_string())
+        );
+        // Characters, not bytes.
+        let accented = |_: &Ref| Ok(json!("ééééééé"));
+        let rendered = render(
+            &model,
+            &step(reference.clone(), Arg::Value(json!("x"))),
+            &accented,
+        )
+        .expect("renders");
+        assert_eq!(rendered.request.query[0].1, "ééééé");
+    }
+
+    #[test]
     fn pointers_are_set_creating_objects() {
         let mut v = json!({"a": {"b": 1}, "list": [1, 2]});
         set_pointer(&mut v, "/a/c", json!(2)).unwrap();
