@@ -3,4 +3,5 @@
 mod artifacts;
 mod cli;
 mod fuzz;
+mod replay;
 mod shrink;
