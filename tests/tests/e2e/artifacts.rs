@@ -1,0 +1,183 @@
+//! Every file `trespass fuzz` writes (finding JSON, curl script, Rust test, report) is free of
+//! the identities' secrets; every finding has its three files; and each curl script, run with
+//! bash against a fresh demo target, shows the status the finding recorded.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use trespass::identity::IdentityFile;
+use trespass_targets::{Mode, Service};
+
+/// A budget that finds several bugs of each service without taking long.
+const SEED: &str = "7";
+const CASES: &str = "300";
+
+fn trespass() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trespass-dup"))
+}
+
+fn identities(service: Service) -> IdentityFile {
+    IdentityFile::parse(
+        service.identities_toml(),
+        service.identities_file_name(),
+        |_| None,
+    )
+    .expect("the demo identities parse")
+}
+
+/// The secrets a user would export for the demo's scripts (names as the scripts read them).
+fn script_env(service: Service) -> Vec<(String, String)> {
+    let file = identities(service);
+    let mut env = Vec::new();
+    for identity in &file.identities {
+        let upper = identity.name.to_ascii_uppercase();
+        match &identity.auth {
+            trespass::identity::Auth::Login(flow) => {
+                let password = flow.body.expose()["password"]
+                    .as_str()
+                    .expect("the demo logins have a password")
+                    .to_string();
+                env.push((format!("TRESPASS_PASSWORD_{upper}"), password));
+            }
+            trespass::identity::Auth::ApiKey { value, .. } => {
+                env.push((format!("TRESPASS_API_KEY_{upper}"), value.expose().clone()));
+            }
+            _ => {}
+        }
+    }
+    env
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The status a script printed for the step that shows the violation.
+fn shown_status(stdout: &str) -> Option<u16> {
+    let line = stdout.lines().find(|l| l.starts_with("violation step "))?;
+    let rest = &line[line.find("status ")? + "status ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+fn fuzz_into(service: Service, dir: &Path) {
+    let out = trespass()
+        .args([
+            "fuzz",
+            "--service",
+            service.name(),
+            "--seed",
+            SEED,
+            "--cases",
+            CASES,
+        ])
+        .args(["--workers", "2", "--quiet", "--corpus"])
+        .arg(dir.join("findings"))
+        .arg("--report")
+        .arg(format!("json:{}", dir.join("report.json").display()))
+        .env("TRESPASS_LOG", "debug")
+        .output()
+        .expect("run trespass fuzz");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings expected:\n{stdout}\n{stderr}"
+    );
+    // What the run printed is an artifact too.
+    std::fs::write(dir.join("stdout.txt"), stdout.as_bytes()).unwrap();
+    std::fs::write(dir.join("stderr.txt"), stderr.as_bytes()).unwrap();
+}
+
+#[test]
+fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
+    for service in Service::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        fuzz_into(service, dir.path());
+        let secrets = identities(service).secrets();
+        assert!(
+            secrets.len() >= 3,
+            "the demo identities hold secrets: {secrets:?}"
+        );
+        let files = files_under(dir.path());
+        assert!(
+            files.iter().any(|f| f.ends_with("report.json")),
+            "{files:?}"
+        );
+        for file in &files {
+            let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{} holds a secret of the identities file",
+                    file.display()
+                );
+            }
+        }
+
+        let findings: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "json"))
+            .filter(|f| f.parent().is_some_and(|p| p.ends_with("findings")))
+            .collect();
+        assert!(findings.len() >= 2, "{service}: {files:?}");
+        let env = script_env(service);
+        let mut checked = 0;
+        for json in &findings {
+            let script = json.with_extension("sh");
+            assert!(script.is_file(), "no curl script beside {}", json.display());
+            assert!(
+                json.with_extension("rs").is_file(),
+                "no Rust test beside {}",
+                json.display()
+            );
+            let finding = trespass::finding::Finding::load(json).unwrap();
+            let Some(recorded) = finding.steps.get(finding.step).and_then(|s| s.status) else {
+                continue;
+            };
+            if finding.flaky || finding.oracle == "slow-response" {
+                continue;
+            }
+            let target = trespass_targets::start(service, Mode::Vulnerable, 0).unwrap();
+            let out = Command::new("bash")
+                .arg(&script)
+                .env("BASE_URL", target.url())
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .output()
+                .expect("bash runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success(),
+                "{}:\n{stdout}\n{stderr}",
+                script.display()
+            );
+            assert_eq!(
+                shown_status(&stdout),
+                Some(recorded),
+                "{} ({}):\n{stdout}\n{stderr}",
+                script.display(),
+                finding.headline()
+            );
+            for secret in &secrets {
+                assert!(
+                    !stdout.contains(secret.as_str()),
+                    "{} printed a secret",
+                    script.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 2, "{service}: {checked} scripts checked");
+    }
+}
