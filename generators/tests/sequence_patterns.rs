@@ -270,8 +270,9 @@ fn figures(name: &str, model: &ApiModel, n: usize) -> BTreeMap<String, f64> {
     out
 }
 
-/// Every kind with a read operation shows an X-creates / Y-reads pair in at least 2 of 100
-/// sequences, and some cross-identity use in at least 3.
+/// Every kind with a read operation shows an X-creates / Y-reads pair in at least 2% of the
+/// sequences, and some cross-identity use in at least 3% (over 200 sequences: with ten patterns
+/// sharing the moves, 100 left the rarest pair, an admin's product read by another, at 1 or 2).
 fn assert_cross_reads(f: &BTreeMap<String, f64>, kinds: &[&str]) {
     for kind in kinds {
         for (label, least) in [
@@ -287,9 +288,9 @@ fn assert_cross_reads(f: &BTreeMap<String, f64>, kinds: &[&str]) {
 }
 
 #[test]
-fn shop_patterns_appear_in_100_sequences() {
+fn shop_patterns_appear_in_200_sequences() {
     let model = shop();
-    let f = figures("shop", &model, 100);
+    let f = figures("shop", &model, 200);
     assert_cross_reads(&f, SHOP_KINDS);
     for label in [
         "admin operation by non-admin",
@@ -306,9 +307,9 @@ fn shop_patterns_appear_in_100_sequences() {
 }
 
 #[test]
-fn notes_patterns_appear_in_100_sequences() {
+fn notes_patterns_appear_in_200_sequences() {
     let model = notes();
-    let f = figures("notes", &model, 100);
+    let f = figures("notes", &model, 200);
     assert_cross_reads(&f, NOTES_KINDS);
     for label in [
         "admin operation by non-admin",

@@ -578,7 +578,11 @@ impl Catalog {
                 let Some(arg) = shape(model, *prop) else {
                     continue;
                 };
-                if linked {
+                // Read-only fields are not sent (the mass-assignment pattern sends them, as a
+                // user, on purpose): an admin echoing its own `role: admin` into a user's
+                // update would promote that user.
+                let read_only = model.schemas.try_get(*prop).is_some_and(|s| s.read_only);
+                if linked || read_only {
                     continue;
                 }
                 let echoes = echoes_for(&ops, name, &arg, false);
@@ -802,6 +806,17 @@ mod tests {
             .as_ref()
             .expect("a body");
         assert!(comment.echoes.is_empty(), "{:?}", comment.echoes);
+        // A read-only field is never echoed into a body (`role: admin` from an admin's `/me`).
+        let (_, shop) = demo("shop");
+        let update = op(&shop, "PATCH /users/{userId}")
+            .body
+            .as_ref()
+            .expect("a body");
+        assert!(
+            update.echoes.iter().all(|(at, _)| at != "/role"),
+            "{:?}",
+            update.echoes
+        );
         assert!(
             comment.negative.is_some(),
             "the comment body has constraints"
