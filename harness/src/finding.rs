@@ -297,8 +297,7 @@ impl Finding {
 }
 
 fn redacted_sequence(sequence: &Sequence, redactor: &Redactor) -> Sequence {
-    let json = serde_json::to_value(sequence).unwrap_or(Value::Null);
-    serde_json::from_value(redactor.json(&json)).unwrap_or_else(|_| sequence.clone())
+    redactor.sequence(sequence)
 }
 
 /// The exchanges of `trace` as reported, redacted.

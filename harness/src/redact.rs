@@ -207,6 +207,41 @@ impl Redactor {
         format!("{base}?{query}")
     }
 
+    /// A sequence as it may be stored: parameters whose name says credential
+    /// (`api_key`, `Authorization`, `session_token`) get placeholders, registered secrets are
+    /// replaced in every value and body, secret-named body fields are replaced.
+    pub fn sequence(
+        &self,
+        sequence: &trespass_generators::sequence::Sequence,
+    ) -> trespass_generators::sequence::Sequence {
+        use trespass_generators::sequence::Arg;
+        let mut out = sequence.clone();
+        for step in &mut out.steps {
+            let args = &mut step.args;
+            for params in [
+                &mut args.path,
+                &mut args.query,
+                &mut args.header,
+                &mut args.cookie,
+            ] {
+                for (name, arg) in params.iter_mut() {
+                    if let Arg::Value(value) = arg {
+                        *value = match (SecretKind::of_key(name), &*value) {
+                            (Some(kind), Value::String(_)) => {
+                                Value::String(kind.placeholder().to_string())
+                            }
+                            _ => self.json(value),
+                        };
+                    }
+                }
+            }
+            if let Some(body) = &mut args.body {
+                body.value = self.json(&body.value);
+            }
+        }
+        out
+    }
+
     /// Replaces volatile values for stable snapshots: `127.0.0.1:PORT` and `localhost:PORT`
     /// (`127.0.0.1:[port]`), UUIDs (`[uuid]`), RFC 3339 timestamps (`[timestamp]`) and
     /// durations like `12.5ms` (`[duration]`). Apply after [`Redactor::text`].
@@ -361,6 +396,225 @@ mod tests {
         assert_eq!(
             Redactor::volatile(text),
             "GET http://127.0.0.1:[port]/notes/[uuid] at [timestamp] took [duration]"
+        );
+    }
+}
+
+/// Every artifact kind, built from a run that met secrets: none of them shows one.
+#[cfg(test)]
+mod artifact_tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use serde_json::json;
+    use trespass_generators::model::OperationId;
+    use trespass_generators::sequence::{
+        Args, AuthMode, BodyArg, IdentityId, Role, Sequence, Step,
+    };
+
+    use crate::exec::{
+        Exchange, Outcome, Purpose, Request, Response, ResponseBody, Trace, TraceStep,
+    };
+    use crate::finding::Finding;
+    use crate::identity::IdentityFile;
+    use crate::oracle::Violation;
+
+    use super::*;
+
+    const IDENTITIES: &str = r#"
+[[identity]]
+name = "alice"
+role = "user"
+auth.login = { operation = "POST /auth/login", body = { username = "alice", password = "alice-pw-Secret9" }, token = "/accessToken" }
+
+[[identity]]
+name = "bob"
+role = "user"
+auth.api_key = { in = "query", name = "key", value = "bob key/with+odd=chars" }
+
+[[identity]]
+name = "carol"
+role = "admin"
+auth.bearer = "carol-bearer-0123456789"
+"#;
+
+    /// A token learned by logging in (registered at run time, as the sessions do).
+    const LEARNED_TOKEN: &str = "eyJhbGciOi.learned.token";
+
+    /// Values under credential-named keys, never registered anywhere.
+    const KEY_NAMED: [&str; 4] = [
+        "unregistered-password-1",
+        "unregistered-token-2",
+        "unregistered-cookie-3",
+        "unregistered-apikey-4",
+    ];
+
+    fn identities() -> IdentityFile {
+        IdentityFile::parse(IDENTITIES, "ids.toml", |_| None).unwrap()
+    }
+
+    fn every_secret() -> Vec<String> {
+        let mut all = identities().secrets();
+        all.push(LEARNED_TOKEN.to_string());
+        all.push(
+            url::form_urlencoded::byte_serialize("bob key/with+odd=chars".as_bytes()).collect(),
+        );
+        all.extend(KEY_NAMED.iter().map(|s| s.to_string()));
+        all
+    }
+
+    fn assert_clean(kind: &str, text: &str) {
+        for secret in every_secret() {
+            assert!(!text.contains(&secret), "{kind} shows `{secret}`:\n{text}");
+        }
+    }
+
+    /// A finding whose trace saw every secret: in the query string, the request body, the
+    /// response body (JSON and text) and the violation message.
+    fn finding(redactor: &Redactor) -> Finding {
+        let op = OperationId::parse("POST /auth/login").unwrap();
+        let sent_body = json!({
+            "username": "alice",
+            "password": KEY_NAMED[0],
+            "note": "alice-pw-Secret9"
+        });
+        let mut request = Request::new("POST", "/auth/login").json(sent_body.clone());
+        request.query = vec![
+            ("key".into(), "bob key/with+odd=chars".into()),
+            ("api_key".into(), KEY_NAMED[3].into()),
+        ];
+        let json_answer = ResponseBody::Json(json!({
+            "accessToken": KEY_NAMED[1],
+            "echo": format!("Bearer {LEARNED_TOKEN}"),
+            "cookie": KEY_NAMED[2],
+            "admin": "carol-bearer-0123456789"
+        }));
+        let step = |index: usize, body: ResponseBody| TraceStep {
+            index,
+            purpose: Purpose::Sequence { step: index },
+            op: op.clone(),
+            identity: IdentityId::new("alice"),
+            role: Role::User,
+            path_params: Default::default(),
+            body: Some(sent_body.clone()),
+            exchange: Exchange {
+                identity: "alice".into(),
+                auth: AuthMode::Normal,
+                request: request.clone(),
+                outcome: Outcome::Response(Response {
+                    status: 200,
+                    headers: vec![],
+                    body,
+                    truncated: false,
+                }),
+                elapsed: Duration::from_millis(3),
+            },
+        };
+        let trace = Trace {
+            steps: vec![
+                step(0, json_answer),
+                step(1, ResponseBody::Text(format!("token={LEARNED_TOKEN}"))),
+            ],
+            reject: None,
+        };
+        let mut args = Args {
+            body: Some(BodyArg {
+                media_type: "application/json".into(),
+                value: sent_body.clone(),
+                refs: vec![],
+            }),
+            ..Args::default()
+        };
+        args.query.insert(
+            "api_key".into(),
+            trespass_generators::sequence::Arg::Value(json!(KEY_NAMED[3])),
+        );
+        let sequence = Sequence {
+            steps: vec![Step {
+                identity: IdentityId::new("alice"),
+                op: op.clone(),
+                auth: AuthMode::Normal,
+                args,
+            }],
+        };
+        let violation = Violation {
+            oracle: "server-error".into(),
+            operation: op,
+            roles: vec![Role::User],
+            step: 1,
+            message: format!("answered with alice-pw-Secret9 and {LEARNED_TOKEN}"),
+            rule: "no 5xx".into(),
+        };
+        Finding::new(&violation, &sequence, &trace, 0, 1, redactor)
+    }
+
+    fn run_redactor() -> Redactor {
+        let redactor = Redactor::new();
+        redactor.register_identities(&identities());
+        redactor.add(LEARNED_TOKEN, SecretKind::Token);
+        redactor
+    }
+
+    #[test]
+    fn finding_files_show_no_secret() {
+        let finding = finding(&run_redactor());
+        assert_clean("the finding file", &finding.to_json());
+        assert_clean("the headline", &finding.headline());
+    }
+
+    #[test]
+    fn reports_show_no_secret() {
+        let summary = crate::campaign::Summary {
+            format_version: crate::campaign::REPORT_FORMAT_VERSION,
+            seed: 1,
+            cases: 1,
+            requests: 2,
+            rejected: 0,
+            elapsed: Duration::from_millis(5),
+            oracles: vec!["server-error".into()],
+            findings: vec![finding(&run_redactor())],
+        };
+        assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
+        assert_clean("the report table", &summary.table());
+    }
+
+    #[test]
+    fn reproducers_show_no_secret() {
+        let finding = finding(&run_redactor());
+        let file = identities();
+        let script =
+            crate::reproduce::curl_script(&finding, None, Some(&file), Path::new("f.json"));
+        assert_clean("the curl script", &script);
+        assert!(script.contains("TRESPASS_PASSWORD_ALICE"), "{script}");
+        assert_clean(
+            "the Rust test",
+            &crate::reproduce::rust_test(&finding, Path::new("f.json")),
+        );
+    }
+
+    #[test]
+    fn log_lines_show_no_secret() {
+        // What the campaign logs when a reset fails, and a login failure's reason.
+        let redactor = run_redactor();
+        let reset = format!(
+            "reset command `curl -H 'Authorization: Bearer carol-bearer-0123456789' x` failed: {LEARNED_TOKEN}"
+        );
+        assert_clean("a reset error", &redactor.text(&reset));
+        assert_clean(
+            "a logged URL",
+            &redactor.url(&format!(
+                "/auth/login?key=bob+key%2Fwith%2Bodd%3Dchars&api_key={}&token={}",
+                KEY_NAMED[3], KEY_NAMED[1]
+            )),
+        );
+        assert_clean(
+            "logged headers",
+            &[
+                redactor.header("Authorization", "Bearer unregistered-token-2"),
+                redactor.header("Cookie", "sid=unregistered-cookie-3; theme=dark"),
+                redactor.header("X-Api-Key", "unregistered-apikey-4"),
+            ]
+            .join("\n"),
         );
     }
 }

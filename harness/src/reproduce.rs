@@ -206,6 +206,15 @@ pub fn curl_script(
              cat \"$WORK/s{violating}.body\"\n\
              echo\n"
         );
+        if emitted != violating {
+            // The evidence may come after (the owner's re-read of a refused write).
+            let _ = write!(
+                out,
+                "echo \"last step {emitted}: status $(cat \"$WORK/s{emitted}.status\")\"\n\
+                 cat \"$WORK/s{emitted}.body\"\n\
+                 echo\n"
+            );
+        }
     }
     redactor.text(&out)
 }

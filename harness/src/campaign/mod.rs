@@ -344,7 +344,7 @@ impl Campaign {
                     && let Some(reset) = &self.identities.target.reset
                     && let Err(e) = reset::run_reset(reset, lane.sessions.client()).await
                 {
-                    tracing::error!("{e}; stopping the campaign");
+                    tracing::error!("{}; stopping the campaign", self.redactor.text(&e));
                     shared.stop.store(true, Ordering::Relaxed);
                     break;
                 }
@@ -573,7 +573,11 @@ impl Probe for LaneProbe<'_, '_> {
         if let Some(reset) = &self.campaign.identities.target.reset
             && let Err(e) = reset::run_reset(reset, self.lane.sessions.client()).await
         {
-            tracing::warn!("cannot replay for {}: {e}", self.signature);
+            tracing::warn!(
+                "cannot replay for {}: {}",
+                self.signature,
+                self.campaign.redactor.text(&e)
+            );
             return None;
         }
         let run = self.executor.run(sequence).await;
