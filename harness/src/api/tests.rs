@@ -350,7 +350,7 @@ fn a_demo_run_saves_findings_that_the_next_run_replays() {
     let dir = tempfile::tempdir().unwrap();
     let harness = Harness::demo(trespass_targets::Service::Shop)
         .seed(3)
-        .cases(30)
+        .cases(200)
         .workers(1)
         .oracles("bola")
         .corpus(dir.path())
