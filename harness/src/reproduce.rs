@@ -17,10 +17,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use trespass_generators::model::{
-    ApiModel, Operation, Parameter, ParameterLocation, ParameterStyle, SchemaKind,
+    ApiModel, Operation, ParameterLocation, ParameterStyle, SchemaKind,
 };
 use trespass_generators::sequence::{Arg, AuthMode, BodyArg, Ref, RefSource, Step};
 
+use crate::exec::params::{form_pairs, path_segment, query_pairs, simple};
 use crate::finding::Finding;
 use crate::identity::{ApiKeyLocation, Auth, IdentityFile, LoginFlow};
 use crate::redact::Redactor;
@@ -1210,99 +1211,6 @@ fn reread_op<'m>(
                         .all(|(t, r)| t.contains('{') || t == r)
             }
     })
-}
-
-// ---- parameter serialisation, as the executor's (exec::params) ----
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn simple(value: &Value, explode: bool) -> String {
-    match value {
-        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                if explode {
-                    format!("{k}={}", scalar(v))
-                } else {
-                    format!("{k},{}", scalar(v))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        other => scalar(other),
-    }
-}
-
-fn path_segment(value: &Value, param: Option<&Parameter>) -> String {
-    let explode = param.is_some_and(|p| p.explode);
-    let name = param.map_or("", |p| p.name.as_str());
-    let raw = match param.map(|p| p.style) {
-        Some(ParameterStyle::Label) => format!(".{}", simple(value, explode)),
-        Some(ParameterStyle::Matrix) => format!(";{name}={}", simple(value, explode)),
-        _ => simple(value, explode),
-    };
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            b',' | b';' | b'=' | b':' | b'@' => out.push(byte as char),
-            other => {
-                let _ = write!(out, "%{other:02X}");
-            }
-        }
-    }
-    out
-}
-
-fn query_pairs(name: &str, value: &Value, param: Option<&Parameter>) -> Vec<(String, String)> {
-    let style = param.map_or(ParameterStyle::Form, |p| p.style);
-    let explode = param.is_none_or(|p| p.explode);
-    let joined =
-        |items: &Vec<Value>, sep: &str| items.iter().map(scalar).collect::<Vec<_>>().join(sep);
-    match (value, style) {
-        (Value::Array(items), ParameterStyle::SpaceDelimited) => {
-            vec![(name.to_string(), joined(items, " "))]
-        }
-        (Value::Array(items), ParameterStyle::PipeDelimited) => {
-            vec![(name.to_string(), joined(items, "|"))]
-        }
-        (Value::Array(items), _) if explode => items
-            .iter()
-            .map(|v| (name.to_string(), scalar(v)))
-            .collect(),
-        (Value::Array(_), _) => vec![(name.to_string(), simple(value, false))],
-        (Value::Object(map), ParameterStyle::DeepObject) => map
-            .iter()
-            .map(|(k, v)| (format!("{name}[{k}]"), scalar(v)))
-            .collect(),
-        (Value::Object(map), _) if explode => {
-            map.iter().map(|(k, v)| (k.clone(), scalar(v))).collect()
-        }
-        (Value::Object(_), _) => vec![(name.to_string(), simple(value, false))],
-        (other, _) => vec![(name.to_string(), scalar(other))],
-    }
-}
-
-fn form_pairs(value: &Value) -> Vec<(String, String)> {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .flat_map(|(k, v)| match v {
-                Value::Array(items) => items.iter().map(|i| (k.clone(), scalar(i))).collect(),
-                other => vec![(k.clone(), scalar(other))],
-            })
-            .collect(),
-        other => vec![("value".to_string(), scalar(other))],
-    }
 }
 
 /// One form-urlencoded component, as the client encodes query strings.

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{Map, Value, json};
-use trespass_generators::model::{ApiModel, Operation, ParameterLocation, ParameterStyle};
+use trespass_generators::model::{ApiModel, Operation, ParameterLocation};
 use trespass_generators::sequence::{
     Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceStrategy, Step,
 };
@@ -30,6 +30,7 @@ use trespass_generators::sequence::{
 use super::ExpectedError;
 use super::args::SampleArgs;
 use crate::config::Config;
+use crate::exec::params::path_segment;
 use crate::exit_codes;
 use crate::identity::IdentityFile;
 
@@ -195,13 +196,7 @@ fn concrete_path(op: Option<&Operation>, step: &Step) -> String {
             Some(Arg::Ref(r)) => out.push_str(&symbolic(r)),
             Some(Arg::Value(v)) => {
                 let param = op.and_then(|o| o.parameter(ParameterLocation::Path, name));
-                let explode = param.is_some_and(|p| p.explode);
-                let raw = match param.map(|p| p.style) {
-                    Some(ParameterStyle::Label) => format!(".{}", simple(v, explode)),
-                    Some(ParameterStyle::Matrix) => format!(";{name}={}", simple(v, explode)),
-                    _ => simple(v, explode),
-                };
-                out.push_str(&percent_encode_segment(&raw));
+                out.push_str(&path_segment(v, param));
             }
             // Not generated (the executor would refuse the step): the template shows through.
             None => out.push_str(&rest[start..start + end + 2]),
@@ -209,52 +204,6 @@ fn concrete_path(op: Option<&Operation>, step: &Step) -> String {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    out
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// `simple` style: arrays `a,b`; objects `k,v` (or `k=v` exploded).
-fn simple(value: &Value, explode: bool) -> String {
-    match value {
-        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let sep = if explode { '=' } else { ',' };
-                format!("{k}{sep}{}", scalar(v))
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        other => scalar(other),
-    }
-}
-
-fn percent_encode_segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => out.push(byte as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
     out
 }
 

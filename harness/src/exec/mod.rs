@@ -12,7 +12,7 @@
 mod client;
 mod exchange;
 mod ownership;
-mod params;
+pub(crate) mod params;
 mod render;
 mod run;
 mod trace;
