@@ -508,11 +508,11 @@ impl Campaign {
             signature: &finding.signature,
         };
         let mut replayed = Replayed {
-            runs,
+            runs: runs.max(1),
             reproduced: 0,
             evidence: None,
         };
-        for _ in 0..runs.max(1) {
+        for _ in 0..replayed.runs {
             if let Some(evidence) = probe.replay(&finding.sequence).await {
                 replayed.reproduced += 1;
                 let mut shown = finding.clone();
@@ -525,7 +525,6 @@ impl Campaign {
                 replayed.evidence = Some(shown);
             }
         }
-        replayed.runs = runs.max(1);
         Ok(replayed)
     }
 

@@ -102,8 +102,20 @@ fn explain(summary: &Summary, expected: &BTreeSet<(String, String)>) -> String {
 /// asserts the exact set found, so reporting it fails the test until it is removed here.
 pub const NOT_REACHED_YET: &[(&str, &str)] = &[("list-leak", "GET /documents")];
 
+/// The campaign of the manifest tests on `service` in vulnerable mode, run once per test
+/// binary: the manifest and the shrink tests judge the same run.
+pub fn vulnerable_run(service: Service) -> &'static Summary {
+    static RUNS: [std::sync::OnceLock<Summary>; Service::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; Service::ALL.len()];
+    let index = Service::ALL
+        .iter()
+        .position(|s| *s == service)
+        .expect("every service is in Service::ALL");
+    RUNS[index].get_or_init(|| fuzz(service, Mode::Vulnerable, SEED, CASES, WORKERS))
+}
+
 fn check_vulnerable(service: Service) {
-    let summary = fuzz(service, Mode::Vulnerable, SEED, CASES, WORKERS);
+    let summary = vulnerable_run(service);
     let manifest = manifest(service);
     let expected: BTreeSet<(String, String)> = manifest
         .iter()
@@ -114,12 +126,7 @@ fn check_vulnerable(service: Service) {
         expected.len() * 4 >= manifest.len() * 3,
         "most of the manifest is reached"
     );
-    assert_eq!(
-        found(&summary),
-        expected,
-        "{}",
-        explain(&summary, &expected)
-    );
+    assert_eq!(found(summary), expected, "{}", explain(summary, &expected));
     for f in &summary.findings {
         assert!(f.confirmed, "confirmed on replay: {}", f.headline());
     }

@@ -4,10 +4,10 @@
 
 use trespass::campaign::Summary;
 use trespass::finding::Finding;
+use trespass_targets::Service;
 use trespass_targets::planted::PlantedBug;
-use trespass_targets::{Mode, Service};
 
-use super::fuzz::{CASES, NOT_REACHED_YET, SEED, WORKERS, fuzz};
+use super::fuzz::{NOT_REACHED_YET, vulnerable_run};
 
 /// Planted bugs whose minimized reproducer is still longer than the manifest's: (oracle,
 /// operation, steps, identities) the shrinker reaches at worst today (which case first shows a
@@ -82,7 +82,7 @@ fn roles_match(finding: &Finding, bug: &PlantedBug) -> bool {
 }
 
 fn check(service: Service) {
-    let summary: Summary = fuzz(service, Mode::Vulnerable, SEED, CASES, WORKERS);
+    let summary: &Summary = vulnerable_run(service);
     let mut problems = Vec::new();
     let mut times = Vec::new();
     let mut replays = Vec::new();
