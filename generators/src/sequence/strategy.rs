@@ -28,7 +28,7 @@ use proptest::prelude::Rng;
 use proptest::strategy::{NewTree, Strategy};
 use proptest::test_runner::TestRunner;
 
-use super::catalog::{Catalog, Echo, OpInfo};
+use super::catalog::{Catalog, Echo, KindInfo, OpInfo};
 use super::state::{ModelState, Obj};
 use super::step::{AuthMode, BodyRef, IdentitySpec, Ref, RefSource, Role, Sequence};
 use super::tree::{ArgPlan, BodyPlan, SequenceTree, StepPlan, ValueSlot};
@@ -351,20 +351,10 @@ impl Gen<'_, '_> {
     // ----- patterns -------------------------------------------------------------------------
 
     fn cross(&mut self) -> Result<bool, proptest::test_runner::Reason> {
-        let kinds: Vec<usize> = (0..self.cat.kinds.len())
-            .filter(|&k| {
-                let info = &self.cat.kinds[k];
-                info.producible() && (info.item_ops().next().is_some() || !info.list.is_empty())
-            })
-            .collect();
-        let Some(k) = self.pick(&kinds) else {
-            return Ok(false);
-        };
-        let owners = self.owners_of(k);
-        let Some(x) = self.pick(&owners) else {
-            return Ok(false);
-        };
-        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+        let Some((k, x, obj)) = self.owned_object(|info| {
+            info.producible() && (info.item_ops().next().is_some() || !info.list.is_empty())
+        })?
+        else {
             return Ok(false);
         };
         let others = self.others_weighted(x);
@@ -565,20 +555,9 @@ impl Gen<'_, '_> {
     }
 
     fn delete_then_use(&mut self) -> Result<bool, proptest::test_runner::Reason> {
-        let kinds: Vec<usize> = (0..self.cat.kinds.len())
-            .filter(|&k| {
-                let info = &self.cat.kinds[k];
-                info.producible() && !info.delete.is_empty()
-            })
-            .collect();
-        let Some(k) = self.pick(&kinds) else {
-            return Ok(false);
-        };
-        let owners = self.owners_of(k);
-        let Some(x) = self.pick(&owners) else {
-            return Ok(false);
-        };
-        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+        let Some((k, x, obj)) =
+            self.owned_object(|info| info.producible() && !info.delete.is_empty())?
+        else {
             return Ok(false);
         };
         let deletes = self.cat.kinds[k].delete.clone();
@@ -711,22 +690,12 @@ impl Gen<'_, '_> {
     }
 
     fn change_then_observe(&mut self) -> Result<bool, proptest::test_runner::Reason> {
-        let kinds: Vec<usize> = (0..self.cat.kinds.len())
-            .filter(|&k| {
-                let info = &self.cat.kinds[k];
-                info.producible()
-                    && !info.update.is_empty()
-                    && (!info.read.is_empty() || !info.list.is_empty())
-            })
-            .collect();
-        let Some(k) = self.pick(&kinds) else {
-            return Ok(false);
-        };
-        let owners = self.owners_of(k);
-        let Some(x) = self.pick(&owners) else {
-            return Ok(false);
-        };
-        let Some(obj) = self.ensure_owned(x, k, 0)? else {
+        let Some((k, x, obj)) = self.owned_object(|info| {
+            info.producible()
+                && !info.update.is_empty()
+                && (!info.read.is_empty() || !info.list.is_empty())
+        })?
+        else {
             return Ok(false);
         };
         let updates = self.cat.kinds[k].update.clone();
@@ -896,6 +865,26 @@ impl Gen<'_, '_> {
 
     /// A live object of kind `k` owned by `x`: an existing one, or one obtained now by a create
     /// step (with its parents obtained first) or the own-account operation.
+    /// A kind that `wanted` accepts, one of its possible owners, and an object of that kind
+    /// owned by them (created first when needed): where the patterns that act on one object
+    /// start. `None` when no kind, owner or object can be had.
+    fn owned_object(
+        &mut self,
+        wanted: impl Fn(&KindInfo) -> bool,
+    ) -> Result<Option<(usize, usize, usize)>, proptest::test_runner::Reason> {
+        let kinds: Vec<usize> = (0..self.cat.kinds.len())
+            .filter(|&k| wanted(&self.cat.kinds[k]))
+            .collect();
+        let Some(k) = self.pick(&kinds) else {
+            return Ok(None);
+        };
+        let owners = self.owners_of(k);
+        let Some(x) = self.pick(&owners) else {
+            return Ok(None);
+        };
+        Ok(self.ensure_owned(x, k, 0)?.map(|obj| (k, x, obj)))
+    }
+
     fn ensure_owned(
         &mut self,
         x: usize,
