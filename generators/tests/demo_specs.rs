@@ -512,7 +512,12 @@ fn notes_resources_and_admin_operations() {
     assert_eq!(r.parent.as_deref(), Some("team"));
     assert_eq!(r.id_params, ["documentId"]);
     assert_eq!(schema_name(&m, r).as_deref(), Some("Document"));
-    assert_eq!(ids(&r.list), ["GET /teams/{teamId}/documents"]);
+    // `GET /documents` searches the documents of every team the caller can see: a list of the
+    // kind even though no `/documents/{id}` path sits under it.
+    assert_eq!(
+        ids(&r.list),
+        ["GET /documents", "GET /teams/{teamId}/documents"]
+    );
 
     let r = resource(&m, "comment");
     assert_eq!(r.parent.as_deref(), Some("document"));

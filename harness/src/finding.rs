@@ -222,6 +222,7 @@ impl Finding {
         redactor: &Redactor,
     ) {
         self.message = redactor.text(&violation.message);
+        self.rule = redactor.text(&violation.rule);
         self.step = violation.step;
         self.steps = steps_of(trace, redactor);
         self.sequence = redacted_sequence(sequence, redactor);

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod oracle;
 pub mod redact;
 pub mod reproduce;
+pub mod seeded;
 pub mod shrink;
 
 pub use api::{Harness, Outcome};

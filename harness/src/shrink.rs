@@ -52,6 +52,14 @@ pub trait Probe {
     /// Runs `sequence` (after a reset, when the target has one) and returns the violation with
     /// the signature being shrunk, with the run that showed it, or `None`.
     fn replay(&mut self, sequence: &Sequence) -> impl Future<Output = Option<Evidence>>;
+
+    /// Offers `tree` values to try in place of its references before shrinking starts
+    /// ([`SequenceTree::suggest`]), e.g. ids of the target's seeded objects
+    /// ([`crate::seeded::SeededObjects`]). The default offers none.
+    fn offer(&mut self, tree: &mut SequenceTree) -> impl Future<Output = ()> {
+        let _ = tree;
+        std::future::ready(())
+    }
 }
 
 /// A run that showed the violation, and the violation.
@@ -92,10 +100,11 @@ pub async fn shrink<P: Probe>(
     budget: ShrinkBudget,
     probe: &mut P,
 ) -> Shrunk {
+    let started = Instant::now();
     if let Some(run) = first_run {
         observe(&mut tree, run);
     }
-    let started = Instant::now();
+    probe.offer(&mut tree).await;
     let original = tree.current();
     let mut best = original.clone();
     let mut evidence: Option<Evidence> = None;
@@ -188,7 +197,12 @@ pub async fn shrink<P: Probe>(
 fn observe(tree: &mut SequenceTree, run: &RunResult) {
     for step in &run.trace.steps {
         if let Purpose::Sequence { step: index } = step.purpose {
-            tree.observe(index, &step.path_params, step.body.as_ref());
+            tree.observe(
+                index,
+                &step.path_params,
+                &step.exchange.request.query,
+                step.body.as_ref(),
+            );
         }
     }
 }

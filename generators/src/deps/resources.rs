@@ -103,9 +103,12 @@ pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
             let item_prefix = format!("{}/{{", op.path.trim_end_matches('/'));
             let is_collection = all_paths.iter().any(|p| p.starts_with(&item_prefix));
             // `/documents/{documentId}/shares` when `/shares/{shareId}` exists elsewhere: the
-            // collection of a kind whose items live at a top-level path.
-            let items_elsewhere = n >= 2
-                && matches!(segs[n - 2], Segment::Param(_))
+            // collection of a kind whose items live at a top-level path. And a top-level
+            // `GET /documents` when documents live under teams (`/teams/{t}/documents/{d}`): a
+            // list (a search across parents) of that kind, never its create.
+            let under_parent = n >= 2 && matches!(segs[n - 2], Segment::Param(_));
+            let top_level_list = n == 1 && op.method == Method::Get;
+            let items_elsewhere = (under_parent || top_level_list)
                 && all_paths.iter().any(|p| {
                     let other = segments(p);
                     other.windows(2).any(|w| {
@@ -320,6 +323,24 @@ mod tests {
             place_of(Method::Post, "/documents/{documentId}/archive"),
             Some(("document".into(), CrudRole::Update, None))
         );
+    }
+
+    #[test]
+    fn a_top_level_get_of_a_nested_kind_lists_it() {
+        let paths = [
+            "/documents",
+            "/teams/{teamId}/documents",
+            "/teams/{teamId}/documents/{documentId}",
+            "/reports",
+        ];
+        let place_of = |m, p| place(&op(m, p), &paths).map(|pl| (pl.kind, pl.role, pl.parent));
+        assert_eq!(
+            place_of(Method::Get, "/documents"),
+            Some(("document".into(), CrudRole::List, None))
+        );
+        // Never a create without its parent, and no kind without items anywhere.
+        assert_eq!(place_of(Method::Post, "/documents"), None);
+        assert_eq!(place_of(Method::Get, "/reports"), None);
     }
 
     #[test]

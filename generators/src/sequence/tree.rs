@@ -246,6 +246,9 @@ pub struct SequenceTree {
     observed: IndexMap<RefSite, Value>,
     /// References replaced by their observed value.
     inlined: IndexMap<RefSite, Value>,
+    /// Values offered by the caller for references ([`SequenceTree::suggest`]): ids of
+    /// objects that exist after every reset, tried before the observed value.
+    suggested: IndexMap<RefSite, Vec<Value>>,
     /// Inlining candidates (the references to one earlier value, and the value to put in
     /// their place), computed when the phase starts.
     inline_candidates: Vec<(Vec<RefSite>, Value)>,
@@ -272,6 +275,7 @@ impl SequenceTree {
             merge_candidates: Vec::new(),
             observed: IndexMap::new(),
             inlined: IndexMap::new(),
+            suggested: IndexMap::new(),
             inline_candidates: Vec::new(),
             deleted_after_inline: false,
         }
@@ -294,17 +298,34 @@ impl SequenceTree {
     /// showed the violation. Shrinking then tries to replace each reference by that value, so
     /// that the step producing it can go: ids that stay the same after the target's reset (an
     /// account's own id, seeded objects) need no step to look them up.
-    pub fn observe(&mut self, step: usize, path: &IndexMap<String, Value>, body: Option<&Value>) {
+    ///
+    /// `query` is the query string as sent (name, serialised value): a query reference is
+    /// inlined as the text it was sent as.
+    pub fn observe(
+        &mut self,
+        step: usize,
+        path: &IndexMap<String, Value>,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) {
         let Some(original) = self.visible().nth(step) else {
             return;
         };
         let plan = &self.plans[original];
         for (index, (location, name, arg)) in plan.params.iter().enumerate() {
-            if let (ParameterLocation::Path, ArgPlan::Ref(_)) = (location, arg)
-                && let Some(value) = path.get(name)
-            {
-                self.observed
-                    .insert(RefSite::Param(original, index), value.clone());
+            if !matches!(arg, ArgPlan::Ref(_)) {
+                continue;
+            }
+            let value = match location {
+                ParameterLocation::Path => path.get(name).cloned(),
+                ParameterLocation::Query => query
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| Value::String(v.clone())),
+                ParameterLocation::Header | ParameterLocation::Cookie => None,
+            };
+            if let Some(value) = value {
+                self.observed.insert(RefSite::Param(original, index), value);
             }
         }
         if let (Some(plan_body), Some(sent)) = (&plan.body, body) {
@@ -317,11 +338,45 @@ impl SequenceTree {
         }
     }
 
+    /// Offers values to try in place of references, before the value a reference took: for
+    /// each reference of the sequence (in a path or query parameter, or a body field), `values`
+    /// gets the operation of the step that holds it, the parameter's name (the field's name for
+    /// a body reference) and the identity of the step whose answer it reads, and returns the
+    /// values to try, best first. The caller knows what the sequence cannot: which objects
+    /// exist after every reset of the target (seeded data), and whose they are. A reference to
+    /// the team a user just created can then become the user's seeded team, and the create can
+    /// go.
+    pub fn suggest(
+        &mut self,
+        mut values: impl FnMut(&OperationId, &str, &IdentityId) -> Vec<Value>,
+    ) {
+        let mut suggested = IndexMap::new();
+        for (i, plan) in self.plans.iter().enumerate() {
+            let producer = |r: &Ref| self.plans.get(r.step).map(|p| &p.identity);
+            for (index, (_, name, arg)) in plan.params.iter().enumerate() {
+                if let ArgPlan::Ref(r) = arg
+                    && let Some(who) = producer(r)
+                {
+                    suggested.insert(RefSite::Param(i, index), values(&plan.op, name, who));
+                }
+            }
+            for r in plan.body.iter().flat_map(|b| &b.refs) {
+                let field = r.at.rsplit('/').next().unwrap_or_default();
+                if let Some(who) = producer(&r.from) {
+                    suggested.insert(RefSite::Body(i, r.at.clone()), values(&plan.op, field, who));
+                }
+            }
+        }
+        suggested.retain(|_, v: &mut Vec<Value>| !v.is_empty());
+        self.suggested = suggested;
+    }
+
     /// The references of the current steps that have an observed value and are not inlined
     /// yet, grouped by the value they refer to (the same field of the same earlier answer: they
     /// are replaced together, so the step that produced it can go), each group with the values
     /// to try: small ids first (`1`, `2`, `3`) when the observed value is a larger integer (a
-    /// seeded object that exists after every reset may do), then the observed value.
+    /// seeded object that exists after every reset may do), then the values suggested for the
+    /// first reference of the group ([`SequenceTree::suggest`]), then the observed value.
     fn compute_inlines(&self) -> Vec<(Vec<RefSite>, Value)> {
         let mut groups: IndexMap<(Ref, String), Vec<RefSite>> = IndexMap::new();
         for i in self.visible() {
@@ -351,12 +406,17 @@ impl SequenceTree {
         let mut out = Vec::new();
         for ((_, _), sites) in groups {
             let observed = self.observed[&sites[0]].clone();
+            let mut values: Vec<Value> = Vec::new();
             if let Some(n) = observed.as_u64() {
-                for small in (1..n).take(3) {
-                    out.push((sites.clone(), Value::from(small)));
+                values.extend((1..n).take(3).map(Value::from));
+            }
+            for v in self.suggested.get(&sites[0]).into_iter().flatten() {
+                if !values.contains(v) && v != &observed {
+                    values.push(v.clone());
                 }
             }
-            out.push((sites, observed));
+            values.push(observed);
+            out.extend(values.into_iter().map(|v| (sites.clone(), v)));
         }
         out
     }

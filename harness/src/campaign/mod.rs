@@ -28,7 +28,7 @@ use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, Tes
 use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 use trespass_generators::model::ApiModel;
-use trespass_generators::sequence::{Sequence, SequenceStrategy};
+use trespass_generators::sequence::{Sequence, SequenceStrategy, SequenceTree};
 use url::Url;
 
 pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary, write_atomically};
@@ -39,6 +39,7 @@ use crate::finding::{Finding, FindingStore, Origin};
 use crate::identity::{IdentityFile, Sessions};
 use crate::oracle::{CheckContext, Oracle, Policy, Signature, Violation, check_all};
 use crate::redact::Redactor;
+use crate::seeded::SeededObjects;
 use crate::shrink::{Evidence, Probe, ShrinkBudget, shrink};
 
 /// The budget and knobs of a campaign.
@@ -567,8 +568,9 @@ struct LaneProbe<'c, 'e> {
     signature: &'c Signature,
 }
 
-impl Probe for LaneProbe<'_, '_> {
-    async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+impl LaneProbe<'_, '_> {
+    /// Resets the target when a reset is configured; false (logged) when the reset failed.
+    async fn reset(&self) -> bool {
         if let Some(reset) = &self.campaign.identities.target.reset
             && let Err(e) = reset::run_reset(reset, self.lane.sessions.client()).await
         {
@@ -577,6 +579,15 @@ impl Probe for LaneProbe<'_, '_> {
                 self.signature,
                 self.campaign.redactor.text(&e)
             );
+            return false;
+        }
+        true
+    }
+}
+
+impl Probe for LaneProbe<'_, '_> {
+    async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+        if !self.reset().await {
             return None;
         }
         let run = self.executor.run(sequence).await;
@@ -586,6 +597,20 @@ impl Probe for LaneProbe<'_, '_> {
             .into_iter()
             .find(|v| v.signature() == *self.signature)?;
         Some(Evidence { violation, run })
+    }
+
+    /// Ids of the objects every identity lists right after a reset: the seeded data a
+    /// reproducer can use instead of creating its own.
+    async fn offer(&mut self, tree: &mut SequenceTree) {
+        if !self.reset().await {
+            return;
+        }
+        let model = &self.campaign.model;
+        let cast = self.campaign.identities.cast();
+        let seeded = SeededObjects::discover(model, self.executor, &cast).await;
+        if !seeded.is_empty() {
+            tree.suggest(|_, name, producer| seeded.offer(model, name, producer));
+        }
     }
 }
 

@@ -54,6 +54,19 @@ pub enum Claim {
     },
 }
 
+/// How a report says it: "created it in step 3" (steps counted from 1, as reports number them).
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Claim::Created { step } => write!(f, "created it in step {}", step + 1),
+            Claim::Listed { step } => {
+                write!(f, "only their lists showed it, from step {}", step + 1)
+            }
+            Claim::Account { step } => write!(f, "their own account, seen in step {}", step + 1),
+        }
+    }
+}
+
 /// Owners and deletions of the objects of one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ownership {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use trespass_generators::model::CrudRole;
 use trespass_generators::sequence::Role;
 
-use super::common::{Dedup, crud, escalated_before, is_user_step, role_in_trace, verb};
+use super::common::{Dedup, a, crud, escalated_before, is_user_step, role_in_trace, verb};
 use super::{CheckContext, Oracle, Violation};
 use crate::exec::{Purpose, TraceStep, object_of};
 
@@ -84,7 +84,7 @@ fn direct_access(cx: &CheckContext<'_>, step: &TraceStep) -> Option<Violation> {
             op = step.op,
             status = step.status().unwrap_or_default(),
         ),
-        rule: format!("a {kind} belongs to its owner alone ({owner} by {claim:?})"),
+        rule: format!("{} belongs to its owner alone ({owner}: {claim})", a(&kind)),
     })
 }
 
@@ -147,7 +147,10 @@ fn effect_of_write(
                 .status()
                 .map_or_else(|| "no answer".to_string(), |s| s.to_string()),
         ),
-        rule: format!("a {kind} belongs to its owner alone; a refused write must have no effect"),
+        rule: format!(
+            "{} belongs to its owner alone; a refused write must have no effect",
+            a(&kind)
+        ),
     })
 }
 

@@ -119,6 +119,15 @@ pub(crate) fn verb(role: CrudRole) -> &'static str {
     }
 }
 
+/// `kind` with its indefinite article, for messages: "an address", "a comment".
+pub(crate) fn a(kind: &str) -> String {
+    let vowel = kind
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {kind}", if vowel { "an" } else { "a" })
+}
+
 /// Keeps the first violation of each signature.
 #[derive(Debug, Default)]
 pub(crate) struct Dedup {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use trespass_generators::model::{CrudRole, path_template_params};
 use trespass_generators::sequence::{AuthMode, Role};
 
-use super::common::{Dedup, crud};
+use super::common::{Dedup, a, crud};
 use super::{CheckContext, Oracle, Violation};
 use crate::exec::{Purpose, id_text, list_items};
 
@@ -61,11 +61,16 @@ impl Oracle for ResourceHierarchy {
                             roles: vec![step.role],
                             step: step.index,
                             message: format!(
-                                "{} asked {} for a {kind} under {parent} {in_path} and got one \
+                                "{} asked {} for {} under {parent} {in_path} and got one \
                                  whose {parent} is {in_object}",
-                                step.identity, step.op
+                                step.identity,
+                                step.op,
+                                a(&kind)
                             ),
-                            rule: format!("a {kind} under /{{{parent}}} belongs to that {parent}"),
+                            rule: format!(
+                                "{} under /{{{parent}}} belongs to that {parent}",
+                                a(&kind)
+                            ),
                         });
                         break 'objects;
                     }

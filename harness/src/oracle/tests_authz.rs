@@ -307,6 +307,42 @@ fn use_after_delete_fires_when_a_deleted_object_still_answers() {
     assert!(after_delete(404).check(&UseAfterDelete).is_empty());
 }
 
+/// A seeded object nobody created or listed in the trace: the deleter reading it back is a
+/// use after delete; another identity reading it after a delete by someone who is not known to
+/// own it is not judged (that delete may only have hidden it from the deleter).
+#[test]
+fn use_after_delete_on_seeded_objects_is_judged_for_the_deleter_only() {
+    let path = [("userId", json!(1)), ("addressId", json!(1))];
+    let delete_then_read = |reader: &str| {
+        TraceBuilder::new(shop())
+            .step(
+                "alice:user",
+                &format!("DELETE {ADDR}"),
+                &path,
+                None,
+                204,
+                json!(null),
+            )
+            .step(
+                reader,
+                &format!("GET {ADDR}"),
+                &path,
+                None,
+                200,
+                address(1, 1),
+            )
+    };
+    assert_eq!(
+        pairs(&delete_then_read("alice:user").check(&UseAfterDelete)),
+        [("use-after-delete".into(), format!("GET {ADDR}"))]
+    );
+    assert!(
+        delete_then_read("bob:user")
+            .check(&UseAfterDelete)
+            .is_empty()
+    );
+}
+
 fn user(role: &str) -> serde_json::Value {
     json!({"id": 1, "username": "alice", "email": "a@example.com", "role": role,
            "createdAt": "2026-01-01T00:00:00Z"})

@@ -1,4 +1,5 @@
-//! `use-after-delete`: an object answers 2xx after its owner (or creator) deleted it with 2xx.
+//! `use-after-delete`: an object answers 2xx after its owner (or creator) deleted it with 2xx,
+//! or to the identity that deleted it.
 
 use trespass_generators::model::CrudRole;
 
@@ -36,12 +37,15 @@ impl Oracle for UseAfterDelete {
             if deleted_at >= step.index {
                 continue;
             }
+            // The owner's (or creator's) delete holds for everyone; anyone's delete holds at
+            // least for themselves, so the deleter reading it back is enough too (a seeded
+            // object nobody listed first has no known owner).
             let by_owner = cx.ownership.owner(&key).is_some_and(|(o, _)| o == deleter)
                 || cx
                     .ownership
                     .creator(&key)
                     .is_some_and(|(c, _)| c == deleter);
-            if !by_owner {
+            if !by_owner && deleter != &step.identity {
                 continue;
             }
             out.push(Violation {
@@ -50,8 +54,10 @@ impl Oracle for UseAfterDelete {
                 roles: vec![step.role],
                 step: step.index,
                 message: format!(
-                    "{deleter} deleted a {kind} (step {deleted_at}), yet {} {} it through {} \
+                    "{deleter} deleted {} (step {}), yet {} {} it through {} \
                      with {}",
+                    super::common::a(&key.kind),
+                    deleted_at + 1,
                     step.identity,
                     super::common::verb(role),
                     step.op,

@@ -38,8 +38,8 @@ pub const PLANTED: &[PlantedBug] = &[
         service: Service::Notes,
         oracle: RESOURCE_HIERARCHY,
         operation: "GET /teams/{teamId}/documents/{documentId}/comments/{commentId}",
-        roles: &[USER, USER],
-        min_steps: 4,
+        roles: &[USER],
+        min_steps: 1,
         description: "the comment is loaded by id alone after the team and document checks, so \
                       a comment of another team's document is returned under the caller's own \
                       team and document",
@@ -50,7 +50,7 @@ pub const PLANTED: &[PlantedBug] = &[
         oracle: BOLA,
         operation: "GET /teams/{teamId}/documents/{documentId}/comments/{commentId}",
         roles: &[USER, USER],
-        min_steps: 4,
+        min_steps: 2,
         description: "through the unchecked comment id a user reads another team's comment",
     },
     PlantedBug {
@@ -77,8 +77,8 @@ pub const PLANTED: &[PlantedBug] = &[
         service: Service::Notes,
         oracle: IGNORED_AUTH,
         operation: "GET /teams/{teamId}/documents",
-        roles: &[ANONYMOUS, USER],
-        min_steps: 2,
+        roles: &[ANONYMOUS],
+        min_steps: 1,
         description: "without an API key (or with an unknown one) the team's documents are \
                       listed as for a public team page",
     },
@@ -88,7 +88,7 @@ pub const PLANTED: &[PlantedBug] = &[
         oracle: USE_AFTER_DELETE,
         operation: "GET /shares/{shareId}",
         roles: &[USER],
-        min_steps: 4,
+        min_steps: 3,
         description: "a share link revoked with DELETE /shares/{shareId} (204) still serves \
                       the document",
     },
@@ -108,7 +108,7 @@ pub const PLANTED: &[PlantedBug] = &[
         oracle: SERVER_ERROR,
         operation: "POST /teams/{teamId}/documents/{documentId}/comments",
         roles: &[USER],
-        min_steps: 2,
+        min_steps: 1,
         description: "a comment longer than the declared maxLength (2000) reaches the store, \
                       whose refusal becomes a 500",
     },
@@ -118,7 +118,7 @@ pub const PLANTED: &[PlantedBug] = &[
         oracle: SCHEMA_CONFORMANCE,
         operation: "GET /teams/{teamId}/documents/{documentId}",
         roles: &[USER],
-        min_steps: 3,
+        min_steps: 2,
         description: "once a document is archived, its detail view returns `archivedAt` as \
                       Unix seconds (a number) instead of a date-time string",
     },
@@ -128,7 +128,7 @@ pub const PLANTED: &[PlantedBug] = &[
         oracle: STATUS_CONFORMANCE,
         operation: "POST /teams/{teamId}/members",
         roles: &[USER],
-        min_steps: 2,
+        min_steps: 1,
         description: "adding a user who already is a member answers 409, which the operation \
                       does not declare (the spec says 200 with the existing membership)",
     },

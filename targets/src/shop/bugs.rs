@@ -49,7 +49,7 @@ pub const PLANTED: &[PlantedBug] = &[
         "shop-order-ignores-parent",
         RESOURCE_HIERARCHY,
         "GET /users/{userId}/orders/{orderId}",
-        &[USER, USER],
+        &[USER],
         1,
         "The order is loaded by id alone: /users/{me}/orders/{someone else's order} returns it.",
     ),

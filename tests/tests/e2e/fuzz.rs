@@ -95,13 +95,6 @@ fn explain(summary: &Summary, expected: &BTreeSet<(String, String)>) -> String {
     )
 }
 
-/// Planted bugs the campaign cannot report yet. `GET /documents` (a search across the
-/// caller's teams) is not classified as a list of documents by resource inference (no
-/// `/documents/{id}` path sits under it), so the list-leak oracle does not judge it even though
-/// the generator sends it with a `q` taken from another user's document title. The test
-/// asserts the exact set found, so reporting it fails the test until it is removed here.
-pub const NOT_REACHED_YET: &[(&str, &str)] = &[("list-leak", "GET /documents")];
-
 /// The campaign of the manifest tests on `service` in vulnerable mode, run once per test
 /// binary: the manifest and the shrink tests judge the same run.
 pub fn vulnerable_run(service: Service) -> &'static Summary {
@@ -117,16 +110,7 @@ pub fn vulnerable_run(service: Service) -> &'static Summary {
 fn check_vulnerable(service: Service) {
     let summary = vulnerable_run(service);
     let manifest = manifest(service);
-    let expected: BTreeSet<(String, String)> = manifest
-        .iter()
-        .filter(|(o, op)| !NOT_REACHED_YET.contains(&(o.as_str(), op.as_str())))
-        .cloned()
-        .collect();
-    assert!(
-        expected.len() * 4 >= manifest.len() * 3,
-        "most of the manifest is reached"
-    );
-    assert_eq!(found(summary), expected, "{}", explain(summary, &expected));
+    assert_eq!(found(summary), manifest, "{}", explain(summary, &manifest));
     for f in &summary.findings {
         assert!(f.confirmed, "confirmed on replay: {}", f.headline());
     }
