@@ -4,12 +4,15 @@
 //! calls `simplify` after a failure and `complicate` after a pass, exactly as proptest's runner
 //! and the harness's shrinker do, and checks every candidate on the way:
 //!
-//! - every candidate validates (`validate_refs`), keeps each step's operation, and keeps each
-//!   step's role (identities merge only within a role);
+//! - every candidate validates (`validate_refs`), keeps each step's operation (or sends the
+//!   read of the object the step changed instead), and no step
+//!   becomes or stops being anonymous (identities merge within a role first, then across roles,
+//!   never with the anonymous identity);
 //! - references point at the original producer or, once it is deleted, at an earlier step of the
 //!   same operation; body references may be dropped, never invented;
-//! - the phases come in order (deletions, then values, then identity merges) and deletions go
-//!   from the last step down;
+//! - within a round the phases come in order (deletions, then identity merges, then values)
+//!   and deletions go from the last step down; a round that changed the sequence is followed
+//!   by another, at most four in all;
 //! - values end no larger than they started;
 //! - `current` ends on the last failing candidate.
 //!
@@ -88,8 +91,8 @@ enum Change {
     /// The last failing sequence again (a value tree's partial undo can land there).
     Same,
     Delete,
-    Value,
     Merge,
+    Value,
 }
 
 struct Candidate {
@@ -156,12 +159,24 @@ fn check_candidate(original: &Sequence, seq: &Sequence, kept: &[usize]) {
     assert!(!seq.steps.is_empty(), "an empty sequence is never offered");
     for (j, step) in seq.steps.iter().enumerate() {
         let orig = &original.steps[kept[j]];
-        assert_eq!(step.op, orig.op, "a step keeps its operation");
+        // A step keeps its operation, or becomes the read of the object it changes.
+        let read_instead = step.op != orig.op;
+        if read_instead {
+            assert_eq!(
+                step.op.method(),
+                "GET",
+                "{} instead of {}",
+                step.op,
+                orig.op
+            );
+            assert!(step.args.body.is_none(), "the read sends no body");
+            continue;
+        }
         assert_eq!(step.auth, orig.auth, "a step keeps its auth mode");
         assert_eq!(
-            role(step.identity.as_str()),
-            role(orig.identity.as_str()),
-            "identities merge only within a role"
+            role(step.identity.as_str()) == Role::Anonymous,
+            role(orig.identity.as_str()) == Role::Anonymous,
+            "the anonymous identity never merges"
         );
         for (name, arg) in &step.args.path {
             let (Arg::Ref(now), Some(Arg::Ref(was))) = (arg, orig.args.path.get(name)) else {
@@ -199,8 +214,9 @@ fn check_candidate(original: &Sequence, seq: &Sequence, kept: &[usize]) {
     }
 }
 
-/// Deletions, then values, then merges; deletions from the last step down; a rejected deletion
-/// or merge is followed by the next candidate, not by the failing sequence again (but at the end).
+/// Within a round: deletions, then merges, then values; deletions from the last step down; a
+/// rejected deletion or merge is followed by the next candidate, not by the failing sequence
+/// again (but at the end). A new round starts with a deletion after a value or merge.
 fn check_order(seen: &[Candidate]) {
     for (i, w) in seen.windows(2).enumerate() {
         let at_end = i + 2 == seen.len();
@@ -208,30 +224,32 @@ fn check_order(seen: &[Candidate]) {
             assert_ne!(w[1].change, Change::Same, "no re-run of a known failure");
         }
     }
-    let changes: Vec<Change> = seen
-        .iter()
-        .map(|c| c.change)
-        .filter(|c| *c != Change::Same)
-        .collect();
-    assert!(
-        changes.windows(2).all(|w| w[0] <= w[1]),
-        "phases in order: {changes:?}"
-    );
+    let mut rounds = 1;
+    let mut phase = Change::Delete;
     let mut last_kept: Option<&[usize]> = None;
     let mut deleted_before: Option<usize> = None;
-    for c in seen.iter().filter(|c| c.change == Change::Delete) {
-        // The deleted step: in the previous failing candidate's steps, not in this one's.
-        let previous = last_kept.unwrap_or(&[]);
-        if let Some(&gone) = previous.iter().find(|i| !c.kept.contains(i)) {
-            if let Some(before) = deleted_before {
-                assert!(gone < before, "deletions go from the last step down");
+    for c in seen.iter().filter(|c| c.change != Change::Same) {
+        if c.change < phase {
+            assert_eq!(c.change, Change::Delete, "a round starts with deletions");
+            rounds += 1;
+            deleted_before = None;
+        }
+        phase = c.change;
+        if c.change == Change::Delete {
+            // The deleted step: in the previous failing candidate's steps, not in this one's.
+            let previous = last_kept.unwrap_or(&[]);
+            if let Some(&gone) = previous.iter().find(|i| !c.kept.contains(i)) {
+                if let Some(before) = deleted_before {
+                    assert!(gone < before, "deletions go from the last step down");
+                }
+                deleted_before = Some(gone);
             }
-            deleted_before = Some(gone);
         }
         if c.failed {
             last_kept = Some(&c.kept);
         }
     }
+    assert!(rounds <= 4, "{rounds} rounds");
 }
 
 /// How much there is in the argument values: characters of strings, magnitude of numbers,

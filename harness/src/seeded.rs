@@ -83,13 +83,21 @@ impl SeededObjects {
     }
 
     /// Values to try for parameter (or body field) `name`, whose reference reads an answer
-    /// sent by `producer`: ids of the kind the name carries that stand for what `producer`'s
-    /// own step gave, so that the replaced step's owner stays who it was. Among the users
-    /// (admins see everything, so only users' listings say whose an object is), those only
-    /// `producer` saw (its own objects) come first, then those every user saw (a public
-    /// catalogue); an admin producer also gets those no user saw. An object of another user
-    /// is never offered: a document the admin creates in alice's team is not the admin's.
-    pub fn offer(&self, model: &ApiModel, name: &str, producer: &IdentityId) -> Vec<Value> {
+    /// sent by `producer`: ids of the kind the name carries. Among the users (admins see
+    /// everything, so only users' listings say whose an object is), those only `producer` saw
+    /// (its own objects) come first, then those every user saw (a public catalogue); an admin
+    /// producer's own are those no user saw. When `strict` (a kept step of `producer` uses the
+    /// value, see [`SequenceTree::suggest`]) that is all: a document the admin creates in
+    /// alice's team is not the admin's. Otherwise the other objects of the kind follow.
+    ///
+    /// [`SequenceTree::suggest`]: trespass_generators::sequence::SequenceTree::suggest
+    pub fn offer(
+        &self,
+        model: &ApiModel,
+        name: &str,
+        producer: &IdentityId,
+        strict: bool,
+    ) -> Vec<Value> {
         let Some(kind) = kind_of_name(model, name) else {
             return Vec::new();
         };
@@ -99,17 +107,26 @@ impl SeededObjects {
         let is_user = self.users.contains(producer);
         let users_seeing =
             |seen: &[IdentityId]| seen.iter().filter(|w| self.users.contains(w)).count();
-        let own = found.iter().filter(|(_, seen)| {
-            let users = users_seeing(seen);
-            seen.contains(producer) && users == usize::from(is_user)
-        });
-        let public = found
+        let own = |seen: &[IdentityId]| {
+            seen.contains(producer) && users_seeing(seen) == usize::from(is_user)
+        };
+        let public =
+            |seen: &[IdentityId]| self.users.len() > 1 && users_seeing(seen) == self.users.len();
+        let mut out: Vec<&Value> = found
             .iter()
-            .filter(|(_, seen)| self.users.len() > 1 && users_seeing(seen) == self.users.len());
-        own.chain(public)
-            .map(|(v, _)| v.clone())
-            .take(OFFERED)
-            .collect()
+            .filter(|(_, seen)| own(seen))
+            .chain(found.iter().filter(|(_, seen)| !own(seen) && public(seen)))
+            .map(|(v, _)| v)
+            .collect();
+        if !strict {
+            out.extend(
+                found
+                    .iter()
+                    .filter(|(_, seen)| !own(seen) && !public(seen))
+                    .map(|(v, _)| v),
+            );
+        }
+        out.into_iter().take(OFFERED).cloned().collect()
     }
 
     /// Records the ids of the objects in the list answers of `trace`.
@@ -270,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn offers_the_producers_own_objects_then_public_ones_never_another_users() {
+    fn offers_the_producers_own_objects_then_public_ones_and_others_only_when_loose() {
         let m = notes();
         let cast = [
             IdentitySpec::new("alice", Role::User),
@@ -290,10 +307,15 @@ mod tests {
                 s.record("team", Value::from(team), who);
             }
         }
-        assert_eq!(s.offer(&m, "teamId", &alice), ["t-a", "t-public"]);
-        assert_eq!(s.offer(&m, "teamId", &bob), ["t-b", "t-public"]);
-        assert_eq!(s.offer(&m, "teamId", &dana), ["t-staff", "t-public"]);
-        assert!(s.offer(&m, "q", &alice).is_empty());
+        assert_eq!(s.offer(&m, "teamId", &alice, true), ["t-a", "t-public"]);
+        assert_eq!(s.offer(&m, "teamId", &bob, true), ["t-b", "t-public"]);
+        assert_eq!(s.offer(&m, "teamId", &dana, true), ["t-staff", "t-public"]);
+        // Where only other identities use the value, any object of the kind may stand in.
+        assert_eq!(
+            s.offer(&m, "teamId", &alice, false),
+            ["t-a", "t-public", "t-b", "t-staff"]
+        );
+        assert!(s.offer(&m, "q", &alice, false).is_empty());
         assert_eq!(s.ids("team").count(), 4);
     }
 

@@ -109,9 +109,7 @@ pub async fn shrink<P: Probe>(
     let mut best = original.clone();
     let mut evidence: Option<Evidence> = None;
     let mut replays = 0u32;
-    let mut stopped = None;
     let mut judged: HashMap<String, bool> = HashMap::new();
-    let key = |s: &Sequence| serde_json::to_string(s).unwrap_or_default();
     judged.insert(key(&best), true);
 
     // Cutting the steps after the violation is a candidate like any other: kept if it holds.
@@ -130,43 +128,32 @@ pub async fn shrink<P: Probe>(
         }
     }
 
-    if tree.simplify() {
-        loop {
-            if started.elapsed() >= budget.max_time {
-                stopped = Some(format!("time budget of {:?} spent", budget.max_time));
-                break;
-            }
-            if replays >= budget.max_replays {
-                stopped = Some(format!("replay budget of {} spent", budget.max_replays));
-                break;
-            }
-            let candidate = tree.current();
-            let holds = match judged.get(&key(&candidate)) {
-                Some(&known) => known,
-                None => {
-                    replays += 1;
-                    let found = probe.replay(&candidate).await;
-                    judged.insert(key(&candidate), found.is_some());
-                    match found {
-                        Some(found) => {
-                            observe(&mut tree, &found.run);
-                            evidence = Some(found);
-                            true
-                        }
-                        None => false,
-                    }
-                }
-            };
-            if holds {
-                best = candidate;
-                if !tree.simplify() {
-                    break;
-                }
-            } else if !tree.complicate() {
-                break;
-            }
-        }
-    }
+    // Two orders of the tree's passes from the same start (see `SequenceTree::merge_last`);
+    // the second replays only what the first did not already judge.
+    let mut merge_last = tree.clone();
+    merge_last.merge_last();
+    let mut runs = Runs {
+        probe,
+        judged,
+        replays,
+        started,
+        budget,
+        stopped: None,
+    };
+    let first = runs.minimize(tree, best.clone(), evidence.clone()).await;
+    let second = runs.minimize(merge_last, best, evidence).await;
+    let size = |s: &Sequence| (s.steps.len(), s.identities().len());
+    let (best, mut evidence) = if size(&second.0) < size(&first.0) {
+        second
+    } else {
+        first
+    };
+    let Runs {
+        probe,
+        replays,
+        stopped,
+        ..
+    } = runs;
 
     let mut reproduced = 0;
     for _ in 0..budget.confirmations {
@@ -190,6 +177,78 @@ pub async fn shrink<P: Probe>(
         },
         sequence: best,
         evidence,
+    }
+}
+
+/// The key of a judged candidate.
+fn key(s: &Sequence) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// Candidate replays through one probe, with what they cost so far and their answers.
+struct Runs<'p, P: Probe> {
+    probe: &'p mut P,
+    /// Answers by candidate ([`key`]): a candidate judged once is never replayed.
+    judged: HashMap<String, bool>,
+    replays: u32,
+    started: Instant,
+    budget: ShrinkBudget,
+    /// Why shrinking stopped early, when it did.
+    stopped: Option<String>,
+}
+
+impl<P: Probe> Runs<'_, P> {
+    /// Drives `tree` (whose current sequence is `best`, failing, with `evidence`) with
+    /// proptest's protocol until it has no candidate left or the budget is spent; returns the
+    /// smallest failing sequence and the last run that showed it.
+    async fn minimize(
+        &mut self,
+        mut tree: SequenceTree,
+        mut best: Sequence,
+        mut evidence: Option<Evidence>,
+    ) -> (Sequence, Option<Evidence>) {
+        if !tree.simplify() {
+            return (best, evidence);
+        }
+        loop {
+            if self.started.elapsed() >= self.budget.max_time {
+                self.stopped = Some(format!("time budget of {:?} spent", self.budget.max_time));
+                break;
+            }
+            if self.replays >= self.budget.max_replays {
+                self.stopped = Some(format!(
+                    "replay budget of {} spent",
+                    self.budget.max_replays
+                ));
+                break;
+            }
+            let candidate = tree.current();
+            let holds = match self.judged.get(&key(&candidate)) {
+                Some(&known) => known,
+                None => {
+                    self.replays += 1;
+                    let found = self.probe.replay(&candidate).await;
+                    self.judged.insert(key(&candidate), found.is_some());
+                    match found {
+                        Some(found) => {
+                            observe(&mut tree, &found.run);
+                            evidence = Some(found);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+            };
+            if holds {
+                best = candidate;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+        (best, evidence)
     }
 }
 

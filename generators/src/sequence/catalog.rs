@@ -315,6 +315,30 @@ fn credential_params(model: &ApiModel) -> BTreeSet<(ParameterLocation, String)> 
 }
 
 impl Catalog {
+    /// The read of the object that operation `op` changes or deletes, when its path names the
+    /// object with parameters `op` has too (`GET /orders/{orderId}` for `PATCH
+    /// /orders/{orderId}` or `POST /orders/{orderId}/cancel`): what a shrinker can send in
+    /// its place when only the object's state matters.
+    pub fn read_instead(&self, op: usize) -> Option<OperationId> {
+        let info = self.ops.get(op)?;
+        let (kind, CrudRole::Update | CrudRole::Delete) = info.kind.as_ref()? else {
+            return None;
+        };
+        let path_params = |o: &OpInfo| -> Vec<String> {
+            o.params
+                .iter()
+                .filter(|p| p.location == ParameterLocation::Path)
+                .map(|p| p.name.clone())
+                .collect()
+        };
+        let have = path_params(info);
+        self.kinds.get(kind)?.read.iter().find_map(|&r| {
+            let read = &self.ops[r];
+            let need = path_params(read);
+            (!need.is_empty() && need.iter().all(|n| have.contains(n))).then(|| read.id.clone())
+        })
+    }
+
     /// Computes the catalog of `model`.
     pub fn new(model: &ApiModel) -> Self {
         let index: IndexMap<&OperationId, usize> = model

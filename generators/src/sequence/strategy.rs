@@ -1095,6 +1095,7 @@ impl Gen<'_, '_> {
                     self.plans.push(StepPlan {
                         identity: self.cast[actor].id.clone(),
                         op: info.id.clone(),
+                        read_instead: self.cat.read_instead(op),
                         auth,
                         params,
                         body: Some(BodyPlan {
@@ -1177,6 +1178,7 @@ impl Gen<'_, '_> {
         self.plans.push(StepPlan {
             identity: self.cast[actor].id.clone(),
             op: info.id.clone(),
+            read_instead: self.cat.read_instead(op),
             auth,
             params,
             body,

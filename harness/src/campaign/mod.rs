@@ -609,7 +609,7 @@ impl Probe for LaneProbe<'_, '_> {
         let cast = self.campaign.identities.cast();
         let seeded = SeededObjects::discover(model, self.executor, &cast).await;
         if !seeded.is_empty() {
-            tree.suggest(|_, name, producer| seeded.offer(model, name, producer));
+            tree.suggest(|_, name, producer, strict| seeded.offer(model, name, producer, strict));
         }
     }
 }
