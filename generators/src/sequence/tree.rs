@@ -10,19 +10,22 @@
 //!    references with no such step are dropped (the leaf keeps its generated value), and a
 //!    deletion that would leave a parameter reference dangling is never offered, nor one that
 //!    would leave no step at all;
-//! 3. identities are merged: into an earlier identity of the same role first, then into one of
+//! 3. the owner's read of an object another identity just changed is added
+//!    ([`with_dormant_reads`]): what the executor's re-read showed, an explicit step shows once
+//!    the writer merges into the owner;
+//! 4. identities are merged: into an earlier identity of the same role first, then into one of
 //!    another role (never the anonymous one); the executor's judge keeps a merge only when the
 //!    violation's signature, roles included, still holds. Merging comes before inlining, while
 //!    an account's id is still a reference to the account's own lookup (`GET /me`) that a
 //!    merge moves along, or, after [`SequenceTree::merge_last`], at the end of the round;
-//! 4. a step that changes or deletes an object is sent as the read of that object instead,
+//! 5. a step that changes or deletes an object is sent as the read of that object instead,
 //!    from the last down (what a later step needs may be the object's state, not the change;
 //!    before inlining, while later steps still read the step's answer by reference);
-//! 5. references are replaced by literal values ([`SequenceTree::observe`],
+//! 6. references are replaced by literal values ([`SequenceTree::observe`],
 //!    [`SequenceTree::suggest`]), the references to one value together, which may free the
 //!    steps that produced them: deletions, merges and reads instead then run once more;
-//! 6. argument values are simplified (below);
-//! 7. when the round changed the sequence, the next one tries every pass again (an inlined
+//! 7. argument values are simplified (below);
+//! 8. when the round changed the sequence, the next one tries every pass again (an inlined
 //!    reference or a merge may let a step go), up to [`MAX_ROUNDS`] more rounds.
 //!
 //! Argument values are simplified one at a time, in step order, each through its own value
@@ -220,6 +223,7 @@ const MAX_ROUNDS: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
     Delete,
+    Wake,
     Merge,
     Substitute,
     Inline,
@@ -227,8 +231,9 @@ enum Pass {
 }
 
 /// The default order: identities merge while references are still references.
-const MERGE_FIRST: [Pass; 5] = [
+const MERGE_FIRST: [Pass; 6] = [
     Pass::Delete,
+    Pass::Wake,
     Pass::Merge,
     Pass::Substitute,
     Pass::Inline,
@@ -236,8 +241,9 @@ const MERGE_FIRST: [Pass; 5] = [
 ];
 /// [`SequenceTree::merge_last`]: references are inlined while each still belongs to the
 /// identity that produced it.
-const MERGE_LAST: [Pass; 5] = [
+const MERGE_LAST: [Pass; 6] = [
     Pass::Delete,
+    Pass::Wake,
     Pass::Substitute,
     Pass::Inline,
     Pass::Values,
@@ -256,6 +262,8 @@ enum Phase {
     /// Trying to send, instead of the change or delete below this step index, the read of
     /// the same object.
     Substitute(usize),
+    /// Trying to add the dormant read below this step index.
+    Wake(usize),
     /// Trying the identity merge at this position of the candidate list.
     Identities(usize),
     Done,
@@ -265,6 +273,7 @@ enum Phase {
 enum Prev {
     Delete(usize),
     Substitute(usize),
+    Wake(usize),
     Inline(Vec<RefSite>),
     Value(usize),
     Merge(IdentityId),
@@ -288,6 +297,16 @@ pub struct SequenceTree {
     kept: Vec<bool>,
     /// Steps sent as the read of their object ([`StepPlan::read_instead`]).
     substituted: Vec<bool>,
+    /// For each plan, its index in the sequence as generated (a dormant read: the index of the
+    /// change it follows).
+    generated: Vec<usize>,
+    /// For each plan, `Some(change)` when it is a dormant read: the owner's read of the object
+    /// that the step `change` just before it changes, not in the sequence as generated; the
+    /// wake pass may add it.
+    dormant: Vec<Option<usize>>,
+    /// Dormant reads woken once: a later round may delete one again, and it then stays out
+    /// (waking it again would only undo that deletion, round after round).
+    woken: Vec<bool>,
     /// Steps at or after this index are cut.
     limit: usize,
     /// Identities merged into others while shrinking.
@@ -325,12 +344,16 @@ impl SequenceTree {
         slots: Vec<ValueSlot>,
         cast: Vec<IdentitySpec>,
     ) -> Self {
+        let (plans, generated, dormant) = with_dormant_reads(plans);
         let n = plans.len();
         Self {
+            kept: dormant.iter().map(Option::is_none).collect(),
+            woken: vec![false; n],
             plans,
+            generated,
+            dormant,
             slots,
             cast,
-            kept: vec![true; n],
             substituted: vec![false; n],
             limit: n,
             merged: IndexMap::new(),
@@ -355,6 +378,10 @@ impl SequenceTree {
         let original = self.visible().nth(step);
         if let Some(original) = original {
             self.limit = original + 1;
+            // The owner's read of what the violating step changed may be woken.
+            while self.dormant.get(self.limit).is_some_and(Option::is_some) {
+                self.limit += 1;
+            }
             self.phase = Phase::Delete(self.limit);
             self.prev = None;
         }
@@ -546,7 +573,7 @@ impl SequenceTree {
     /// For each step of the current sequence, its index in the sequence as generated (before
     /// any shrinking): tells a reporter which original steps a minimized sequence kept.
     pub fn kept_steps(&self) -> Vec<usize> {
-        self.visible().collect()
+        self.visible().map(|i| self.generated[i]).collect()
     }
 
     /// Original indices of the steps in the current sequence.
@@ -736,6 +763,72 @@ impl SequenceTree {
     }
 }
 
+/// Inserts after each change or delete of an object produced in the sequence by another
+/// identity a dormant read of that object by its owner (the identity that produced it): the
+/// plans, each one's index in the sequence as generated, and for each dormant read the index
+/// of the change it follows. References are re-numbered.
+///
+/// What the executor shows through its own re-read after another identity's write (the
+/// owner's view of the changed object) a person shows with the owner's write and an explicit
+/// read: once the writer merges into the owner the executor no longer re-reads, so the read has
+/// to be in the sequence.
+#[allow(clippy::type_complexity)]
+fn with_dormant_reads(plans: Vec<StepPlan>) -> (Vec<StepPlan>, Vec<usize>, Vec<Option<usize>>) {
+    let mut out: Vec<StepPlan> = Vec::with_capacity(plans.len());
+    let mut generated = Vec::with_capacity(plans.len());
+    let mut dormant = Vec::with_capacity(plans.len());
+    let mut new_index = Vec::with_capacity(plans.len());
+    for (g, plan) in plans.iter().enumerate() {
+        new_index.push(out.len());
+        out.push(plan.clone());
+        generated.push(g);
+        dormant.push(None);
+        let Some(read) = &plan.read_instead else {
+            continue;
+        };
+        let names = crate::model::path_template_params(read.path());
+        let params: Vec<(ParameterLocation, String, ArgPlan)> = plan
+            .params
+            .iter()
+            .filter(|(l, n, _)| *l == ParameterLocation::Path && names.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        // The object's id is the read's last path parameter; its producer owns it.
+        let owner = params.iter().rev().find_map(|(_, n, a)| match a {
+            ArgPlan::Ref(r) if names.last() == Some(&n.as_str()) => plans.get(r.step),
+            _ => None,
+        });
+        let Some(owner) = owner.map(|p| p.identity.clone()) else {
+            continue;
+        };
+        if owner == plan.identity || plan.auth != AuthMode::Normal {
+            continue;
+        }
+        let change = out.len() - 1;
+        out.push(StepPlan {
+            identity: owner,
+            op: read.clone(),
+            read_instead: None,
+            auth: AuthMode::Normal,
+            params,
+            body: None,
+        });
+        generated.push(g);
+        dormant.push(Some(change));
+    }
+    for plan in &mut out {
+        for (_, _, arg) in &mut plan.params {
+            if let ArgPlan::Ref(r) = arg {
+                r.step = new_index[r.step];
+            }
+        }
+        for r in plan.body.iter_mut().flat_map(|b| &mut b.refs) {
+            r.from.step = new_index[r.from.step];
+        }
+    }
+    (out, generated, dormant)
+}
+
 /// Makes sure the leaf at JSON pointer `at` exists (as `null` when missing) under an existing
 /// object; false when its parent is not an object.
 fn ensure_leaf(value: &mut Value, at: &str) -> bool {
@@ -813,6 +906,26 @@ impl ValueTree for SequenceTree {
             }
             self.merged.shift_remove(&from);
         }
+        while let Phase::Wake(next) = self.phase {
+            let Some(i) = next.checked_sub(1) else {
+                self.advance(Pass::Wake);
+                return self.simplify();
+            };
+            self.phase = Phase::Wake(i);
+            let Some(change) = self.dormant[i] else {
+                continue;
+            };
+            if self.kept[i] || self.woken[i] || !self.kept[change] {
+                continue;
+            }
+            self.kept[i] = true;
+            if self.params_resolve() {
+                self.woken[i] = true;
+                self.prev = Some(Prev::Wake(i));
+                return true;
+            }
+            self.kept[i] = false;
+        }
         while let Phase::Substitute(next) = self.phase {
             let Some(i) = next.checked_sub(1) else {
                 self.advance(Pass::Substitute);
@@ -871,6 +984,11 @@ impl ValueTree for SequenceTree {
                 self.substituted[i] = false;
                 self.next_after_undo()
             }
+            Some(Prev::Wake(i)) => {
+                self.kept[i] = false;
+                self.woken[i] = false;
+                self.next_after_undo()
+            }
             Some(Prev::Inline(sites)) => {
                 for site in &sites {
                     self.inlined.shift_remove(site);
@@ -910,9 +1028,9 @@ impl SequenceTree {
             return;
         }
         let order = if self.merge_first {
-            MERGE_FIRST
+            &MERGE_FIRST
         } else {
-            MERGE_LAST
+            &MERGE_LAST
         };
         let next = order
             .iter()
@@ -920,6 +1038,7 @@ impl SequenceTree {
             .and_then(|i| order.get(i + 1));
         self.phase = match next {
             Some(Pass::Delete) => Phase::Delete(self.limit),
+            Some(Pass::Wake) => Phase::Wake(self.limit),
             Some(Pass::Merge) => {
                 self.merge_candidates = self.compute_merges();
                 Phase::Identities(0)
@@ -1336,6 +1455,56 @@ mod tests {
         assert_eq!(
             ops(&tree.current()),
             ["alice POST /teams", "alice PATCH /teams/{teamId}"]
+        );
+    }
+
+    #[test]
+    fn the_owners_read_after_anothers_change_is_woken_so_the_writer_can_merge() {
+        let mut patch = plan(
+            "bob",
+            "PATCH /teams/{teamId}",
+            vec![("teamId", ArgPlan::Ref(id_ref(0)))],
+        );
+        patch.read_instead = OperationId::parse("GET /teams/{teamId}");
+        let mut tree = SequenceTree::new(
+            vec![plan("alice", "POST /teams", vec![]), patch],
+            Vec::new(),
+            cast(),
+        );
+        // The dormant read is not in the sequence as generated.
+        assert_eq!(
+            ops(&tree.current()),
+            ["alice POST /teams", "bob PATCH /teams/{teamId}"]
+        );
+        // Like the executor: the owner's view of a change shows the violation, through its
+        // own re-read after another identity's change, or through an explicit read.
+        let fails = |s: &Sequence| {
+            let patched = s.steps.iter().position(|st| st.op.method() == "PATCH");
+            patched.is_some_and(|p| {
+                s.steps[p].identity.as_str() != "alice"
+                    || s.steps[p + 1..].iter().any(|st| {
+                        st.op.as_str() == "GET /teams/{teamId}" && st.identity.as_str() == "alice"
+                    })
+            })
+        };
+        let seen = shrink(&mut tree, fails);
+        assert_eq!(
+            ops(&tree.current()),
+            [
+                "alice POST /teams",
+                "alice PATCH /teams/{teamId}",
+                "alice GET /teams/{teamId}"
+            ]
+        );
+        assert_eq!(
+            tree.kept_steps(),
+            [0, 1, 1],
+            "the read reports the change it follows"
+        );
+        assert!(
+            seen.iter()
+                .any(|(s, _, failed)| *failed && s.steps.len() == 3 && s.identities().len() == 2),
+            "woken first, then bob merged into alice"
         );
     }
 

@@ -273,32 +273,31 @@ fn resource_hierarchy_compares_parent_fields_with_the_path() {
     assert!(read(1).check(&ResourceHierarchy).is_empty());
 }
 
+/// `trace`, then alice deletes address `id` of user 1 (204) and `reader` reads it back with
+/// `status` (the address itself on 200).
+fn delete_then_read(trace: TraceBuilder, id: u64, reader: &str, status: u16) -> TraceBuilder {
+    let path = [("userId", json!(1)), ("addressId", json!(id))];
+    let answer = if status == 200 {
+        address(id, 1)
+    } else {
+        json!({"error": "gone"})
+    };
+    trace
+        .step(
+            "alice:user",
+            &format!("DELETE {ADDR}"),
+            &path,
+            None,
+            204,
+            json!(null),
+        )
+        .step(reader, &format!("GET {ADDR}"), &path, None, status, answer)
+}
+
 #[test]
 fn use_after_delete_fires_when_a_deleted_object_still_answers() {
-    let path = [("userId", json!(1)), ("addressId", json!(7))];
-    let after_delete = |status: u16| {
-        alice_creates_address()
-            .step(
-                "alice:user",
-                &format!("DELETE {ADDR}"),
-                &path,
-                None,
-                204,
-                json!(null),
-            )
-            .step(
-                "alice:user",
-                &format!("GET {ADDR}"),
-                &path,
-                None,
-                status,
-                if status == 200 {
-                    address(7, 1)
-                } else {
-                    json!({"error": "gone"})
-                },
-            )
-    };
+    let after_delete =
+        |status: u16| delete_then_read(alice_creates_address(), 7, "alice:user", status);
     let v = after_delete(200).check(&UseAfterDelete);
     assert_eq!(
         pairs(&v),
@@ -312,35 +311,12 @@ fn use_after_delete_fires_when_a_deleted_object_still_answers() {
 /// own it is not judged (that delete may only have hidden it from the deleter).
 #[test]
 fn use_after_delete_on_seeded_objects_is_judged_for_the_deleter_only() {
-    let path = [("userId", json!(1)), ("addressId", json!(1))];
-    let delete_then_read = |reader: &str| {
-        TraceBuilder::new(shop())
-            .step(
-                "alice:user",
-                &format!("DELETE {ADDR}"),
-                &path,
-                None,
-                204,
-                json!(null),
-            )
-            .step(
-                reader,
-                &format!("GET {ADDR}"),
-                &path,
-                None,
-                200,
-                address(1, 1),
-            )
-    };
+    let seeded = |reader: &str| delete_then_read(TraceBuilder::new(shop()), 1, reader, 200);
     assert_eq!(
-        pairs(&delete_then_read("alice:user").check(&UseAfterDelete)),
+        pairs(&seeded("alice:user").check(&UseAfterDelete)),
         [("use-after-delete".into(), format!("GET {ADDR}"))]
     );
-    assert!(
-        delete_then_read("bob:user")
-            .check(&UseAfterDelete)
-            .is_empty()
-    );
+    assert!(seeded("bob:user").check(&UseAfterDelete).is_empty());
 }
 
 fn user(role: &str) -> serde_json::Value {
