@@ -108,23 +108,27 @@ pub async fn shrink<P: Probe>(
     let original = tree.current();
     let mut best = original.clone();
     let mut evidence: Option<Evidence> = None;
-    let mut replays = 0u32;
-    let mut judged: HashMap<String, bool> = HashMap::new();
-    judged.insert(key(&best), true);
+    let mut runs = Runs {
+        probe,
+        judged: HashMap::from([(key(&best), true)]),
+        replays: 0,
+        started,
+        budget,
+        stopped: None,
+    };
 
     // Cutting the steps after the violation is a candidate like any other: kept if it holds.
     let mut cut = tree.clone();
     cut.truncate_after(violating_step);
     if cut.len() < tree.len() {
         let candidate = cut.current();
-        replays += 1;
-        let found = probe.replay(&candidate).await;
-        judged.insert(key(&candidate), found.is_some());
-        if let Some(found) = found {
+        if let (true, found) = runs.judge(&candidate).await {
             tree = cut;
-            observe(&mut tree, &found.run);
+            if let Some(found) = &found {
+                observe(&mut tree, &found.run);
+            }
             best = candidate;
-            evidence = Some(found);
+            evidence = found;
         }
     }
 
@@ -132,14 +136,6 @@ pub async fn shrink<P: Probe>(
     // the second replays only what the first did not already judge.
     let mut merge_last = tree.clone();
     merge_last.merge_last();
-    let mut runs = Runs {
-        probe,
-        judged,
-        replays,
-        started,
-        budget,
-        stopped: None,
-    };
     let first = runs.minimize(tree, best.clone(), evidence.clone()).await;
     let second = runs.minimize(merge_last, best, evidence).await;
     let size = |s: &Sequence| (s.steps.len(), s.identities().len());
@@ -198,6 +194,18 @@ struct Runs<'p, P: Probe> {
 }
 
 impl<P: Probe> Runs<'_, P> {
+    /// Whether `candidate` shows the violation: the earlier answer when it was judged before,
+    /// else a replay (counted and remembered), with its run when it showed it.
+    async fn judge(&mut self, candidate: &Sequence) -> (bool, Option<Evidence>) {
+        if let Some(&known) = self.judged.get(&key(candidate)) {
+            return (known, None);
+        }
+        self.replays += 1;
+        let found = self.probe.replay(candidate).await;
+        self.judged.insert(key(candidate), found.is_some());
+        (found.is_some(), found)
+    }
+
     /// Drives `tree` (whose current sequence is `best`, failing, with `evidence`) with
     /// proptest's protocol until it has no candidate left or the budget is spent; returns the
     /// smallest failing sequence and the last run that showed it.
@@ -223,22 +231,11 @@ impl<P: Probe> Runs<'_, P> {
                 break;
             }
             let candidate = tree.current();
-            let holds = match self.judged.get(&key(&candidate)) {
-                Some(&known) => known,
-                None => {
-                    self.replays += 1;
-                    let found = self.probe.replay(&candidate).await;
-                    self.judged.insert(key(&candidate), found.is_some());
-                    match found {
-                        Some(found) => {
-                            observe(&mut tree, &found.run);
-                            evidence = Some(found);
-                            true
-                        }
-                        None => false,
-                    }
-                }
-            };
+            let (holds, found) = self.judge(&candidate).await;
+            if let Some(found) = found {
+                observe(&mut tree, &found.run);
+                evidence = Some(found);
+            }
             if holds {
                 best = candidate;
                 if !tree.simplify() {

@@ -456,11 +456,8 @@ impl Gen<'_, '_> {
             && self.chance(1, 2)
         {
             let kind = &self.state.objects[child].kind;
-            if let Some(info) = self.cat.kinds.get(kind) {
-                let reads = info.read.clone();
-                if let Some(read) = self.pick(&reads) {
-                    self.step(x, read, AuthMode::Normal, &[child], Prefer::Own, false)?;
-                }
+            if let Some(k) = self.cat.kinds.get_index_of(kind) {
+                self.read_back(x, k, child)?;
             }
         }
         Ok(true)
@@ -538,10 +535,7 @@ impl Gen<'_, '_> {
         if let (Some(obj), Some(kind)) = (written, kind)
             && let Some(k) = self.cat.kinds.get_index_of(&kind)
         {
-            let reads = self.cat.kinds[k].read.clone();
-            if let Some(read) = self.pick(&reads) {
-                self.step(actor, read, AuthMode::Normal, &[obj], Prefer::Own, false)?;
-            }
+            self.read_back(actor, k, obj)?;
         }
         if self.chance(1, 2) {
             let admin: Vec<usize> = (0..self.cat.ops.len())
@@ -1273,6 +1267,21 @@ impl Gen<'_, '_> {
 
     /// One of `candidates` (non-empty, in step order): the latest half of the time, since the
     /// step just before is usually the one a pattern set up.
+    /// `who` reads object `obj` (of kind `k`) back through one of the kind's reads, when it
+    /// has one.
+    fn read_back(
+        &mut self,
+        who: usize,
+        k: usize,
+        obj: usize,
+    ) -> Result<(), proptest::test_runner::Reason> {
+        let reads = self.cat.kinds[k].read.clone();
+        if let Some(read) = self.pick(&reads) {
+            self.step(who, read, AuthMode::Normal, &[obj], Prefer::Own, false)?;
+        }
+        Ok(())
+    }
+
     fn pick_echo(&mut self, candidates: &[Ref]) -> Ref {
         let latest = candidates.iter().map(|r| r.step).max().unwrap_or(0);
         let latest: Vec<&Ref> = candidates.iter().filter(|r| r.step == latest).collect();

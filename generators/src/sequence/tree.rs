@@ -501,9 +501,10 @@ impl SequenceTree {
     /// seeded object that exists after every reset may do), then the values suggested for the
     /// first reference of the group ([`SequenceTree::suggest`]), then the observed value.
     fn compute_inlines(&self) -> Vec<(Vec<RefSite>, Value)> {
-        let mut groups: IndexMap<(Ref, String), Vec<RefSite>> = IndexMap::new();
-        // The identity that sends the step each group reads from.
-        let mut producers: IndexMap<(Ref, String), Option<IdentityId>> = IndexMap::new();
+        // By the value referred to: the identity that sends the step it is read from, and the
+        // references.
+        type Group = (Option<IdentityId>, Vec<RefSite>);
+        let mut groups: IndexMap<(Ref, String), Group> = IndexMap::new();
         for i in self.visible() {
             let plan = &self.plans[i];
             let mut sites: Vec<(RefSite, &Ref)> = Vec::new();
@@ -524,21 +525,23 @@ impl SequenceTree {
                 let Some(observed) = self.observed.get(&site) else {
                     continue;
                 };
-                let key = (r.clone(), observed.to_string());
-                producers
-                    .entry(key.clone())
-                    .or_insert_with(|| self.resolve(r, i).map(|t| self.identity_of(t).clone()));
-                groups.entry(key).or_default().push(site);
+                groups
+                    .entry((r.clone(), observed.to_string()))
+                    .or_insert_with(|| {
+                        let producer = self.resolve(r, i).map(|t| self.identity_of(t).clone());
+                        (producer, Vec::new())
+                    })
+                    .1
+                    .push(site);
             }
         }
         let mut out = Vec::new();
-        for (key, sites) in groups {
+        for (producer, sites) in groups.into_values() {
             let observed = self.observed[&sites[0]].clone();
             let mut values: Vec<Value> = Vec::new();
             if let Some(n) = observed.as_u64() {
                 values.extend((1..n).take(3).map(Value::from));
             }
-            let producer = producers.get(&key).cloned().flatten();
             // Strict when the producing identity itself sends a change with the value (see
             // `suggest`): a read by that identity claims nothing.
             let strict = sites.iter().any(|site| {

@@ -3,7 +3,7 @@
 
 use trespass_generators::model::CrudRole;
 
-use super::common::{Dedup, crud};
+use super::common::{Dedup, a, crud};
 use super::{CheckContext, Oracle, Violation};
 use crate::exec::object_of;
 
@@ -56,7 +56,7 @@ impl Oracle for UseAfterDelete {
                 message: format!(
                     "{deleter} deleted {} (step {}), yet {} {} it through {} \
                      with {}",
-                    super::common::a(&key.kind),
+                    a(&kind),
                     deleted_at + 1,
                     step.identity,
                     super::common::verb(role),
