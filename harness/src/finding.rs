@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use trespass_generators::model::OperationId;
-use trespass_generators::sequence::{Role, Sequence};
+use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
 use crate::campaign::write_atomically;
 use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
@@ -101,6 +101,18 @@ impl Origin {
             identities: None,
             base_url: None,
         }
+    }
+
+    /// The origin of findings on an embedded demo service whose spec text is `spec_text`:
+    /// spec and identities are `embedded:<service>`, and there is no base URL.
+    pub fn embedded(service: impl std::fmt::Display, spec_text: &str) -> Self {
+        let name = format!("embedded:{service}");
+        Self::new(name.clone(), spec_text).identities(name)
+    }
+
+    /// The embedded demo service the findings come from (`shop` for `embedded:shop`), if any.
+    pub fn embedded_service(&self) -> Option<&str> {
+        self.spec.strip_prefix("embedded:")
     }
 
     /// With the identities file's path.
@@ -207,7 +219,7 @@ impl Finding {
             origin: None,
             step: violation.step,
             steps: steps_of(trace, redactor),
-            sequence: redacted_sequence(sequence, redactor),
+            sequence: redactor.sequence(sequence),
             shrink: None,
         }
     }
@@ -225,7 +237,7 @@ impl Finding {
         self.rule = redactor.text(&violation.rule);
         self.step = violation.step;
         self.steps = steps_of(trace, redactor);
-        self.sequence = redacted_sequence(sequence, redactor);
+        self.sequence = redactor.sequence(sequence);
     }
 
     /// The identities that act in the reported steps, in order of appearance.
@@ -280,25 +292,25 @@ impl Finding {
             .steps
             .iter()
             .enumerate()
-            .map(|(n, s)| {
-                let auth = match s.auth {
-                    trespass_generators::sequence::AuthMode::Normal => String::new(),
-                    other => format!(
-                        " (auth: {})",
-                        serde_json::to_value(other)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    ),
-                };
-                format!("{}. {} {}{auth}", n + 1, s.identity, s.op)
-            })
+            .map(|(n, s)| format!("{}. {} {}{}", n + 1, s.identity, s.op, auth_note(s.auth)))
             .collect()
     }
 }
 
-fn redacted_sequence(sequence: &Sequence, redactor: &Redactor) -> Sequence {
-    redactor.sequence(sequence)
+/// The name `auth` has in finding files (`normal`, `none`, `invalid`).
+fn auth_name(auth: AuthMode) -> Option<String> {
+    serde_json::to_value(auth)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// What a step line adds for a step that does not send its identity's own credentials
+/// (` (auth: none)`); empty for [`AuthMode::Normal`].
+pub(crate) fn auth_note(auth: AuthMode) -> String {
+    match auth {
+        AuthMode::Normal => String::new(),
+        other => format!(" (auth: {})", auth_name(other).unwrap_or_default()),
+    }
 }
 
 /// The exchanges of `trace` as reported, redacted.
@@ -331,10 +343,7 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
                 .to_string(),
                 identity: s.identity.as_str().to_string(),
                 role: s.role,
-                auth: serde_json::to_value(s.exchange.auth)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_else(|| "normal".into()),
+                auth: auth_name(s.exchange.auth).unwrap_or_else(|| "normal".into()),
                 method: request.method.clone(),
                 path: redactor.url(&request.path_and_query()),
                 request_body: s.body.as_ref().map(|b| redactor.json(b)),
@@ -490,7 +499,7 @@ impl FindingStore {
 
 #[cfg(test)]
 mod tests {
-    use trespass_generators::sequence::{Args, AuthMode, IdentityId, Step};
+    use trespass_generators::sequence::{Args, IdentityId, Step};
 
     use super::*;
 

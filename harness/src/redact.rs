@@ -169,18 +169,19 @@ impl Redactor {
             Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| {
-                        let shown = match (SecretKind::of_key(k), v) {
-                            (Some(kind), Value::String(_)) => {
-                                Value::String(kind.placeholder().to_string())
-                            }
-                            _ => self.json(v),
-                        };
-                        (self.text(k), shown)
-                    })
+                    .map(|(k, v)| (self.text(k), self.named(k, v)))
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+
+    /// The value of a field or parameter called `name`: a string whose name says credential
+    /// is replaced whole, anything else as [`Redactor::json`] shows it.
+    fn named(&self, name: &str, value: &Value) -> Value {
+        match (SecretKind::of_key(name), value) {
+            (Some(kind), Value::String(_)) => Value::String(kind.placeholder().to_string()),
+            _ => self.json(value),
         }
     }
 
@@ -193,14 +194,14 @@ impl Redactor {
         };
         let query = query
             .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if SecretKind::of_key(k).is_some() => {
-                    format!(
-                        "{k}={}",
-                        SecretKind::of_key(k).map_or("", |s| s.placeholder())
-                    )
+            .map(|pair| {
+                let secret = pair
+                    .split_once('=')
+                    .and_then(|(k, _)| Some((k, SecretKind::of_key(k)?)));
+                match secret {
+                    Some((k, kind)) => format!("{k}={}", kind.placeholder()),
+                    None => pair.to_string(),
                 }
-                _ => pair.to_string(),
             })
             .collect::<Vec<_>>()
             .join("&");
@@ -226,12 +227,7 @@ impl Redactor {
             ] {
                 for (name, arg) in params.iter_mut() {
                     if let Arg::Value(value) = arg {
-                        *value = match (SecretKind::of_key(name), &*value) {
-                            (Some(kind), Value::String(_)) => {
-                                Value::String(kind.placeholder().to_string())
-                            }
-                            _ => self.json(value),
-                        };
+                        *value = self.named(name, value);
                     }
                 }
             }

@@ -22,7 +22,7 @@ use trespass_generators::model::{
 use trespass_generators::sequence::{Arg, AuthMode, BodyArg, Ref, RefSource, Step};
 
 use crate::exec::params::{form_pairs, path_segment, query_pairs, simple};
-use crate::finding::Finding;
+use crate::finding::{Finding, Origin};
 use crate::identity::{ApiKeyLocation, Auth, IdentityFile, LoginFlow};
 use crate::redact::Redactor;
 
@@ -107,11 +107,7 @@ fn context_of(finding: &Finding) -> Arc<Context> {
     if let Some(found) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return found.clone();
     }
-    let loaded = Arc::new(load_context(
-        &origin.spec,
-        origin.identities.as_deref(),
-        &origin.spec_sha256,
-    ));
+    let loaded = Arc::new(load_context(origin));
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -119,16 +115,19 @@ fn context_of(finding: &Finding) -> Arc<Context> {
     loaded
 }
 
-fn load_context(spec: &str, identities: Option<&str>, spec_sha256: &str) -> Context {
-    if let Some(service) = spec.strip_prefix("embedded:") {
+fn load_context(origin: &Origin) -> Context {
+    if let Some(service) = origin.embedded_service() {
         return embedded_context(service);
     }
+    let spec = &origin.spec;
     let model = std::fs::read_to_string(spec)
         .ok()
         // A spec that changed since the finding would give the script wrong styles.
-        .filter(|text| crate::finding::sha256_hex(text.as_bytes()) == spec_sha256)
+        .filter(|text| crate::finding::sha256_hex(text.as_bytes()) == origin.spec_sha256)
         .and_then(|_| trespass_generators::load_file(spec).ok());
-    let identities = identities
+    let identities = origin
+        .identities
+        .as_deref()
         .filter(|p| !p.starts_with("embedded:"))
         .and_then(|p| match IdentityFile::load(p) {
             Ok(file) => Some(file),
@@ -313,43 +312,7 @@ impl Script<'_> {
                         name: name.clone(),
                         var: env_var("API_KEY", identity),
                     },
-                    Auth::Login(flow) => {
-                        let secrets = file.secrets();
-                        let mut leaves = Vec::new();
-                        secret_leaves(
-                            flow.body.expose(),
-                            &secrets,
-                            false,
-                            &mut Vec::new(),
-                            &mut leaves,
-                        );
-                        let mut used: Vec<String> = Vec::new();
-                        let leaves = leaves
-                            .into_iter()
-                            .map(|(path, key)| {
-                                let what = match crate::redact::SecretKind::of_key(&key) {
-                                    Some(crate::redact::SecretKind::Password) | None => {
-                                        "PASSWORD".to_string()
-                                    }
-                                    Some(_) => key.to_ascii_uppercase(),
-                                };
-                                let mut var = env_var(&what, identity);
-                                let base = var.clone();
-                                let mut k = 2;
-                                while used.contains(&var) {
-                                    var = format!("{base}_{k}");
-                                    k += 1;
-                                }
-                                used.push(var.clone());
-                                (Value::Array(path), var)
-                            })
-                            .collect();
-                        Credential::Login {
-                            flow: flow.clone(),
-                            leaves,
-                            token_var: format!("TOKEN_{}", upper_ident(identity)),
-                        }
-                    }
+                    Auth::Login(flow) => login_credential(file, flow, identity),
                     Auth::None => Credential::None,
                 },
             },
@@ -690,6 +653,7 @@ impl Script<'_> {
             });
         }
         let mut fills = Vec::new();
+        let mut args = String::new();
         let mut template = body.value.clone();
         for r in &body.refs {
             let var = self.capture(&r.from)?;
@@ -701,15 +665,8 @@ impl Script<'_> {
                 Value::Null,
             );
             fills.push(format!("setpath({path}; ${var})"));
+            let _ = write!(args, " --argjson {var} \"${var}\"");
         }
-        let args: String = body
-            .refs
-            .iter()
-            .map(|r| {
-                let var = &self.refs[&(r.from.step, format!("{:?}", r.from.source))];
-                format!(" --argjson {var} \"${var}\"")
-            })
-            .collect();
         let _ = writeln!(
             self.body,
             "BODY=\"$(jq -c{args} {} <<<{})\"",
@@ -900,6 +857,44 @@ impl Script<'_> {
     }
 }
 
+/// The credential of `identity`, who logs in through `flow`: one environment variable per
+/// secret leaf of the login body (`TRESPASS_PASSWORD_ALICE`, numbered when several share a
+/// name).
+fn login_credential(file: &IdentityFile, flow: &LoginFlow, identity: &str) -> Credential {
+    let mut leaves = Vec::new();
+    secret_leaves(
+        flow.body.expose(),
+        &file.secrets(),
+        false,
+        &mut Vec::new(),
+        &mut leaves,
+    );
+    let mut used: Vec<String> = Vec::new();
+    let leaves = leaves
+        .into_iter()
+        .map(|(path, key)| {
+            let what = match crate::redact::SecretKind::of_key(&key) {
+                Some(crate::redact::SecretKind::Password) | None => "PASSWORD".to_string(),
+                Some(_) => key.to_ascii_uppercase(),
+            };
+            let mut var = env_var(&what, identity);
+            let base = var.clone();
+            let mut k = 2;
+            while used.contains(&var) {
+                var = format!("{base}_{k}");
+                k += 1;
+            }
+            used.push(var.clone());
+            (Value::Array(path), var)
+        })
+        .collect();
+    Credential::Login {
+        flow: flow.clone(),
+        leaves,
+        token_var: format!("TOKEN_{}", upper_ident(identity)),
+    }
+}
+
 /// Bash helpers every script starts with.
 const HELPERS: &str = r#"
 command -v curl >/dev/null || { echo "this script needs curl" >&2; exit 2; }
@@ -993,15 +988,13 @@ pub fn rust_test(finding: &Finding, finding_path: &Path) -> String {
     name.insert_str(0, "trespass_");
     let path = rust_str(&finding_path.to_string_lossy());
     let origin = finding.origin.as_ref();
-    let embedded = origin
-        .and_then(|o| o.spec.strip_prefix("embedded:"))
-        .map(|s| {
-            let mut chars = s.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        });
+    let embedded = origin.and_then(Origin::embedded_service).map(|s| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    });
     let mut out = String::new();
     let _ = writeln!(out, "/// Regression test for a trespass finding:");
     let _ = writeln!(out, "/// {}", finding.headline().replace('\n', " "));

@@ -359,15 +359,17 @@ impl Harness {
         if !self.shrink {
             settings.shrink = None;
         }
-        let oracles = crate::oracle::select(&self.oracles)
-            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))?;
+        let select = || {
+            crate::oracle::select(&self.oracles)
+                .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))
+        };
+        let oracles = select()?;
         let store = FindingStore::new(&self.corpus);
         let saved = match &self.replay_only {
             Some(path) => vec![(path.clone(), Finding::load(path)?)],
             None => store.load_all()?,
         };
-        let mut replay_oracles = crate::oracle::select(&self.oracles)
-            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))?;
+        let mut replay_oracles = select()?;
         for (file, finding) in &saved {
             if !replay_oracles.iter().any(|o| o.name() == finding.oracle) {
                 replay_oracles.push(crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
@@ -540,8 +542,7 @@ impl Harness {
                     model,
                     identities,
                     endpoints,
-                    origin: Origin::new(format!("embedded:{service}"), service.spec_yaml())
-                        .identities(format!("embedded:{service}")),
+                    origin: Origin::embedded(service, service.spec_yaml()),
                     label: format!(
                         "fuzzing the embedded {service} demo ({})",
                         if self.secure { "secure" } else { "vulnerable" }
@@ -584,7 +585,7 @@ fn check_reachable(given: &str, base_url: &Url) -> Result<(), HarnessError> {
 }
 
 /// A seed from the clock and the process's hash keys.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }

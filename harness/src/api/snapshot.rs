@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{Found, Outcome};
+use crate::finding::auth_note;
 use crate::redact::Redactor;
 
 /// One snapshot to assert.
@@ -93,16 +94,7 @@ pub fn render(found: &Found) -> String {
             }
             _ => None,
         };
-        let auth = match step.auth {
-            trespass_generators::sequence::AuthMode::Normal => String::new(),
-            other => format!(
-                " (auth: {})",
-                serde_json::to_value(other)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            ),
-        };
+        let auth = auth_note(step.auth);
         let (role, status) = status.unwrap_or(("?", "not sent".into()));
         let _ = writeln!(
             out,

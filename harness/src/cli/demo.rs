@@ -27,11 +27,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<u8, ExpectedError> {
             args.port
         ))
     })?;
-    let mode_name = match mode {
-        Mode::Vulnerable => "vulnerable",
-        Mode::Secure => "secure",
-    };
-    println!("service:    {service} ({mode_name})");
+    println!("service:    {service} ({})", mode_name(mode));
     println!("url:        {}", running.url());
     println!(
         "spec:       {} (also {}/openapi.json)",
@@ -56,6 +52,14 @@ pub(crate) fn demo_mode(secure: bool) -> Mode {
         Mode::Secure
     } else {
         Mode::Vulnerable
+    }
+}
+
+/// `vulnerable` or `secure`, as the command line shows the mode.
+pub(crate) fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Vulnerable => "vulnerable",
+        Mode::Secure => "secure",
     }
 }
 

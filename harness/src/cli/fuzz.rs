@@ -10,7 +10,7 @@ use url::Url;
 
 use super::ExpectedError;
 use super::args::FuzzArgs;
-use super::demo::demo_mode;
+use super::demo::{demo_mode, mode_name};
 use crate::campaign::{Campaign, Endpoint, Event, Settings, Summary};
 use crate::config::Config;
 use crate::exit_codes;
@@ -46,7 +46,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let seed = args
         .seed
         .or(config.seed)
-        .unwrap_or_else(super::sample::random_seed);
+        .unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
     if args.cases.is_some() {
         settings.cases = args.cases;
@@ -257,18 +257,13 @@ pub(super) fn embedded(
         endpoints.push(Endpoint { base_url });
         running.push(target);
     }
-    let mode_name = match mode {
-        Mode::Vulnerable => "vulnerable",
-        Mode::Secure => "secure",
-    };
     Ok(Subject {
         model,
         identities,
         endpoints,
         _embedded: running,
-        label: format!("the embedded {service} demo ({mode_name})"),
-        origin: Origin::new(format!("embedded:{service}"), service.spec_yaml())
-            .identities(format!("embedded:{service}")),
+        label: format!("the embedded {service} demo ({})", mode_name(mode)),
+        origin: Origin::embedded(service, service.spec_yaml()),
     })
 }
 

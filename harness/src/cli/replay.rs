@@ -11,7 +11,7 @@ use super::fuzz::{Subject, embedded, remote};
 use crate::campaign::{Campaign, Settings};
 use crate::config::Config;
 use crate::exit_codes;
-use crate::finding::Finding;
+use crate::finding::{Finding, Origin};
 
 pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     let finding = Finding::load(&args.finding).map_err(|e| ExpectedError::usage(e.to_string()))?;
@@ -76,7 +76,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
 fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedError> {
     let origin = finding.origin.as_ref();
     let embedded_service = origin
-        .and_then(|o| o.spec.strip_prefix("embedded:"))
+        .and_then(Origin::embedded_service)
         .map(|name| {
             name.parse::<Service>().map_err(|_| {
                 ExpectedError::usage(format!(

@@ -29,6 +29,7 @@ use trespass_generators::sequence::{
 
 use super::ExpectedError;
 use super::args::SampleArgs;
+use crate::api::random_seed;
 use crate::config::Config;
 use crate::exec::params::path_segment;
 use crate::exit_codes;
@@ -111,11 +112,6 @@ fn sequence_for(strategy: &SequenceStrategy, seed: u64, case: u64) -> Option<Seq
     let mut runner = crate::campaign::runner_for(seed, case);
     let sequence = strategy.new_tree(&mut runner).ok()?.current();
     (!sequence.steps.is_empty()).then_some(sequence)
-}
-
-pub(crate) fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
 /// `{{step0.body/id}}`, `{{step1.header/X-Id}}`, `{{step2.location}}`.
