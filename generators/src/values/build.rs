@@ -541,6 +541,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        let first_pattern = patterns.first().cloned();
         let asserted: Vec<String> = m
             .formats
             .iter()
@@ -580,13 +581,10 @@ impl<'a> Builder<'a> {
                 return built;
             }
         }
-        let Some(first) = m.patterns.first() else {
+        let Some(first) = first_pattern else {
             return Ok(plain_string(min, m.max_len));
         };
-        let compiled = self.src.compile(first).ok_or_else(|| {
-            Unsatisfiable::new(pointer, UnsatisfiableKind::UnsupportedPattern, "")
-        })?;
-        let raw = compiled.strategy(pointer, u32::try_from(min).unwrap_or(u32::MAX))?;
+        let raw = first.strategy(pointer, u32::try_from(min).unwrap_or(u32::MAX))?;
         let base = if min > 0 {
             let pad = usize::try_from(min).unwrap_or(usize::MAX);
             raw.prop_map(move |mut s| {

@@ -306,12 +306,8 @@ impl<'s, S: Source + ?Sized> Checker<'s, S> {
                 if !self.ignored(id, &Keyword::Type) && !kinds.iter().any(|k| type_matches(k, v)) {
                     return false;
                 }
-                let mut numbers: Option<NumberBounds> = None;
                 for k in kinds {
                     match k {
-                        SchemaKind::Integer(b) | SchemaKind::Number(b) => {
-                            numbers = Some(overlay(numbers.take(), b));
-                        }
                         SchemaKind::String(b) if v.is_string() && !self.string(id, b, v) => {
                             return false;
                         }
@@ -324,7 +320,7 @@ impl<'s, S: Source + ?Sized> Checker<'s, S> {
                         _ => {}
                     }
                 }
-                numbers.is_none_or(|b| self.number(id, &b, v))
+                union_bounds(kinds).is_none_or(|b| self.number(id, &b, v))
             }
             SchemaKind::Boolean
             | SchemaKind::Integer(_)
@@ -471,8 +467,6 @@ impl<'s, S: Source + ?Sized> Checker<'s, S> {
                     Additional::Any => true,
                     Additional::Forbidden => self.ignored(id, &Keyword::AdditionalProperties),
                     Additional::Schema(s) => self.schema(s, value, n),
-                    #[allow(unreachable_patterns)]
-                    _ => true,
                 },
             };
             if !ok {
@@ -490,27 +484,15 @@ pub(crate) fn required<'o, S: Source + ?Sized>(
     o: &'o ObjectSchema,
     direction: Option<Direction>,
 ) -> impl Iterator<Item = &'o String> {
-    let excluded: Vec<bool> = o
-        .required
-        .iter()
-        .map(|name| {
-            let Some(direction) = direction else {
-                return false;
-            };
-            o.properties
-                .get(name)
-                .and_then(|&p| src.schema(p))
-                .is_some_and(|s| match direction {
-                    Direction::Request => s.read_only,
-                    Direction::Response => s.write_only,
-                })
-        })
-        .collect();
-    o.required
-        .iter()
-        .zip(excluded)
-        .filter(|(_, excluded)| !excluded)
-        .map(|(name, _)| name)
+    o.required.iter().filter(move |name| {
+        let Some(direction) = direction else {
+            return true;
+        };
+        !o.properties
+            .get(*name)
+            .and_then(|&p| src.schema(p))
+            .is_some_and(|s| direction.excludes(s.read_only, s.write_only))
+    })
 }
 
 /// Whether `v` has the JSON type of a single structural kind.
@@ -554,15 +536,20 @@ fn overlay(base: Option<NumberBounds>, b: &NumberBounds) -> NumberBounds {
     out
 }
 
-/// The numeric constraints of a [`SchemaKind::Union`] as one range.
-pub(crate) fn union_numbers(kinds: &[SchemaKind]) -> Option<NumberRange> {
+/// The numeric keywords of a [`SchemaKind::Union`] (`None` without a numeric member).
+fn union_bounds(kinds: &[SchemaKind]) -> Option<NumberBounds> {
     let mut bounds: Option<NumberBounds> = None;
     for k in kinds {
         if let SchemaKind::Integer(b) | SchemaKind::Number(b) = k {
             bounds = Some(overlay(bounds.take(), b));
         }
     }
-    bounds.map(|b| {
+    bounds
+}
+
+/// The numeric constraints of a [`SchemaKind::Union`] as one range.
+pub(crate) fn union_numbers(kinds: &[SchemaKind]) -> Option<NumberRange> {
+    union_bounds(kinds).map(|b| {
         let mut r = NumberRange::default();
         r.add(&b);
         r

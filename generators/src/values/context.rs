@@ -11,6 +11,16 @@ pub enum Direction {
     Response,
 }
 
+impl Direction {
+    /// Whether a property with these annotations is left out in this direction.
+    pub(crate) fn excludes(self, read_only: bool, write_only: bool) -> bool {
+        match self {
+            Direction::Request => read_only,
+            Direction::Response => write_only,
+        }
+    }
+}
+
 /// Options of [`crate::values::strategy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -58,9 +68,6 @@ impl ValueContext {
 
     /// Whether a property with these annotations is left out in this direction.
     pub fn excludes(&self, read_only: bool, write_only: bool) -> bool {
-        match self.direction {
-            Direction::Request => read_only,
-            Direction::Response => write_only,
-        }
+        self.direction.excludes(read_only, write_only)
     }
 }

@@ -151,7 +151,7 @@ pub fn negatives(
     base: &Value,
 ) -> Vec<Negative> {
     let src = Borrowed::new(schemas);
-    collect(&src, id, ctx.direction, base)
+    collect(&src, id, ctx.direction, base, MAX_NEGATIVES)
 }
 
 /// A strategy of negative values of schema `id`: a generated valid value with one of its
@@ -168,9 +168,10 @@ pub fn negative_strategy(
     let positive = super::strategy(schemas, id, ctx)?;
     let env = Arc::new(Borrowed::new(schemas).env(id));
     let direction = ctx.direction;
+    // Whether there is one negative: the walk stops at the first.
     let has_negative: Predicate = {
         let env = Arc::clone(&env);
-        Arc::new(move |v: &Value| !collect(&*env, id, direction, v).is_empty())
+        Arc::new(move |v: &Value| !collect(&*env, id, direction, v, 1).is_empty())
     };
     if !probe(&positive, &has_negative) {
         let pointer = schemas
@@ -186,7 +187,7 @@ pub fn negative_strategy(
     // `checked` only yields values that have negatives, so the filter never rejects.
     Ok((checked, any::<Index>())
         .prop_filter_map("a value without negatives", move |(v, index)| {
-            let mut all = collect(&*env, id, direction, &v);
+            let mut all = collect(&*env, id, direction, &v, MAX_NEGATIVES);
             if all.is_empty() {
                 return None;
             }
@@ -196,11 +197,13 @@ pub fn negative_strategy(
         .sboxed())
 }
 
+/// The negatives of `base`, shallow ones first, at most `limit`.
 fn collect<S: Source + ?Sized>(
     src: &S,
     root: SchemaId,
     direction: Direction,
     base: &Value,
+    limit: usize,
 ) -> Vec<Negative> {
     let full = Checker::new(src, Some(direction));
     if !full.valid(root, base) {
@@ -211,6 +214,7 @@ fn collect<S: Source + ?Sized>(
         direction,
         root,
         base,
+        limit,
         out: Vec::new(),
         seen: HashSet::new(),
     };
@@ -219,7 +223,7 @@ fn collect<S: Source + ?Sized>(
         std::collections::VecDeque::new();
     queue.push_back((vec![root], Vec::new()));
     while let Some((ids, path)) = queue.pop_front() {
-        if w.out.len() >= MAX_NEGATIVES {
+        if w.out.len() >= w.limit {
             break;
         }
         let Some(node) = lookup(base, &path) else {
@@ -343,6 +347,8 @@ struct Walker<'s, S: Source + ?Sized> {
     direction: Direction,
     root: SchemaId,
     base: &'s Value,
+    /// Negatives wanted at most.
+    limit: usize,
     out: Vec<Negative>,
     seen: HashSet<(String, String, String)>,
 }
@@ -375,6 +381,9 @@ impl<S: Source + ?Sized> Walker<'_, S> {
 
     /// Tries every mutation of `node` against the constraints of schema `leaf`.
     fn mutate_at(&mut self, leaf: SchemaId, path: &[String], node: &Value) {
+        if self.out.len() >= self.limit {
+            return;
+        }
         let Some(s) = self.src.schema(leaf) else {
             return;
         };
@@ -676,7 +685,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
         }
         let full = Checker::new(self.src, Some(self.direction));
         for (mutation, keyword, key, value) in candidates {
-            if self.out.len() >= MAX_NEGATIVES {
+            if self.out.len() >= self.limit {
                 return;
             }
             // A missing or added property is named by its own pointer.

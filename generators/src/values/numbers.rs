@@ -170,12 +170,12 @@ impl NumberRange {
             step = lcm(step, smallest).ok_or_else(|| "multipleOf values too large".to_string())?;
         }
         let lo = match self.lo {
-            Some((m, true)) => m.floor() as i128 + 1,
+            Some((m, true)) => (m.floor() as i128).saturating_add(1),
             Some((m, false)) => m.ceil() as i128,
             None => -(UNBOUNDED as i128),
         };
         let hi = match self.hi {
-            Some((m, true)) => m.ceil() as i128 - 1,
+            Some((m, true)) => (m.ceil() as i128).saturating_sub(1),
             Some((m, false)) => m.floor() as i128,
             None => UNBOUNDED as i128,
         };
@@ -222,12 +222,14 @@ impl NumberRange {
             }
             return Ok(one_of(alternatives));
         }
-        // Decimal lcm of the multiples: each is mantissa / 10^decimals.
+        // Decimal lcm of the multiples: each is mantissa / 10^decimals (at most 30 decimals,
+        // so that every power of ten below fits an i128).
         let mut parts = Vec::new();
         for &m in &self.multiples {
-            parts.push(decimal_parts(m).ok_or_else(|| format!("multipleOf {m} is out of range"))?);
+            let part = decimal_parts(m).filter(|&(_, d)| d <= 30);
+            parts.push(part.ok_or_else(|| format!("multipleOf {m} is out of range"))?);
         }
-        let decimals = parts.iter().map(|p| p.1).max().unwrap_or(0).min(30);
+        let decimals = parts.iter().map(|p| p.1).max().unwrap_or(0);
         let mut step: i128 = 1;
         for (mantissa, d) in parts {
             let scaled = mantissa
@@ -414,6 +416,19 @@ mod tests {
         for v in sample(&quarters.numbers().unwrap(), 2_000) {
             assert!(quarters.admits(v.as_f64().unwrap()), "{v}");
         }
+    }
+
+    #[test]
+    fn extreme_bounds_and_steps_are_errors_not_panics() {
+        let mut huge = NumberRange::default();
+        huge.raise(1e300, true);
+        assert!(huge.integers().unwrap_err().contains("no integer"));
+        let mut tiny = NumberRange::default();
+        tiny.lower(-1e300, true);
+        assert!(tiny.integers().unwrap_err().contains("no integer"));
+        let mut fine = NumberRange::default();
+        fine.multiples.push(1e-40);
+        assert!(fine.numbers().unwrap_err().contains("out of range"));
     }
 
     #[test]

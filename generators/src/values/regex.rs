@@ -158,15 +158,13 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                         }
                         _ => out.push_str("\\\\c"),
                     },
-                    'x' => {
-                        let hex: String = chars.iter().skip(i).take(2).collect();
-                        if hex.len() == 2 && hex.chars().all(|h| h.is_ascii_hexdigit()) {
+                    'x' => match hex_digits(&chars[i..], 2) {
+                        Some(hex) => {
                             out.push_str(&format!("\\x{{{hex}}}"));
                             i += 2;
-                        } else {
-                            out.push('x');
                         }
-                    }
+                        None => out.push('x'),
+                    },
                     'u' => {
                         if chars.get(i) == Some(&'{') {
                             let end = chars[i..].iter().position(|&ch| ch == '}');
@@ -176,14 +174,11 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                             let hex: String = chars[i + 1..i + end].iter().collect();
                             out.push_str(&format!("\\x{{{hex}}}"));
                             i += end + 1;
+                        } else if let Some(hex) = hex_digits(&chars[i..], 4) {
+                            out.push_str(&format!("\\x{{{hex}}}"));
+                            i += 4;
                         } else {
-                            let hex: String = chars.iter().skip(i).take(4).collect();
-                            if hex.len() == 4 && hex.chars().all(|h| h.is_ascii_hexdigit()) {
-                                out.push_str(&format!("\\x{{{hex}}}"));
-                                i += 4;
-                            } else {
-                                out.push('u');
-                            }
+                            out.push('u');
                         }
                     }
                     'p' | 'P' => {
@@ -271,6 +266,15 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
         return Err("unterminated character class".into());
     }
     Ok(out)
+}
+
+/// The `n` hex digits that `chars` starts with, if it does.
+fn hex_digits(chars: &[char], n: usize) -> Option<String> {
+    let digits = chars.get(..n)?;
+    digits
+        .iter()
+        .all(char::is_ascii_hexdigit)
+        .then(|| digits.iter().collect())
 }
 
 fn is_quantifier_body(body: &str) -> bool {
