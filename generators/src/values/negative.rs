@@ -103,6 +103,29 @@ impl Mutation {
             Mutation::ConstMismatch => "const-mismatch",
         }
     }
+
+    /// The keyword this mutation breaks, which the checker switches off to prove it.
+    fn keyword(&self) -> Keyword {
+        match self {
+            Mutation::WrongType => Keyword::Type,
+            Mutation::BelowMinimum => Keyword::Minimum,
+            Mutation::AboveMaximum => Keyword::Maximum,
+            Mutation::NotMultipleOf => Keyword::MultipleOf,
+            Mutation::TooShort => Keyword::MinLength,
+            Mutation::TooLong => Keyword::MaxLength,
+            Mutation::PatternMismatch => Keyword::Pattern,
+            Mutation::FormatMismatch => Keyword::Format,
+            Mutation::TooFewItems => Keyword::MinItems,
+            Mutation::TooManyItems => Keyword::MaxItems,
+            Mutation::DuplicateItems => Keyword::UniqueItems,
+            Mutation::MissingRequired { property } => Keyword::Required(property.clone()),
+            Mutation::ExtraProperty { .. } => Keyword::AdditionalProperties,
+            Mutation::TooFewProperties => Keyword::MinProperties,
+            Mutation::TooManyProperties => Keyword::MaxProperties,
+            Mutation::EnumOutsider => Keyword::Enum,
+            Mutation::ConstMismatch => Keyword::Const,
+        }
+    }
 }
 
 impl fmt::Display for Mutation {
@@ -387,39 +410,31 @@ impl<S: Source + ?Sized> Walker<'_, S> {
         let Some(s) = self.src.schema(leaf) else {
             return;
         };
-        let mut candidates: Vec<(Mutation, Keyword, &'static str, Value)> = Vec::new();
+        // Each candidate with the spec's name of the keyword it breaks (`exclusiveMinimum`).
+        let mut candidates: Vec<(Mutation, &'static str, Value)> = Vec::new();
+        let mut add = |mutation, key, value| candidates.push((mutation, key, value));
         if let Some(values) = &s.enum_values {
             for v in outsiders(values, node) {
-                candidates.push((Mutation::EnumOutsider, Keyword::Enum, "enum", v));
+                add(Mutation::EnumOutsider, "enum", v);
             }
         }
         if let Some(c) = &s.const_value {
             for v in outsiders(std::slice::from_ref(c), node) {
-                candidates.push((Mutation::ConstMismatch, Keyword::Const, "const", v));
+                add(Mutation::ConstMismatch, "const", v);
             }
         }
         if let (Some(f), Value::String(text)) = (&s.format, node)
             && formats::is_asserted(f)
             && let Some(bad) = formats::violation(f)
         {
-            candidates.push((
-                Mutation::FormatMismatch,
-                Keyword::Format,
-                "format",
-                json!(bad),
-            ));
+            add(Mutation::FormatMismatch, "format", json!(bad));
             let len = text.chars().count();
             let padded: String = bad
                 .chars()
                 .chain(std::iter::repeat('x'))
                 .take(len.max(bad.len()))
                 .collect();
-            candidates.push((
-                Mutation::FormatMismatch,
-                Keyword::Format,
-                "format",
-                json!(padded),
-            ));
+            add(Mutation::FormatMismatch, "format", json!(padded));
         }
         let kinds: Vec<&SchemaKind> = match &s.kind {
             SchemaKind::Union(members) => members.iter().collect(),
@@ -445,7 +460,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                 wrong.push(Value::Null);
             }
             for v in wrong {
-                candidates.push((Mutation::WrongType, Keyword::Type, "type", v));
+                add(Mutation::WrongType, "type", v);
             }
         }
         for kind in kinds {
@@ -461,7 +476,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             "minimum"
                         };
                         for v in below(m, b.exclusive_minimum, step, integer) {
-                            candidates.push((Mutation::BelowMinimum, Keyword::Minimum, key, v));
+                            add(Mutation::BelowMinimum, key, v);
                         }
                     }
                     if let Some(m) = b.maximum {
@@ -471,7 +486,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             "maximum"
                         };
                         for v in above(m, b.exclusive_maximum, step, integer) {
-                            candidates.push((Mutation::AboveMaximum, Keyword::Maximum, key, v));
+                            add(Mutation::AboveMaximum, key, v);
                         }
                     }
                     if let Some(m) = b.multiple_of {
@@ -481,12 +496,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             options.push(number(x + m - 1.0));
                         }
                         for v in options {
-                            candidates.push((
-                                Mutation::NotMultipleOf,
-                                Keyword::MultipleOf,
-                                "multipleOf",
-                                v,
-                            ));
+                            add(Mutation::NotMultipleOf, "multipleOf", v);
                         }
                     }
                 }
@@ -495,24 +505,9 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                     if let Some(min) = b.min_length.filter(|&m| m > 0) {
                         let short = (min - 1) as usize;
                         let truncated: String = chars.iter().take(short).collect();
-                        candidates.push((
-                            Mutation::TooShort,
-                            Keyword::MinLength,
-                            "minLength",
-                            json!(truncated),
-                        ));
-                        candidates.push((
-                            Mutation::TooShort,
-                            Keyword::MinLength,
-                            "minLength",
-                            json!("a".repeat(short)),
-                        ));
-                        candidates.push((
-                            Mutation::TooShort,
-                            Keyword::MinLength,
-                            "minLength",
-                            json!("1".repeat(short)),
-                        ));
+                        add(Mutation::TooShort, "minLength", json!(truncated));
+                        add(Mutation::TooShort, "minLength", json!("a".repeat(short)));
+                        add(Mutation::TooShort, "minLength", json!("1".repeat(short)));
                     }
                     if let Some(max) = b.max_length.filter(|&m| m < 100_000) {
                         let long = (max + 1) as usize;
@@ -522,27 +517,12 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             .chain(std::iter::repeat(chars.last().copied().unwrap_or('a')))
                             .take(long)
                             .collect();
-                        candidates.push((
-                            Mutation::TooLong,
-                            Keyword::MaxLength,
-                            "maxLength",
-                            json!(extended),
-                        ));
+                        add(Mutation::TooLong, "maxLength", json!(extended));
                         let cycled: String = chars.iter().copied().cycle().take(long).collect();
                         if !cycled.is_empty() {
-                            candidates.push((
-                                Mutation::TooLong,
-                                Keyword::MaxLength,
-                                "maxLength",
-                                json!(cycled),
-                            ));
+                            add(Mutation::TooLong, "maxLength", json!(cycled));
                         }
-                        candidates.push((
-                            Mutation::TooLong,
-                            Keyword::MaxLength,
-                            "maxLength",
-                            json!("a".repeat(long)),
-                        ));
+                        add(Mutation::TooLong, "maxLength", json!("a".repeat(long)));
                     }
                     if b.pattern.is_some() {
                         let len = chars.len();
@@ -554,12 +534,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             String::new(),
                             "~".to_string(),
                         ] {
-                            candidates.push((
-                                Mutation::PatternMismatch,
-                                Keyword::Pattern,
-                                "pattern",
-                                json!(v),
-                            ));
+                            add(Mutation::PatternMismatch, "pattern", json!(v));
                         }
                     }
                 }
@@ -567,12 +542,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                     if let Some(min) = a.min_items.filter(|&m| m > 0) {
                         let mut fewer = items.clone();
                         fewer.truncate((min - 1) as usize);
-                        candidates.push((
-                            Mutation::TooFewItems,
-                            Keyword::MinItems,
-                            "minItems",
-                            Value::Array(fewer),
-                        ));
+                        add(Mutation::TooFewItems, "minItems", Value::Array(fewer));
                     }
                     if let (Some(max), Some(first)) =
                         (a.max_items.filter(|&m| m < 10_000), items.first())
@@ -587,30 +557,15 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             copies.push(first.clone());
                             varied.push(perturb(first, i));
                         }
-                        candidates.push((
-                            Mutation::TooManyItems,
-                            Keyword::MaxItems,
-                            "maxItems",
-                            Value::Array(copies),
-                        ));
-                        candidates.push((
-                            Mutation::TooManyItems,
-                            Keyword::MaxItems,
-                            "maxItems",
-                            Value::Array(varied),
-                        ));
+                        add(Mutation::TooManyItems, "maxItems", Value::Array(copies));
+                        add(Mutation::TooManyItems, "maxItems", Value::Array(varied));
                     }
                     if a.unique_items
                         && let Some(first) = items.first()
                     {
                         let mut dup = items.clone();
                         dup.push(first.clone());
-                        candidates.push((
-                            Mutation::DuplicateItems,
-                            Keyword::UniqueItems,
-                            "uniqueItems",
-                            Value::Array(dup),
-                        ));
+                        add(Mutation::DuplicateItems, "uniqueItems", Value::Array(dup));
                     }
                 }
                 (SchemaKind::Object(o), Value::Object(map)) => {
@@ -618,14 +573,12 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                         if map.contains_key(name) {
                             let mut less = map.clone();
                             less.shift_remove(name);
-                            candidates.push((
-                                Mutation::MissingRequired {
-                                    property: name.clone(),
-                                },
-                                Keyword::Required(name.clone()),
+                            let property = name.clone();
+                            add(
+                                Mutation::MissingRequired { property },
                                 "required",
                                 Value::Object(less),
-                            ));
+                            );
                         }
                     }
                     if matches!(o.additional, Additional::Forbidden)
@@ -633,14 +586,13 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                     {
                         let mut more = map.clone();
                         more.insert(EXTRA_PROPERTY.into(), json!("x"));
-                        candidates.push((
+                        add(
                             Mutation::ExtraProperty {
                                 property: EXTRA_PROPERTY.into(),
                             },
-                            Keyword::AdditionalProperties,
                             "additionalProperties",
                             Value::Object(more),
-                        ));
+                        );
                     }
                     if let Some(min) = o.min_properties.filter(|&m| m > 0) {
                         let keep: Map<String, Value> = map
@@ -648,12 +600,11 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                             .take((min - 1) as usize)
                             .map(|(k, v)| (k.clone(), v.clone()))
                             .collect();
-                        candidates.push((
+                        add(
                             Mutation::TooFewProperties,
-                            Keyword::MinProperties,
                             "minProperties",
                             Value::Object(keep),
-                        ));
+                        );
                     }
                     if let Some(max) = o.max_properties.filter(|&m| m < 10_000) {
                         // Fillers: a string, or a copy of an existing undeclared entry's value
@@ -671,12 +622,11 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                                 i += 1;
                                 more.insert(format!("{EXTRA_PROPERTY}{i}"), filler.clone());
                             }
-                            candidates.push((
+                            add(
                                 Mutation::TooManyProperties,
-                                Keyword::MaxProperties,
                                 "maxProperties",
                                 Value::Object(more),
-                            ));
+                            );
                         }
                     }
                 }
@@ -684,7 +634,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
             }
         }
         let full = Checker::new(self.src, Some(self.direction));
-        for (mutation, keyword, key, value) in candidates {
+        for (mutation, key, value) in candidates {
             if self.out.len() >= self.limit {
                 return;
             }
@@ -711,7 +661,8 @@ impl<S: Source + ?Sized> Walker<'_, S> {
             if full.valid(self.root, &document) {
                 continue;
             }
-            let relaxed = Checker::new(self.src, Some(self.direction)).ignoring(leaf, keyword);
+            let relaxed =
+                Checker::new(self.src, Some(self.direction)).ignoring(leaf, mutation.keyword());
             if !relaxed.valid(self.root, &document) {
                 continue;
             }
