@@ -140,10 +140,9 @@ impl<'a> Builder<'a> {
         let mut key: Vec<Part> = parts.to_vec();
         key.sort();
         key.dedup();
-        let pointer = self.pointer_of(&key);
         if depth > self.ctx.max_depth + EXTRA_DEPTH {
             return Err(Unsatisfiable::new(
-                pointer,
+                self.pointer_of(&key),
                 UnsatisfiableKind::Recursion,
                 format!(
                     "every value nests deeper than {} levels (a required property or item refers back to its own schema)",
@@ -157,7 +156,7 @@ impl<'a> Builder<'a> {
         }
         if !self.active.insert(memo_key.clone()) {
             return Err(Unsatisfiable::new(
-                pointer,
+                self.pointer_of(&memo_key.0),
                 UnsatisfiableKind::Recursion,
                 "the schema refers to itself without any nesting",
             ));
@@ -165,7 +164,7 @@ impl<'a> Builder<'a> {
         self.builds += 1;
         let built = if self.builds > MAX_BUILDS {
             Err(Unsatisfiable::new(
-                pointer,
+                self.pointer_of(&memo_key.0),
                 UnsatisfiableKind::Recursion,
                 format!("the schema graph needs more than {MAX_BUILDS} strategies"),
             ))
@@ -272,7 +271,6 @@ impl<'a> Builder<'a> {
                 rest.push(Part::Annot(id));
                 let exclusive = matches!(s.kind, SchemaKind::OneOf(_));
                 let mut alternatives = Vec::new();
-                let mut first_error = None;
                 for (i, &variant) in c.variants.iter().enumerate().take(MAX_VARIANTS) {
                     let mut parts = rest.clone();
                     parts.push(Part::Full(variant));
@@ -316,43 +314,27 @@ impl<'a> Builder<'a> {
                         }
                         other => other,
                     };
-                    match built {
-                        Ok(strategy) => alternatives.push(strategy),
-                        Err(e) => {
-                            first_error.get_or_insert(e);
-                        }
-                    }
+                    alternatives.push(built);
                 }
-                if alternatives.is_empty() {
-                    return Err(first_error.unwrap_or_else(|| {
-                        Unsatisfiable::new(
-                            &s.pointer,
-                            UnsatisfiableKind::Never,
-                            "a oneOf / anyOf without variants admits nothing",
-                        )
-                    }));
-                }
-                Ok(one_of(alternatives.into_iter().map(|s| (1, s)).collect()))
+                choice(alternatives, || {
+                    Unsatisfiable::new(
+                        &s.pointer,
+                        UnsatisfiableKind::Never,
+                        "a oneOf / anyOf without variants admits nothing",
+                    )
+                })
             }
             SchemaKind::Union(kinds) => {
-                let mut alternatives = Vec::new();
-                let mut first_error = None;
-                for m in 0..kinds.len().min(usize::from(u16::MAX)) {
-                    let mut parts = rest.clone();
-                    parts.push(Part::Member(id, m as u16));
-                    match self.conj(&parts, depth) {
-                        Ok(strategy) => alternatives.push(strategy),
-                        Err(e) => {
-                            first_error.get_or_insert(e);
-                        }
-                    }
-                }
-                if alternatives.is_empty() {
-                    return Err(first_error.unwrap_or_else(|| {
-                        Unsatisfiable::new(&s.pointer, UnsatisfiableKind::Never, "empty type list")
-                    }));
-                }
-                Ok(one_of(alternatives.into_iter().map(|s| (1, s)).collect()))
+                let alternatives = (0..kinds.len().min(usize::from(u16::MAX)))
+                    .map(|m| {
+                        let mut parts = rest.clone();
+                        parts.push(Part::Member(id, m as u16));
+                        self.conj(&parts, depth)
+                    })
+                    .collect();
+                choice(alternatives, || {
+                    Unsatisfiable::new(&s.pointer, UnsatisfiableKind::Never, "empty type list")
+                })
             }
             SchemaKind::Not(inner) => {
                 rest.push(Part::Annot(id));
@@ -465,11 +447,10 @@ impl<'a> Builder<'a> {
                 alternatives.push((1, proptest::sample::select(examples).fused()));
             }
         }
-        if alternatives.len() == 1 {
-            return Ok(alternatives
-                .pop()
-                .map(|(_, s)| s)
-                .unwrap_or_else(|| Just(Value::Null).fused()));
+        if alternatives.len() == 1
+            && let Some((_, s)) = alternatives.pop()
+        {
+            return Ok(s);
         }
         Ok(one_of(alternatives))
     }
@@ -947,6 +928,25 @@ impl<'a> Builder<'a> {
             })
             .fused())
     }
+}
+
+/// A uniform choice among the alternatives that could be built, or the first error when none
+/// could (`none()` when there were no alternatives at all).
+fn choice(alternatives: Vec<Built>, none: impl FnOnce() -> Unsatisfiable) -> Built {
+    let mut built = Vec::new();
+    let mut first_error = None;
+    for alternative in alternatives {
+        match alternative {
+            Ok(strategy) => built.push((1, strategy)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if built.is_empty() {
+        return Err(first_error.unwrap_or_else(none));
+    }
+    Ok(one_of(built))
 }
 
 /// Keys of generated map entries.

@@ -218,8 +218,10 @@ pub(crate) fn one_of<T: fmt::Debug + 'static>(
         .into_iter()
         .map(|(w, s)| (w, Fused(s).sboxed()))
         .collect();
-    if fused.len() == 1 {
-        return fused.pop().map(|(_, s)| s).expect("one alternative");
+    if fused.len() == 1
+        && let Some((_, s)) = fused.pop()
+    {
+        return s;
     }
     // The union itself too: after a failed simplification it may still hold a previous pick
     // that `complicate()` would switch back to.
