@@ -728,7 +728,8 @@ fn perturb(v: &Value, i: usize) -> Value {
             Value::String(format!("{s}{}", letter.to_string().repeat(i.div_ceil(26))))
         }
         Value::Number(n) => match n.as_i64() {
-            Some(x) => json!(x + i as i64),
+            // Below `x` when above it would overflow (a base value near `i64::MAX`).
+            Some(x) => json!(x.checked_add(i as i64).unwrap_or(x - i as i64)),
             None => number(n.as_f64().unwrap_or(0.0) + i as f64),
         },
         Value::Bool(b) if i == 1 => json!(!b),
@@ -903,5 +904,11 @@ components:
         assert!(all.iter().any(|n| n.mutation == Mutation::PatternMismatch));
         // An invalid base has no negatives.
         assert!(negatives(&model.schemas, id, &ctx, &serde_json::json!("x")).is_empty());
+    }
+
+    #[test]
+    fn integers_at_the_edge_of_i64_are_perturbed_without_overflow() {
+        assert_eq!(perturb(&json!(i64::MAX), 2), json!(i64::MAX - 2));
+        assert_eq!(perturb(&json!(5), 2), json!(7));
     }
 }

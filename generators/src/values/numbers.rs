@@ -186,14 +186,7 @@ impl NumberRange {
         if kmin > kmax {
             return Err(format!("no integer in {}", self.describe()));
         }
-        let to_value = move |k: i128| Value::from((k * step) as i64);
-        Ok(range_strategy(
-            kmin,
-            kmax,
-            self.lo.is_some(),
-            self.hi.is_some(),
-            to_value,
-        ))
+        Ok(self.range_strategy(kmin, kmax, move |k| Value::from((k * step) as i64)))
     }
 
     /// Numbers admitted by the range (integral ones first, then decimals), as a strategy.
@@ -272,49 +265,41 @@ impl NumberRange {
         if kmin > kmax || !self.admits(value(kmin)) || !self.admits(value(kmax)) {
             return None;
         }
-        let to_value = move |k: i128| decimal_value(k * step, decimals);
-        Some(range_strategy(
-            kmin,
-            kmax,
-            self.lo.is_some(),
-            self.hi.is_some(),
-            to_value,
-        ))
+        Some(self.range_strategy(kmin, kmax, move |k| decimal_value(k * step, decimals)))
     }
-}
 
-/// Integers `k` in `[kmin, kmax]` mapped through `to_value`: mostly a small window around
-/// the one closest to zero (so values shrink toward 0 or the nearest bound), sometimes the
-/// whole range, sometimes exactly a declared bound.
-fn range_strategy(
-    kmin: i128,
-    kmax: i128,
-    bounded_below: bool,
-    bounded_above: bool,
-    to_value: impl Fn(i128) -> Value + Clone + Send + Sync + 'static,
-) -> SBoxedStrategy<Value> {
-    let (kmin, kmax) = (kmin as i64, kmax as i64);
-    let anchor = 0i64.clamp(kmin, kmax);
-    let near_lo = anchor.saturating_sub(WINDOW as i64).max(kmin);
-    let near_hi = anchor.saturating_add(WINDOW as i64).min(kmax);
-    let f = to_value.clone();
-    let mut alternatives: Vec<(u32, SBoxedStrategy<Value>)> = vec![(
-        6,
-        (near_lo..=near_hi)
-            .prop_map(move |k| f(i128::from(k)))
-            .fused(),
-    )];
-    if near_lo > kmin || near_hi < kmax {
+    /// Integers `k` in `[kmin, kmax]` mapped through `to_value`: mostly a small window around
+    /// the one closest to zero (so values shrink toward 0 or the nearest bound), sometimes the
+    /// whole range, sometimes exactly a declared bound.
+    fn range_strategy(
+        &self,
+        kmin: i128,
+        kmax: i128,
+        to_value: impl Fn(i128) -> Value + Clone + Send + Sync + 'static,
+    ) -> SBoxedStrategy<Value> {
+        let (kmin, kmax) = (kmin as i64, kmax as i64);
+        let anchor = 0i64.clamp(kmin, kmax);
+        let near_lo = anchor.saturating_sub(WINDOW as i64).max(kmin);
+        let near_hi = anchor.saturating_add(WINDOW as i64).min(kmax);
         let f = to_value.clone();
-        alternatives.push((2, (kmin..=kmax).prop_map(move |k| f(i128::from(k))).fused()));
+        let mut alternatives: Vec<(u32, SBoxedStrategy<Value>)> = vec![(
+            6,
+            (near_lo..=near_hi)
+                .prop_map(move |k| f(i128::from(k)))
+                .fused(),
+        )];
+        if near_lo > kmin || near_hi < kmax {
+            let f = to_value.clone();
+            alternatives.push((2, (kmin..=kmax).prop_map(move |k| f(i128::from(k))).fused()));
+        }
+        if self.lo.is_some() {
+            alternatives.push((1, Just(to_value(i128::from(kmin))).fused()));
+        }
+        if self.hi.is_some() {
+            alternatives.push((1, Just(to_value(i128::from(kmax))).fused()));
+        }
+        one_of(alternatives)
     }
-    if bounded_below {
-        alternatives.push((1, Just(to_value(i128::from(kmin))).fused()));
-    }
-    if bounded_above {
-        alternatives.push((1, Just(to_value(i128::from(kmax))).fused()));
-    }
-    one_of(alternatives)
 }
 
 fn gcd(a: i128, b: i128) -> i128 {
