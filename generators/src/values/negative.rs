@@ -311,11 +311,7 @@ fn child_schemas<S: Source + ?Sized>(
         let Some(s) = src.schema(leaf) else {
             continue;
         };
-        let kinds: Vec<&SchemaKind> = match &s.kind {
-            SchemaKind::Union(members) => members.iter().collect(),
-            other => vec![other],
-        };
-        for kind in kinds {
+        for kind in structural_kinds(&s.kind) {
             if let Some(child) = pick(kind)
                 && !out.contains(&child)
             {
@@ -324,6 +320,14 @@ fn child_schemas<S: Source + ?Sized>(
         }
     }
     out
+}
+
+/// The kinds a value of `kind` has one of: the members of a type union, else `kind` itself.
+fn structural_kinds(kind: &SchemaKind) -> &[SchemaKind] {
+    match kind {
+        SchemaKind::Union(members) => members,
+        other => std::slice::from_ref(other),
+    }
 }
 
 fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
@@ -436,10 +440,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                 .collect();
             add(Mutation::FormatMismatch, "format", json!(padded));
         }
-        let kinds: Vec<&SchemaKind> = match &s.kind {
-            SchemaKind::Union(members) => members.iter().collect(),
-            other => vec![other],
-        };
+        let kinds = structural_kinds(&s.kind);
         let typed = kinds.iter().any(|k| k.type_name().is_some());
         if typed {
             // One value of another type (the first that fits) and `null` when not nullable.
