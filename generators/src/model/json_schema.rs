@@ -335,10 +335,7 @@ impl Renderer<'_> {
         else {
             return false;
         };
-        match direction {
-            Direction::Request => schema.read_only,
-            Direction::Response => schema.write_only,
-        }
+        direction.excludes(schema.read_only, schema.write_only)
     }
 }
 
@@ -356,7 +353,9 @@ fn wrap_nullable(out: &mut Map<String, Value>, keyword: &str, value: Value, null
     }
 }
 
-fn number(x: f64) -> Value {
+/// `x` as JSON: an integer when it is one (and exact in an `f64`), else a float; `null` when
+/// not finite.
+pub(crate) fn number(x: f64) -> Value {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         json!(x as i64)
     } else {

@@ -2,7 +2,7 @@
 //! [`crate::spec`] and enriched by [`crate::deps`].
 
 mod ids;
-mod json_schema;
+pub(crate) mod json_schema;
 mod operation;
 mod resource;
 mod schema;

@@ -22,6 +22,7 @@ use super::context::{Direction, ValueContext};
 use super::error::{Unsatisfiable, UnsatisfiableKind};
 use super::filter::{Checked, Predicate, probe};
 use super::formats;
+use crate::model::json_schema::number;
 use crate::model::{Additional, SchemaId, SchemaKind, Schemas};
 
 /// Negative values produced per base value at most.
@@ -776,14 +777,6 @@ fn above(m: f64, exclusive: bool, step: f64, integer: bool) -> Vec<Value> {
 }
 
 /// A JSON number: an integer when `x` is integral and in range.
-fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        json!(x as i64)
-    } else {
-        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
