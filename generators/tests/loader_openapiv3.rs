@@ -11,10 +11,11 @@
 //! `cargo test -p trespass-generators --test loader_openapiv3 -- --nocapture`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use trespass_generators::model::SpecVersion;
 use trespass_generators::spec::{load_file, parse_text};
+
+mod common;
 
 #[derive(Default)]
 struct Tally {
@@ -26,19 +27,12 @@ struct Tally {
 
 #[test]
 fn openapiv3_versus_our_loader_on_the_real_corpus() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let dir = common::real_dir();
+    if !dir.is_dir() {
         eprintln!("SKIPPED: no real-spec corpus at {}", dir.display());
         return;
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .collect();
-    files.sort();
+    }
+    let files = common::spec_files(&dir);
     let mut by_family: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut rejected_30 = Vec::new();
     for file in &files {

@@ -1,17 +1,14 @@
 //! Data-driven: every spec of `shared/specs/real` either loads or fails with a clear error.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use trespass_generators::spec::load_file;
 
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real")
-}
+mod common;
 
 #[test]
 fn real_specs_load() {
-    let dir = corpus_dir();
+    let dir = common::real_dir();
     if !dir.is_dir() {
         eprintln!(
             "SKIPPED: the real-spec corpus is not at {} (clone `shared/` beside the repository)",
@@ -19,15 +16,7 @@ fn real_specs_load() {
         );
         return;
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("corpus directory is readable")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .collect();
-    files.sort();
+    let files = common::spec_files(&dir);
     assert!(
         files.len() >= 100,
         "expected the 120-file corpus, found {}",

@@ -3,7 +3,7 @@
 //! for every schema of the demo specs and a sample of the real-world corpus.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jsonschema::Draft;
 use proptest::strategy::{Strategy, ValueTree};
@@ -11,32 +11,14 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use trespass_generators::ApiModel;
 use trespass_generators::model::SchemaId;
 use trespass_generators::spec::load_file;
+mod common;
+use common::{demo_dir, real_dir, spec_files};
 use trespass_generators::values::{self, Direction, Mutation, ValueContext};
 
 /// Base values per schema.
 const BASES: usize = 4;
 /// Schemas per real spec (the first ones by id).
 const REAL_SCHEMAS_PER_SPEC: usize = 25;
-
-fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/specs")
-}
-
-fn real_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real")
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
-        .collect();
-    out.sort();
-    out
-}
 
 /// Request-side roots: component schemas, parameters and request bodies.
 fn roots(model: &ApiModel) -> Vec<SchemaId> {
@@ -155,7 +137,7 @@ fn report(label: &str, t: &Tally) {
 #[test]
 fn negatives_fail_validation_and_their_bases_pass() {
     let mut demo = Tally::default();
-    for file in files(&demo_dir()) {
+    for file in spec_files(&demo_dir()) {
         check(&file, usize::MAX, &mut demo);
     }
     report("demo specs", &demo);
@@ -180,7 +162,7 @@ fn negatives_fail_validation_and_their_bases_pass() {
     }
 
     let mut real = Tally::default();
-    for file in files(&real_dir()) {
+    for file in spec_files(&real_dir()) {
         check(&file, REAL_SCHEMAS_PER_SPEC, &mut real);
     }
     if real.schemas > 0 {

@@ -20,6 +20,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use trespass_generators::ApiModel;
 use trespass_generators::model::SchemaId;
 use trespass_generators::spec::load_file;
+mod common;
+use common::{demo_dir, real_dir, spec_files};
 use trespass_generators::values::{self, Direction, ValueContext};
 
 /// Values generated per schema of a real spec.
@@ -28,29 +30,6 @@ const REAL_SAMPLES: usize = 8;
 const DEMO_SAMPLES: usize = 40;
 /// Share of schemas that must be covered (generated and validated).
 const COVERAGE_FLOOR: f64 = 0.99;
-
-fn real_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real")
-}
-
-fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/specs")
-}
-
-fn spec_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// Every schema of the model that values are generated for, with its direction.
 fn roots(model: &ApiModel) -> Vec<(SchemaId, Direction)> {
