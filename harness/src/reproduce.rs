@@ -26,8 +26,8 @@ use crate::finding::{Finding, Origin};
 use crate::identity::{ApiKeyLocation, Auth, IdentityFile, LoginFlow};
 use crate::redact::Redactor;
 
-/// The made-up credential sent for [`AuthMode::Invalid`], the same shape the sessions use.
-const INVALID_CREDENTIAL: &str = "trespass-invalid-token-0000000000";
+/// The made-up credential sent for [`AuthMode::Invalid`]: the one the sessions send.
+const INVALID_CREDENTIAL: &str = crate::identity::INVALID_TOKEN;
 
 /// The environment variable that holds `what` (`PASSWORD`, `TOKEN`, `API_KEY`, `AUTH`) of
 /// `identity`: `TRESPASS_PASSWORD_ALICE`. Non-alphanumeric characters become `_`.

@@ -36,6 +36,7 @@ pub use file::{
     ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Policy, Reset, Role, TargetConfig,
 };
 pub use secret::Secret;
+pub(crate) use session::INVALID_TOKEN;
 pub use session::{SessionError, Sessions};
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub enum SessionError {
 }
 
 /// Made-up credentials for [`AuthMode::Invalid`]: the right shape, unknown to any target.
-const INVALID_TOKEN: &str = "trespass-invalid-token-0000000000";
+pub(crate) const INVALID_TOKEN: &str = "trespass-invalid-token-0000000000";
 
 /// The identities of a run, each able to send requests with its own credentials.
 #[derive(Debug)]
