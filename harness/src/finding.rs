@@ -16,10 +16,11 @@ use sha2::{Digest, Sha256};
 use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
-use crate::campaign::write_atomically;
+use crate::artifact::write_atomically;
 use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
 use crate::oracle::{Signature, Violation};
 use crate::redact::Redactor;
+pub use crate::shrink::ShrinkStats;
 
 /// The version of the finding's JSON form; bumped on incompatible changes.
 pub const FINDING_FORMAT_VERSION: u32 = 1;
@@ -134,30 +135,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// What shrinking did to one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShrinkStats {
-    /// Steps of the sequence as generated.
-    pub steps_before: usize,
-    /// Steps of the minimized sequence.
-    pub steps_after: usize,
-    /// Identities acting in the sequence as generated.
-    pub identities_before: usize,
-    /// Identities acting in the minimized sequence.
-    pub identities_after: usize,
-    /// Candidate sequences replayed on the target.
-    pub replays: u32,
-    /// Wall-clock time spent, confirmations included.
-    pub elapsed_ms: u64,
-    /// Why shrinking stopped before it ran out of candidates (`time budget of 60s`), if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
-    /// Final confirmation runs of the minimized sequence, and how many showed the violation.
-    pub confirmations: u32,
-    /// Of `confirmations`, the runs that showed the violation again.
-    pub reproduced: u32,
 }
 
 /// One exchange of a finding's trace, as reported.
@@ -445,9 +422,9 @@ impl FindingStore {
         self.dir.join(format!("{}.json", signature.file_stem()))
     }
 
-    /// Writes `finding` atomically, replacing an earlier file of the same signature, and its
-    /// reproducers beside it (`<stem>.sh` curl script, `<stem>.rs` Rust test, see
-    /// [`crate::reproduce`]). Returns the finding file's path.
+    /// Writes `finding` atomically, replacing an earlier file of the same signature. Returns
+    /// the file's path. (Its reproducers, written beside it by the campaign, are
+    /// [`crate::reproduce`]'s.)
     pub fn save(&self, finding: &Finding) -> Result<PathBuf, FindingError> {
         let path = self.path_of(&finding.signature);
         write_atomically(&path, finding.to_json().as_bytes()).map_err(|source| {
@@ -455,10 +432,6 @@ impl FindingStore {
                 path: path.clone(),
                 source,
             }
-        })?;
-        crate::reproduce::write_beside(&path, finding).map_err(|source| FindingError::Io {
-            path: path.with_extension("sh"),
-            source,
         })?;
         Ok(path)
     }

@@ -1,8 +1,8 @@
 //! Reproducers kept next to every finding file: a curl script that replays the minimized
 //! sequence against a live target, and a Rust regression test a user pastes into their suite.
 //!
-//! Both are written by [`crate::finding::FindingStore::save`] as `<stem>.sh` (executable) and
-//! `<stem>.rs` beside `<stem>.json`. Neither ever holds a credential: the script reads them
+//! Both are written by the campaign, once the finding is saved, as `<stem>.sh` (executable)
+//! and `<stem>.rs` beside `<stem>.json` ([`write_beside`]). Neither ever holds a credential: the script reads them
 //! from environment variables named after the identity ([`env_var`]), and every literal it
 //! holds went through the [`Redactor`].
 //!
@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use trespass_generators::model::{
@@ -21,6 +20,7 @@ use trespass_generators::model::{
 };
 use trespass_generators::sequence::{Arg, AuthMode, BodyArg, Ref, RefSource, Step};
 
+use crate::artifact::{write_atomically, write_executable};
 use crate::exec::params::{form_pairs, path_segment, query_pairs, simple};
 use crate::finding::{Finding, Origin};
 use crate::identity::{ApiKeyLocation, Auth, IdentityFile, LoginFlow};
@@ -59,104 +59,24 @@ pub struct Reproducers {
 }
 
 /// Writes the curl script and the Rust test of `finding`, saved at `json_path`, next to it
-/// (atomically). The spec and identities the scripts need are loaded from the finding's
-/// [`crate::finding::Origin`] (once per process); without them the script still runs, with
+/// (atomically). `model` gives the script parameter styles and `identities` how each identity
+/// authenticates (the campaign passes its own); without them the script still runs, with
 /// default parameter styles and one `TRESPASS_AUTH_<IDENTITY>` header per identity.
-pub fn write_beside(json_path: &Path, finding: &Finding) -> std::io::Result<Reproducers> {
-    let context = context_of(finding);
-    let script = curl_script(
-        finding,
-        context.model.as_ref(),
-        context.identities.as_ref(),
-        json_path,
-    );
+pub fn write_beside(
+    json_path: &Path,
+    finding: &Finding,
+    model: Option<&ApiModel>,
+    identities: Option<&IdentityFile>,
+) -> std::io::Result<Reproducers> {
+    let script = curl_script(finding, model, identities, json_path);
     let script_path = json_path.with_extension("sh");
-    crate::campaign::write_atomically(&script_path, script.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script_path, std::fs::Permissions::from_mode(0o755))?;
-    }
+    write_executable(&script_path, script.as_bytes())?;
     let test_path = json_path.with_extension("rs");
-    crate::campaign::write_atomically(&test_path, rust_test(finding, json_path).as_bytes())?;
+    write_atomically(&test_path, rust_test(finding, json_path).as_bytes())?;
     Ok(Reproducers {
         script: script_path,
         test: test_path,
     })
-}
-
-/// The model and identities of a finding's origin, loaded once per origin.
-#[derive(Debug, Default)]
-struct Context {
-    model: Option<ApiModel>,
-    identities: Option<IdentityFile>,
-}
-
-fn context_of(finding: &Finding) -> Arc<Context> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Context>>>> = OnceLock::new();
-    let Some(origin) = &finding.origin else {
-        return Arc::new(Context::default());
-    };
-    let key = format!(
-        "{}\n{}\n{}",
-        origin.spec,
-        origin.spec_sha256,
-        origin.identities.as_deref().unwrap_or("")
-    );
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(found) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return found.clone();
-    }
-    let loaded = Arc::new(load_context(origin));
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, loaded.clone());
-    loaded
-}
-
-fn load_context(origin: &Origin) -> Context {
-    if let Some(service) = origin.embedded_service() {
-        return embedded_context(service);
-    }
-    let spec = &origin.spec;
-    let model = std::fs::read_to_string(spec)
-        .ok()
-        // A spec that changed since the finding would give the script wrong styles.
-        .filter(|text| crate::finding::sha256_hex(text.as_bytes()) == origin.spec_sha256)
-        .and_then(|_| trespass_generators::load_file(spec).ok());
-    let identities = origin
-        .identities
-        .as_deref()
-        .filter(|p| !p.starts_with("embedded:"))
-        .and_then(|p| match IdentityFile::load(p) {
-            Ok(file) => Some(file),
-            Err(e) => {
-                tracing::warn!("curl script without the identities file: {e}");
-                None
-            }
-        });
-    Context { model, identities }
-}
-
-#[cfg(feature = "cli")]
-fn embedded_context(service: &str) -> Context {
-    match service
-        .parse::<trespass_targets::Service>()
-        .ok()
-        .and_then(|s| crate::campaign::demo_subject(s).ok())
-    {
-        Some((model, identities)) => Context {
-            model: Some(model),
-            identities: Some(identities),
-        },
-        None => Context::default(),
-    }
-}
-
-#[cfg(not(feature = "cli"))]
-fn embedded_context(_service: &str) -> Context {
-    Context::default()
 }
 
 /// The bash script that replays `finding`'s sequence with curl against `$BASE_URL` (default:

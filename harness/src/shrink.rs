@@ -18,10 +18,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use proptest::strategy::ValueTree;
+use serde::{Deserialize, Serialize};
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
 use crate::exec::{Purpose, RunResult};
-use crate::finding::ShrinkStats;
 use crate::oracle::Violation;
 
 /// How much shrinking one finding may cost.
@@ -60,6 +60,30 @@ pub trait Probe {
         let _ = tree;
         std::future::ready(())
     }
+}
+
+/// What shrinking did to one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShrinkStats {
+    /// Steps of the sequence as generated.
+    pub steps_before: usize,
+    /// Steps of the minimized sequence.
+    pub steps_after: usize,
+    /// Identities acting in the sequence as generated.
+    pub identities_before: usize,
+    /// Identities acting in the minimized sequence.
+    pub identities_after: usize,
+    /// Candidate sequences replayed on the target.
+    pub replays: u32,
+    /// Wall-clock time spent, confirmations included.
+    pub elapsed_ms: u64,
+    /// Why shrinking stopped before it ran out of candidates (`time budget of 60s`), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Final confirmation runs of the minimized sequence, and how many showed the violation.
+    pub confirmations: u32,
+    /// Of `confirmations`, the runs that showed the violation again.
+    pub reproduced: u32,
 }
 
 /// A run that showed the violation, and the violation.

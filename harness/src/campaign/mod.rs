@@ -17,6 +17,7 @@
 
 mod report;
 mod reset;
+mod target;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -31,11 +32,14 @@ use trespass_generators::model::ApiModel;
 use trespass_generators::sequence::{Sequence, SequenceStrategy, SequenceTree};
 use url::Url;
 
-pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary, write_atomically};
+pub use crate::artifact::write_atomically;
+pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary};
+#[cfg(feature = "cli")]
+pub use target::demo_subject;
 
 use crate::errors::ExecError;
 use crate::exec::{ClientConfig, Executor, HttpClient, Purpose, RunResult, Trace};
-use crate::finding::{Finding, FindingStore, Origin};
+use crate::finding::{Finding, FindingError, FindingStore, Origin};
 use crate::identity::{IdentityFile, Sessions};
 use crate::oracle::{CheckContext, Oracle, Policy, Signature, Violation, check_all};
 use crate::redact::Redactor;
@@ -482,12 +486,26 @@ impl Campaign {
         Some(finding)
     }
 
-    /// Writes `finding` to the store, if the campaign has one. A write that fails is logged:
-    /// the campaign goes on, and the report still has the finding.
+    /// Writes `finding` to the store, if the campaign has one, with its reproducers beside it
+    /// (see [`crate::reproduce`]). A write that fails is logged: the campaign goes on, and the
+    /// report still has the finding.
     fn save(&self, finding: &Finding) {
-        if let Some(store) = &self.store
-            && let Err(e) = store.save(finding)
-        {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let saved = store.save(finding).and_then(|path| {
+            crate::reproduce::write_beside(
+                &path,
+                finding,
+                Some(&self.model),
+                Some(&self.identities),
+            )
+            .map_err(|source| FindingError::Io {
+                path: path.with_extension("sh"),
+                source,
+            })
+        });
+        if let Err(e) = saved {
             tracing::error!("cannot save finding {}: {e}", finding.signature);
         }
     }
@@ -633,22 +651,6 @@ fn sequence_step(trace: &Trace, index: usize) -> usize {
             _ => return usize::MAX,
         }
     }
-}
-
-/// The model and identities of an embedded demo service, as `trespass fuzz` uses them.
-#[cfg(feature = "cli")]
-pub fn demo_subject(
-    service: trespass_targets::Service,
-) -> Result<(ApiModel, IdentityFile), String> {
-    let model = trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
-        .map_err(|e| e.to_string())?;
-    let identities = IdentityFile::parse(
-        service.identities_toml(),
-        service.identities_file_name(),
-        |_| None,
-    )
-    .map_err(|e| e.to_string())?;
-    Ok((model, identities))
 }
 
 /// The proptest runner of case `case` of a run seeded `seed`: ChaCha seeded with SHA-256 of the
