@@ -143,13 +143,13 @@ pub struct StepReport {
     /// Position in the trace.
     pub index: usize,
     /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
-    pub purpose: String,
+    pub purpose: StepPurpose,
     /// Who sent it.
     pub identity: String,
     /// The identity's role.
     pub role: Role,
     /// How it authenticated (`normal`, `none`, `invalid`).
-    pub auth: String,
+    pub auth: AuthMode,
     /// HTTP method.
     pub method: String,
     /// The concrete path with its query, redacted.
@@ -168,6 +168,54 @@ pub struct StepReport {
     pub error: Option<String>,
     /// Milliseconds from sending to the end of the body.
     pub elapsed_ms: u64,
+}
+
+/// Why a reported step was sent, as finding files name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepPurpose {
+    /// A step of the sequence.
+    Sequence,
+    /// The owner's re-read of an object before another identity's write.
+    VerifyBefore,
+    /// The owner's re-read of an object after another identity's write.
+    VerifyAfter,
+}
+
+impl StepPurpose {
+    /// The name finding files give it (`sequence`, `verify_before`, `verify_after`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepPurpose::Sequence => "sequence",
+            StepPurpose::VerifyBefore => "verify_before",
+            StepPurpose::VerifyAfter => "verify_after",
+        }
+    }
+}
+
+impl std::str::FromStr for StepPurpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            StepPurpose::Sequence,
+            StepPurpose::VerifyBefore,
+            StepPurpose::VerifyAfter,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| format!("`{s}` is not a step purpose"))
+    }
+}
+
+impl From<Purpose> for StepPurpose {
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Sequence { .. } => StepPurpose::Sequence,
+            Purpose::VerifyBefore { .. } => StepPurpose::VerifyBefore,
+            Purpose::VerifyAfter { .. } => StepPurpose::VerifyAfter,
+        }
+    }
 }
 
 impl Finding {
@@ -312,15 +360,10 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
             };
             StepReport {
                 index: s.index,
-                purpose: match s.purpose {
-                    Purpose::Sequence { .. } => "sequence",
-                    Purpose::VerifyBefore { .. } => "verify_before",
-                    Purpose::VerifyAfter { .. } => "verify_after",
-                }
-                .to_string(),
+                purpose: s.purpose.into(),
                 identity: s.identity.as_str().to_string(),
                 role: s.role,
-                auth: auth_name(s.exchange.auth).unwrap_or_else(|| "normal".into()),
+                auth: s.exchange.auth,
                 method: request.method.clone(),
                 path: redactor.url(&request.path_and_query()),
                 request_body: s.body.as_ref().map(|b| redactor.json(b)),
@@ -547,6 +590,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing.json"), "{e}");
+    }
+
+    #[test]
+    fn step_purposes_keep_their_names() {
+        for purpose in [
+            StepPurpose::Sequence,
+            StepPurpose::VerifyBefore,
+            StepPurpose::VerifyAfter,
+        ] {
+            let json = serde_json::to_value(purpose).unwrap();
+            assert_eq!(json, Value::String(purpose.as_str().into()));
+            assert_eq!(purpose.as_str().parse::<StepPurpose>(), Ok(purpose));
+        }
+        assert!("verify".parse::<StepPurpose>().is_err());
     }
 
     #[test]

@@ -29,10 +29,10 @@ fn step(identity: &str, op: &str) -> Step {
 fn report(index: usize, purpose: &str, identity: &str, method: &str, status: u16) -> StepReport {
     StepReport {
         index,
-        purpose: purpose.into(),
+        purpose: purpose.parse().unwrap(),
         identity: identity.into(),
         role: Role::User,
-        auth: "normal".into(),
+        auth: AuthMode::Normal,
         method: method.into(),
         path: format!("/orders/{}", 4000 + index),
         request_body: None,
