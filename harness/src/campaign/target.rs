@@ -6,7 +6,7 @@
 //! - [`TargetKind::Embedded`]: an embedded demo service, one in-process instance per worker,
 //!   each on its own free port: every [`Endpoint`] is [`Access::Exclusive`];
 //! - [`TargetKind::Url`]: a target already running at a URL, shared by all the workers
-//!   ([`Access::Shared`]).
+//!   ([`Access::Shared`]; [`Access::Exclusive`] when the target is started for one worker).
 //!
 //! (A kind that starts one process of the user's per worker, `--target-cmd`, fits the same
 //! shape: exclusive endpoints, restarted by starting the process again.)
@@ -118,7 +118,8 @@ pub enum TargetKind {
         /// Planted bugs live or fixed.
         mode: trespass_targets::Mode,
     },
-    /// A target already running at this URL, shared by all the workers.
+    /// A target already running at this URL, shared by all the workers (a single worker has
+    /// it to itself).
     Url(Url),
 }
 
@@ -165,6 +166,8 @@ impl Instance {
 pub struct Target {
     kind: TargetKind,
     instances: Vec<Instance>,
+    /// The workers it was started for.
+    workers: usize,
 }
 
 impl std::fmt::Debug for Target {
@@ -180,18 +183,21 @@ impl Target {
     /// Starts a target of `kind` for `workers` workers (one instance each when the kind
     /// starts instances) and waits until every endpoint accepts connections.
     pub fn start(kind: TargetKind, workers: usize) -> Result<Self, TargetError> {
-        #[cfg(not(feature = "cli"))]
-        let _ = workers;
+        let workers = workers.max(1);
         let instances = match &kind {
             #[cfg(feature = "cli")]
-            TargetKind::Embedded { service, mode } => (0..workers.max(1))
+            TargetKind::Embedded { service, mode } => (0..workers)
                 .map(|_| start_embedded(*service, *mode))
                 .collect::<Result<_, _>>()?,
             TargetKind::Url(url) => vec![Instance::Remote(Endpoint {
                 base_url: url.clone(),
             })],
         };
-        let target = Self { kind, instances };
+        let target = Self {
+            kind,
+            instances,
+            workers,
+        };
         for (endpoint, _) in target.endpoints().iter() {
             ready(endpoint)?;
         }
@@ -207,6 +213,7 @@ impl Target {
     pub fn endpoints(&self) -> Endpoints {
         let all = self.instances.iter().map(Instance::endpoint);
         match self.kind {
+            TargetKind::Url(_) if self.workers == 1 => Endpoints::exclusive(all),
             TargetKind::Url(_) => Endpoints(all.map(|e| (e, Access::Shared)).collect()),
             #[cfg(feature = "cli")]
             TargetKind::Embedded { .. } => Endpoints::exclusive(all),
@@ -323,6 +330,14 @@ mod tests {
             Endpoints::shared(Endpoint {
                 base_url: url.clone()
             })
+        );
+        let alone = Target::start(TargetKind::Url(url.clone()), 1).unwrap();
+        assert_eq!(
+            alone.endpoints(),
+            Endpoints::exclusive([Endpoint {
+                base_url: url.clone()
+            }]),
+            "one worker has the target to itself"
         );
         drop(running);
         let e = Target::start(TargetKind::Url(url), 1).unwrap_err();

@@ -187,7 +187,7 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
                     "--base-url needs --spec and --identities as well",
                 ));
             };
-            remote(spec, identities, base)
+            remote(spec, identities, base, workers)
         }
         None => {
             if args.spec.is_some() || args.identities.is_some() {
@@ -200,11 +200,12 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
     }
 }
 
-/// A target at `base`, described by the spec and identities files.
+/// A target at `base`, described by the spec and identities files, for `workers` workers.
 pub(super) fn remote(
     spec: &std::path::Path,
     identities: &std::path::Path,
     base: &str,
+    workers: usize,
 ) -> Result<Subject, ExpectedError> {
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
@@ -219,7 +220,7 @@ pub(super) fn remote(
     Ok(Subject {
         model,
         identities: identities_file,
-        target: start(TargetKind::Url(base_url.clone()), 1)?,
+        target: start(TargetKind::Url(base_url.clone()), workers)?,
         label: base_url.to_string(),
         origin,
     })

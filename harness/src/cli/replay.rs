@@ -123,6 +123,7 @@ fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedErro
                     existing(&spec, "--spec")?,
                     existing(&identities, "--identities")?,
                     &base,
+                    1,
                 ),
                 _ => Err(ExpectedError::usage(format!(
                     "{}: give --spec and --identities (the finding does not record them)",
