@@ -64,14 +64,16 @@ impl Budget {
         self.allows_case_at(case, Instant::now())
     }
 
-    /// `budget` cut to the time left at `now`, or `None` when the deadline has passed (no
-    /// shrinking starts then). Unchanged without a deadline.
+    /// `budget` cut to the time left at `now` and bound by the deadline (no confirmation
+    /// starts after it), or `None` when the deadline has passed (no shrinking starts then).
+    /// Unchanged without a deadline.
     pub fn shrink_budget_at(&self, budget: ShrinkBudget, now: Instant) -> Option<ShrinkBudget> {
         match self.deadline {
             None => Some(budget),
             Some(deadline) if now >= deadline => None,
             Some(deadline) => Some(ShrinkBudget {
                 max_time: budget.max_time.min(deadline - now),
+                deadline: Some(budget.deadline.map_or(deadline, |d| d.min(deadline))),
                 ..budget
             }),
         }
@@ -134,6 +136,7 @@ mod tests {
             budget.shrink_budget_at(shrink, now + 4 * SECOND),
             Some(ShrinkBudget {
                 max_time: 6 * SECOND,
+                deadline: Some(now + 10 * SECOND),
                 ..shrink
             })
         );
@@ -141,7 +144,13 @@ mod tests {
             max_time: SECOND,
             ..shrink
         };
-        assert_eq!(budget.shrink_budget_at(short, now), Some(short));
+        assert_eq!(
+            budget.shrink_budget_at(short, now),
+            Some(ShrinkBudget {
+                deadline: Some(now + 10 * SECOND),
+                ..short
+            })
+        );
         assert_eq!(budget.shrink_budget_at(shrink, now + 10 * SECOND), None);
         assert!(budget.expired_at(now + 10 * SECOND));
     }
