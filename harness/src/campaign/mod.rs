@@ -17,7 +17,7 @@
 //! fires again. Findings that do not reproduce are kept and marked unconfirmed.
 //!
 //! The run stops at whichever of its case count and its duration comes first; one deadline
-//! ([`budget`]) bounds generation, confirmation and shrinking alike.
+//! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
 mod lane;

@@ -22,7 +22,7 @@ use crate::redact::Redactor;
 /// the base URL the finding recorded), each step as its identity, and prints the status and
 /// body of the step that shows the violation. `model` gives parameter styles and the
 /// owner's re-reads, `identities` how each identity authenticates (credentials from
-/// environment variables, see [`env_var`]); `finding_path` is named in the header.
+/// environment variables, see [`super::env_var`]); `finding_path` is named in the header.
 pub fn curl_script(
     finding: &Finding,
     model: Option<&ApiModel>,
