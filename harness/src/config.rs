@@ -5,7 +5,7 @@
 //!
 //! | field | default | environment |
 //! | --- | --- | --- |
-//! | [`Config::cases`] | 100 | `TRESPASS_CASES` |
+//! | [`Config::cases`] | [`DEFAULT_CASES`] unless a duration is given | `TRESPASS_CASES` |
 //! | [`Config::seed`] | random, printed | `TRESPASS_SEED` |
 //! | [`Config::duration`] | none (cases decide) | `TRESPASS_DURATION` (`30s`, `5m`, `1h`) |
 //! | [`Config::workers`] | 2 | `TRESPASS_WORKERS` |
@@ -15,11 +15,18 @@
 //! | [`Config::slow_threshold`] | 5 s | `TRESPASS_SLOW_THRESHOLD` |
 //! | [`Config::max_body_bytes`] | 1 MiB | `TRESPASS_MAX_BODY_BYTES` |
 //!
+//! Cases and duration: whichever comes first. An explicit case count (`TRESPASS_CASES`,
+//! `--cases`, `Harness::cases`) applies with a duration too; the default count applies only
+//! when neither a count nor a duration is given; a duration alone runs until the time is up.
+//!
 //! `TRESPASS_LOG` (the log filter) is read by the binary. An unknown `TRESPASS_*` variable is
 //! warned about (a typo would otherwise be silently ignored); a malformed value is an error
 //! naming the variable.
 
 use std::time::Duration;
+
+/// Cases a run takes when neither a case count nor a duration is given.
+pub const DEFAULT_CASES: u64 = 100;
 
 /// Names of the environment variables [`Config::from_env`] reads (plus `TRESPASS_LOG`).
 pub const ENV_VARS: &[&str] = &[
@@ -39,8 +46,9 @@ pub const ENV_VARS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Number of generated sequences (cases) to run. Default 100; `TRESPASS_CASES`.
-    pub cases: u64,
+    /// Number of generated sequences (cases) to run, when given; `TRESPASS_CASES`. `None`
+    /// runs [`DEFAULT_CASES`], or until the time is up when there is a `duration`.
+    pub cases: Option<u64>,
     /// Seed of the generators; `None` picks one at random (and reports it). `TRESPASS_SEED`.
     pub seed: Option<u64>,
     /// Wall-clock budget; when set, the run stops at whichever of `cases` and `duration` comes
@@ -66,7 +74,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            cases: 100,
+            cases: None,
             seed: None,
             duration: None,
             workers: 2,
@@ -114,7 +122,9 @@ impl Config {
             };
             let v = value.trim();
             match var.as_str() {
-                "TRESPASS_CASES" => self.cases = v.parse().map_err(|_| err("a whole number"))?,
+                "TRESPASS_CASES" => {
+                    self.cases = Some(v.parse().map_err(|_| err("a whole number"))?)
+                }
                 "TRESPASS_SEED" => self.seed = Some(v.parse().map_err(|_| err("a whole number"))?),
                 "TRESPASS_DURATION" => {
                     self.duration = Some(parse_duration(v).map_err(|e| err(&e))?)
@@ -196,11 +206,20 @@ mod tests {
                 ("PATH", "/bin"),
             ]))
             .unwrap();
-        assert_eq!(c.cases, 7);
+        assert_eq!(c.cases, Some(7));
         assert_eq!(c.seed, Some(42));
         assert_eq!(c.duration, Some(Duration::from_secs(120)));
         assert_eq!(c.max_shrink_time, Duration::from_millis(1500));
         assert_eq!(c.workers, Config::default().workers);
+    }
+
+    #[test]
+    fn cases_are_unset_unless_given() {
+        assert_eq!(Config::default().cases, None);
+        let c = Config::default()
+            .overlay_env(vars(&[("TRESPASS_DURATION", "5s")]))
+            .unwrap();
+        assert_eq!((c.cases, c.duration), (None, Some(Duration::from_secs(5))));
     }
 
     #[test]

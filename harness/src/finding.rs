@@ -16,10 +16,11 @@ use sha2::{Digest, Sha256};
 use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
-use crate::campaign::write_atomically;
+use crate::artifact::write_atomically;
 use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
 use crate::oracle::{Signature, Violation};
 use crate::redact::Redactor;
+pub use crate::shrink::ShrinkStats;
 
 /// The version of the finding's JSON form; bumped on incompatible changes.
 pub const FINDING_FORMAT_VERSION: u32 = 1;
@@ -136,43 +137,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// What shrinking did to one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShrinkStats {
-    /// Steps of the sequence as generated.
-    pub steps_before: usize,
-    /// Steps of the minimized sequence.
-    pub steps_after: usize,
-    /// Identities acting in the sequence as generated.
-    pub identities_before: usize,
-    /// Identities acting in the minimized sequence.
-    pub identities_after: usize,
-    /// Candidate sequences replayed on the target.
-    pub replays: u32,
-    /// Wall-clock time spent, confirmations included.
-    pub elapsed_ms: u64,
-    /// Why shrinking stopped before it ran out of candidates (`time budget of 60s`), if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
-    /// Final confirmation runs of the minimized sequence, and how many showed the violation.
-    pub confirmations: u32,
-    /// Of `confirmations`, the runs that showed the violation again.
-    pub reproduced: u32,
-}
-
 /// One exchange of a finding's trace, as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepReport {
     /// Position in the trace.
     pub index: usize,
     /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
-    pub purpose: String,
+    pub purpose: StepPurpose,
     /// Who sent it.
     pub identity: String,
     /// The identity's role.
     pub role: Role,
     /// How it authenticated (`normal`, `none`, `invalid`).
-    pub auth: String,
+    pub auth: AuthMode,
     /// HTTP method.
     pub method: String,
     /// The concrete path with its query, redacted.
@@ -191,6 +168,54 @@ pub struct StepReport {
     pub error: Option<String>,
     /// Milliseconds from sending to the end of the body.
     pub elapsed_ms: u64,
+}
+
+/// Why a reported step was sent, as finding files name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepPurpose {
+    /// A step of the sequence.
+    Sequence,
+    /// The owner's re-read of an object before another identity's write.
+    VerifyBefore,
+    /// The owner's re-read of an object after another identity's write.
+    VerifyAfter,
+}
+
+impl StepPurpose {
+    /// The name finding files give it (`sequence`, `verify_before`, `verify_after`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepPurpose::Sequence => "sequence",
+            StepPurpose::VerifyBefore => "verify_before",
+            StepPurpose::VerifyAfter => "verify_after",
+        }
+    }
+}
+
+impl std::str::FromStr for StepPurpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            StepPurpose::Sequence,
+            StepPurpose::VerifyBefore,
+            StepPurpose::VerifyAfter,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| format!("`{s}` is not a step purpose"))
+    }
+}
+
+impl From<Purpose> for StepPurpose {
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Sequence { .. } => StepPurpose::Sequence,
+            Purpose::VerifyBefore { .. } => StepPurpose::VerifyBefore,
+            Purpose::VerifyAfter { .. } => StepPurpose::VerifyAfter,
+        }
+    }
 }
 
 impl Finding {
@@ -335,15 +360,10 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
             };
             StepReport {
                 index: s.index,
-                purpose: match s.purpose {
-                    Purpose::Sequence { .. } => "sequence",
-                    Purpose::VerifyBefore { .. } => "verify_before",
-                    Purpose::VerifyAfter { .. } => "verify_after",
-                }
-                .to_string(),
+                purpose: s.purpose.into(),
                 identity: s.identity.as_str().to_string(),
                 role: s.role,
-                auth: auth_name(s.exchange.auth).unwrap_or_else(|| "normal".into()),
+                auth: s.exchange.auth,
                 method: request.method.clone(),
                 path: redactor.url(&request.path_and_query()),
                 request_body: s.body.as_ref().map(|b| redactor.json(b)),
@@ -445,9 +465,9 @@ impl FindingStore {
         self.dir.join(format!("{}.json", signature.file_stem()))
     }
 
-    /// Writes `finding` atomically, replacing an earlier file of the same signature, and its
-    /// reproducers beside it (`<stem>.sh` curl script, `<stem>.rs` Rust test, see
-    /// [`crate::reproduce`]). Returns the finding file's path.
+    /// Writes `finding` atomically, replacing an earlier file of the same signature. Returns
+    /// the file's path. (Its reproducers, written beside it by the campaign, are
+    /// [`crate::reproduce`]'s.)
     pub fn save(&self, finding: &Finding) -> Result<PathBuf, FindingError> {
         let path = self.path_of(&finding.signature);
         write_atomically(&path, finding.to_json().as_bytes()).map_err(|source| {
@@ -455,10 +475,6 @@ impl FindingStore {
                 path: path.clone(),
                 source,
             }
-        })?;
-        crate::reproduce::write_beside(&path, finding).map_err(|source| FindingError::Io {
-            path: path.with_extension("sh"),
-            source,
         })?;
         Ok(path)
     }
@@ -574,6 +590,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing.json"), "{e}");
+    }
+
+    #[test]
+    fn step_purposes_keep_their_names() {
+        for purpose in [
+            StepPurpose::Sequence,
+            StepPurpose::VerifyBefore,
+            StepPurpose::VerifyAfter,
+        ] {
+            let json = serde_json::to_value(purpose).unwrap();
+            assert_eq!(json, Value::String(purpose.as_str().into()));
+            assert_eq!(purpose.as_str().parse::<StepPurpose>(), Ok(purpose));
+        }
+        assert!("verify".parse::<StepPurpose>().is_err());
     }
 
     #[test]

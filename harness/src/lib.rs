@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod artifact;
 pub mod campaign;
 #[cfg(feature = "cli")]
 pub mod cli;

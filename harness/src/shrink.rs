@@ -18,10 +18,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use proptest::strategy::ValueTree;
+use serde::{Deserialize, Serialize};
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
 use crate::exec::{Purpose, RunResult};
-use crate::finding::ShrinkStats;
 use crate::oracle::Violation;
 
 /// How much shrinking one finding may cost.
@@ -35,6 +35,9 @@ pub struct ShrinkBudget {
     /// Replays of the minimized sequence that must all show the violation
     /// (`TRESPASS_CONFIRMATIONS`, default 3).
     pub confirmations: u32,
+    /// The run's deadline: no candidate and no confirmation starts after it. `None` (the
+    /// default): only `max_time` and `max_replays` bound shrinking.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for ShrinkBudget {
@@ -43,6 +46,7 @@ impl Default for ShrinkBudget {
             max_time: Duration::from_secs(60),
             max_replays: 2_000,
             confirmations: 3,
+            deadline: None,
         }
     }
 }
@@ -60,6 +64,31 @@ pub trait Probe {
         let _ = tree;
         std::future::ready(())
     }
+}
+
+/// What shrinking did to one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShrinkStats {
+    /// Steps of the sequence as generated.
+    pub steps_before: usize,
+    /// Steps of the minimized sequence.
+    pub steps_after: usize,
+    /// Identities acting in the sequence as generated.
+    pub identities_before: usize,
+    /// Identities acting in the minimized sequence.
+    pub identities_after: usize,
+    /// Candidate sequences replayed on the target.
+    pub replays: u32,
+    /// Wall-clock time spent, confirmations included.
+    pub elapsed_ms: u64,
+    /// Why shrinking stopped before it ran out of candidates (`time budget of 60s`), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Final confirmation runs of the minimized sequence (fewer than asked when the run's
+    /// deadline came first).
+    pub confirmations: u32,
+    /// Of `confirmations`, the runs that showed the violation again.
+    pub reproduced: u32,
 }
 
 /// A run that showed the violation, and the violation.
@@ -120,7 +149,8 @@ pub async fn shrink<P: Probe>(
     // Cutting the steps after the violation is a candidate like any other: kept if it holds.
     let mut cut = tree.clone();
     cut.truncate_after(violating_step);
-    if cut.len() < tree.len() {
+    let past_deadline = || budget.deadline.is_some_and(|d| Instant::now() >= d);
+    if cut.len() < tree.len() && !past_deadline() {
         let candidate = cut.current();
         if let (true, found) = runs.judge(&candidate).await {
             tree = cut;
@@ -152,7 +182,12 @@ pub async fn shrink<P: Probe>(
     } = runs;
 
     let mut reproduced = 0;
+    let mut confirmations = 0;
     for _ in 0..budget.confirmations {
+        if past_deadline() {
+            break;
+        }
+        confirmations += 1;
         if let Some(found) = probe.replay(&best).await {
             reproduced += 1;
             evidence = Some(found);
@@ -168,7 +203,7 @@ pub async fn shrink<P: Probe>(
             replays,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             stopped,
-            confirmations: budget.confirmations,
+            confirmations,
             reproduced,
         },
         sequence: best,
@@ -219,6 +254,10 @@ impl<P: Probe> Runs<'_, P> {
             return (best, evidence);
         }
         loop {
+            if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                self.stopped = Some("the run's deadline passed".into());
+                break;
+            }
             if self.started.elapsed() >= self.budget.max_time {
                 self.stopped = Some(format!("time budget of {:?} spent", self.budget.max_time));
                 break;
@@ -413,6 +452,29 @@ mod tests {
                 .contains("replay budget")
         );
         assert!(fails(&shrunk.sequence), "what is kept still fails");
+    }
+
+    #[test]
+    fn nothing_starts_past_the_deadline() {
+        let (tree, original) = failing_case();
+        let mut probe = Fake {
+            fails,
+            calls: 0,
+            flaky_every: None,
+        };
+        let budget = ShrinkBudget {
+            deadline: Some(Instant::now()),
+            ..ShrinkBudget::default()
+        };
+        let shrunk = run(tree, budget, &mut probe);
+        assert_eq!(
+            (shrunk.stats.confirmations, shrunk.stats.reproduced),
+            (0, 0)
+        );
+        assert!(shrunk.reproduced_every_time(), "not flaky: not replayed");
+        assert_eq!(shrunk.sequence, original, "no candidate was tried");
+        assert_eq!(probe.calls, 0);
+        assert_eq!(shrunk.stats.replays, 0);
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub use insta as __insta;
 use trespass_generators::model::ApiModel;
 use url::Url;
 
-use crate::campaign::{Campaign, CampaignError, Endpoint, Event, Settings, Summary};
+use crate::campaign::{
+    Campaign, CampaignError, Event, Settings, Summary, Target, TargetError, TargetKind,
+};
 use crate::config::{Config, ConfigError};
 use crate::errors::IdentityFileError;
 use crate::finding::{Finding, FindingError, FindingStore, Origin};
@@ -56,9 +58,6 @@ use crate::identity::IdentityFile;
 /// The corpus folder findings are saved to and replayed from unless [`Harness::corpus`] says
 /// otherwise (relative to the working directory, which `cargo test` sets to the package's).
 pub const DEFAULT_CORPUS: &str = "corpus/findings";
-
-/// How long the reachability check of the target waits for a connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a [`Harness`] could not run.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +126,7 @@ pub enum HarnessError {
 
 /// What the harness runs against.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Subject {
+enum Source {
     /// A spec file; the target is at [`Harness::base_url`].
     Spec(PathBuf),
     /// An embedded demo service, started in-process.
@@ -140,7 +139,7 @@ enum Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a Harness does nothing until .run() or .try_run()"]
 pub struct Harness {
-    subject: Subject,
+    subject: Source,
     base_url: Option<String>,
     identities: Option<PathBuf>,
     cases: Option<u64>,
@@ -156,7 +155,7 @@ pub struct Harness {
 }
 
 impl Harness {
-    fn with_subject(subject: Subject) -> Self {
+    fn with_subject(subject: Source) -> Self {
         Self {
             subject,
             base_url: None,
@@ -176,7 +175,7 @@ impl Harness {
     /// A harness for the API described by the OpenAPI (or Swagger) file at `path`; give the
     /// target with [`Harness::base_url`] and the identities with [`Harness::identities_file`].
     pub fn from_spec(path: impl AsRef<Path>) -> Self {
-        Self::with_subject(Subject::Spec(path.as_ref().to_path_buf()))
+        Self::with_subject(Source::Spec(path.as_ref().to_path_buf()))
     }
 
     /// A harness for an embedded demo service, started in-process on a free port (one
@@ -184,7 +183,7 @@ impl Harness {
     /// [`Harness::secure`].
     #[cfg(feature = "cli")]
     pub fn demo(service: trespass_targets::Service) -> Self {
-        Self::with_subject(Subject::Demo(service))
+        Self::with_subject(Source::Demo(service))
     }
 
     /// Runs the embedded demo with its planted bugs fixed (`true`) or live (`false`, the
@@ -207,7 +206,9 @@ impl Harness {
         self
     }
 
-    /// Sequences to generate (default 100); `TRESPASS_CASES` overrides it.
+    /// Sequences to generate (default [`crate::config::DEFAULT_CASES`]); `TRESPASS_CASES`
+    /// overrides it. With a duration (`TRESPASS_DURATION`) the run stops at whichever comes
+    /// first.
     pub fn cases(mut self, cases: u64) -> Self {
         self.cases = Some(cases);
         self
@@ -323,17 +324,9 @@ impl Harness {
             Some(vars) => vars.clone(),
             None => std::env::vars().collect(),
         };
-        let set = |name: &str| vars.iter().any(|(k, _)| k == name);
-        let cases_from_env = set("TRESPASS_CASES");
-        let mut config = Config::default().overlay_env(vars.iter().cloned())?;
-        let cases = if cases_from_env {
-            Some(config.cases)
-        } else {
-            self.cases
-        };
-        if let Some(cases) = cases {
-            config.cases = cases;
-        }
+        let mut config = Config::default().overlay_env(vars)?;
+        // TRESPASS_CASES beats the builder; either applies with a duration too.
+        config.cases = config.cases.or(self.cases);
         if let Some(workers) = self.workers {
             if workers == 0 {
                 return Err(HarnessError::Setting(
@@ -346,16 +339,14 @@ impl Harness {
             Some(seed) => (seed, false),
             None => (random_seed(), true),
         };
+        let cases = config.cases;
         Ok((config, seed, cases, random))
     }
 
     /// The run, on the current thread.
     fn execute(&self) -> Result<Outcome, HarnessError> {
-        let (config, seed, cases, random) = self.resolve()?;
+        let (config, seed, _, random) = self.resolve()?;
         let mut settings = Settings::from_config(&config, seed);
-        if cases.is_some() {
-            settings.cases = cases;
-        }
         if !self.shrink {
             settings.shrink = None;
         }
@@ -381,10 +372,10 @@ impl Harness {
             }
         }
 
-        let target = self.target(settings.workers)?;
+        let subject = self.subject(settings.workers)?;
         eprintln!(
             "trespass: {} with seed {seed}{}",
-            target.label,
+            subject.label,
             if random {
                 format!(" (random; TRESPASS_SEED={seed} re-runs it)")
             } else {
@@ -397,44 +388,14 @@ impl Harness {
             .build()
             .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
 
-        let mut found = Vec::new();
-        let mut fixed = Vec::new();
-        if !saved.is_empty() {
-            let replayer = Campaign::new(
-                target.model.clone(),
-                target.identities.clone(),
-                replay_oracles,
-                settings.clone(),
-            );
-            let endpoint = &target.endpoints[0];
-            for (file, finding) in saved {
-                // A flaky or unconfirmed finding gets as many chances as a confirmation.
-                let runs = if finding.confirmed && !finding.flaky {
-                    1
-                } else {
-                    config.confirmations.max(1)
-                };
-                let replayed = runtime.block_on(replayer.replay(endpoint, &finding, runs))?;
-                match replayed.evidence {
-                    Some(shown) => {
-                        eprintln!("trespass: still fails (replayed): {}", shown.headline());
-                        found.push(Found {
-                            finding: shown,
-                            file,
-                            replayed: true,
-                        });
-                    }
-                    None => {
-                        eprintln!(
-                            "trespass: fixed: {} ({})",
-                            finding.signature,
-                            file.display()
-                        );
-                        fixed.push(Fixed { finding, file });
-                    }
-                }
-            }
-        }
+        let (mut found, mut fixed) = replay_saved(
+            &runtime,
+            &subject,
+            saved,
+            replay_oracles,
+            &settings,
+            config.confirmations,
+        )?;
 
         let summary = if self.replay_only.is_some() {
             Summary {
@@ -448,15 +409,15 @@ impl Harness {
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
             }
         } else {
-            let campaign = Campaign::new(target.model, target.identities, oracles, settings)
+            let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
                 .with_store(store.clone())
-                .with_origin(target.origin);
+                .with_origin(subject.origin);
             let on_event = |event: Event<'_>| {
                 if let Event::Finding(finding) = event {
                     eprintln!("trespass: {}", finding.headline());
                 }
             };
-            let summary = runtime.block_on(campaign.run(&target.endpoints, &on_event))?;
+            let summary = runtime.block_on(campaign.run(&subject.target, &on_event))?;
             for finding in &summary.findings {
                 fixed.retain(|f| f.finding.signature != finding.signature);
                 if !found
@@ -472,7 +433,7 @@ impl Harness {
             }
             summary
         };
-        drop(target.running);
+        drop(subject.target);
         found.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
         fixed.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
         Ok(Outcome {
@@ -483,10 +444,10 @@ impl Harness {
         })
     }
 
-    /// The model, identities and endpoints to run on (demo targets started).
-    fn target(&self, workers: usize) -> Result<Target, HarnessError> {
+    /// The model, identities and target to run on (demo targets started, a URL checked).
+    fn subject(&self, workers: usize) -> Result<Subject, HarnessError> {
         match &self.subject {
-            Subject::Spec(spec) => {
+            Source::Spec(spec) => {
                 let model = trespass_generators::load_file(spec)?;
                 let text = std::fs::read_to_string(spec).map_err(|e| {
                     HarnessError::Start(format!("{}: cannot read the file: {e}", spec.display()))
@@ -504,21 +465,28 @@ impl Harness {
                     url: url.clone(),
                     reason: e.to_string(),
                 })?;
-                check_reachable(url, &base_url)?;
+                let target = Target::start(TargetKind::Url(base_url.clone()), workers).map_err(
+                    |e| match e {
+                        TargetError::Unreachable { reason, .. } => HarnessError::Unreachable {
+                            url: url.clone(),
+                            reason,
+                        },
+                        other => HarnessError::Start(other.to_string()),
+                    },
+                )?;
                 let origin = Origin::new(spec.display().to_string(), &text)
                     .identities(identities_path.display().to_string())
                     .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
-                Ok(Target {
+                Ok(Subject {
                     model,
                     identities,
-                    endpoints: vec![Endpoint { base_url }],
+                    target,
                     origin,
                     label: format!("fuzzing {url} ({})", spec.display()),
-                    running: Vec::new(),
                 })
             }
             #[cfg(feature = "cli")]
-            Subject::Demo(service) => {
+            Source::Demo(service) => {
                 let (model, identities) =
                     crate::campaign::demo_subject(*service).map_err(HarnessError::Start)?;
                 let mode = if self.secure {
@@ -526,62 +494,90 @@ impl Harness {
                 } else {
                     trespass_targets::Mode::Vulnerable
                 };
-                let mut running = Vec::new();
-                let mut endpoints = Vec::new();
-                for _ in 0..workers.max(1) {
-                    let server = trespass_targets::start(*service, mode, 0).map_err(|e| {
-                        HarnessError::Start(format!("cannot start the demo target {service}: {e}"))
-                    })?;
-                    let base_url = Url::parse(server.url()).map_err(|e| {
-                        HarnessError::Start(format!("demo target URL {}: {e}", server.url()))
-                    })?;
-                    endpoints.push(Endpoint { base_url });
-                    running.push(server);
-                }
-                Ok(Target {
+                let kind = TargetKind::Embedded {
+                    service: *service,
+                    mode,
+                };
+                let target =
+                    Target::start(kind, workers).map_err(|e| HarnessError::Start(e.to_string()))?;
+                Ok(Subject {
                     model,
                     identities,
-                    endpoints,
+                    target,
                     origin: Origin::embedded(service, service.spec_yaml()),
                     label: format!(
                         "fuzzing the embedded {service} demo ({})",
                         if self.secure { "secure" } else { "vulnerable" }
                     ),
-                    running: running.into_iter().map(|r| Box::new(r) as _).collect(),
                 })
             }
         }
     }
 }
 
-/// A target ready to run on.
-struct Target {
-    model: ApiModel,
-    identities: IdentityFile,
-    endpoints: Vec<Endpoint>,
-    origin: Origin,
-    label: String,
-    /// Embedded demo targets, stopped when dropped.
-    running: Vec<Box<dyn std::any::Any + Send>>,
-}
-
-/// Fails unless something accepts TCP connections at `base_url`'s host and port.
-fn check_reachable(given: &str, base_url: &Url) -> Result<(), HarnessError> {
-    let unreachable = |reason: String| HarnessError::Unreachable {
-        url: given.to_string(),
-        reason,
-    };
-    let addrs = base_url
-        .socket_addrs(|| None)
-        .map_err(|e| unreachable(e.to_string()))?;
-    let mut last = String::from("no address");
-    for addr in addrs {
-        match std::net::TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-            Ok(_) => return Ok(()),
-            Err(e) => last = format!("{addr}: {e}"),
+/// Replays the `saved` findings on the first endpoint of `subject`: those that still fail,
+/// and those that no longer do.
+fn replay_saved(
+    runtime: &tokio::runtime::Runtime,
+    subject: &Subject,
+    saved: Vec<(PathBuf, Finding)>,
+    oracles: Vec<Box<dyn crate::oracle::Oracle>>,
+    settings: &Settings,
+    confirmations: u32,
+) -> Result<(Vec<Found>, Vec<Fixed>), HarnessError> {
+    let mut found = Vec::new();
+    let mut fixed = Vec::new();
+    if saved.is_empty() {
+        return Ok((found, fixed));
+    }
+    let replayer = Campaign::new(
+        subject.model.clone(),
+        subject.identities.clone(),
+        oracles,
+        settings.clone(),
+    );
+    let endpoints = subject.target.endpoints();
+    let endpoint = endpoints
+        .first()
+        .ok_or_else(|| HarnessError::Start("the target has no endpoint".into()))?;
+    for (file, finding) in saved {
+        // A flaky or unconfirmed finding gets as many chances as a confirmation.
+        let runs = if finding.confirmed && !finding.flaky {
+            1
+        } else {
+            confirmations.max(1)
+        };
+        let replayed = runtime.block_on(replayer.replay(endpoint, &finding, runs))?;
+        match replayed.evidence {
+            Some(shown) => {
+                eprintln!("trespass: still fails (replayed): {}", shown.headline());
+                found.push(Found {
+                    finding: shown,
+                    file,
+                    replayed: true,
+                });
+            }
+            None => {
+                eprintln!(
+                    "trespass: fixed: {} ({})",
+                    finding.signature,
+                    file.display()
+                );
+                fixed.push(Fixed { finding, file });
+            }
         }
     }
-    Err(unreachable(last))
+    Ok((found, fixed))
+}
+
+/// A started target with the model and identities to run on it.
+struct Subject {
+    model: ApiModel,
+    identities: IdentityFile,
+    /// Stopped (embedded demos) when dropped.
+    target: Target,
+    origin: Origin,
+    label: String,
 }
 
 /// A seed from the clock and the process's hash keys.

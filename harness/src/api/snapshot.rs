@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{Found, Outcome};
-use crate::finding::auth_note;
+use crate::finding::{StepPurpose, auth_note};
 use crate::redact::Redactor;
 
 /// One snapshot to assert.
@@ -79,7 +79,7 @@ pub fn render(found: &Found) -> String {
     let mut sent = finding
         .steps
         .iter()
-        .filter(|s| s.purpose == "sequence")
+        .filter(|s| s.purpose == StepPurpose::Sequence)
         .peekable();
     for (n, step) in finding.sequence.steps.iter().enumerate() {
         let method = step.op.as_str().split(' ').next().unwrap_or_default();

@@ -29,10 +29,10 @@ fn step(identity: &str, op: &str) -> Step {
 fn report(index: usize, purpose: &str, identity: &str, method: &str, status: u16) -> StepReport {
     StepReport {
         index,
-        purpose: purpose.into(),
+        purpose: purpose.parse().unwrap(),
         identity: identity.into(),
         role: Role::User,
-        auth: "normal".into(),
+        auth: AuthMode::Normal,
         method: method.into(),
         path: format!("/orders/{}", 4000 + index),
         request_body: None,
@@ -272,6 +272,33 @@ fn the_environment_overrides_seed_and_cases() {
         .resolve()
         .unwrap_err();
     assert!(e.to_string().contains("TRESPASS_SEED"), "{e}");
+}
+
+#[test]
+fn builder_cases_and_a_duration_both_apply() {
+    let (config, _, cases, _) = Harness::from_spec(SHOP_SPEC)
+        .seed(1)
+        .cases(5)
+        .env(&[("TRESPASS_DURATION", "30s")])
+        .resolve()
+        .unwrap();
+    assert_eq!(cases, Some(5), "the duration does not drop the cases");
+    let settings = Settings::from_config(&config, 1);
+    assert_eq!(settings.case_limit(), Some(5));
+    assert_eq!(settings.duration, Some(Duration::from_secs(30)));
+
+    let (config, _, cases, _) = Harness::from_spec(SHOP_SPEC)
+        .seed(1)
+        .cases(5)
+        .env(&[("TRESPASS_CASES", "8"), ("TRESPASS_DURATION", "30s")])
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        cases,
+        Some(8),
+        "TRESPASS_CASES beats the builder, with a duration too"
+    );
+    assert_eq!(Settings::from_config(&config, 1).case_limit(), Some(8));
 }
 
 #[test]

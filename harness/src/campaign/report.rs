@@ -2,11 +2,12 @@
 //! [`crate::finding::Finding`]s) and where it goes (`--report`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::artifact::write_atomically;
 use crate::finding::Finding;
 
 /// The version of the report's JSON form; bumped on incompatible changes.
@@ -163,24 +164,6 @@ impl ReportSink {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,19 +177,5 @@ mod tests {
         assert!("json:".parse::<ReportSink>().is_err());
         assert!("xml:r.xml".parse::<ReportSink>().is_err());
         assert!("r.json".parse::<ReportSink>().is_err());
-    }
-
-    #[test]
-    fn atomic_writes_replace_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub").join("r.json");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }
 }

@@ -5,13 +5,13 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trespass_generators::model::ApiModel;
-use trespass_targets::{Mode, Running, Service};
+use trespass_targets::{Mode, Service};
 use url::Url;
 
 use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::{demo_mode, mode_name};
-use crate::campaign::{Campaign, Endpoint, Event, Settings, Summary};
+use crate::campaign::{Campaign, Event, Settings, Summary, Target, TargetKind};
 use crate::config::Config;
 use crate::exit_codes;
 use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
@@ -21,9 +21,8 @@ use crate::identity::IdentityFile;
 pub(super) struct Subject {
     pub(super) model: ApiModel,
     pub(super) identities: IdentityFile,
-    pub(super) endpoints: Vec<Endpoint>,
-    /// Embedded demo targets, kept alive for the run.
-    pub(super) _embedded: Vec<Running>,
+    /// The target, kept running for the run (embedded demos stop when it is dropped).
+    pub(super) target: Target,
     pub(super) label: String,
     /// What findings record of where they came from.
     pub(super) origin: Origin,
@@ -32,7 +31,7 @@ pub(super) struct Subject {
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let mut config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
     if let Some(cases) = args.cases {
-        config.cases = cases;
+        config.cases = Some(cases);
     }
     if let Some(duration) = args.duration {
         config.duration = Some(duration);
@@ -48,9 +47,6 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .or(config.seed)
         .unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
-    if args.cases.is_some() {
-        settings.cases = args.cases;
-    }
     settings.confirm = !args.no_confirm;
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
@@ -68,12 +64,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         subject.label,
         subject.model.operations.len(),
         settings.workers,
-        match (settings.cases, settings.duration) {
-            (Some(n), Some(d)) => format!("up to {n} cases or {d:?}"),
-            (Some(n), None) => format!("{n} cases"),
-            (None, Some(d)) => format!("for {d:?}"),
-            (None, None) => "100 cases".to_string(),
-        }
+        settings.describe_budget()
     );
     let store = FindingStore::new(&args.corpus);
     let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
@@ -121,7 +112,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         }
     };
     let summary = runtime
-        .block_on(campaign.run(&subject.endpoints, &on_event))
+        .block_on(campaign.run(&subject.target, &on_event))
         .map_err(|e| ExpectedError::usage(e.to_string()))?;
     progress.finish_and_clear();
     for sink in sinks {
@@ -196,7 +187,7 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
                     "--base-url needs --spec and --identities as well",
                 ));
             };
-            remote(spec, identities, base)
+            remote(spec, identities, base, workers)
         }
         None => {
             if args.spec.is_some() || args.identities.is_some() {
@@ -209,14 +200,14 @@ fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
     }
 }
 
-/// A target at `base`, described by the spec and identities files.
+/// A target at `base`, described by the spec and identities files, for `workers` workers.
 pub(super) fn remote(
     spec: &std::path::Path,
     identities: &std::path::Path,
     base: &str,
+    workers: usize,
 ) -> Result<Subject, ExpectedError> {
-    let base_url = Url::parse(base)
-        .map_err(|e| ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}")))?;
+    let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
     let model =
@@ -229,10 +220,7 @@ pub(super) fn remote(
     Ok(Subject {
         model,
         identities: identities_file,
-        endpoints: vec![Endpoint {
-            base_url: base_url.clone(),
-        }],
-        _embedded: Vec::new(),
+        target: start(TargetKind::Url(base_url.clone()), workers)?,
         label: base_url.to_string(),
         origin,
     })
@@ -246,30 +234,42 @@ pub(super) fn embedded(
 ) -> Result<Subject, ExpectedError> {
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
-    let mut running = Vec::new();
-    let mut endpoints = Vec::new();
-    for _ in 0..workers {
-        let target = trespass_targets::start(service, mode, 0).map_err(|e| {
-            ExpectedError::usage(format!("cannot start the demo target {service}: {e}"))
-        })?;
-        let base_url = Url::parse(target.url())
-            .map_err(|e| ExpectedError::usage(format!("demo target URL: {e}")))?;
-        endpoints.push(Endpoint { base_url });
-        running.push(target);
-    }
     Ok(Subject {
         model,
         identities,
-        endpoints,
-        _embedded: running,
+        target: start(TargetKind::Embedded { service, mode }, workers)?,
         label: format!("the embedded {service} demo ({})", mode_name(mode)),
         origin: Origin::embedded(service, service.spec_yaml()),
     })
 }
 
+/// A demo service served elsewhere (`trespass demo`) at `base`: its embedded spec and
+/// identities apply.
+pub(super) fn demo_at(service: Service, base: &str) -> Result<Subject, ExpectedError> {
+    let base_url = parse_base_url(base)?;
+    let (model, identities) =
+        crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
+    Ok(Subject {
+        model,
+        identities,
+        target: start(TargetKind::Url(base_url), 1)?,
+        label: base.to_string(),
+        origin: Origin::embedded(service, service.spec_yaml()),
+    })
+}
+
+fn parse_base_url(base: &str) -> Result<Url, ExpectedError> {
+    Url::parse(base)
+        .map_err(|e| ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}")))
+}
+
+fn start(kind: TargetKind, workers: usize) -> Result<Target, ExpectedError> {
+    Target::start(kind, workers).map_err(|e| ExpectedError::usage(e.to_string()))
+}
+
 fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {
     let settings = campaign.settings();
-    let bar = match settings.cases {
+    let bar = match settings.case_limit() {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::no_length(),
     };

@@ -7,7 +7,7 @@ use trespass_targets::Service;
 use super::ExpectedError;
 use super::args::ReplayArgs;
 use super::demo::demo_mode;
-use super::fuzz::{Subject, embedded, remote};
+use super::fuzz::{Subject, demo_at, embedded, remote};
 use crate::campaign::{Campaign, Settings};
 use crate::config::Config;
 use crate::exit_codes;
@@ -40,8 +40,8 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     settings.confirm = false;
     settings.shrink = None;
     let campaign = Campaign::new(subject.model, subject.identities, vec![oracle], settings);
-    let endpoint = subject
-        .endpoints
+    let endpoints = subject.target.endpoints();
+    let endpoint = endpoints
         .first()
         .ok_or_else(|| ExpectedError::usage("no target to replay on"))?;
 
@@ -107,14 +107,7 @@ fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedErro
         (Some(base), Some(service)) if args.spec.is_none() && args.identities.is_none() => {
             // A demo target served elsewhere (`trespass demo`): its embedded spec and
             // identities apply.
-            let mut subject = embedded(service, demo_mode(false), 0)?;
-            subject.endpoints = vec![crate::campaign::Endpoint {
-                base_url: url::Url::parse(&base).map_err(|e| {
-                    ExpectedError::usage(format!("--base-url `{base}` is not a URL: {e}"))
-                })?,
-            }];
-            subject.label = base;
-            Ok(subject)
+            demo_at(service, &base)
         }
         (Some(base), _) => {
             let spec = args
@@ -130,6 +123,7 @@ fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedErro
                     existing(&spec, "--spec")?,
                     existing(&identities, "--identities")?,
                     &base,
+                    1,
                 ),
                 _ => Err(ExpectedError::usage(format!(
                     "{}: give --spec and --identities (the finding does not record them)",

@@ -316,12 +316,15 @@ fn the_rust_test_replays_the_saved_finding() {
 }
 
 #[test]
-fn the_store_writes_the_reproducers_beside_the_finding() {
+fn the_reproducers_are_written_beside_the_finding() {
     let dir = tempfile::tempdir().unwrap();
     let store = FindingStore::new(dir.path());
     let json = store.save(&shop_bola()).unwrap();
+    let (model, identities) = demo(Service::Shop);
+    let written = write_beside(&json, &shop_bola(), Some(&model), Some(&identities)).unwrap();
     let script = json.with_extension("sh");
     let test = json.with_extension("rs");
+    assert_eq!((&written.script, &written.test), (&script, &test));
     assert!(script.is_file() && test.is_file());
     #[cfg(unix)]
     {
@@ -332,7 +335,7 @@ fn the_store_writes_the_reproducers_beside_the_finding() {
     let text = std::fs::read_to_string(&script).unwrap();
     assert!(
         text.contains("send login_bob"),
-        "the embedded origin gave the identities: {text}"
+        "the identities give the login: {text}"
     );
     assert!(text.contains(&json.display().to_string()), "{text}");
     assert_eq!(

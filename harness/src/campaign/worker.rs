@@ -1,0 +1,286 @@
+//! The worker loop: take the next case while the [`Budget`] allows one, and run it
+//! ([`Campaign::run_case`]): generate, reset, run, judge, then confirm, save, publish and
+//! shrink every new finding.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use proptest::strategy::Strategy;
+use trespass_generators::sequence::Sequence;
+
+use super::budget::Budget;
+use super::lane::{Lane, LaneProbe};
+use super::{Campaign, Event, runner_for};
+use crate::exec::{Executor, Purpose, RunResult, Trace};
+use crate::finding::Finding;
+use crate::oracle::Signature;
+use crate::shrink::{Probe, ShrinkBudget, shrink};
+
+/// What [`Campaign::run`] hands its workers' events to.
+pub(super) type OnEvent<'a> = &'a (dyn Fn(Event<'_>) + Send + Sync);
+
+/// State shared by the workers.
+pub(super) struct Shared {
+    pub(super) next_case: AtomicU64,
+    pub(super) cases_done: AtomicU64,
+    pub(super) requests: AtomicU64,
+    pub(super) rejected: AtomicU64,
+    pub(super) stop: AtomicBool,
+    pub(super) budget: Budget,
+    pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
+}
+
+impl Shared {
+    pub(super) fn new(budget: Budget) -> Self {
+        Self {
+            next_case: AtomicU64::new(0),
+            cases_done: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            budget,
+            findings: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+/// How a case ended.
+enum CaseEnd {
+    /// The case ran (or had no sequence to run).
+    Done,
+    /// The target could not be reset: the campaign stops.
+    Stop,
+}
+
+impl Campaign {
+    /// One worker: runs cases on `lane` until the budget or a failed reset stops it.
+    pub(super) async fn worker(&self, lane: &Lane, shared: &Shared, on_event: OnEvent<'_>) {
+        let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
+        while !shared.stop.load(Ordering::Relaxed) {
+            let case = shared.next_case.fetch_add(1, Ordering::Relaxed);
+            if !shared.budget.allows_case(case) {
+                break;
+            }
+            let Some(sequence) = self.sequence_for(case) else {
+                continue;
+            };
+            if let CaseEnd::Stop = self
+                .run_case(lane, &executor, case, &sequence, shared, on_event)
+                .await
+            {
+                shared.stop.store(true, Ordering::Relaxed);
+                break;
+            }
+            let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
+            let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
+            on_event(Event::Progress {
+                cases,
+                requests: shared.requests.load(Ordering::Relaxed),
+                findings,
+            });
+        }
+    }
+
+    /// Runs case `case` (`sequence`) on `lane`: reset (when the lane serves this worker alone),
+    /// run, judge; then every new finding is confirmed, saved, published and shrunk.
+    async fn run_case(
+        &self,
+        lane: &Lane,
+        executor: &Executor<'_>,
+        case: u64,
+        sequence: &Sequence,
+        shared: &Shared,
+        on_event: OnEvent<'_>,
+    ) -> CaseEnd {
+        let result = {
+            let _running = lane.gate.read().await;
+            if let Err(e) = self.reset_before_sequence(lane).await {
+                tracing::error!("{e}; stopping the campaign");
+                return CaseEnd::Stop;
+            }
+            executor.run(sequence).await
+        };
+        shared
+            .requests
+            .fetch_add(result.trace.steps.len() as u64, Ordering::Relaxed);
+        if result.trace.reject.is_some() {
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+        }
+        for finding in self.judge(sequence, &result, case, shared) {
+            let mut finding = self
+                .confirm(finding, sequence, lane, executor, shared)
+                .await;
+            finding.origin = self.origin.clone();
+            self.save(&finding);
+            let published = publish(shared, finding);
+            on_event(Event::Finding(&published));
+            if !published.confirmed {
+                continue;
+            }
+            let Some(budget) = self
+                .settings
+                .shrink
+                .and_then(|b| shared.budget.shrink_budget(b))
+            else {
+                continue;
+            };
+            let at = sequence_step(&result.trace, published.step);
+            let shrunk = {
+                let _alone = lane.gate.write().await;
+                let signature = published.signature.clone();
+                let mut probe = LaneProbe {
+                    campaign: self,
+                    lane,
+                    executor,
+                    signature: &signature,
+                };
+                self.shrink(published, case, at, &result, budget, &mut probe)
+                    .await
+            };
+            if let Some(shrunk) = shrunk {
+                self.save(&shrunk);
+                let published = publish(shared, shrunk);
+                on_event(Event::Shrunk(&published));
+            }
+        }
+        CaseEnd::Done
+    }
+
+    /// The violations of one run; counts known signatures and returns the new ones (claimed,
+    /// so that no other worker reports them too).
+    fn judge(
+        &self,
+        sequence: &Sequence,
+        result: &RunResult,
+        case: u64,
+        shared: &Shared,
+    ) -> Vec<Finding> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut new = Vec::new();
+        for violation in self.violations(result) {
+            let signature = violation.signature();
+            if !seen.insert(signature.clone()) {
+                continue;
+            }
+            let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+            match all.get_mut(&signature) {
+                Some(known) => known.count += 1,
+                None => {
+                    let report = Finding::new(
+                        &violation,
+                        sequence,
+                        &result.trace,
+                        case,
+                        self.settings.seed,
+                        &self.redactor,
+                    );
+                    all.insert(signature, report.clone());
+                    new.push(report);
+                }
+            }
+        }
+        new
+    }
+
+    /// Replays `finding`'s sequence alone on `lane` (after a reset, when configured) and marks
+    /// it confirmed when the same signature fires again. Past the deadline no confirmation
+    /// starts: the finding stays unconfirmed.
+    async fn confirm(
+        &self,
+        mut finding: Finding,
+        sequence: &Sequence,
+        lane: &Lane,
+        executor: &Executor<'_>,
+        shared: &Shared,
+    ) -> Finding {
+        if !self.settings.confirm {
+            finding.confirmed = true;
+            return finding;
+        }
+        if shared.budget.expired() {
+            return finding;
+        }
+        let _alone = lane.gate.write().await;
+        let mut probe = LaneProbe {
+            campaign: self,
+            lane,
+            executor,
+            signature: &finding.signature,
+        };
+        finding.confirmed = probe.replay(sequence).await.is_some();
+        finding
+    }
+
+    /// Shrinks `finding` (of case `case`, seen on sequence step `at` of `first_run`) through
+    /// `probe`, whose lane the caller holds alone. `None` when the case cannot be regenerated.
+    async fn shrink(
+        &self,
+        mut finding: Finding,
+        case: u64,
+        at: usize,
+        first_run: &RunResult,
+        budget: ShrinkBudget,
+        probe: &mut LaneProbe<'_, '_>,
+    ) -> Option<Finding> {
+        let mut runner = runner_for(self.settings.seed, case);
+        let tree = self.strategy.new_tree(&mut runner).ok()?;
+        let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
+        if let Some(evidence) = &shrunk.evidence {
+            finding.set_evidence(
+                &evidence.violation,
+                &shrunk.sequence,
+                &evidence.run.trace,
+                &self.redactor,
+            );
+        }
+        finding.flaky = !shrunk.reproduced_every_time();
+        finding.shrink = Some(shrunk.stats);
+        Some(finding)
+    }
+
+    /// Writes `finding` to the store, if the campaign has one, with its reproducers beside it
+    /// (see [`crate::reproduce`]). A write that fails is logged: the campaign goes on, and the
+    /// report still has the finding.
+    fn save(&self, finding: &Finding) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let saved = store.save(finding).and_then(|path| {
+            crate::reproduce::write_beside(
+                &path,
+                finding,
+                Some(&self.model),
+                Some(&self.identities),
+            )
+            .map_err(|source| crate::finding::FindingError::Io {
+                path: path.with_extension("sh"),
+                source,
+            })
+        });
+        if let Err(e) = saved {
+            tracing::error!("cannot save finding {}: {e}", finding.signature);
+        }
+    }
+}
+
+/// Stores `finding` in the campaign's map, keeping the count other workers added, and returns
+/// what was stored.
+fn publish(shared: &Shared, mut finding: Finding) -> Finding {
+    let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+    finding.count = all.get(&finding.signature).map_or(1, |f| f.count);
+    all.insert(finding.signature.clone(), finding.clone());
+    finding
+}
+
+/// The index in the sequence of trace step `index` (a re-read counts as the write it checks).
+fn sequence_step(trace: &Trace, index: usize) -> usize {
+    let mut at = index;
+    loop {
+        match trace.steps.get(at).map(|s| s.purpose) {
+            Some(Purpose::Sequence { step }) => return step,
+            Some(Purpose::VerifyBefore { of } | Purpose::VerifyAfter { of }) if of != at => at = of,
+            _ => return usize::MAX,
+        }
+    }
+}
