@@ -5,8 +5,8 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation, SchemaKind};
 use trespass_generators::sequence::{Arg, Ref, Step};
 
-use super::exchange::{Body, Request};
 use super::params;
+use crate::http::{Body, Request};
 
 /// A step made concrete.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,10 +8,10 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, CrudRole, OperationId};
 use trespass_generators::sequence::{AuthMode, IdentityId, Ref, RefSource, Role, Sequence, Step};
 
-use super::exchange::Request;
 use super::ownership::{ObjectKey, Ownership, object_of};
 use super::render::{fill_path, render};
 use super::trace::{Purpose, Reject, Trace, TraceStep};
+use crate::http::Request;
 use crate::identity::Sessions;
 
 /// Runs sequences against one target.

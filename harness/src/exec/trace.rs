@@ -6,7 +6,7 @@ use serde_json::Value;
 use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{IdentityId, Role};
 
-use super::exchange::Exchange;
+use crate::http::Exchange;
 
 /// The exchanges of one sequence run, in order, with the steps the executor added.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tokio::sync::Mutex;
 
 use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
-use crate::exec::{AuthMode, Body, Exchange, HttpClient, Outcome, Request};
+use crate::http::{AuthMode, Body, Exchange, HttpClient, Outcome, Request};
 use crate::redact::{Redactor, SecretKind};
 
 /// Why a session could not act (a reason to reject the sequence, not a finding).
