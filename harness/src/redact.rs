@@ -409,7 +409,7 @@ mod artifact_tests {
     };
 
     use crate::exec::{
-        Exchange, Outcome, Purpose, Request, Response, ResponseBody, Trace, TraceStep,
+        Exchange, Purpose, Received, Request, Response, ResponseBody, Trace, TraceStep,
     };
     use crate::finding::Finding;
     use crate::identity::IdentityFile;
@@ -497,7 +497,7 @@ auth.bearer = "carol-bearer-0123456789"
                 identity: "alice".into(),
                 auth: AuthMode::Normal,
                 request: request.clone(),
-                outcome: Outcome::Response(Response {
+                outcome: Received::Response(Response {
                     status: 200,
                     headers: vec![],
                     body,

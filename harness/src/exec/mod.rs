@@ -15,7 +15,7 @@ mod run;
 mod trace;
 
 pub use crate::http::{
-    AuthMode, Body, ClientConfig, Exchange, HttpClient, Outcome, Request, Response, ResponseBody,
+    AuthMode, Body, ClientConfig, Exchange, HttpClient, Received, Request, Response, ResponseBody,
 };
 pub use ownership::{
     Claim, ObjectKey, Ownership, id_in, id_text, is_account_operation, list_items, object_of,

@@ -11,4 +11,4 @@ mod client;
 mod exchange;
 
 pub use client::{ClientConfig, HttpClient};
-pub use exchange::{AuthMode, Body, Exchange, Outcome, Request, Response, ResponseBody};
+pub use exchange::{AuthMode, Body, Exchange, Received, Request, Response, ResponseBody};

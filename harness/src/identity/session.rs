@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use tokio::sync::Mutex;
 
 use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
-use crate::http::{AuthMode, Body, Exchange, HttpClient, Outcome, Request};
+use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
 
 /// Why a session could not act (a reason to reject the sequence, not a finding).
@@ -197,8 +197,8 @@ impl Sessions {
         };
         let (outcome, _) = self.client.send(&request, &[], &[]).await;
         let response = match outcome {
-            Outcome::Response(r) => r,
-            Outcome::Error { message, .. } => return Err(fail(message)),
+            Received::Response(r) => r,
+            Received::Error { message, .. } => return Err(fail(message)),
         };
         if !response.is_success() {
             return Err(fail(format!("the target answered {}", response.status)));

@@ -23,7 +23,7 @@ use trespass_generators::model::{ApiModel, MediaType, SchemaId, is_json_media_ty
 use super::common::Dedup;
 use super::server_error::acting_role;
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::{Outcome, Response, ResponseBody, TraceStep};
+use crate::exec::{Received, Response, ResponseBody, TraceStep};
 
 /// The `schema-conformance` oracle. Holds a cache of compiled validators: build one per run
 /// and share it (it is `Send + Sync`).
@@ -120,7 +120,7 @@ impl Oracle for SchemaConformance {
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
         let mut out = Dedup::default();
         for step in &cx.trace.steps {
-            let Outcome::Response(resp) = &step.exchange.outcome else {
+            let Received::Response(resp) = &step.exchange.outcome else {
                 continue;
             };
             let Some(problem) = self.judge(cx.model, step, resp) else {
