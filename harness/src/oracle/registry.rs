@@ -22,18 +22,18 @@ use super::{
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
 pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
     Some(match name {
-        "server-error" => Box::new(ServerError),
-        "status-conformance" => Box::new(StatusConformance),
-        "schema-conformance" => Box::new(SchemaConformance::new()),
-        "bola" => Box::new(Bola),
-        "list-leak" => Box::new(ListLeak),
-        "bfla" => Box::new(Bfla),
-        "ignored-auth" => Box::new(IgnoredAuth),
-        "mass-assignment" => Box::new(MassAssignment),
-        "use-after-delete" => Box::new(UseAfterDelete),
-        "resource-hierarchy" => Box::new(ResourceHierarchy),
-        "slow-response" => Box::new(SlowResponse),
-        "negative-acceptance" => Box::new(NegativeAcceptance::new()),
+        ServerError::NAME => Box::new(ServerError),
+        StatusConformance::NAME => Box::new(StatusConformance),
+        SchemaConformance::NAME => Box::new(SchemaConformance::new()),
+        Bola::NAME => Box::new(Bola),
+        ListLeak::NAME => Box::new(ListLeak),
+        Bfla::NAME => Box::new(Bfla),
+        IgnoredAuth::NAME => Box::new(IgnoredAuth),
+        MassAssignment::NAME => Box::new(MassAssignment),
+        UseAfterDelete::NAME => Box::new(UseAfterDelete),
+        ResourceHierarchy::NAME => Box::new(ResourceHierarchy),
+        SlowResponse::NAME => Box::new(SlowResponse),
+        NegativeAcceptance::NAME => Box::new(NegativeAcceptance::new()),
         _ => return None,
     })
 }

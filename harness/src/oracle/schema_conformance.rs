@@ -33,6 +33,9 @@ pub struct SchemaConformance {
 }
 
 impl SchemaConformance {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "schema-conformance";
+
     /// The oracle, with `format` asserted.
     pub fn new() -> Self {
         Self {
@@ -114,7 +117,7 @@ impl Default for SchemaConformance {
 
 impl Oracle for SchemaConformance {
     fn name(&self) -> &'static str {
-        "schema-conformance"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -128,7 +131,7 @@ impl Oracle for SchemaConformance {
             };
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "schema-conformance".into(),
+                oracle: SchemaConformance::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

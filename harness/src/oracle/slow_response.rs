@@ -16,9 +16,14 @@ use crate::exec::Received;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SlowResponse;
 
+impl SlowResponse {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "slow-response";
+}
+
 impl Oracle for SlowResponse {
     fn name(&self) -> &'static str {
-        "slow-response"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -39,7 +44,7 @@ impl Oracle for SlowResponse {
             };
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "slow-response".into(),
+                oracle: SlowResponse::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,
