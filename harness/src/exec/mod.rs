@@ -10,6 +10,7 @@
 
 mod ownership;
 pub(crate) mod params;
+mod reject;
 mod render;
 mod run;
 mod trace;
@@ -20,5 +21,6 @@ pub use crate::http::{
 pub use ownership::{
     Claim, ObjectKey, Ownership, id_in, id_text, is_account_operation, list_items, object_of,
 };
+pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};
 pub use trace::{Purpose, Reject, Trace, TraceStep};

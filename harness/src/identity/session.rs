@@ -9,7 +9,7 @@ use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
 
 /// Why a session could not act (a reason to reject the sequence, not a finding).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
     /// No identity of that name in the identities file.
