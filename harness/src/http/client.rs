@@ -68,7 +68,7 @@ impl HttpClient {
             .pool_max_idle_per_host(64)
             .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ExecError::Client(e.to_string()))?;
+            .map_err(ExecError::Client)?;
         Ok(Self { inner, config })
     }
 
