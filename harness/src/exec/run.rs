@@ -255,3 +255,69 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
     };
     value.ok_or_else(|| unresolved(RefProblem::Missing))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::oracle::testkit::{TraceBuilder, shop};
+
+    fn body_ref(step: usize, pointer: &str) -> Ref {
+        Ref {
+            step,
+            source: RefSource::Body {
+                pointer: pointer.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn references_resolve_or_say_why_not() {
+        let trace = TraceBuilder::new(shop())
+            .step(
+                "alice:user",
+                "POST /users/{userId}/addresses",
+                &[("userId", json!(1))],
+                Some(json!({"recipient": "A"})),
+                201,
+                json!({"id": 7}),
+            )
+            .step(
+                "bob:user",
+                "GET /users/{userId}/addresses/{addressId}",
+                &[("userId", json!(1)), ("addressId", json!(7))],
+                None,
+                404,
+                json!({}),
+            )
+            .trace();
+        assert_eq!(resolve(&trace, &body_ref(0, "/id")), Ok(json!(7)));
+        let why = |r: Ref| {
+            let e = resolve(&trace, &r).expect_err("unresolved");
+            (e.kind(), e.to_string())
+        };
+        assert_eq!(
+            why(body_ref(0, "/nope")),
+            (
+                "unresolved-ref",
+                "step 0 body /nope: not in the answer".into()
+            )
+        );
+        assert_eq!(
+            why(body_ref(1, "/id")),
+            (
+                "unresolved-ref",
+                "step 1 body /id: GET /users/{userId}/addresses/{addressId} as bob answered 404"
+                    .into()
+            )
+        );
+        assert_eq!(
+            why(body_ref(5, "/id")),
+            (
+                "unresolved-ref",
+                "step 5 body /id: that step did not run".into()
+            )
+        );
+    }
+}

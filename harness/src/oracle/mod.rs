@@ -240,7 +240,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests_authz;
 #[cfg(test)]

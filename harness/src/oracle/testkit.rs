@@ -205,6 +205,14 @@ impl TraceBuilder {
         self
     }
 
+    /// The trace built so far.
+    pub(crate) fn trace(&self) -> Trace {
+        Trace {
+            steps: self.steps.clone(),
+            reject: None,
+        }
+    }
+
     /// Runs `oracle` over the trace built so far, with answers slower than `slow_threshold`
     /// counting as slow.
     pub(crate) fn check_with_threshold(
