@@ -51,7 +51,7 @@ pub use slow_response::SlowResponse;
 pub use status_conformance::StatusConformance;
 
 mod registry;
-pub use registry::{built_in, defaults, select};
+pub use registry::{SelectError, built_in, defaults, select};
 
 use std::fmt;
 use std::time::Duration;
