@@ -11,6 +11,7 @@ pub struct IdentityFileError {
     /// 1-based line, when known.
     pub line: Option<usize>,
     /// What is wrong.
+    #[source]
     pub kind: IdentityFileErrorKind,
 }
 
@@ -56,5 +57,5 @@ pub enum ExecError {
     },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
 }

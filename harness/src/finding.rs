@@ -17,7 +17,7 @@ use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
 use crate::artifact::write_atomically;
-use crate::exec::{Outcome, Purpose, ResponseBody, Trace};
+use crate::exec::{Purpose, Received, ResponseBody, Trace};
 use crate::oracle::{Signature, Violation};
 use crate::redact::Redactor;
 pub use crate::shrink::ShrinkStats;
@@ -346,7 +346,7 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
         .map(|s| {
             let request = &s.exchange.request;
             let (status, response_body, error) = match &s.exchange.outcome {
-                Outcome::Response(r) => (
+                Received::Response(r) => (
                     Some(r.status),
                     match &r.body {
                         ResponseBody::Empty => None,
@@ -356,7 +356,7 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
                     },
                     None,
                 ),
-                Outcome::Error { message, .. } => (None, None, Some(redactor.text(message))),
+                Received::Error { message, .. } => (None, None, Some(redactor.text(message))),
             };
             StepReport {
                 index: s.index,

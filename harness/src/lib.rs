@@ -20,6 +20,7 @@ pub mod errors;
 pub mod exec;
 pub mod exit_codes;
 pub mod finding;
+pub mod http;
 pub mod identity;
 pub mod oracle;
 pub mod redact;

@@ -99,39 +99,6 @@ impl Redactor {
         true
     }
 
-    /// Registers every credential of `file` (tokens, passwords, API keys, and the secret
-    /// fields of login bodies), as the sessions of a run do.
-    pub fn register_identities(&self, file: &crate::identity::IdentityFile) {
-        use crate::identity::Auth;
-        for identity in &file.identities {
-            match &identity.auth {
-                Auth::Bearer(token) => {
-                    self.add(token.expose(), SecretKind::Token);
-                }
-                Auth::Basic { password, .. } => {
-                    self.add(password.expose(), SecretKind::Password);
-                }
-                Auth::ApiKey { value, .. } => {
-                    self.add(value.expose(), SecretKind::Other);
-                }
-                Auth::None | Auth::Login(_) => {}
-            }
-        }
-        // Login bodies: the leaves the identities file counts as secrets.
-        let static_ones: Vec<String> = self
-            .secrets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(s, _)| s.clone())
-            .collect();
-        for secret in file.secrets() {
-            if !static_ones.contains(&secret) {
-                self.add(&secret, SecretKind::Password);
-            }
-        }
-    }
-
     /// Replaces every registered secret in `text`.
     pub fn text(&self, text: &str) -> String {
         let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
@@ -409,7 +376,7 @@ mod artifact_tests {
     };
 
     use crate::exec::{
-        Exchange, Outcome, Purpose, Request, Response, ResponseBody, Trace, TraceStep,
+        Exchange, Purpose, Received, Request, Response, ResponseBody, Trace, TraceStep,
     };
     use crate::finding::Finding;
     use crate::identity::IdentityFile;
@@ -497,7 +464,7 @@ auth.bearer = "carol-bearer-0123456789"
                 identity: "alice".into(),
                 auth: AuthMode::Normal,
                 request: request.clone(),
-                outcome: Outcome::Response(Response {
+                outcome: Received::Response(Response {
                     status: 200,
                     headers: vec![],
                     body,
@@ -546,7 +513,7 @@ auth.bearer = "carol-bearer-0123456789"
 
     fn run_redactor() -> Redactor {
         let redactor = Redactor::new();
-        redactor.register_identities(&identities());
+        identities().register_secrets(&redactor);
         redactor.add(LEARNED_TOKEN, SecretKind::Token);
         redactor
     }

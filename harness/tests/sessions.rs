@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use trespass::exec::{AuthMode, ClientConfig, HttpClient, Outcome, Request, ResponseBody};
+use trespass::exec::{AuthMode, ClientConfig, HttpClient, Received, Request, ResponseBody};
 use trespass::identity::{IdentityFile, Sessions};
 use trespass::redact::Redactor;
 
@@ -188,7 +188,7 @@ fn bodies_are_capped() {
             .send("anon", AuthMode::Normal, &Request::new("GET", "/big"))
             .await
             .unwrap();
-        let Outcome::Response(r) = &big.outcome else {
+        let Received::Response(r) = &big.outcome else {
             panic!("{big:?}")
         };
         assert!(r.truncated);

@@ -16,11 +16,13 @@ pub use args::{Cli, Command};
 
 use crate::exit_codes;
 
-/// An error the CLI expects and reports without a backtrace: a sentence and an exit code.
+/// An error the CLI expects and reports without a backtrace: a sentence, an exit code, and
+/// optionally the error that caused it, whose chain is printed under "Caused by:".
 #[derive(Debug)]
 pub struct ExpectedError {
     message: String,
     code: u8,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl ExpectedError {
@@ -29,7 +31,24 @@ impl ExpectedError {
         Self {
             message: message.into(),
             code: exit_codes::USAGE,
+            source: None,
         }
+    }
+
+    /// A usage or input error that is `error`: its text is the message and `error` the source,
+    /// so its chain is printed (what the message already says is not repeated). Replaces
+    /// `ExpectedError::usage(e.to_string())`, which loses the chain.
+    pub fn wrap(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::usage(error.to_string()).caused_by(error)
+    }
+
+    /// The same error, caused by `source` (kept, not flattened into the message).
+    pub fn caused_by(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        self.source = Some(source.into());
+        self
     }
 
     /// The exit code this error ends the process with.
@@ -44,7 +63,43 @@ impl std::fmt::Display for ExpectedError {
     }
 }
 
-impl std::error::Error for ExpectedError {}
+impl std::error::Error for ExpectedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `error: MESSAGE`, then (as anyhow's `{:?}`) a "Caused by:" paragraph with each source of
+/// the chain on its own indented line, numbered when there are several. A source whose text
+/// the line before already ends with (`cannot read x: No such file`) is not repeated.
+pub(crate) fn error_report(error: &dyn std::error::Error) -> String {
+    let mut out = format!("error: {error}");
+    let mut causes: Vec<String> = Vec::new();
+    let mut last = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !last.ends_with(&text) {
+            causes.push(text.clone());
+        }
+        last = text;
+        source = cause.source();
+    }
+    if !causes.is_empty() {
+        out.push_str("\n\nCaused by:");
+        let numbered = causes.len() > 1;
+        for (i, cause) in causes.iter().enumerate() {
+            if numbered {
+                out.push_str(&format!("\n    {i}: {cause}"));
+            } else {
+                out.push_str(&format!("\n    {cause}"));
+            }
+        }
+    }
+    out
+}
 
 /// Parses the process arguments, runs the command and returns its exit code.
 pub fn main_impl() -> ExitCode {
@@ -63,7 +118,7 @@ pub fn main_impl() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", error_report(&e));
             ExitCode::from(e.process_exit_code())
         }
     }
@@ -96,4 +151,77 @@ fn init_logging() {
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{text}")]
+    struct Layer {
+        text: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    fn chain(texts: &[&'static str]) -> Option<Box<Layer>> {
+        texts
+            .iter()
+            .rev()
+            .fold(None, |source, text| Some(Box::new(Layer { text, source })))
+    }
+
+    #[test]
+    fn errors_without_a_source_read_as_one_line() {
+        let e = ExpectedError::usage("--workers must be at least 1");
+        assert_eq!(error_report(&e), "error: --workers must be at least 1");
+        assert_eq!(e.process_exit_code(), exit_codes::USAGE);
+    }
+
+    #[test]
+    fn sources_are_listed_under_caused_by() {
+        let one = ExpectedError::usage("cannot load the spec")
+            .caused_by(*chain(&["no such file"]).unwrap());
+        assert_eq!(
+            error_report(&one),
+            "error: cannot load the spec\n\nCaused by:\n    no such file"
+        );
+        let two = ExpectedError::usage("cannot load the spec")
+            .caused_by(*chain(&["cannot read spec.yaml", "permission denied"]).unwrap());
+        assert_eq!(
+            error_report(&two),
+            "error: cannot load the spec\n\nCaused by:\n    0: cannot read spec.yaml\n    1: permission denied"
+        );
+    }
+
+    #[test]
+    fn wrapped_errors_read_as_before_and_add_their_chain() {
+        let io = std::io::Error::other("permission denied");
+        let file = crate::errors::IdentityFileError {
+            file: "ids.toml".into(),
+            line: None,
+            kind: crate::errors::IdentityFileErrorKind::Io(io),
+        };
+        let text = file.to_string();
+        assert_eq!(
+            error_report(&ExpectedError::wrap(file)),
+            format!("error: {text}")
+        );
+        let e = ExpectedError::wrap(*chain(&["cannot load the spec", "no such file"]).unwrap());
+        assert_eq!(
+            error_report(&e),
+            "error: cannot load the spec\n\nCaused by:\n    no such file"
+        );
+    }
+
+    #[test]
+    fn a_source_already_in_the_message_is_not_repeated() {
+        let e = ExpectedError::usage("cannot read spec.yaml: permission denied")
+            .caused_by(*chain(&["permission denied", "os error 13"]).unwrap());
+        assert_eq!(
+            error_report(&e),
+            "error: cannot read spec.yaml: permission denied\n\nCaused by:\n    os error 13"
+        );
+    }
 }

@@ -1,26 +1,26 @@
 //! The executor: sends requests to the target as an identity and records every exchange.
 //!
-//! [`HttpClient`] is the one pooled reqwest client of a run: per-request timeouts, a cap on
-//! response bodies, and redirects followed only on the target's own host.
-//! [`crate::identity::Sessions`] adds each identity's credentials (logging in and re-logging
-//! on 401 where the identities file says so). [`Executor`] runs a whole sequence: it resolves
-//! references to earlier responses, tracks who owns which object ([`Ownership`]), and around
-//! another identity's write or delete of an owned object adds the owner's re-reads, so the
-//! oracles can see a change that answered 403 yet took effect. Everything is recorded in a
+//! Requests go through [`crate::http::HttpClient`], the one pooled client of a run (re-exported
+//! here). [`crate::identity::Sessions`] adds each identity's credentials (logging in and
+//! re-logging on 401 where the identities file says so). [`Executor`] runs a whole sequence: it
+//! resolves references to earlier responses, tracks who owns which object ([`Ownership`]), and
+//! around another identity's write or delete of an owned object adds the owner's re-reads, so
+//! the oracles can see a change that answered 403 yet took effect. Everything is recorded in a
 //! [`Trace`].
 
-mod client;
-mod exchange;
 mod ownership;
 pub(crate) mod params;
+mod reject;
 mod render;
 mod run;
 mod trace;
 
-pub use client::{ClientConfig, HttpClient};
-pub use exchange::{AuthMode, Body, Exchange, Outcome, Request, Response, ResponseBody};
+pub use crate::http::{
+    AuthMode, Body, ClientConfig, Exchange, HttpClient, Received, Request, Response, ResponseBody,
+};
 pub use ownership::{
     Claim, ObjectKey, Ownership, id_in, id_text, is_account_operation, list_items, object_of,
 };
+pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};
 pub use trace::{Purpose, Reject, Trace, TraceStep};

@@ -5,8 +5,9 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation, SchemaKind};
 use trespass_generators::sequence::{Arg, Ref, Step};
 
-use super::exchange::{Body, Request};
 use super::params;
+use super::reject::{PointerError, StepError};
+use crate::http::{Body, Request};
 
 /// A step made concrete.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,12 +22,12 @@ pub(crate) struct Rendered {
 pub(crate) fn render(
     model: &ApiModel,
     step: &Step,
-    resolve: &dyn Fn(&Ref) -> Result<Value, String>,
-) -> Result<Rendered, String> {
+    resolve: &dyn Fn(&Ref) -> Result<Value, StepError>,
+) -> Result<Rendered, StepError> {
     let op = model
         .operation(&step.op)
-        .ok_or_else(|| format!("the spec has no operation {}", step.op))?;
-    let value_of = |arg: &Arg| -> Result<Value, String> {
+        .ok_or_else(|| StepError::UnknownOperation(step.op.clone()))?;
+    let value_of = |arg: &Arg| -> Result<Value, StepError> {
         match arg {
             Arg::Value(v) => Ok(v.clone()),
             Arg::Ref(r) => resolve(r),
@@ -74,7 +75,10 @@ pub(crate) fn render(
         let mut value = body.value.clone();
         for r in &body.refs {
             let filled = resolve(&r.from)?;
-            set_pointer(&mut value, &r.at, filled).map_err(|e| format!("body {}: {e}", r.at))?;
+            set_pointer(&mut value, &r.at, filled).map_err(|error| StepError::BodyPointer {
+                at: r.at.clone(),
+                error,
+            })?;
         }
         let media = body.media_type.to_ascii_lowercase();
         request.body = Some(if media.contains("json") {
@@ -128,7 +132,7 @@ fn explode(op: &Operation, location: ParameterLocation, name: &str) -> bool {
 pub(crate) fn fill_path(
     op: &Operation,
     values: &IndexMap<String, Value>,
-) -> Result<String, String> {
+) -> Result<String, StepError> {
     let mut out = String::with_capacity(op.path.len() + 16);
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
@@ -136,11 +140,11 @@ pub(crate) fn fill_path(
         let after = &rest[start + 1..];
         let end = after
             .find('}')
-            .ok_or_else(|| format!("unclosed `{{` in path template {}", op.path))?;
+            .ok_or_else(|| StepError::PathTemplate(op.path.clone()))?;
         let name = &after[..end];
         let value = values
             .get(name)
-            .ok_or_else(|| format!("no value for path parameter `{name}`"))?;
+            .ok_or_else(|| StepError::MissingPathValue(name.to_string()))?;
         let p = param(op, ParameterLocation::Path, name);
         out.push_str(&params::path_segment(value, p));
         rest = &after[end + 1..];
@@ -150,13 +154,17 @@ pub(crate) fn fill_path(
 }
 
 /// Sets the value at JSON pointer `pointer` in `target`, creating objects on the way.
-pub(crate) fn set_pointer(target: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+pub(crate) fn set_pointer(
+    target: &mut Value,
+    pointer: &str,
+    value: Value,
+) -> Result<(), PointerError> {
     if pointer.is_empty() {
         *target = value;
         return Ok(());
     }
     if !pointer.starts_with('/') {
-        return Err(format!("`{pointer}` is not a JSON pointer"));
+        return Err(PointerError::NotAPointer(pointer.to_string()));
     }
     let tokens: Vec<String> = pointer[1..]
         .split('/')
@@ -177,18 +185,18 @@ pub(crate) fn set_pointer(target: &mut Value, pointer: &str, value: Value) -> Re
             Value::Array(items) => {
                 let index: usize = token
                     .parse()
-                    .map_err(|_| format!("`{token}` is not an array index"))?;
+                    .map_err(|_| PointerError::NotAnIndex(token.clone()))?;
                 let len = items.len();
                 let slot = items
                     .get_mut(index)
-                    .ok_or_else(|| format!("index {index} is past the end ({len})"))?;
+                    .ok_or(PointerError::PastTheEnd { index, len })?;
                 if last {
                     *slot = value;
                     return Ok(());
                 }
                 slot
             }
-            _ => return Err(format!("cannot descend into a scalar at `{token}`")),
+            _ => return Err(PointerError::Scalar(token.clone())),
         };
     }
     Ok(())

@@ -8,10 +8,11 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, CrudRole, OperationId};
 use trespass_generators::sequence::{AuthMode, IdentityId, Ref, RefSource, Role, Sequence, Step};
 
-use super::exchange::Request;
 use super::ownership::{ObjectKey, Ownership, object_of};
+use super::reject::{RefProblem, RejectReason, StepError};
 use super::render::{fill_path, render};
 use super::trace::{Purpose, Reject, Trace, TraceStep};
+use crate::http::Request;
 use crate::identity::Sessions;
 
 /// Runs sequences against one target.
@@ -70,6 +71,12 @@ impl<'a> Executor<'a> {
         let mut ownership = Ownership::new(self.shared_kinds.iter().cloned());
         for (index, step) in sequence.steps.iter().enumerate() {
             if let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await {
+                tracing::debug!(
+                    step = index,
+                    kind = whence.kind(),
+                    "sequence rejected: {}",
+                    self.sessions.redactor().text(&whence.to_string())
+                );
                 trace.reject = Some(Reject {
                     step: index,
                     whence,
@@ -86,9 +93,13 @@ impl<'a> Executor<'a> {
         step: &Step,
         trace: &mut Trace,
         ownership: &mut Ownership,
-    ) -> Result<(), String> {
-        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r))
-            .map_err(|e| format!("{} as {}: {e}", step.op, step.identity))?;
+    ) -> Result<(), RejectReason> {
+        let at_step = |cause: StepError| RejectReason::Step {
+            op: step.op.clone(),
+            identity: step.identity.clone(),
+            cause,
+        };
+        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
         let role = self.role_of(&step.identity);
 
         // The object this step writes, if another (non-anonymous) identity owns it.
@@ -114,7 +125,7 @@ impl<'a> Executor<'a> {
             .sessions
             .send(step.identity.as_str(), step.auth, &rendered.request)
             .await
-            .map_err(|e| format!("{} as {}: {e}", step.op, step.identity))?;
+            .map_err(|e| at_step(e.into()))?;
         let trace_step = TraceStep {
             index: trace.steps.len(),
             purpose: Purpose::Sequence { step: index },
@@ -178,18 +189,22 @@ impl<'a> Executor<'a> {
         purpose: Purpose,
         trace: &mut Trace,
         ownership: &mut Ownership,
-    ) -> Result<(), String> {
+    ) -> Result<(), RejectReason> {
         let op = self
             .model
             .operation(read_op)
-            .ok_or_else(|| format!("the spec has no operation {read_op}"))?;
-        let path = fill_path(op, params)?;
+            .ok_or_else(|| RejectReason::Verify(StepError::UnknownOperation(read_op.clone())))?;
+        let path = fill_path(op, params).map_err(RejectReason::Verify)?;
         let request = Request::new(op.method.as_str(), path);
         let exchange = self
             .sessions
             .send(owner.as_str(), AuthMode::Normal, &request)
             .await
-            .map_err(|e| format!("{read_op} as {owner}: {e}"))?;
+            .map_err(|e| RejectReason::Step {
+                op: read_op.clone(),
+                identity: owner.clone(),
+                cause: e.into(),
+            })?;
         let step = TraceStep {
             index: trace.steps.len(),
             purpose,
@@ -207,21 +222,26 @@ impl<'a> Executor<'a> {
 }
 
 /// The value `r` points at in the trace: the producer must have answered 2xx and hold it.
-fn resolve(trace: &Trace, r: &Ref) -> Result<Value, String> {
+fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
+    let unresolved = |problem: RefProblem| StepError::UnresolvedRef {
+        reference: r.clone(),
+        problem,
+    };
     let producer = trace
         .for_sequence_step(r.step)
-        .ok_or_else(|| format!("{r}: that step did not run"))?;
+        .ok_or_else(|| unresolved(RefProblem::NotRun))?;
     let response = producer.exchange.outcome.response().ok_or_else(|| {
-        format!(
-            "{r}: {} as {} got no answer",
-            producer.op, producer.identity
-        )
+        unresolved(RefProblem::NoAnswer {
+            op: producer.op.clone(),
+            identity: producer.identity.clone(),
+        })
     })?;
     if !response.is_success() {
-        return Err(format!(
-            "{r}: {} as {} answered {}",
-            producer.op, producer.identity, response.status
-        ));
+        return Err(unresolved(RefProblem::Failed {
+            op: producer.op.clone(),
+            identity: producer.identity.clone(),
+            status: response.status,
+        }));
     }
     let value = match &r.source {
         RefSource::Body { pointer } => response.json().and_then(|b| b.pointer(pointer)).cloned(),
@@ -233,5 +253,71 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, String> {
             .filter(|s| !s.is_empty())
             .map(|s| Value::String(s.to_string())),
     };
-    value.ok_or_else(|| format!("{r}: not in the answer"))
+    value.ok_or_else(|| unresolved(RefProblem::Missing))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::oracle::testkit::{TraceBuilder, shop};
+
+    fn body_ref(step: usize, pointer: &str) -> Ref {
+        Ref {
+            step,
+            source: RefSource::Body {
+                pointer: pointer.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn references_resolve_or_say_why_not() {
+        let trace = TraceBuilder::new(shop())
+            .step(
+                "alice:user",
+                "POST /users/{userId}/addresses",
+                &[("userId", json!(1))],
+                Some(json!({"recipient": "A"})),
+                201,
+                json!({"id": 7}),
+            )
+            .step(
+                "bob:user",
+                "GET /users/{userId}/addresses/{addressId}",
+                &[("userId", json!(1)), ("addressId", json!(7))],
+                None,
+                404,
+                json!({}),
+            )
+            .trace();
+        assert_eq!(resolve(&trace, &body_ref(0, "/id")), Ok(json!(7)));
+        let why = |r: Ref| {
+            let e = resolve(&trace, &r).expect_err("unresolved");
+            (e.kind(), e.to_string())
+        };
+        assert_eq!(
+            why(body_ref(0, "/nope")),
+            (
+                "unresolved-ref",
+                "step 0 body /nope: not in the answer".into()
+            )
+        );
+        assert_eq!(
+            why(body_ref(1, "/id")),
+            (
+                "unresolved-ref",
+                "step 1 body /id: GET /users/{userId}/addresses/{addressId} as bob answered 404"
+                    .into()
+            )
+        );
+        assert_eq!(
+            why(body_ref(5, "/id")),
+            (
+                "unresolved-ref",
+                "step 5 body /id: that step did not run".into()
+            )
+        );
+    }
 }

@@ -6,7 +6,8 @@ use serde_json::Value;
 use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{IdentityId, Role};
 
-use super::exchange::Exchange;
+use super::reject::RejectReason;
+use crate::http::Exchange;
 
 /// The exchanges of one sequence run, in order, with the steps the executor added.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -107,6 +108,7 @@ impl TraceStep {
 pub struct Reject {
     /// Index of the sequence step that could not be sent.
     pub step: usize,
-    /// Where and why, e.g. `POST /orders as bob: 401` or `step 0 body /id: no such field`.
-    pub whence: String,
+    /// Where and why, typed; serialized as its sentence, e.g. `DELETE /orders/{id} as bob:
+    /// step 0 body /id: POST /orders as alice answered 401`.
+    pub whence: RejectReason,
 }

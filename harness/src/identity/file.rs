@@ -18,7 +18,7 @@ pub struct IdentityFile {
     /// The identities, in file order.
     pub identities: Vec<Identity>,
     /// The authorization policy.
-    pub policy: Policy,
+    pub policy: PolicySection,
     /// How to treat the target (reset between sequences).
     pub target: TargetConfig,
 }
@@ -103,11 +103,12 @@ impl LoginFlow {
     }
 }
 
-/// The authorization policy: which operations are admin-only or public, and which object kinds
-/// every user may read.
+/// The `[policy]` section of the identities file: which operations are admin-only or public,
+/// and which object kinds every user may read (the oracles' [`crate::oracle::Policy`] is built
+/// from it).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct Policy {
+pub struct PolicySection {
     /// Patterns of admin operations: `tag:NAME`, `path:/glob/**`, `"METHOD /path"`, or
     /// `operationId:NAME`. Added to what the spec says (tags, paths, extensions, scopes).
     pub admin_operations: Vec<String>,
@@ -441,7 +442,7 @@ impl Cx<'_> {
             };
             identities.push(Identity { name, role, auth });
         }
-        let policy = Policy {
+        let policy = PolicySection {
             admin_operations: self
                 .patterns(raw.policy.admin_operations, "policy.admin_operations")?,
             public_operations: self

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use tokio::sync::Mutex;
 
 use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
-use crate::exec::{AuthMode, Body, Exchange, HttpClient, Outcome, Request};
+use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
 
 /// Why a session could not act (a reason to reject the sequence, not a finding).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
     /// No identity of that name in the identities file.
@@ -42,9 +42,7 @@ pub struct Sessions {
 impl Sessions {
     /// Sessions for every identity of `file`; its secrets are registered with `redactor`.
     pub fn new(client: HttpClient, file: &IdentityFile, redactor: Redactor) -> Self {
-        for identity in &file.identities {
-            register_static_secrets(&identity.auth, &redactor);
-        }
+        file.register_secrets(&redactor);
         Self {
             client,
             identities: file.identities.clone(),
@@ -197,8 +195,8 @@ impl Sessions {
         };
         let (outcome, _) = self.client.send(&request, &[], &[]).await;
         let response = match outcome {
-            Outcome::Response(r) => r,
-            Outcome::Error { message, .. } => return Err(fail(message)),
+            Received::Response(r) => r,
+            Received::Error { message, .. } => return Err(fail(message)),
         };
         if !response.is_success() {
             return Err(fail(format!("the target answered {}", response.status)));
@@ -215,6 +213,16 @@ impl Sessions {
             );
         }
         Ok(Secret::new(token))
+    }
+}
+
+impl IdentityFile {
+    /// Registers every credential of the file with `redactor` (tokens, passwords, API keys, and
+    /// the secret fields of login bodies), as the sessions of a run do.
+    pub fn register_secrets(&self, redactor: &Redactor) {
+        for identity in &self.identities {
+            register_static_secrets(&identity.auth, redactor);
+        }
     }
 }
 

@@ -11,9 +11,14 @@ use super::{CheckContext, Oracle, Verdict, Violation};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bfla;
 
+impl Bfla {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "bfla";
+}
+
 impl Oracle for Bfla {
     fn name(&self) -> &'static str {
-        "bfla"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -29,7 +34,7 @@ impl Oracle for Bfla {
                 continue;
             }
             out.push(Violation {
-                oracle: "bfla".into(),
+                oracle: Bfla::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![step.role],
                 step: step.index,

@@ -21,9 +21,14 @@ use crate::exec::{Purpose, TraceStep, object_of};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bola;
 
+impl Bola {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "bola";
+}
+
 impl Oracle for Bola {
     fn name(&self) -> &'static str {
-        "bola"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -72,7 +77,7 @@ fn direct_access(cx: &CheckContext<'_>, step: &TraceStep) -> Option<Violation> {
         return None;
     }
     Some(Violation {
-        oracle: "bola".into(),
+        oracle: Bola::NAME.into(),
         operation: step.op.clone(),
         roles: vec![step.role, owner_role],
         step: step.index,
@@ -131,7 +136,7 @@ fn effect_of_write(
         return None;
     }
     Some(Violation {
-        oracle: "bola".into(),
+        oracle: Bola::NAME.into(),
         operation: write.op.clone(),
         roles: vec![write.role, after.role],
         step: write.index,

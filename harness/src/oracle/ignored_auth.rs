@@ -11,9 +11,14 @@ use crate::exec::Purpose;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IgnoredAuth;
 
+impl IgnoredAuth {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "ignored-auth";
+}
+
 impl Oracle for IgnoredAuth {
     fn name(&self) -> &'static str {
-        "ignored-auth"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -31,7 +36,7 @@ impl Oracle for IgnoredAuth {
                 continue;
             };
             out.push(Violation {
-                oracle: "ignored-auth".into(),
+                oracle: IgnoredAuth::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![Role::Anonymous],
                 step: step.index,

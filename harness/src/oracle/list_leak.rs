@@ -15,9 +15,14 @@ use crate::exec::{Claim, ObjectKey, id_in, list_items};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListLeak;
 
+impl ListLeak {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "list-leak";
+}
+
 impl Oracle for ListLeak {
     fn name(&self) -> &'static str {
-        "list-leak"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -62,7 +67,7 @@ impl Oracle for ListLeak {
                     continue;
                 };
                 out.push(Violation {
-                    oracle: "list-leak".into(),
+                    oracle: ListLeak::NAME.into(),
                     operation: step.op.clone(),
                     roles: vec![step.role, owner_role],
                     step: step.index,

@@ -18,9 +18,14 @@ use crate::exec::{ObjectKey, TraceStep, id_in, is_account_operation, object_of};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MassAssignment;
 
+impl MassAssignment {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "mass-assignment";
+}
+
 impl Oracle for MassAssignment {
     fn name(&self) -> &'static str {
-        "mass-assignment"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -55,7 +60,7 @@ impl Oracle for MassAssignment {
                     .or_else(|| admin_value.then(|| privilege_used(cx, write)).flatten());
                 if let Some(evidence) = evidence {
                     out.push(Violation {
-                        oracle: "mass-assignment".into(),
+                        oracle: MassAssignment::NAME.into(),
                         operation: write.op.clone(),
                         roles: vec![write.role],
                         step: write.index,

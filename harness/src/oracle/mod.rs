@@ -51,7 +51,7 @@ pub use slow_response::SlowResponse;
 pub use status_conformance::StatusConformance;
 
 mod registry;
-pub use registry::{built_in, defaults, select};
+pub use registry::{SelectError, built_in, defaults, select};
 
 use std::fmt;
 use std::time::Duration;
@@ -101,7 +101,8 @@ impl<'a> CheckContext<'a> {
 
 /// An invariant over traces.
 pub trait Oracle: Send + Sync {
-    /// The oracle's name (`bola`), used in signatures, reports and `--oracles`.
+    /// The oracle's name (`bola`), used in signatures, reports and `--oracles`. Each built-in
+    /// oracle keeps it in one `NAME` constant ([`Bola::NAME`]), which its violations carry too.
     fn name(&self) -> &'static str;
 
     /// Every violation in the trace (several per trace are fine; they deduplicate by
@@ -186,22 +187,22 @@ impl fmt::Display for Signature {
 
 /// Names of the built-in oracles, in report order.
 pub const BUILT_IN: &[&str] = &[
-    "server-error",
-    "status-conformance",
-    "schema-conformance",
-    "bola",
-    "list-leak",
-    "bfla",
-    "ignored-auth",
-    "mass-assignment",
-    "use-after-delete",
-    "resource-hierarchy",
-    "slow-response",
-    "negative-acceptance",
+    ServerError::NAME,
+    StatusConformance::NAME,
+    SchemaConformance::NAME,
+    Bola::NAME,
+    ListLeak::NAME,
+    Bfla::NAME,
+    IgnoredAuth::NAME,
+    MassAssignment::NAME,
+    UseAfterDelete::NAME,
+    ResourceHierarchy::NAME,
+    SlowResponse::NAME,
+    NegativeAcceptance::NAME,
 ];
 
 /// Built-in oracles that are off unless asked for.
-pub const OFF_BY_DEFAULT: &[&str] = &["negative-acceptance"];
+pub const OFF_BY_DEFAULT: &[&str] = &[NegativeAcceptance::NAME];
 
 /// Runs `oracles` over one context and returns their violations, in oracle order.
 pub fn check_all(oracles: &[Box<dyn Oracle>], cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -239,7 +240,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests_authz;
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub struct NegativeAcceptance {
 }
 
 impl NegativeAcceptance {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "negative-acceptance";
+
     /// The oracle, with `format` asserted.
     pub fn new() -> Self {
         Self {
@@ -166,7 +169,7 @@ impl Default for NegativeAcceptance {
 
 impl Oracle for NegativeAcceptance {
     fn name(&self) -> &'static str {
-        "negative-acceptance"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -183,7 +186,7 @@ impl Oracle for NegativeAcceptance {
             };
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "negative-acceptance".into(),
+                oracle: NegativeAcceptance::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

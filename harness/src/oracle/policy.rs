@@ -30,7 +30,7 @@ pub struct Policy {
 
 impl Policy {
     /// Resolves `file`'s patterns against `model`.
-    pub fn new(model: &ApiModel, file: &identity::Policy) -> Self {
+    pub fn new(model: &ApiModel, file: &identity::PolicySection) -> Self {
         let mut policy = Policy {
             shared_kinds: file.shared_resources.iter().cloned().collect(),
             ..Policy::default()

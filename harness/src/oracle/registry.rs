@@ -22,18 +22,18 @@ use super::{
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
 pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
     Some(match name {
-        "server-error" => Box::new(ServerError),
-        "status-conformance" => Box::new(StatusConformance),
-        "schema-conformance" => Box::new(SchemaConformance::new()),
-        "bola" => Box::new(Bola),
-        "list-leak" => Box::new(ListLeak),
-        "bfla" => Box::new(Bfla),
-        "ignored-auth" => Box::new(IgnoredAuth),
-        "mass-assignment" => Box::new(MassAssignment),
-        "use-after-delete" => Box::new(UseAfterDelete),
-        "resource-hierarchy" => Box::new(ResourceHierarchy),
-        "slow-response" => Box::new(SlowResponse),
-        "negative-acceptance" => Box::new(NegativeAcceptance::new()),
+        ServerError::NAME => Box::new(ServerError),
+        StatusConformance::NAME => Box::new(StatusConformance),
+        SchemaConformance::NAME => Box::new(SchemaConformance::new()),
+        Bola::NAME => Box::new(Bola),
+        ListLeak::NAME => Box::new(ListLeak),
+        Bfla::NAME => Box::new(Bfla),
+        IgnoredAuth::NAME => Box::new(IgnoredAuth),
+        MassAssignment::NAME => Box::new(MassAssignment),
+        UseAfterDelete::NAME => Box::new(UseAfterDelete),
+        ResourceHierarchy::NAME => Box::new(ResourceHierarchy),
+        SlowResponse::NAME => Box::new(SlowResponse),
+        NegativeAcceptance::NAME => Box::new(NegativeAcceptance::new()),
         _ => return None,
     })
 }
@@ -51,16 +51,38 @@ fn default_names() -> impl Iterator<Item = &'static str> {
         .filter(|n| !OFF_BY_DEFAULT.contains(n))
 }
 
+/// Why an `--oracles` value selects nothing usable. Each message lists the valid names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectError {
+    /// The value names no oracle at all (empty, or only commas).
+    #[error("no oracle given; {valid}", valid = valid_names())]
+    NoOracle,
+    /// A name that is no built-in oracle.
+    #[error("unknown oracle `{0}`; {valid}", valid = valid_names())]
+    Unknown(String),
+    /// The value removes every oracle it adds.
+    #[error("`{0}` selects no oracle; {valid}", valid = valid_names())]
+    NoneSelected(String),
+}
+
+/// The message, for callers that keep errors as text.
+impl From<SelectError> for String {
+    fn from(e: SelectError) -> String {
+        e.to_string()
+    }
+}
+
 /// The oracles an `--oracles` value selects (see the module documentation). Unknown names and
 /// an empty result are errors that list the valid names.
-pub fn select(spec: &str) -> Result<Vec<Box<dyn Oracle>>, String> {
+pub fn select(spec: &str) -> Result<Vec<Box<dyn Oracle>>, SelectError> {
     let items: Vec<&str> = spec
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
     let Some(first) = items.first() else {
-        return Err(format!("no oracle given; {}", valid_names()));
+        return Err(SelectError::NoOracle);
     };
     let mut chosen: Vec<&'static str> = if first.starts_with(['+', '-']) {
         default_names().collect()
@@ -78,7 +100,7 @@ pub fn select(spec: &str) -> Result<Vec<Box<dyn Oracle>>, String> {
             _ => match BUILT_IN.iter().find(|n| n.eq_ignore_ascii_case(name)) {
                 Some(n) => vec![*n],
                 None => {
-                    return Err(format!("unknown oracle `{name}`; {}", valid_names()));
+                    return Err(SelectError::Unknown(name.to_string()));
                 }
             },
         };
@@ -93,7 +115,7 @@ pub fn select(spec: &str) -> Result<Vec<Box<dyn Oracle>>, String> {
         }
     }
     if chosen.is_empty() {
-        return Err(format!("`{spec}` selects no oracle; {}", valid_names()));
+        return Err(SelectError::NoneSelected(spec.to_string()));
     }
     Ok(BUILT_IN
         .iter()
@@ -157,14 +179,19 @@ mod tests {
     #[test]
     fn bad_selections_name_the_valid_oracles() {
         let err = select("bola,bolla").err().expect("unknown name");
+        assert_eq!(err, SelectError::Unknown("bolla".into()));
+        let err = String::from(err);
         assert!(err.contains("unknown oracle `bolla`"), "{err}");
         assert!(
             err.contains("negative-acceptance") && err.contains("default"),
             "{err}"
         );
-        let err = select(" , ").err().expect("nothing given");
+        let err = select(" , ").err().expect("nothing given").to_string();
         assert!(err.contains("no oracle given"), "{err}");
-        let err = select("bola,-bola").err().expect("empty result");
+        let err = select("bola,-bola")
+            .err()
+            .expect("empty result")
+            .to_string();
         assert!(err.contains("selects no oracle"), "{err}");
         assert!(select("-nope").is_err());
     }

@@ -17,9 +17,14 @@ use crate::exec::{Purpose, id_text, list_items};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResourceHierarchy;
 
+impl ResourceHierarchy {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "resource-hierarchy";
+}
+
 impl Oracle for ResourceHierarchy {
     fn name(&self) -> &'static str {
-        "resource-hierarchy"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -56,7 +61,7 @@ impl Oracle for ResourceHierarchy {
                     };
                     if in_path != in_object {
                         out.push(Violation {
-                            oracle: "resource-hierarchy".into(),
+                            oracle: ResourceHierarchy::NAME.into(),
                             operation: step.op.clone(),
                             roles: vec![step.role],
                             step: step.index,

@@ -23,7 +23,7 @@ use trespass_generators::model::{ApiModel, MediaType, SchemaId, is_json_media_ty
 use super::common::Dedup;
 use super::server_error::acting_role;
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::{Outcome, Response, ResponseBody, TraceStep};
+use crate::exec::{Received, Response, ResponseBody, TraceStep};
 
 /// The `schema-conformance` oracle. Holds a cache of compiled validators: build one per run
 /// and share it (it is `Send + Sync`).
@@ -33,6 +33,9 @@ pub struct SchemaConformance {
 }
 
 impl SchemaConformance {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "schema-conformance";
+
     /// The oracle, with `format` asserted.
     pub fn new() -> Self {
         Self {
@@ -114,13 +117,13 @@ impl Default for SchemaConformance {
 
 impl Oracle for SchemaConformance {
     fn name(&self) -> &'static str {
-        "schema-conformance"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
         let mut out = Dedup::default();
         for step in &cx.trace.steps {
-            let Outcome::Response(resp) = &step.exchange.outcome else {
+            let Received::Response(resp) = &step.exchange.outcome else {
                 continue;
             };
             let Some(problem) = self.judge(cx.model, step, resp) else {
@@ -128,7 +131,7 @@ impl Oracle for SchemaConformance {
             };
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "schema-conformance".into(),
+                oracle: SchemaConformance::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

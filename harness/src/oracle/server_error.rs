@@ -14,9 +14,14 @@ use crate::exec::TraceStep;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ServerError;
 
+impl ServerError {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "server-error";
+}
+
 impl Oracle for ServerError {
     fn name(&self) -> &'static str {
-        "server-error"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -27,7 +32,7 @@ impl Oracle for ServerError {
             }
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "server-error".into(),
+                oracle: ServerError::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

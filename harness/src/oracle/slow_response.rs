@@ -10,15 +10,20 @@ use std::time::Duration;
 use super::common::Dedup;
 use super::server_error::acting_role;
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::Outcome;
+use crate::exec::Received;
 
 /// The `slow-response` oracle.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SlowResponse;
 
+impl SlowResponse {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "slow-response";
+}
+
 impl Oracle for SlowResponse {
     fn name(&self) -> &'static str {
-        "slow-response"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -30,16 +35,16 @@ impl Oracle for SlowResponse {
                 continue;
             }
             let what = match &step.exchange.outcome {
-                Outcome::Response(r) => format!("answered {} after {}", r.status, ms(elapsed)),
-                Outcome::Error { timeout: true, .. } => {
+                Received::Response(r) => format!("answered {} after {}", r.status, ms(elapsed)),
+                Received::Error { timeout: true, .. } => {
                     format!("timed out after {} without an answer", ms(elapsed))
                 }
                 // A refused connection or a reset is not slowness, however long it took.
-                Outcome::Error { timeout: false, .. } => continue,
+                Received::Error { timeout: false, .. } => continue,
             };
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "slow-response".into(),
+                oracle: SlowResponse::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

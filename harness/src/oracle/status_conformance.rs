@@ -16,9 +16,14 @@ use super::{CheckContext, Oracle, Violation};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StatusConformance;
 
+impl StatusConformance {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "status-conformance";
+}
+
 impl Oracle for StatusConformance {
     fn name(&self) -> &'static str {
-        "status-conformance"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -36,7 +41,7 @@ impl Oracle for StatusConformance {
             let declared: Vec<String> = op.responses.keys().map(ToString::to_string).collect();
             let role = acting_role(step);
             out.push(Violation {
-                oracle: "status-conformance".into(),
+                oracle: StatusConformance::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![role],
                 step: step.index,

@@ -10,7 +10,7 @@ use trespass_generators::sequence::{AuthMode, IdentityId, Role};
 
 use super::{CheckContext, Oracle, Policy, Violation};
 use crate::exec::{
-    Exchange, Outcome, Ownership, Purpose, Request, Response, ResponseBody, Trace, TraceStep,
+    Exchange, Ownership, Purpose, Received, Request, Response, ResponseBody, Trace, TraceStep,
 };
 use crate::identity;
 
@@ -32,7 +32,7 @@ pub(crate) struct TraceBuilder {
     model: ApiModel,
     steps: Vec<TraceStep>,
     sequence_steps: usize,
-    policy: identity::Policy,
+    policy: identity::PolicySection,
 }
 
 impl TraceBuilder {
@@ -41,7 +41,7 @@ impl TraceBuilder {
             model,
             steps: Vec::new(),
             sequence_steps: 0,
-            policy: identity::Policy::default(),
+            policy: identity::PolicySection::default(),
         }
     }
 
@@ -123,7 +123,8 @@ impl TraceBuilder {
 
     /// Adds a header to the last step's response.
     pub(crate) fn response_header(mut self, name: &str, value: &str) -> Self {
-        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+        if let Some(Received::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome)
+        {
             r.headers.push((name.to_string(), value.to_string()));
         }
         self
@@ -131,7 +132,8 @@ impl TraceBuilder {
 
     /// Sets the `Content-Type` of the last step's response (`None` removes it).
     pub(crate) fn content_type(mut self, value: Option<&str>) -> Self {
-        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+        if let Some(Received::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome)
+        {
             r.headers
                 .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
             if let Some(v) = value {
@@ -143,7 +145,8 @@ impl TraceBuilder {
 
     /// Replaces the last step's response body.
     pub(crate) fn response_body(mut self, body: ResponseBody) -> Self {
-        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+        if let Some(Received::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome)
+        {
             r.body = body;
         }
         self
@@ -151,7 +154,8 @@ impl TraceBuilder {
 
     /// Marks the last step's response body as cut at the size cap.
     pub(crate) fn truncated(mut self) -> Self {
-        if let Some(Outcome::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome) {
+        if let Some(Received::Response(r)) = self.steps.last_mut().map(|s| &mut s.exchange.outcome)
+        {
             r.truncated = true;
         }
         self
@@ -168,7 +172,7 @@ impl TraceBuilder {
     /// Replaces the last step's answer by a transport error (`timeout`: it timed out).
     pub(crate) fn no_answer(mut self, timeout: bool) -> Self {
         if let Some(last) = self.steps.last_mut() {
-            last.exchange.outcome = Outcome::Error {
+            last.exchange.outcome = Received::Error {
                 message: if timeout {
                     "timed out"
                 } else {
@@ -199,6 +203,14 @@ impl TraceBuilder {
             last.exchange.request.body = body;
         }
         self
+    }
+
+    /// The trace built so far.
+    pub(crate) fn trace(&self) -> Trace {
+        Trace {
+            steps: self.steps.clone(),
+            reject: None,
+        }
     }
 
     /// Runs `oracle` over the trace built so far, with answers slower than `slow_threshold`
@@ -263,7 +275,7 @@ impl TraceBuilder {
                 identity: name.to_string(),
                 auth: AuthMode::Normal,
                 request: Request::new(op.method(), op.path()),
-                outcome: Outcome::Response(Response {
+                outcome: Received::Response(Response {
                     status,
                     headers: vec![("content-type".into(), "application/json".into())],
                     body: body_out,

@@ -11,9 +11,14 @@ use crate::exec::object_of;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UseAfterDelete;
 
+impl UseAfterDelete {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "use-after-delete";
+}
+
 impl Oracle for UseAfterDelete {
     fn name(&self) -> &'static str {
-        "use-after-delete"
+        Self::NAME
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -49,7 +54,7 @@ impl Oracle for UseAfterDelete {
                 continue;
             }
             out.push(Violation {
-                oracle: "use-after-delete".into(),
+                oracle: UseAfterDelete::NAME.into(),
                 operation: step.op.clone(),
                 roles: vec![step.role],
                 step: step.index,

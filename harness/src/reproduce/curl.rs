@@ -31,7 +31,7 @@ pub fn curl_script(
 ) -> String {
     let redactor = Redactor::new();
     if let Some(file) = identities {
-        redactor.register_identities(file);
+        file.register_secrets(&redactor);
     }
     let mut script = Script {
         model,

@@ -147,10 +147,11 @@ pub enum ResponseBody {
     Binary(usize),
 }
 
-/// The result of sending one request.
+/// What came back for one request: an answer, or the transport error instead (the `outcome`
+/// of an [`Exchange`]; not to be confused with [`crate::api::Outcome`], the result of a run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Received {
     /// An HTTP answer.
     Response(Response),
     /// No HTTP answer: connection refused, reset, timed out, or a refused redirect.
@@ -162,12 +163,12 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl Received {
     /// The response, if there was one.
     pub fn response(&self) -> Option<&Response> {
         match self {
-            Outcome::Response(r) => Some(r),
-            Outcome::Error { .. } => None,
+            Received::Response(r) => Some(r),
+            Received::Error { .. } => None,
         }
     }
 
@@ -187,7 +188,7 @@ pub struct Exchange {
     /// What was sent (without credentials).
     pub request: Request,
     /// What came back.
-    pub outcome: Outcome,
+    pub outcome: Received,
     /// Time from sending to the end of the body.
     #[serde(with = "duration_ms")]
     pub elapsed: Duration,

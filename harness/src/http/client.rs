@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::exchange::{Body, Outcome, Request, Response, ResponseBody};
+use super::exchange::{Body, Received, Request, Response, ResponseBody};
 use crate::errors::ExecError;
 
 /// Settings of the HTTP client.
@@ -68,7 +68,7 @@ impl HttpClient {
             .pool_max_idle_per_host(64)
             .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ExecError::Client(e.to_string()))?;
+            .map_err(ExecError::Client)?;
         Ok(Self { inner, config })
     }
 
@@ -84,13 +84,13 @@ impl HttpClient {
     }
 
     /// Sends `request` with `extra_headers` and `extra_query` (credentials) added, and records
-    /// the outcome. Never fails: a transport error is an [`Outcome::Error`].
+    /// the outcome. Never fails: a transport error is a [`Received::Error`].
     pub async fn send(
         &self,
         request: &Request,
         extra_headers: &[(String, String)],
         extra_query: &[(String, String)],
-    ) -> (Outcome, Duration) {
+    ) -> (Received, Duration) {
         let started = Instant::now();
         let outcome = self.send_inner(request, extra_headers, extra_query).await;
         (outcome, started.elapsed())
@@ -101,11 +101,11 @@ impl HttpClient {
         request: &Request,
         extra_headers: &[(String, String)],
         extra_query: &[(String, String)],
-    ) -> Outcome {
+    ) -> Received {
         let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
             Ok(m) => m,
             Err(_) => {
-                return Outcome::Error {
+                return Received::Error {
                     message: format!("`{}` is not an HTTP method", request.method),
                     timeout: false,
                 };
@@ -164,7 +164,7 @@ impl HttpClient {
                 Err(e) => return transport_error(&e),
             }
         }
-        Outcome::Response(Response {
+        Received::Response(Response {
             status,
             headers,
             body: parse_body(bytes, truncated),
@@ -173,7 +173,7 @@ impl HttpClient {
     }
 }
 
-fn transport_error(e: &reqwest::Error) -> Outcome {
+fn transport_error(e: &reqwest::Error) -> Received {
     // reqwest's Display includes the URL; keep it (no secrets in URLs we build: keys in query
     // strings are redacted when reports are written).
     let mut message = e.to_string();
@@ -183,7 +183,7 @@ fn transport_error(e: &reqwest::Error) -> Outcome {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Outcome::Error {
+    Received::Error {
         message,
         timeout: e.is_timeout(),
     }
