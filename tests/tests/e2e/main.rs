@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod cli;
+mod conformance;
 mod fuzz;
 mod replay;
 mod shrink;
