@@ -108,12 +108,7 @@ fn fuzz_embedded_demo_reports_findings() {
         "stdout: {stdout}\nstderr: {stderr}"
     );
     assert!(stderr.contains("seed 7"), "the seed is printed: {stderr}");
-    assert!(stdout.contains("[bfla] POST /products"), "{stdout}");
-    assert!(
-        stdout.contains("oracle") && stdout.contains("count"),
-        "table: {stdout}"
-    );
-    assert!(stdout.contains("unique finding(s)"), "{stdout}");
+    // What stdout looks like (finding lines, table, summary) is a snapshot: snapshots.rs.
 
     let text = std::fs::read_to_string(&report).expect("report written");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -6,3 +6,4 @@ mod conformance;
 mod fuzz;
 mod replay;
 mod shrink;
+mod snapshots;
