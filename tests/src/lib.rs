@@ -1,6 +1,14 @@
-//! Helpers for the end-to-end tests of trespass.
+//! Helpers for the end-to-end tests of trespass: one way to run the CLI ([`trespass!`]), one
+//! way to load the embedded demos ([`demo`], [`demo_identities`], [`write_demo_files`]) and one
+//! secret scan ([`assert_no_secret`], [`assert_no_secret_under`]).
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use trespass::identity::IdentityFile;
+use trespass_generators::ApiModel;
+use trespass_targets::Service;
 
 /// The repository root (the workspace directory).
 pub fn repo_root() -> PathBuf {
@@ -8,4 +16,83 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("tests/ has a parent")
         .to_path_buf()
+}
+
+/// The `trespass` binary built in this package (`trespass-dup`), as a [`Command`] ready for
+/// arguments: see [`cli`]. A macro because Cargo hands the binary's path only to the tests
+/// being compiled (`CARGO_BIN_EXE_*`), not to this library.
+#[macro_export]
+macro_rules! trespass {
+    () => {
+        $crate::cli(env!("CARGO_BIN_EXE_trespass-dup"))
+    };
+}
+
+/// `bin` as a [`Command`] with none of the caller's `TRESPASS_*` variables (a run depends
+/// only on its arguments) and `TRESPASS_LOG=warn` (a test sets another level with `.env`).
+pub fn cli(bin: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(bin);
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("TRESPASS_") {
+            command.env_remove(var);
+        }
+    }
+    command.env("TRESPASS_LOG", "warn");
+    command
+}
+
+/// The model and identities of an embedded demo service, as `trespass fuzz` loads them.
+pub fn demo(service: Service) -> (ApiModel, IdentityFile) {
+    trespass::campaign::demo_subject(service).expect("the demo loads")
+}
+
+/// The identities of an embedded demo service.
+pub fn demo_identities(service: Service) -> IdentityFile {
+    demo(service).1
+}
+
+/// Writes the demo's spec and identities file into `dir` (as a user fuzzing it by URL would
+/// have them) and returns their paths: `(spec, identities)`.
+pub fn write_demo_files(service: Service, dir: &Path) -> (PathBuf, PathBuf) {
+    let spec = dir.join(service.spec_file_name());
+    let identities = dir.join(service.identities_file_name());
+    std::fs::write(&spec, service.spec_yaml()).expect("the spec is written");
+    std::fs::write(&identities, service.identities_toml()).expect("the identities are written");
+    (spec, identities)
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Panics if `text` (described by `what`) holds any of `secrets`.
+pub fn assert_no_secret(text: &str, secrets: &[String], what: &str) {
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "{what} holds a secret of the identities file"
+        );
+    }
+}
+
+/// Panics if any file under `dir` holds any of `secrets`; returns the files scanned.
+pub fn assert_no_secret_under(dir: &Path, secrets: &[String]) -> Vec<PathBuf> {
+    let files = files_under(dir);
+    for file in &files {
+        let bytes = std::fs::read(file).expect("readable file");
+        let text = String::from_utf8_lossy(&bytes);
+        assert_no_secret(&text, secrets, &file.display().to_string());
+    }
+    files
 }

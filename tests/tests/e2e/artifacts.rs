@@ -5,29 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use trespass::identity::IdentityFile;
 use trespass_targets::{Mode, Service};
+use trespass_tests::{assert_no_secret, assert_no_secret_under, demo_identities, trespass};
 
 /// A budget that finds several bugs of each service without taking long.
 const SEED: &str = "7";
 const CASES: &str = "300";
 
-fn trespass() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trespass-dup"))
-}
-
-fn identities(service: Service) -> IdentityFile {
-    IdentityFile::parse(
-        service.identities_toml(),
-        service.identities_file_name(),
-        |_| None,
-    )
-    .expect("the demo identities parse")
-}
-
 /// The secrets a user would export for the demo's scripts (names as the scripts read them).
 fn script_env(service: Service) -> Vec<(String, String)> {
-    let file = identities(service);
+    let file = demo_identities(service);
     let mut env = Vec::new();
     for identity in &file.identities {
         let upper = identity.name.to_ascii_uppercase();
@@ -48,20 +35,6 @@ fn script_env(service: Service) -> Vec<(String, String)> {
     env
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("readable dir") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The status a script printed for the step that shows the violation.
 fn shown_status(stdout: &str) -> Option<u16> {
     let line = stdout.lines().find(|l| l.starts_with("violation step "))?;
@@ -70,7 +43,7 @@ fn shown_status(stdout: &str) -> Option<u16> {
 }
 
 fn fuzz_into(service: Service, dir: &Path) {
-    let out = trespass()
+    let out = trespass!()
         .args([
             "fuzz",
             "--service",
@@ -104,26 +77,16 @@ fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
     for service in Service::ALL {
         let dir = tempfile::tempdir().unwrap();
         fuzz_into(service, dir.path());
-        let secrets = identities(service).secrets();
+        let secrets = demo_identities(service).secrets();
         assert!(
             secrets.len() >= 3,
             "the demo identities hold secrets: {secrets:?}"
         );
-        let files = files_under(dir.path());
+        let files = assert_no_secret_under(dir.path(), &secrets);
         assert!(
             files.iter().any(|f| f.ends_with("report.json")),
             "{files:?}"
         );
-        for file in &files {
-            let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
-            for secret in &secrets {
-                assert!(
-                    !text.contains(secret.as_str()),
-                    "{} holds a secret of the identities file",
-                    file.display()
-                );
-            }
-        }
 
         let findings: Vec<&PathBuf> = files
             .iter()
@@ -169,13 +132,11 @@ fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
                 script.display(),
                 finding.headline()
             );
-            for secret in &secrets {
-                assert!(
-                    !stdout.contains(secret.as_str()),
-                    "{} printed a secret",
-                    script.display()
-                );
-            }
+            assert_no_secret(
+                &stdout,
+                &secrets,
+                &format!("{} (its output)", script.display()),
+            );
             checked += 1;
         }
         assert!(checked >= 2, "{service}: {checked} scripts checked");

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use trespass::campaign::{Campaign, Endpoint, Event, Settings, Summary, demo_subject};
+use trespass::campaign::{Campaign, Endpoint, Event, Settings, Summary};
 use trespass::oracle::Oracle;
 use trespass_targets::{Mode, Service};
 
@@ -18,7 +18,7 @@ pub fn oracles() -> Vec<Box<dyn Oracle>> {
 
 /// Runs a campaign on `workers` fresh instances of `service` in `mode`.
 pub fn fuzz(service: Service, mode: Mode, seed: u64, cases: u64, workers: usize) -> Summary {
-    let (model, identities) = demo_subject(service).expect("the demo loads");
+    let (model, identities) = trespass_tests::demo(service);
     let targets: Vec<_> = (0..workers)
         .map(|_| trespass_targets::start(service, mode, 0).expect("target starts"))
         .collect();

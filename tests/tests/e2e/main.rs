@@ -2,6 +2,8 @@
 
 mod artifacts;
 mod cli;
+mod conformance;
 mod fuzz;
 mod replay;
 mod shrink;
+mod snapshots;

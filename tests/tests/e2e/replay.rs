@@ -3,16 +3,11 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use trespass_targets::{Mode, Service};
-
-fn trespass() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_trespass-dup"));
-    command.env("TRESPASS_LOG", "warn");
-    command
-}
+use trespass_tests::{trespass, write_demo_files};
 
 fn finding_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -34,7 +29,7 @@ fn replay_fails_on_vulnerable_and_passes_on_secure() {
     for service in ["shop", "notes"] {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("findings");
-        let out = trespass()
+        let out = trespass!()
             .args([
                 "fuzz",
                 "--service",
@@ -57,7 +52,7 @@ fn replay_fails_on_vulnerable_and_passes_on_secure() {
         let files = finding_files(&corpus);
         assert!(files.len() >= 5, "{service}: findings saved: {files:?}");
         for file in &files {
-            let vulnerable = trespass().arg("replay").arg(file).output().unwrap();
+            let vulnerable = trespass!().arg("replay").arg(file).output().unwrap();
             let stdout = String::from_utf8_lossy(&vulnerable.stdout);
             assert_eq!(
                 vulnerable.status.code(),
@@ -68,7 +63,7 @@ fn replay_fails_on_vulnerable_and_passes_on_secure() {
             );
             assert!(stdout.contains("still fails"), "{stdout}");
 
-            let secure = trespass()
+            let secure = trespass!()
                 .arg("replay")
                 .arg(file)
                 .arg("--secure")
@@ -143,12 +138,9 @@ fn a_run_killed_mid_shrink_leaves_a_replayable_finding() {
     let target = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
     let (relay, _relay_thread) = slow_relay(target.url(), Duration::from_millis(25));
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("shop.yaml");
-    let identities = dir.path().join("shop.toml");
-    std::fs::write(&spec, target.spec_yaml()).unwrap();
-    std::fs::write(&identities, target.identities_toml()).unwrap();
+    let (spec, identities) = write_demo_files(Service::Shop, dir.path());
     let corpus = dir.path().join("findings");
-    let mut child = trespass()
+    let mut child = trespass!()
         .args(["fuzz", "--cases", "500", "--seed", "7", "--workers", "1"])
         .args(["--base-url", &relay])
         .arg("--spec")
@@ -198,7 +190,7 @@ fn a_run_killed_mid_shrink_leaves_a_replayable_finding() {
         .collect();
     assert!(leftovers.is_empty(), "no half-written file: {leftovers:?}");
 
-    let replay = trespass()
+    let replay = trespass!()
         .arg("replay")
         .arg(&files[0])
         .args(["--base-url", target.url()])
