@@ -244,131 +244,10 @@ pub struct WarningSummary {
 impl SpecSummary {
     /// Summarises `model`; `source` names the spec (a file name, not a path).
     pub fn from_model(model: &ApiModel, source: &str) -> Self {
-        let order: HashMap<&OperationId, usize> = model
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, op)| (&op.id, i))
-            .collect();
-        let rank = |id: &OperationId| order.get(id).copied().unwrap_or(usize::MAX);
-
-        let mut security_schemes: Vec<SchemeSummary> = model
-            .security_schemes
-            .iter()
-            .map(|(name, scheme)| SchemeSummary {
-                name: name.clone(),
-                describes: describe_scheme(scheme),
-            })
-            .collect();
-        security_schemes.sort_by(|a, b| a.name.cmp(&b.name));
-
-        let operations = model
-            .operations
-            .iter()
-            .map(|op| {
-                let alternatives = &op.effective_security;
-                let auth = if alternatives.iter().all(SecurityRequirement::is_empty) {
-                    "none"
-                } else if alternatives.iter().any(SecurityRequirement::is_empty) {
-                    "optional"
-                } else {
-                    "required"
-                };
-                OperationSummary {
-                    id: op.id.to_string(),
-                    operation_id: op.operation_id.clone(),
-                    tags: op.tags.clone(),
-                    auth: auth.to_string(),
-                    security: alternatives.iter().map(describe_requirement).collect(),
-                    security_from: if op.security.is_some() {
-                        "operation"
-                    } else {
-                        "global"
-                    }
-                    .to_string(),
-                    parameters: op
-                        .parameters
-                        .iter()
-                        .map(|p| ParameterSummary {
-                            location: location_name(p.location).to_string(),
-                            name: p.name.clone(),
-                            required: p.required,
-                            style: style_name(p.style).to_string(),
-                            explode: p.explode,
-                        })
-                        .collect(),
-                    request_body: op
-                        .request_body
-                        .as_ref()
-                        .map(|b| b.content.keys().cloned().collect())
-                        .unwrap_or_default(),
-                    request_body_required: op.request_body.as_ref().is_some_and(|b| b.required),
-                    responses: op.responses.keys().map(ToString::to_string).collect(),
-                    resource: model.resource_of(&op.id).map(|(r, role)| {
-                        format!("{}:{}", r.kind, serde_plain(&role).unwrap_or_default())
-                    }),
-                    admin: model.is_admin(&op.id),
-                    deprecated: op.deprecated,
-                }
-            })
-            .collect();
-
-        let ids = |ops: &[OperationId]| -> Vec<String> {
-            let mut v: Vec<&OperationId> = ops.iter().collect();
-            v.sort_by_key(|id| rank(id));
-            v.into_iter().map(ToString::to_string).collect()
-        };
-        let mut resources: Vec<ResourceSummary> = model
-            .resources
-            .iter()
-            .map(|r| ResourceSummary {
-                kind: r.kind.clone(),
-                id_field: r.id_field.clone(),
-                id_params: r.id_params.clone(),
-                parent: r.parent.clone(),
-                schema: r.schema.map(|s| schema_name(model, s)),
-                create: ids(&r.create),
-                read: ids(&r.read),
-                update: ids(&r.update),
-                delete: ids(&r.delete),
-                list: ids(&r.list),
-            })
-            .collect();
-        resources.sort_by(|a, b| a.kind.cmp(&b.kind));
-
-        let mut links: Vec<(usize, usize, LinkSummary)> = model
-            .links
-            .iter()
-            .map(|l| {
-                (
-                    rank(&l.producer),
-                    rank(&l.consumer),
-                    LinkSummary {
-                        producer: l.producer.to_string(),
-                        source: describe_source(&l.source),
-                        consumer: l.consumer.to_string(),
-                        target: describe_target(&l.target),
-                        evidence: evidence_kind(&l.evidence).to_string(),
-                        because: l.evidence.describe(),
-                    },
-                )
-            })
-            .collect();
-        links.sort_by(|a, b| {
-            (a.0, a.1, &a.2.target, &a.2.source).cmp(&(b.0, b.1, &b.2.target, &b.2.source))
-        });
-        let links: Vec<LinkSummary> = links.into_iter().map(|(_, _, l)| l).collect();
-
-        let mut admin: Vec<&crate::model::AdminOperation> = model.admin_operations.iter().collect();
-        admin.sort_by_key(|a| rank(&a.operation));
-        let admin_operations: Vec<AdminSummary> = admin
-            .into_iter()
-            .map(|a| AdminSummary {
-                operation: a.operation.to_string(),
-                reasons: a.reasons.iter().map(describe_reason).collect(),
-            })
-            .collect();
-
+        let rank = OperationRank::new(model);
+        let resources = resource_summaries(model, &rank);
+        let links = link_summaries(model, &rank);
+        let admin_operations = admin_summaries(model, &rank);
         let warnings: Vec<WarningSummary> = model
             .warnings
             .iter()
@@ -395,8 +274,12 @@ impl SpecSummary {
                 warnings: warnings.len(),
             },
             servers: model.servers.iter().map(|s| s.url.clone()).collect(),
-            security_schemes,
-            operations,
+            security_schemes: scheme_summaries(model),
+            operations: model
+                .operations
+                .iter()
+                .map(|op| operation_summary(model, op))
+                .collect(),
             resources,
             links,
             admin_operations,
@@ -437,6 +320,151 @@ impl SpecSummary {
         text.push('\n');
         text
     }
+}
+
+/// Operations ranked by their place in the spec, so summaries list them in spec order.
+struct OperationRank<'m>(HashMap<&'m OperationId, usize>);
+
+impl<'m> OperationRank<'m> {
+    fn new(model: &'m ApiModel) -> Self {
+        Self(
+            model
+                .operations
+                .iter()
+                .enumerate()
+                .map(|(i, op)| (&op.id, i))
+                .collect(),
+        )
+    }
+
+    fn of(&self, id: &OperationId) -> usize {
+        self.0.get(id).copied().unwrap_or(usize::MAX)
+    }
+
+    /// `ops` in spec order, as text.
+    fn ids(&self, ops: &[OperationId]) -> Vec<String> {
+        let mut v: Vec<&OperationId> = ops.iter().collect();
+        v.sort_by_key(|id| self.of(id));
+        v.into_iter().map(ToString::to_string).collect()
+    }
+}
+
+fn scheme_summaries(model: &ApiModel) -> Vec<SchemeSummary> {
+    let mut schemes: Vec<SchemeSummary> = model
+        .security_schemes
+        .iter()
+        .map(|(name, scheme)| SchemeSummary {
+            name: name.clone(),
+            describes: describe_scheme(scheme),
+        })
+        .collect();
+    schemes.sort_by(|a, b| a.name.cmp(&b.name));
+    schemes
+}
+
+fn operation_summary(model: &ApiModel, op: &crate::model::Operation) -> OperationSummary {
+    let alternatives = &op.effective_security;
+    let auth = if alternatives.iter().all(SecurityRequirement::is_empty) {
+        "none"
+    } else if alternatives.iter().any(SecurityRequirement::is_empty) {
+        "optional"
+    } else {
+        "required"
+    };
+    OperationSummary {
+        id: op.id.to_string(),
+        operation_id: op.operation_id.clone(),
+        tags: op.tags.clone(),
+        auth: auth.to_string(),
+        security: alternatives.iter().map(describe_requirement).collect(),
+        security_from: if op.security.is_some() {
+            "operation"
+        } else {
+            "global"
+        }
+        .to_string(),
+        parameters: op
+            .parameters
+            .iter()
+            .map(|p| ParameterSummary {
+                location: location_name(p.location).to_string(),
+                name: p.name.clone(),
+                required: p.required,
+                style: style_name(p.style).to_string(),
+                explode: p.explode,
+            })
+            .collect(),
+        request_body: op
+            .request_body
+            .as_ref()
+            .map(|b| b.content.keys().cloned().collect())
+            .unwrap_or_default(),
+        request_body_required: op.request_body.as_ref().is_some_and(|b| b.required),
+        responses: op.responses.keys().map(ToString::to_string).collect(),
+        resource: model
+            .resource_of(&op.id)
+            .map(|(r, role)| format!("{}:{}", r.kind, serde_plain(&role).unwrap_or_default())),
+        admin: model.is_admin(&op.id),
+        deprecated: op.deprecated,
+    }
+}
+
+fn resource_summaries(model: &ApiModel, rank: &OperationRank<'_>) -> Vec<ResourceSummary> {
+    let mut resources: Vec<ResourceSummary> = model
+        .resources
+        .iter()
+        .map(|r| ResourceSummary {
+            kind: r.kind.clone(),
+            id_field: r.id_field.clone(),
+            id_params: r.id_params.clone(),
+            parent: r.parent.clone(),
+            schema: r.schema.map(|s| schema_name(model, s)),
+            create: rank.ids(&r.create),
+            read: rank.ids(&r.read),
+            update: rank.ids(&r.update),
+            delete: rank.ids(&r.delete),
+            list: rank.ids(&r.list),
+        })
+        .collect();
+    resources.sort_by(|a, b| a.kind.cmp(&b.kind));
+    resources
+}
+
+fn link_summaries(model: &ApiModel, rank: &OperationRank<'_>) -> Vec<LinkSummary> {
+    let mut links: Vec<(usize, usize, LinkSummary)> = model
+        .links
+        .iter()
+        .map(|l| {
+            (
+                rank.of(&l.producer),
+                rank.of(&l.consumer),
+                LinkSummary {
+                    producer: l.producer.to_string(),
+                    source: describe_source(&l.source),
+                    consumer: l.consumer.to_string(),
+                    target: describe_target(&l.target),
+                    evidence: evidence_kind(&l.evidence).to_string(),
+                    because: l.evidence.describe(),
+                },
+            )
+        })
+        .collect();
+    links.sort_by(|a, b| {
+        (a.0, a.1, &a.2.target, &a.2.source).cmp(&(b.0, b.1, &b.2.target, &b.2.source))
+    });
+    links.into_iter().map(|(_, _, l)| l).collect()
+}
+
+fn admin_summaries(model: &ApiModel, rank: &OperationRank<'_>) -> Vec<AdminSummary> {
+    let mut admin: Vec<&crate::model::AdminOperation> = model.admin_operations.iter().collect();
+    admin.sort_by_key(|a| rank.of(&a.operation));
+    admin
+        .into_iter()
+        .map(|a| AdminSummary {
+            operation: a.operation.to_string(),
+            reasons: a.reasons.iter().map(describe_reason).collect(),
+        })
+        .collect()
 }
 
 fn family(v: SpecVersion) -> &'static str {

@@ -11,7 +11,10 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value, json};
 
 use super::ids::SchemaId;
-use super::schema::{Additional, Schema, SchemaKind, Schemas};
+use super::schema::{
+    Additional, ArraySchema, Composition, NumberBounds, ObjectSchema, Schema, SchemaKind, Schemas,
+    StringBounds,
+};
 use crate::values::{Direction, discriminator_values};
 
 const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -162,148 +165,26 @@ impl<'a> Renderer<'a> {
 
     fn render_kind(&mut self, kind: &SchemaKind, nullable: bool, out: &mut Map<String, Value>) {
         match kind {
-            SchemaKind::Any => {}
+            SchemaKind::Any | SchemaKind::Boolean => {}
             SchemaKind::Never => {
                 out.insert("not".into(), json!({}));
             }
-            SchemaKind::Union(kinds) => {
-                let mut types: Vec<Value> = Vec::new();
-                for k in kinds {
-                    if let Some(t) = k.type_name() {
-                        types.push(Value::String(t.into()));
-                    }
-                    // Keywords of different types never collide (minimum vs minLength vs ...),
-                    // and JSON Schema applies each only to its own type.
-                    let mut inner = Map::new();
-                    self.render_kind(k, false, &mut inner);
-                    inner.remove("type");
-                    out.extend(inner);
-                }
-                if nullable {
-                    types.push(Value::String("null".into()));
-                }
-                out.insert("type".into(), Value::Array(types));
-                return;
-            }
+            SchemaKind::Union(kinds) => return self.render_union(kinds, nullable, out),
             SchemaKind::Null => {
                 out.insert("type".into(), json!("null"));
                 return;
             }
-            SchemaKind::Boolean => {}
-            SchemaKind::Integer(b) | SchemaKind::Number(b) => {
-                if let Some(m) = b.minimum {
-                    let key = if b.exclusive_minimum {
-                        "exclusiveMinimum"
-                    } else {
-                        "minimum"
-                    };
-                    out.insert(key.into(), number(m));
-                }
-                if let Some(m) = b.maximum {
-                    let key = if b.exclusive_maximum {
-                        "exclusiveMaximum"
-                    } else {
-                        "maximum"
-                    };
-                    out.insert(key.into(), number(m));
-                }
-                if let Some(m) = b.multiple_of {
-                    out.insert("multipleOf".into(), number(m));
-                }
-            }
-            SchemaKind::String(s) => {
-                if let Some(n) = s.min_length {
-                    out.insert("minLength".into(), json!(n));
-                }
-                if let Some(n) = s.max_length {
-                    out.insert("maxLength".into(), json!(n));
-                }
-                if let Some(p) = &s.pattern {
-                    out.insert("pattern".into(), Value::String(p.clone()));
-                }
-            }
-            SchemaKind::Array(a) => {
-                if !a.prefix_items.is_empty() {
-                    let items: Vec<Value> = a.prefix_items.iter().map(|&i| self.child(i)).collect();
-                    out.insert("prefixItems".into(), Value::Array(items));
-                }
-                let items = self.child(a.items);
-                if items != json!({}) {
-                    out.insert("items".into(), items);
-                }
-                if let Some(n) = a.min_items {
-                    out.insert("minItems".into(), json!(n));
-                }
-                if let Some(n) = a.max_items {
-                    out.insert("maxItems".into(), json!(n));
-                }
-                if a.unique_items {
-                    out.insert("uniqueItems".into(), Value::Bool(true));
-                }
-            }
-            SchemaKind::Object(o) => {
-                if !o.properties.is_empty() {
-                    let mut props = Map::new();
-                    for (name, &id) in &o.properties {
-                        props.insert(name.clone(), self.child(id));
-                    }
-                    out.insert("properties".into(), Value::Object(props));
-                }
-                let required: Vec<&String> = o
-                    .required
-                    .iter()
-                    .filter(|name| !self.left_out(o.properties.get(*name).copied()))
-                    .collect();
-                if !required.is_empty() {
-                    out.insert("required".into(), json!(required));
-                }
-                match o.additional {
-                    Additional::Any => {}
-                    Additional::Forbidden => {
-                        out.insert("additionalProperties".into(), Value::Bool(false));
-                    }
-                    Additional::Schema(id) => {
-                        let s = self.child(id);
-                        out.insert("additionalProperties".into(), s);
-                    }
-                }
-                if let Some(n) = o.min_properties {
-                    out.insert("minProperties".into(), json!(n));
-                }
-                if let Some(n) = o.max_properties {
-                    out.insert("maxProperties".into(), json!(n));
-                }
-            }
+            SchemaKind::Integer(b) | SchemaKind::Number(b) => render_number(b, out),
+            SchemaKind::String(s) => render_string(s, out),
+            SchemaKind::Array(a) => self.render_array(a, out),
+            SchemaKind::Object(o) => self.render_object(o, out),
             SchemaKind::OneOf(c) | SchemaKind::AnyOf(c) => {
                 let key = if matches!(kind, SchemaKind::OneOf(_)) {
                     "oneOf"
                 } else {
                     "anyOf"
                 };
-                let mut variants: Vec<Value> = c
-                    .variants
-                    .iter()
-                    .map(|&v| {
-                        let rendered = self.child(v);
-                        let Some(d) = &c.discriminator else {
-                            return rendered;
-                        };
-                        let name = self.schemas.try_get(v).and_then(|s| s.name.as_deref());
-                        let values = discriminator_values(d, v, name);
-                        if values.is_empty() {
-                            return rendered;
-                        }
-                        json!({"allOf": [rendered, {
-                            "properties": {d.property_name.as_str(): {"enum": values}},
-                            "required": [d.property_name.as_str()],
-                        }]})
-                    })
-                    .collect();
-                if nullable {
-                    variants.push(json!({"type": "null"}));
-                }
-                out.insert(key.into(), Value::Array(variants));
-                return;
+                return self.render_choice(key, c, nullable, out);
             }
             SchemaKind::AllOf(parts) => {
                 let parts: Vec<Value> = parts.iter().map(|&p| self.child(p)).collect();
@@ -324,6 +205,147 @@ impl<'a> Renderer<'a> {
             };
             out.insert("type".into(), ty);
         }
+    }
+
+    /// A type union: the types in one `type` array, each kind's keywords side by side.
+    fn render_union(&mut self, kinds: &[SchemaKind], nullable: bool, out: &mut Map<String, Value>) {
+        let mut types: Vec<Value> = Vec::new();
+        for k in kinds {
+            if let Some(t) = k.type_name() {
+                types.push(Value::String(t.into()));
+            }
+            // Keywords of different types never collide (minimum vs minLength vs ...),
+            // and JSON Schema applies each only to its own type.
+            let mut inner = Map::new();
+            self.render_kind(k, false, &mut inner);
+            inner.remove("type");
+            out.extend(inner);
+        }
+        if nullable {
+            types.push(Value::String("null".into()));
+        }
+        out.insert("type".into(), Value::Array(types));
+    }
+
+    fn render_array(&mut self, a: &ArraySchema, out: &mut Map<String, Value>) {
+        if !a.prefix_items.is_empty() {
+            let items: Vec<Value> = a.prefix_items.iter().map(|&i| self.child(i)).collect();
+            out.insert("prefixItems".into(), Value::Array(items));
+        }
+        let items = self.child(a.items);
+        if items != json!({}) {
+            out.insert("items".into(), items);
+        }
+        if let Some(n) = a.min_items {
+            out.insert("minItems".into(), json!(n));
+        }
+        if let Some(n) = a.max_items {
+            out.insert("maxItems".into(), json!(n));
+        }
+        if a.unique_items {
+            out.insert("uniqueItems".into(), Value::Bool(true));
+        }
+    }
+
+    fn render_object(&mut self, o: &ObjectSchema, out: &mut Map<String, Value>) {
+        if !o.properties.is_empty() {
+            let mut props = Map::new();
+            for (name, &id) in &o.properties {
+                props.insert(name.clone(), self.child(id));
+            }
+            out.insert("properties".into(), Value::Object(props));
+        }
+        let required: Vec<&String> = o
+            .required
+            .iter()
+            .filter(|name| !self.left_out(o.properties.get(*name).copied()))
+            .collect();
+        if !required.is_empty() {
+            out.insert("required".into(), json!(required));
+        }
+        match o.additional {
+            Additional::Any => {}
+            Additional::Forbidden => {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            Additional::Schema(id) => {
+                let s = self.child(id);
+                out.insert("additionalProperties".into(), s);
+            }
+        }
+        if let Some(n) = o.min_properties {
+            out.insert("minProperties".into(), json!(n));
+        }
+        if let Some(n) = o.max_properties {
+            out.insert("maxProperties".into(), json!(n));
+        }
+    }
+
+    /// `oneOf` / `anyOf` (`key`); a discriminator pins each variant's property to its values.
+    fn render_choice(
+        &mut self,
+        key: &str,
+        c: &Composition,
+        nullable: bool,
+        out: &mut Map<String, Value>,
+    ) {
+        let mut variants: Vec<Value> = c
+            .variants
+            .iter()
+            .map(|&v| {
+                let rendered = self.child(v);
+                let Some(d) = &c.discriminator else {
+                    return rendered;
+                };
+                let name = self.schemas.try_get(v).and_then(|s| s.name.as_deref());
+                let values = discriminator_values(d, v, name);
+                if values.is_empty() {
+                    return rendered;
+                }
+                json!({"allOf": [rendered, {
+                    "properties": {d.property_name.as_str(): {"enum": values}},
+                    "required": [d.property_name.as_str()],
+                }]})
+            })
+            .collect();
+        if nullable {
+            variants.push(json!({"type": "null"}));
+        }
+        out.insert(key.into(), Value::Array(variants));
+    }
+}
+
+fn render_number(b: &NumberBounds, out: &mut Map<String, Value>) {
+    if let Some(m) = b.minimum {
+        let key = if b.exclusive_minimum {
+            "exclusiveMinimum"
+        } else {
+            "minimum"
+        };
+        out.insert(key.into(), number(m));
+    }
+    if let Some(m) = b.maximum {
+        let key = if b.exclusive_maximum {
+            "exclusiveMaximum"
+        } else {
+            "maximum"
+        };
+        out.insert(key.into(), number(m));
+    }
+    if let Some(m) = b.multiple_of {
+        out.insert("multipleOf".into(), number(m));
+    }
+}
+
+fn render_string(s: &StringBounds, out: &mut Map<String, Value>) {
+    if let Some(n) = s.min_length {
+        out.insert("minLength".into(), json!(n));
+    }
+    if let Some(n) = s.max_length {
+        out.insert("maxLength".into(), json!(n));
+    }
+    if let Some(p) = &s.pattern {
+        out.insert("pattern".into(), Value::String(p.clone()));
     }
 }
 

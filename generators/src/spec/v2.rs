@@ -10,7 +10,7 @@ use super::refs::Loc;
 use crate::errors::SpecError;
 use crate::model::{
     Additional, Header, MediaType, Method, ObjectSchema, Operation, Parameter, ParameterLocation,
-    ParameterStyle, RequestBody, Response, Schema, SchemaKind, SecurityRequirement,
+    ParameterStyle, RequestBody, Response, Schema, SchemaId, SchemaKind, SecurityRequirement,
 };
 
 const JSON: &str = "application/json";
@@ -52,121 +52,22 @@ impl Loader {
             .map(|c| media_list(Some(c)))
             .unwrap_or_else(|| global_produces.to_vec());
 
-        let mut body: Option<RequestBody> = None;
-        let mut form = ObjectSchema::default();
-        let mut form_has_file = false;
-        let mut form_loc: Option<Loc> = None;
+        let mut params = V2Params::default();
         for (ploc, p) in self.raw_parameters(ctx, op_loc, op)? {
-            let name = p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let in_value = p.get("in").and_then(Value::as_str).unwrap_or_default();
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            match in_value {
-                "body" => {
-                    let schema = match p.get("schema") {
-                        Some(s) => self.schema_at(&ploc.key("schema"), s)?,
-                        None => self.add(Schema::any(self.docs.display(&ploc))),
-                    };
-                    let media: Vec<String> = if consumes.is_empty() {
-                        vec![JSON.into()]
-                    } else {
-                        consumes.clone()
-                    };
-                    let content = media
-                        .into_iter()
-                        .map(|m| {
-                            (
-                                m,
-                                MediaType {
-                                    schema: Some(schema),
-                                    ..Default::default()
-                                },
-                            )
-                        })
-                        .collect();
-                    body = Some(RequestBody { required, content });
-                }
-                "formData" => {
-                    if p.get("type").and_then(Value::as_str) == Some("file") {
-                        form_has_file = true;
-                    }
-                    let schema = self.schema_at(&ploc, &Value::Object(param_schema(&p)))?;
-                    form.properties.insert(name.clone(), schema);
-                    if required {
-                        form.required.push(name);
-                    }
-                    form_loc.get_or_insert(ploc);
-                }
-                other => {
-                    let Some(location) = location_of(other) else {
-                        self.skip(
-                            &ploc,
-                            format!("parameter `{name}` has unknown location `{other}`; ignored"),
-                        )?;
-                        continue;
-                    };
-                    let schema = self.schema_at(&ploc, &Value::Object(param_schema(&p)))?;
-                    let (style, explode) = match p.get("collectionFormat").and_then(Value::as_str) {
-                        Some("multi") => (ParameterStyle::Form, true),
-                        Some("ssv") => (ParameterStyle::SpaceDelimited, false),
-                        Some("tsv") => (ParameterStyle::TabDelimited, false),
-                        Some("pipes") => (ParameterStyle::PipeDelimited, false),
-                        _ => (ParameterStyle::default_for(location), false),
-                    };
-                    operation.parameters.push(Parameter {
-                        name,
-                        location,
-                        required: required || location == ParameterLocation::Path,
-                        schema,
-                        style,
-                        explode,
-                        media_type: None,
-                        allow_empty_value: p
-                            .get("allowEmptyValue")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                        deprecated: false,
-                    });
-                }
+            if let Some(parameter) = self.v2_parameter(ploc, &p, &consumes, &mut params)? {
+                operation.parameters.push(parameter);
             }
         }
-        if let Some(loc) = form_loc {
-            let required = !form.required.is_empty();
-            form.additional = Additional::Any;
-            let schema = self.add(Schema::of(
-                SchemaKind::Object(form),
-                self.docs.display(&loc),
-            ));
-            let mut media: Vec<String> = consumes
-                .iter()
-                .filter(|m| m.starts_with(FORM) || m.starts_with(MULTIPART))
-                .cloned()
-                .collect();
-            if media.is_empty() {
-                media.push(if form_has_file { MULTIPART } else { FORM }.to_string());
-            }
-            let content = media
-                .into_iter()
-                .map(|m| {
-                    (
-                        m,
-                        MediaType {
-                            schema: Some(schema),
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect();
+        let mut body = params.body;
+        if let Some(loc) = params.form_loc {
+            let content = self.v2_form_body(&loc, params.form, params.form_has_file, &consumes);
             if body.is_some() {
                 self.warn(
                     op_loc,
                     "both `body` and `formData` parameters; the form is ignored",
                 );
             } else {
-                body = Some(RequestBody { required, content });
+                body = Some(content);
             }
         }
         operation.request_body = body;
@@ -176,6 +77,108 @@ impl Loader {
             this.v2_response(loc, value, &produces)
         })?;
         Ok(operation)
+    }
+
+    /// One Swagger 2.0 parameter: a `body` or `formData` parameter goes into `params` (the
+    /// request body to be), any other becomes the returned [`Parameter`].
+    fn v2_parameter(
+        &mut self,
+        ploc: Loc,
+        p: &Map<String, Value>,
+        consumes: &[String],
+        params: &mut V2Params,
+    ) -> Result<Option<Parameter>, SpecError> {
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let in_value = p.get("in").and_then(Value::as_str).unwrap_or_default();
+        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        match in_value {
+            "body" => {
+                let schema = match p.get("schema") {
+                    Some(s) => self.schema_at(&ploc.key("schema"), s)?,
+                    None => self.add(Schema::any(self.docs.display(&ploc))),
+                };
+                let media: Vec<String> = if consumes.is_empty() {
+                    vec![JSON.into()]
+                } else {
+                    consumes.to_vec()
+                };
+                let content = media_content(media, schema);
+                params.body = Some(RequestBody { required, content });
+                Ok(None)
+            }
+            "formData" => {
+                if p.get("type").and_then(Value::as_str) == Some("file") {
+                    params.form_has_file = true;
+                }
+                let schema = self.schema_at(&ploc, &Value::Object(param_schema(p)))?;
+                params.form.properties.insert(name.clone(), schema);
+                if required {
+                    params.form.required.push(name);
+                }
+                params.form_loc.get_or_insert(ploc);
+                Ok(None)
+            }
+            other => {
+                let Some(location) = location_of(other) else {
+                    self.skip(
+                        &ploc,
+                        format!("parameter `{name}` has unknown location `{other}`; ignored"),
+                    )?;
+                    return Ok(None);
+                };
+                let schema = self.schema_at(&ploc, &Value::Object(param_schema(p)))?;
+                let (style, explode) = match p.get("collectionFormat").and_then(Value::as_str) {
+                    Some("multi") => (ParameterStyle::Form, true),
+                    Some("ssv") => (ParameterStyle::SpaceDelimited, false),
+                    Some("tsv") => (ParameterStyle::TabDelimited, false),
+                    Some("pipes") => (ParameterStyle::PipeDelimited, false),
+                    _ => (ParameterStyle::default_for(location), false),
+                };
+                Ok(Some(Parameter {
+                    name,
+                    location,
+                    required: required || location == ParameterLocation::Path,
+                    schema,
+                    style,
+                    explode,
+                    media_type: None,
+                    allow_empty_value: p
+                        .get("allowEmptyValue")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    deprecated: false,
+                }))
+            }
+        }
+    }
+
+    /// The request body made of the `formData` parameters (`form`, first seen at `loc`).
+    fn v2_form_body(
+        &mut self,
+        loc: &Loc,
+        mut form: ObjectSchema,
+        has_file: bool,
+        consumes: &[String],
+    ) -> RequestBody {
+        let required = !form.required.is_empty();
+        form.additional = Additional::Any;
+        let schema = self.add(Schema::of(SchemaKind::Object(form), self.docs.display(loc)));
+        let mut media: Vec<String> = consumes
+            .iter()
+            .filter(|m| m.starts_with(FORM) || m.starts_with(MULTIPART))
+            .cloned()
+            .collect();
+        if media.is_empty() {
+            media.push(if has_file { MULTIPART } else { FORM }.to_string());
+        }
+        RequestBody {
+            required,
+            content: media_content(media, schema),
+        }
     }
 
     fn v2_response(
@@ -252,4 +255,29 @@ fn media_list(v: Option<&Value>) -> Vec<String> {
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
+}
+
+/// What the `body` and `formData` parameters of one operation add up to.
+#[derive(Default)]
+struct V2Params {
+    body: Option<RequestBody>,
+    form: ObjectSchema,
+    form_has_file: bool,
+    form_loc: Option<Loc>,
+}
+
+/// `schema` under each media type of `media`.
+fn media_content(media: Vec<String>, schema: SchemaId) -> indexmap::IndexMap<String, MediaType> {
+    media
+        .into_iter()
+        .map(|m| {
+            (
+                m,
+                MediaType {
+                    schema: Some(schema),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect()
 }

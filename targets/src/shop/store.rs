@@ -156,6 +156,16 @@ impl Db {
     /// sold out and one nearly so.
     pub(crate) fn seed() -> Db {
         let mut db = Db::default();
+        db.seed_users();
+        db.seed_products();
+        db.seed_addresses();
+        db.seed_orders();
+        db.seed_carts();
+        db
+    }
+
+    fn seed_users(&mut self) {
+        let db = self;
         for (id, username, password, role) in SEED_USERS {
             let created_at = db.now();
             let display = {
@@ -178,6 +188,10 @@ impl Db {
                 },
             );
         }
+    }
+
+    fn seed_products(&mut self) {
+        let db = self;
         let products = [
             ("Enamel mug", "A 350 ml enamel camping mug.", 1250, 40),
             (
@@ -216,6 +230,10 @@ impl Db {
                 },
             );
         }
+    }
+
+    fn seed_addresses(&mut self) {
+        let db = self;
         let addresses = [
             (
                 1,
@@ -262,7 +280,11 @@ impl Db {
                 },
             );
         }
-        // Seeded orders are past the point of cancellation.
+    }
+
+    /// Seeded orders are past the point of cancellation.
+    fn seed_orders(&mut self) {
+        let db = self;
         let orders = [
             (1, 1, OrderStatus::Delivered, 2, 1),
             (2, 2, OrderStatus::Shipped, 1, 2),
@@ -299,6 +321,10 @@ impl Db {
                 },
             );
         }
+    }
+
+    fn seed_carts(&mut self) {
+        let db = self;
         for (user_id, product_id, quantity) in [(1, 1, 2), (2, 5, 1)] {
             db.next.cart_item += 1;
             let id = db.next.cart_item;
@@ -312,7 +338,6 @@ impl Db {
             );
         }
         db.carts.insert(3, Vec::new());
-        db
     }
 }
 
