@@ -9,54 +9,17 @@ use indexmap::IndexMap;
 use proptest::strategy::{SBoxedStrategy, Strategy};
 use serde_json::Value;
 
+mod kinds;
+mod privileged;
+
 use super::arg_values::{minimal_strategy, schema_strategy};
 use super::step::RefSource;
 use crate::model::{
-    ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
-    SchemaKind, SecurityScheme,
+    ApiModel, CrudRole, Operation, OperationId, ParameterLocation, SchemaKind, SecurityScheme,
 };
 use crate::values::{self, ValueContext};
-
-/// Body and parameter names that an ordinary client should not be able to set.
-const PRIVILEGED_NAMES: &[&str] = &[
-    "role",
-    "roles",
-    "admin",
-    "isadmin",
-    "is_admin",
-    "owner",
-    "ownerid",
-    "owner_id",
-    "userid",
-    "user_id",
-    "permissions",
-    "scope",
-    "scopes",
-    "verified",
-    "isverified",
-    "status",
-    "balance",
-    "credit",
-    "price",
-    "plan",
-    "tier",
-    "createdat",
-    "created_at",
-    "id",
-];
-
-/// Last path segments of operations that return the caller's own account.
-const ACCOUNT_SEGMENTS: &[&str] = &[
-    "me",
-    "self",
-    "whoami",
-    "current",
-    "current-user",
-    "currentuser",
-    "account",
-    "profile",
-    "user",
-];
+use kinds::{bind_kinds, find_accounts, kinds_of};
+use privileged::privileged_fields;
 
 /// One argument of an operation.
 #[derive(Debug, Clone)]
@@ -262,25 +225,6 @@ pub(crate) struct Catalog {
     pub kinds: IndexMap<String, KindInfo>,
 }
 
-fn ref_source(source: &LinkSource) -> Option<RefSource> {
-    Some(match source {
-        LinkSource::ResponseBody { pointer, .. } => RefSource::Body {
-            pointer: pointer.clone(),
-        },
-        LinkSource::LocationHeader { .. } => RefSource::Location,
-        LinkSource::ResponseHeader { name, .. } => RefSource::Header { name: name.clone() },
-    })
-}
-
-/// The property names of the JSON success response of `op` (empty when not an object).
-fn response_properties(model: &ApiModel, op: &Operation) -> Vec<String> {
-    op.success_responses()
-        .find_map(|(_, r)| r.json_schema())
-        .and_then(|s| model.schemas.object_properties(s))
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 /// The scalar top-level fields of the JSON success response of `op`, with their shapes.
 fn outputs(model: &ApiModel, op: &Operation) -> Vec<(String, Shape)> {
     op.success_responses()
@@ -293,11 +237,6 @@ fn outputs(model: &ApiModel, op: &Operation) -> Vec<(String, Shape)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn has_location(op: &Operation) -> bool {
-    op.success_responses()
-        .any(|(_, r)| r.header("Location").is_some())
 }
 
 /// Names of parameters that carry credentials (API keys), which the harness sets itself.
@@ -341,410 +280,154 @@ impl Catalog {
 
     /// Computes the catalog of `model`.
     pub fn new(model: &ApiModel) -> Self {
-        let index: IndexMap<&OperationId, usize> = model
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, op)| (&op.id, i))
-            .collect();
-        let mut kinds: IndexMap<String, KindInfo> = IndexMap::new();
-        for r in &model.resources {
-            let k = kinds.entry(r.kind.clone()).or_default();
-            k.parent = r.parent.clone();
-            for (role, op) in r.operations() {
-                let Some(&i) = index.get(op) else { continue };
-                match role {
-                    CrudRole::Create => {}
-                    CrudRole::Read => k.read.push(i),
-                    CrudRole::Update => k.update.push(i),
-                    CrudRole::Delete => k.delete.push(i),
-                    CrudRole::List => k.list.push(i),
-                }
-            }
-            // Where a created object's id is: a link from the create operation to an operation
-            // of the same kind, else the id field, else the Location header, else `/id`.
-            for op in &r.create {
-                let Some(&i) = index.get(op) else { continue };
-                let operation = &model.operations[i];
-                let from_link = model
-                    .links_from(op)
-                    .filter(|l| {
-                        r.role_of(&l.consumer).is_some_and(|role| role != CrudRole::Create)
-                            && matches!(&l.target, LinkTarget::Parameter { name, .. }
-                                if r.id_params.contains(name)
-                                    || model.operation(&l.consumer).and_then(|c| c.path_parameters().last().map(|p| &p.name == name)).unwrap_or(false))
-                    })
-                    .find_map(|l| ref_source(&l.source));
-                let props = response_properties(model, operation);
-                let source = from_link
-                    .or_else(|| {
-                        r.id_field
-                            .as_ref()
-                            .filter(|f| props.is_empty() || props.contains(f))
-                            .map(|f| RefSource::Body {
-                                pointer: format!("/{f}"),
-                            })
-                    })
-                    .or_else(|| has_location(operation).then_some(RefSource::Location))
-                    .or_else(|| {
-                        props.iter().any(|p| p == "id").then(|| RefSource::Body {
-                            pointer: "/id".into(),
-                        })
-                    });
-                if let Some(source) = source {
-                    k.create.push((i, source));
-                }
-            }
-        }
-
+        let mut kinds = kinds_of(model);
         let credentials = credential_params(model);
         let mut ops: Vec<OpInfo> = model
             .operations
             .iter()
-            .map(|op| {
-                let kind = model
-                    .resource_of(&op.id)
-                    .map(|(r, role)| (r.kind.clone(), role));
-                let params = op
-                    .parameters
-                    .iter()
-                    .filter(|p| {
-                        let authorization = p.location == ParameterLocation::Header
-                            && p.name.eq_ignore_ascii_case("authorization");
-                        let credential =
-                            credentials.contains(&(p.location, p.name.to_ascii_lowercase()));
-                        !authorization && !credential
-                    })
-                    .map(|p| ParamInfo {
-                        location: p.location,
-                        name: p.name.clone(),
-                        required: p.required || p.location == ParameterLocation::Path,
-                        kind: None,
-                        strategy: schema_strategy(model, p.schema),
-                        echoes: Vec::new(),
-                    })
-                    .collect();
-                let body = op.request_body.as_ref().and_then(|b| {
-                    let (media, mt) = b
-                        .content
-                        .iter()
-                        .find(|(m, _)| crate::model::is_json_media_type(m))
-                        .or_else(|| b.content.first())?;
-                    let schema = mt.schema?;
-                    Some(BodyInfo {
-                        media_type: media.clone(),
-                        strategy: schema_strategy(model, schema),
-                        minimal: minimal_strategy(model, schema),
-                        privileged: privileged_fields(model, op, schema, kind.as_ref()),
-                        links: Vec::new(),
-                        echoes: Vec::new(),
-                        negative: values::negative_strategy(
-                            &model.schemas,
-                            schema,
-                            &ValueContext::request(),
-                        )
-                        .ok()
-                        .map(|n| n.prop_map(|n| n.value).sboxed()),
-                    })
-                });
-                OpInfo {
-                    id: op.id.clone(),
-                    kind,
-                    params,
-                    body,
-                    admin: model.is_admin(&op.id),
-                    secured: !op.allows_anonymous(),
-                    account: None,
-                    outputs: outputs(model, op),
-                    output_name: op
-                        .success_responses()
-                        .find_map(|(_, r)| r.json_schema())
-                        .and_then(|s| model.schemas.try_get(s))
-                        .and_then(|s| s.name.clone()),
-                }
-            })
+            .map(|op| op_info(model, op, &credentials))
             .collect();
-
-        // Own-account operations: `GET /me`-like, no path parameters, credentials required.
-        for (i, op) in model.operations.iter().enumerate() {
-            if op.method != Method::Get || !op.path_parameters().is_empty() || op.allows_anonymous()
-            {
-                continue;
-            }
-            let last = op
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let linked = model.links_from(&op.id).find_map(|l| {
-                let LinkTarget::Parameter { name, .. } = &l.target else {
-                    return None;
-                };
-                let kind = param_kind_by_name(model, &l.consumer, name)?;
-                Some((kind, ref_source(&l.source)?))
-            });
-            let by_name = || {
-                if !ACCOUNT_SEGMENTS.contains(&last.as_str()) {
-                    return None;
-                }
-                let r = ["user", "account", "member", "profile"]
-                    .iter()
-                    .find_map(|k| model.resource(k))?;
-                let props = response_properties(model, op);
-                let field = r
-                    .id_field
-                    .clone()
-                    .filter(|f| props.contains(f))
-                    .or_else(|| props.iter().find(|p| *p == "id").cloned())?;
-                Some((
-                    r.kind.clone(),
-                    RefSource::Body {
-                        pointer: format!("/{field}"),
-                    },
-                ))
-            };
-            let found = if ACCOUNT_SEGMENTS.contains(&last.as_str()) {
-                linked.or_else(by_name)
-            } else {
-                None
-            };
-            if let Some((kind, source)) = found {
-                kinds.entry(kind.clone()).or_default().account.push(i);
-                ops[i].account = Some((kind, source));
-            }
-        }
-
-        // Which arguments name objects of which kind.
-        for (i, op) in model.operations.iter().enumerate() {
-            let path_params = op.path_parameters();
-            let last_path = path_params.last().map(|p| p.name.clone());
-            let mut params = std::mem::take(&mut ops[i].params);
-            for p in &mut params {
-                let own = match (&ops_kind(model, op), &last_path) {
-                    (Some((k, role)), Some(last))
-                        if p.location == ParameterLocation::Path
-                            && &p.name == last
-                            && *role != CrudRole::Create
-                            && *role != CrudRole::List =>
-                    {
-                        Some(k.clone())
-                    }
-                    _ => None,
-                };
-                let kind = own
-                    .or_else(|| {
-                        model.links_to(&op.id).find_map(|l| match &l.target {
-                            LinkTarget::Parameter { location, name }
-                                if *location == p.location && *name == p.name =>
-                            {
-                                producer_kind(model, &ops, &l.producer)
-                            }
-                            _ => None,
-                        })
-                    })
-                    .or_else(|| param_kind_by_name(model, &op.id, &p.name));
-                p.kind = kind.filter(|k| kinds.get(k).is_some_and(KindInfo::producible));
-            }
-            ops[i].params = params;
-            let body_links: Vec<(String, String)> = model
-                .links_to(&op.id)
-                .filter_map(|l| match &l.target {
-                    LinkTarget::Body { pointer } => {
-                        let kind = producer_kind(model, &ops, &l.producer)?;
-                        kinds
-                            .get(&kind)
-                            .is_some_and(KindInfo::producible)
-                            .then(|| (pointer.clone(), kind))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if let Some(body) = &mut ops[i].body {
-                for link in body_links {
-                    if !body.links.contains(&link) {
-                        body.links.push(link);
-                    }
-                }
-            }
-        }
-        // Values earlier responses can supply: query parameters that name no object, and
-        // top-level body fields that are not links.
-        for i in 0..ops.len() {
-            let op = &model.operations[i];
-            let mut params = std::mem::take(&mut ops[i].params);
-            for p in &mut params {
-                if p.kind.is_some() || p.location != ParameterLocation::Query {
-                    continue;
-                }
-                let Some(arg) = op
-                    .parameter(p.location, &p.name)
-                    .and_then(|q| shape(model, q.schema))
-                else {
-                    continue;
-                };
-                p.echoes = echoes_for(&ops, &p.name, &arg, true);
-            }
-            ops[i].params = params;
-            let Some(schema) = op.json_request_schema() else {
-                continue;
-            };
-            let Some(props) = model.schemas.object_properties(schema) else {
-                continue;
-            };
-            let mut body_echoes = Vec::new();
-            for (name, prop) in props {
-                let at = format!("/{}", escape_pointer(name));
-                let linked = ops[i]
-                    .body
-                    .as_ref()
-                    .is_some_and(|b| b.links.iter().any(|(p, _)| *p == at));
-                let Some(arg) = shape(model, *prop) else {
-                    continue;
-                };
-                // Read-only fields are not sent (the mass-assignment pattern sends them, as a
-                // user, on purpose): an admin echoing its own `role: admin` into a user's
-                // update would promote that user.
-                let read_only = model.schemas.try_get(*prop).is_some_and(|s| s.read_only);
-                if linked || read_only {
-                    continue;
-                }
-                let echoes = echoes_for(&ops, name, &arg, false);
-                if !echoes.is_empty() {
-                    body_echoes.push((at, echoes));
-                }
-            }
-            if let Some(body) = &mut ops[i].body {
-                body.echoes = body_echoes;
-            }
-        }
+        find_accounts(model, &mut ops, &mut kinds);
+        bind_kinds(model, &mut ops, &kinds);
+        find_echoes(model, &mut ops);
         // Create operations of kinds whose id could not be located are still useful as plain
         // steps; kinds nobody produces stay without objects.
         Catalog { ops, kinds }
     }
 }
 
-fn ops_kind(model: &ApiModel, op: &Operation) -> Option<(String, CrudRole)> {
-    model
-        .resource_of(&op.id)
-        .map(|(r, role)| (r.kind.clone(), role))
-}
-
-/// The kind whose objects a producer's response describes: the kind it creates, or the kind of
-/// the account it returns.
-fn producer_kind(model: &ApiModel, ops: &[OpInfo], producer: &OperationId) -> Option<String> {
-    if let Some((r, CrudRole::Create | CrudRole::Read)) = model.resource_of(producer) {
-        return Some(r.kind.clone());
-    }
-    ops.iter()
-        .find(|o| &o.id == producer)
-        .and_then(|o| o.account.as_ref().map(|(k, _)| k.clone()))
-}
-
-/// The kind a parameter called `name` of `op` names: the resource whose id parameters include
-/// it, preferring the kind of `op` itself and its parents.
-fn param_kind_by_name(model: &ApiModel, op: &OperationId, name: &str) -> Option<String> {
-    let candidates: Vec<&crate::model::Resource> = model
-        .resources
-        .iter()
-        .filter(|r| r.id_params.iter().any(|p| p == name))
-        .collect();
-    match candidates.as_slice() {
-        [] => None,
-        [one] => Some(one.kind.clone()),
-        many => {
-            // Ambiguous (`{id}` everywhere): the kind of the operation, if it is one of them.
-            let own = model.resource_of(op).map(|(r, _)| r.kind.clone());
-            many.iter()
-                .find(|r| Some(&r.kind) == own.as_ref())
-                .map(|r| r.kind.clone())
-        }
-    }
-}
-
-/// Fields of a create or update body that a client should not be able to set.
-/// Enum values that grant more than an ordinary user has.
-const ESCALATING: &[&str] = &[
-    "admin",
-    "administrator",
-    "superuser",
-    "root",
-    "owner",
-    "staff",
-    "moderator",
-    "enterprise",
-    "premium",
-    "unlimited",
-    "pro",
-];
-
-/// Values for a privileged field: its escalating enum value when it has one (`role: admin`,
-/// `plan: enterprise`), else any value of its schema.
-fn privileged_strategy(model: &ApiModel, schema: crate::model::SchemaId) -> SBoxedStrategy<Value> {
-    let escalating = model
-        .schemas
-        .try_get(schema)
-        .and_then(|s| s.enum_values.as_ref())
-        .and_then(|values| {
-            values.iter().find(|v| {
-                v.as_str()
-                    .is_some_and(|t| ESCALATING.contains(&t.to_ascii_lowercase().as_str()))
-            })
-        })
-        .cloned();
-    match escalating {
-        Some(value) => proptest::strategy::Just(value).sboxed(),
-        None => schema_strategy(model, schema),
-    }
-}
-
-fn privileged_fields(
+/// Operation `op` as the generators see it, before accounts, object arguments and echoes are
+/// known: its arguments but the credentials the harness sets itself, its body, whether it is
+/// admin-only or secured, and what its answer holds.
+fn op_info(
     model: &ApiModel,
     op: &Operation,
-    request: crate::model::SchemaId,
+    credentials: &BTreeSet<(ParameterLocation, String)>,
+) -> OpInfo {
+    let kind = model
+        .resource_of(&op.id)
+        .map(|(r, role)| (r.kind.clone(), role));
+    let params = op
+        .parameters
+        .iter()
+        .filter(|p| {
+            let authorization = p.location == ParameterLocation::Header
+                && p.name.eq_ignore_ascii_case("authorization");
+            let credential = credentials.contains(&(p.location, p.name.to_ascii_lowercase()));
+            !authorization && !credential
+        })
+        .map(|p| ParamInfo {
+            location: p.location,
+            name: p.name.clone(),
+            required: p.required || p.location == ParameterLocation::Path,
+            kind: None,
+            strategy: schema_strategy(model, p.schema),
+            echoes: Vec::new(),
+        })
+        .collect();
+    let body = body_info(model, op, kind.as_ref());
+    OpInfo {
+        id: op.id.clone(),
+        kind,
+        params,
+        body,
+        admin: model.is_admin(&op.id),
+        secured: !op.allows_anonymous(),
+        account: None,
+        outputs: outputs(model, op),
+        output_name: op
+            .success_responses()
+            .find_map(|(_, r)| r.json_schema())
+            .and_then(|s| model.schemas.try_get(s))
+            .and_then(|s| s.name.clone()),
+    }
+}
+
+/// The request body of `op` (the JSON one when there are several), with its value strategies
+/// and privileged fields; links and echoes come later.
+fn body_info(
+    model: &ApiModel,
+    op: &Operation,
     kind: Option<&(String, CrudRole)>,
-) -> Vec<(String, SBoxedStrategy<Value>)> {
-    let Some((kind, role)) = kind else {
-        return Vec::new();
-    };
-    if !matches!(role, CrudRole::Create | CrudRole::Update) {
-        return Vec::new();
-    }
-    let mut out: Vec<(String, SBoxedStrategy<Value>)> = Vec::new();
-    let request_props = model.schemas.object_properties(request).cloned();
-    if let Some(props) = &request_props {
-        for (name, schema) in props {
-            let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
-            if read_only || PRIVILEGED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
-                out.push((name.clone(), privileged_strategy(model, *schema)));
-            }
-        }
-    }
-    // Present in the object's own schema (what reads return) but not in the request schema.
-    let object_schema = model
-        .resource(kind)
-        .and_then(|r| r.schema)
-        .or_else(|| op.success_responses().find_map(|(_, r)| r.json_schema()));
-    if let Some(object_props) = object_schema.and_then(|s| model.schemas.object_properties(s)) {
-        for (name, schema) in object_props {
-            let in_request = request_props.as_ref().is_some_and(|p| p.contains_key(name));
-            if in_request || out.iter().any(|(n, _)| n == name) {
+) -> Option<BodyInfo> {
+    let b = op.request_body.as_ref()?;
+    let (media, mt) = b
+        .content
+        .iter()
+        .find(|(m, _)| crate::model::is_json_media_type(m))
+        .or_else(|| b.content.first())?;
+    let schema = mt.schema?;
+    Some(BodyInfo {
+        media_type: media.clone(),
+        strategy: schema_strategy(model, schema),
+        minimal: minimal_strategy(model, schema),
+        privileged: privileged_fields(model, op, schema, kind),
+        links: Vec::new(),
+        echoes: Vec::new(),
+        negative: values::negative_strategy(&model.schemas, schema, &ValueContext::request())
+            .ok()
+            .map(|n| n.prop_map(|n| n.value).sboxed()),
+    })
+}
+
+/// Values earlier responses can supply: query parameters that name no object, and top-level
+/// body fields that are not links.
+fn find_echoes(model: &ApiModel, ops: &mut [OpInfo]) {
+    for i in 0..ops.len() {
+        let op = &model.operations[i];
+        let mut params = std::mem::take(&mut ops[i].params);
+        for p in &mut params {
+            if p.kind.is_some() || p.location != ParameterLocation::Query {
                 continue;
             }
-            let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
-            let privileged = PRIVILEGED_NAMES.contains(&name.to_ascii_lowercase().as_str());
-            let scalar = model
-                .schemas
-                .try_get(*schema)
-                .is_some_and(|s| !matches!(s.kind, SchemaKind::Object(_) | SchemaKind::Array(_)));
-            if (read_only || privileged) && scalar {
-                // Read-only in the object schema: the value strategy would leave it out, so
-                // use the property's schema without the flag.
-                out.push((name.clone(), privileged_strategy(model, *schema)));
-            }
+            let Some(arg) = op
+                .parameter(p.location, &p.name)
+                .and_then(|q| shape(model, q.schema))
+            else {
+                continue;
+            };
+            p.echoes = echoes_for(ops, &p.name, &arg, true);
+        }
+        ops[i].params = params;
+        let body_echoes = body_echoes(model, ops, i);
+        if let Some(body) = &mut ops[i].body {
+            body.echoes = body_echoes;
         }
     }
-    out
+}
+
+/// The top-level fields of the JSON body of operation `i` that earlier responses can supply,
+/// with their sources; links and read-only fields excluded.
+fn body_echoes(model: &ApiModel, ops: &[OpInfo], i: usize) -> Vec<(String, Vec<Echo>)> {
+    let mut body_echoes = Vec::new();
+    let Some(schema) = model.operations[i].json_request_schema() else {
+        return body_echoes;
+    };
+    let Some(props) = model.schemas.object_properties(schema) else {
+        return body_echoes;
+    };
+    for (name, prop) in props {
+        let at = format!("/{}", escape_pointer(name));
+        let linked = ops[i]
+            .body
+            .as_ref()
+            .is_some_and(|b| b.links.iter().any(|(p, _)| *p == at));
+        let Some(arg) = shape(model, *prop) else {
+            continue;
+        };
+        // Read-only fields are not sent (the mass-assignment pattern sends them, as a user, on
+        // purpose): an admin echoing its own `role: admin` into a user's update would promote
+        // that user.
+        let read_only = model.schemas.try_get(*prop).is_some_and(|s| s.read_only);
+        if linked || read_only {
+            continue;
+        }
+        let echoes = echoes_for(ops, name, &arg, false);
+        if !echoes.is_empty() {
+            body_echoes.push((at, echoes));
+        }
+    }
+    body_echoes
 }
 
 #[cfg(test)]

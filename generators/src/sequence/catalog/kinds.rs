@@ -1,0 +1,272 @@
+//! Kinds of objects: which operations create, read, update, delete or list each, where a
+//! created object's id is, which operations return the caller's own account, and which
+//! arguments and body fields name an object of which kind.
+
+use indexmap::IndexMap;
+
+use super::super::step::RefSource;
+use super::{KindInfo, OpInfo};
+use crate::model::{
+    ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
+};
+
+/// Last path segments of operations that return the caller's own account.
+const ACCOUNT_SEGMENTS: &[&str] = &[
+    "me",
+    "self",
+    "whoami",
+    "current",
+    "current-user",
+    "currentuser",
+    "account",
+    "profile",
+    "user",
+];
+
+fn ref_source(source: &LinkSource) -> Option<RefSource> {
+    Some(match source {
+        LinkSource::ResponseBody { pointer, .. } => RefSource::Body {
+            pointer: pointer.clone(),
+        },
+        LinkSource::LocationHeader { .. } => RefSource::Location,
+        LinkSource::ResponseHeader { name, .. } => RefSource::Header { name: name.clone() },
+    })
+}
+
+/// The property names of the JSON success response of `op` (empty when not an object).
+fn response_properties(model: &ApiModel, op: &Operation) -> Vec<String> {
+    op.success_responses()
+        .find_map(|(_, r)| r.json_schema())
+        .and_then(|s| model.schemas.object_properties(s))
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn has_location(op: &Operation) -> bool {
+    op.success_responses()
+        .any(|(_, r)| r.header("Location").is_some())
+}
+
+/// The kinds of `model`'s resources, with their operations and where a created object's id is
+/// (accounts come later, from [`find_accounts`]).
+pub(super) fn kinds_of(model: &ApiModel) -> IndexMap<String, KindInfo> {
+    let index: IndexMap<&OperationId, usize> = model
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (&op.id, i))
+        .collect();
+    let mut kinds: IndexMap<String, KindInfo> = IndexMap::new();
+    for r in &model.resources {
+        let k = kinds.entry(r.kind.clone()).or_default();
+        k.parent = r.parent.clone();
+        for (role, op) in r.operations() {
+            let Some(&i) = index.get(op) else { continue };
+            match role {
+                CrudRole::Create => {}
+                CrudRole::Read => k.read.push(i),
+                CrudRole::Update => k.update.push(i),
+                CrudRole::Delete => k.delete.push(i),
+                CrudRole::List => k.list.push(i),
+            }
+        }
+        for op in &r.create {
+            let Some(&i) = index.get(op) else { continue };
+            if let Some(source) = create_source(model, r, op, &model.operations[i]) {
+                k.create.push((i, source));
+            }
+        }
+    }
+    kinds
+}
+
+/// Where an object created by `op` (`operation`) of resource `r` has its id: a link from the
+/// create operation to an operation of the same kind, else the id field, else the Location
+/// header, else `/id`.
+fn create_source(
+    model: &ApiModel,
+    r: &crate::model::Resource,
+    op: &OperationId,
+    operation: &Operation,
+) -> Option<RefSource> {
+    let from_link = model
+        .links_from(op)
+        .filter(|l| {
+            r.role_of(&l.consumer).is_some_and(|role| role != CrudRole::Create)
+                && matches!(&l.target, LinkTarget::Parameter { name, .. }
+                    if r.id_params.contains(name)
+                        || model.operation(&l.consumer).and_then(|c| c.path_parameters().last().map(|p| &p.name == name)).unwrap_or(false))
+        })
+        .find_map(|l| ref_source(&l.source));
+    let props = response_properties(model, operation);
+    from_link
+        .or_else(|| {
+            r.id_field
+                .as_ref()
+                .filter(|f| props.is_empty() || props.contains(f))
+                .map(|f| RefSource::Body {
+                    pointer: format!("/{f}"),
+                })
+        })
+        .or_else(|| has_location(operation).then_some(RefSource::Location))
+        .or_else(|| {
+            props.iter().any(|p| p == "id").then(|| RefSource::Body {
+                pointer: "/id".into(),
+            })
+        })
+}
+
+/// Own-account operations: `GET /me`-like, no path parameters, credentials required. Each
+/// found is recorded on its operation and its kind.
+pub(super) fn find_accounts(
+    model: &ApiModel,
+    ops: &mut [OpInfo],
+    kinds: &mut IndexMap<String, KindInfo>,
+) {
+    for (i, op) in model.operations.iter().enumerate() {
+        if op.method != Method::Get || !op.path_parameters().is_empty() || op.allows_anonymous() {
+            continue;
+        }
+        if let Some((kind, source)) = account_of(model, op) {
+            kinds.entry(kind.clone()).or_default().account.push(i);
+            ops[i].account = Some((kind, source));
+        }
+    }
+}
+
+/// The kind of the caller's own account that `op` returns, with where its id is, when the
+/// operation's last path segment names an account (`/me`): from a link of its answer to a
+/// parameter that names a kind, else from the `user`, `account`, `member` or `profile`
+/// resource's id field.
+fn account_of(model: &ApiModel, op: &Operation) -> Option<(String, RefSource)> {
+    let last = op
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !ACCOUNT_SEGMENTS.contains(&last.as_str()) {
+        return None;
+    }
+    let linked = model.links_from(&op.id).find_map(|l| {
+        let LinkTarget::Parameter { name, .. } = &l.target else {
+            return None;
+        };
+        let kind = param_kind_by_name(model, &l.consumer, name)?;
+        Some((kind, ref_source(&l.source)?))
+    });
+    linked.or_else(|| {
+        let r = ["user", "account", "member", "profile"]
+            .iter()
+            .find_map(|k| model.resource(k))?;
+        let props = response_properties(model, op);
+        let field = r
+            .id_field
+            .clone()
+            .filter(|f| props.contains(f))
+            .or_else(|| props.iter().find(|p| *p == "id").cloned())?;
+        Some((
+            r.kind.clone(),
+            RefSource::Body {
+                pointer: format!("/{field}"),
+            },
+        ))
+    })
+}
+
+/// Which arguments name objects of which (producible) kind: the last path parameter of an
+/// operation on one object names its own kind, others the kind of a link's producer or the
+/// kind whose id parameters have their name; body fields link to the kinds of links'
+/// producers.
+pub(super) fn bind_kinds(model: &ApiModel, ops: &mut [OpInfo], kinds: &IndexMap<String, KindInfo>) {
+    for (i, op) in model.operations.iter().enumerate() {
+        let path_params = op.path_parameters();
+        let last_path = path_params.last().map(|p| p.name.clone());
+        let mut params = std::mem::take(&mut ops[i].params);
+        for p in &mut params {
+            let own = match (&ops_kind(model, op), &last_path) {
+                (Some((k, role)), Some(last))
+                    if p.location == ParameterLocation::Path
+                        && &p.name == last
+                        && *role != CrudRole::Create
+                        && *role != CrudRole::List =>
+                {
+                    Some(k.clone())
+                }
+                _ => None,
+            };
+            let kind = own
+                .or_else(|| {
+                    model.links_to(&op.id).find_map(|l| match &l.target {
+                        LinkTarget::Parameter { location, name }
+                            if *location == p.location && *name == p.name =>
+                        {
+                            producer_kind(model, ops, &l.producer)
+                        }
+                        _ => None,
+                    })
+                })
+                .or_else(|| param_kind_by_name(model, &op.id, &p.name));
+            p.kind = kind.filter(|k| kinds.get(k).is_some_and(KindInfo::producible));
+        }
+        ops[i].params = params;
+        let body_links: Vec<(String, String)> = model
+            .links_to(&op.id)
+            .filter_map(|l| match &l.target {
+                LinkTarget::Body { pointer } => {
+                    let kind = producer_kind(model, ops, &l.producer)?;
+                    kinds
+                        .get(&kind)
+                        .is_some_and(KindInfo::producible)
+                        .then(|| (pointer.clone(), kind))
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(body) = &mut ops[i].body {
+            for link in body_links {
+                if !body.links.contains(&link) {
+                    body.links.push(link);
+                }
+            }
+        }
+    }
+}
+
+fn ops_kind(model: &ApiModel, op: &Operation) -> Option<(String, CrudRole)> {
+    model
+        .resource_of(&op.id)
+        .map(|(r, role)| (r.kind.clone(), role))
+}
+
+/// The kind whose objects a producer's response describes: the kind it creates, or the kind of
+/// the account it returns.
+fn producer_kind(model: &ApiModel, ops: &[OpInfo], producer: &OperationId) -> Option<String> {
+    if let Some((r, CrudRole::Create | CrudRole::Read)) = model.resource_of(producer) {
+        return Some(r.kind.clone());
+    }
+    ops.iter()
+        .find(|o| &o.id == producer)
+        .and_then(|o| o.account.as_ref().map(|(k, _)| k.clone()))
+}
+
+/// The kind a parameter called `name` of `op` names: the resource whose id parameters include
+/// it, preferring the kind of `op` itself and its parents.
+fn param_kind_by_name(model: &ApiModel, op: &OperationId, name: &str) -> Option<String> {
+    let candidates: Vec<&crate::model::Resource> = model
+        .resources
+        .iter()
+        .filter(|r| r.id_params.iter().any(|p| p == name))
+        .collect();
+    match candidates.as_slice() {
+        [] => None,
+        [one] => Some(one.kind.clone()),
+        many => {
+            // Ambiguous (`{id}` everywhere): the kind of the operation, if it is one of them.
+            let own = model.resource_of(op).map(|(r, _)| r.kind.clone());
+            many.iter()
+                .find(|r| Some(&r.kind) == own.as_ref())
+                .map(|r| r.kind.clone())
+        }
+    }
+}

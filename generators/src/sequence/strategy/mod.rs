@@ -1,0 +1,174 @@
+//! [`SequenceStrategy`]: generates sequences by walking the reference state machine, aiming at
+//! the patterns the authorization oracles need.
+//!
+//! A sequence is a few *moves*. Each move is one pattern, chosen by weight
+//! ([`PatternWeights`]), that appends the steps it needs, creating prerequisite objects on the
+//! way (an identity's own account from `GET /me`, a parent object, ...):
+//!
+//! | pattern | steps |
+//! | --- | --- |
+//! | cross-identity | X obtains an object; Y (any other identity, anonymous and admin included) reads, updates, deletes or lists it |
+//! | foreign parent | X obtains a parent object; Y creates or lists children under it |
+//! | admin by non-admin | a user or anonymous identity calls an admin operation |
+//! | no credentials | a secured operation sent with no or invalid credentials |
+//! | mass assignment | a create or update whose body carries read-only or privileged fields |
+//! | delete then use | an object is deleted, then read, updated or deleted again |
+//! | random | any operation whose preconditions hold, by any identity |
+//! | echo | a query parameter or body field takes a value from an earlier response, the request sometimes sent twice |
+//! | change then observe | X changes its object, reads it back, and an identity lists that kind |
+//! | negative | an entitled identity sends a body that breaks exactly one constraint of its schema |
+//!
+//! A step is only generated when its preconditions hold: every argument that names an object
+//! of a kind the API can produce is a reference to a step that produced one. The top-level
+//! choices (patterns, kinds, identities, objects) are plain numbers drawn one at a time, with
+//! no `prop_flat_map`, so that [`crate::fuzz`] can feed them from fuzzer bytes while the
+//! argument values come from the very same value strategies.
+//!
+//! The parts: [`config`] (limits and weights), [`draw`] (the top-level choices), [`patterns`]
+//! (one function per pattern), [`objects`] (obtaining and choosing the objects a pattern
+//! acts on) and [`step`] (one step: its arguments, its body, its effect on the reference
+//! state).
+
+mod config;
+mod draw;
+mod objects;
+mod patterns;
+mod step;
+
+use std::sync::Arc;
+
+use proptest::strategy::{NewTree, Strategy};
+use proptest::test_runner::TestRunner;
+
+use super::catalog::Catalog;
+use super::state::ModelState;
+use super::step::{IdentitySpec, Ref, Sequence};
+use super::tree::{SequenceTree, StepPlan, ValueSlot};
+use crate::model::ApiModel;
+pub use config::{PatternWeights, SequenceConfig};
+
+/// Generates [`Sequence`]s for one API model and one cast of identities; its tree is a
+/// [`SequenceTree`]. Cheap to clone.
+#[derive(Debug, Clone)]
+#[must_use = "strategies do nothing unless used"]
+pub struct SequenceStrategy {
+    catalog: Arc<Catalog>,
+    cast: Arc<Vec<IdentitySpec>>,
+    config: SequenceConfig,
+}
+
+impl SequenceStrategy {
+    /// A strategy over `model` acting as `identities` (the default cast of
+    /// [`IdentitySpec::default_cast`] when empty), with the default configuration.
+    pub fn new(model: &ApiModel, identities: &[IdentitySpec]) -> Self {
+        let cast = if identities.is_empty() {
+            IdentitySpec::default_cast()
+        } else {
+            identities.to_vec()
+        };
+        Self {
+            catalog: Arc::new(Catalog::new(model)),
+            cast: Arc::new(cast),
+            config: SequenceConfig::default(),
+        }
+    }
+
+    /// The same strategy with another configuration.
+    pub fn with_config(mut self, config: SequenceConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The identities the sequences act as.
+    pub fn identities(&self) -> &[IdentitySpec] {
+        &self.cast
+    }
+}
+
+impl Strategy for SequenceStrategy {
+    type Tree = SequenceTree;
+    type Value = Sequence;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        self.generate(runner, None)
+    }
+}
+
+impl SequenceStrategy {
+    /// A tree whose top-level choices are read from `choices` (one `u32` each) and whose
+    /// argument values are drawn from `runner`: the byte-driven entry of [`crate::fuzz`].
+    pub(crate) fn new_tree_with_choices(
+        &self,
+        runner: &mut TestRunner,
+        choices: &mut dyn FnMut() -> u32,
+    ) -> NewTree<Self> {
+        self.generate(runner, Some(choices))
+    }
+
+    fn generate(
+        &self,
+        runner: &mut TestRunner,
+        choices: Option<&mut dyn FnMut() -> u32>,
+    ) -> NewTree<Self> {
+        let mut generator = Gen {
+            cat: &self.catalog,
+            cast: &self.cast,
+            config: &self.config,
+            runner,
+            choices,
+            plans: Vec::new(),
+            producers: Vec::new(),
+            slots: Vec::new(),
+            state: ModelState::default(),
+            setting_up: 0,
+            own_parents: false,
+            negative: false,
+            forced_echo: None,
+        };
+        generator.run()?;
+        let Gen { plans, slots, .. } = generator;
+        Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+    }
+}
+
+/// Which objects a step prefers for arguments not fixed by an anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefer {
+    /// The acting identity's own live objects first, then anyone's.
+    Own,
+    /// Anyone's live objects (occasionally a deleted one).
+    Any,
+}
+
+/// What a generated step did to the state.
+struct Emitted {
+    /// The object the step created or fetched (account), if any.
+    produced: Option<usize>,
+}
+
+struct Gen<'a, 'c> {
+    cat: &'a Catalog,
+    cast: &'a [IdentitySpec],
+    config: &'a SequenceConfig,
+    /// Draws the argument values (and the choices, when `choices` is `None`).
+    runner: &'a mut TestRunner,
+    /// Where the top-level choices come from, when not from `runner`.
+    choices: Option<&'a mut (dyn FnMut() -> u32 + 'c)>,
+    plans: Vec<StepPlan>,
+    /// Per plan: its operation, when its response may supply later arguments (sent with the
+    /// identity's credentials and a valid body).
+    producers: Vec<Option<usize>>,
+    slots: Vec<ValueSlot>,
+    state: ModelState,
+    /// Non-zero while steps that set up prerequisites are emitted (their bodies carry only
+    /// required fields, the most likely to be accepted).
+    setting_up: u32,
+    /// Set while a step binds its parent parameters to the actor's own objects instead of the
+    /// anchored object's parents (see `cross`).
+    own_parents: bool,
+    /// Set while a step is emitted with a body that breaks one constraint.
+    negative: bool,
+    /// An argument (query parameter name, or body pointer) the next step takes from this
+    /// reference.
+    forced_echo: Option<(String, Ref)>,
+}
