@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use trespass_generators::pointer;
 use trespass_generators::spec::{load_str, parse_text};
 use trespass_generators::summary::SpecSummary;
 
@@ -281,7 +282,7 @@ fn mutate(v: &mut Value, op: u8, at: u32, seed: u32, limit: usize) {
             let pointer: String = to
                 .iter()
                 .map(|t| match t {
-                    Token::Key(k) => format!("/{}", k.replace('~', "~0").replace('/', "~1")),
+                    Token::Key(k) => format!("/{}", pointer::escape(k)),
                     Token::Index(i) => format!("/{i}"),
                 })
                 .collect();
