@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use crate::common;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use trespass_generators::pointer;
@@ -34,12 +35,11 @@ struct Input {
 fn inputs() -> &'static [Input] {
     static INPUTS: OnceLock<Vec<Input>> = OnceLock::new();
     INPUTS.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut paths = vec![
-            root.join("../corpus/specs/shop.yaml"),
-            root.join("../corpus/specs/notes.yaml"),
+            common::demo_spec("shop.yaml"),
+            common::demo_spec("notes.yaml"),
         ];
-        let real = root.join("../../shared/specs/real");
+        let real = common::real_dir();
         if std::env::var_os("TRESPASS_FUZZ_ALL_REAL").is_some() {
             // A longer hunt: every real spec (`TRESPASS_FUZZ_ALL_REAL=1 PROPTEST_CASES=...`).
             let mut all: Vec<PathBuf> = std::fs::read_dir(&real)
