@@ -15,6 +15,7 @@ pub mod deps;
 pub mod errors;
 pub mod fuzz;
 pub mod model;
+pub mod pointer;
 pub mod sequence;
 pub mod spec;
 pub mod summary;

@@ -308,7 +308,7 @@ fn field_links(model: &ApiModel, out: &mut Links) {
                     if matches_kind(name) && !read_only {
                         targets.push((
                             LinkTarget::Body {
-                                pointer: format!("/{}", crate::spec::escape_pointer_token(name)),
+                                pointer: format!("/{}", crate::pointer::escape(name)),
                             },
                             name.clone(),
                         ));
@@ -433,7 +433,7 @@ fn field_of(
     schema: SchemaId,
     name: &str,
 ) -> Option<(SchemaId, String, SchemaId)> {
-    let token = crate::spec::escape_pointer_token(name);
+    let token = crate::pointer::escape(name);
     if let Some(&field) = schemas.object_properties(schema).and_then(|p| p.get(name)) {
         return Some((field, format!("/{token}"), schema));
     }
@@ -476,7 +476,7 @@ fn schema_name_links(model: &ApiModel, out: &mut Links) {
                 if !model.schemas.try_get(prop).is_some_and(|s| s.read_only) {
                     targets.push((
                         LinkTarget::Body {
-                            pointer: format!("/{}", crate::spec::escape_pointer_token(name)),
+                            pointer: format!("/{}", crate::pointer::escape(name)),
                         },
                         name.clone(),
                     ));
@@ -503,7 +503,7 @@ fn schema_name_links(model: &ApiModel, out: &mut Links) {
                 }
                 let found = producer.success_responses().find_map(|(status, r)| {
                     let schema = r.json_schema()?;
-                    let token = crate::spec::escape_pointer_token(&field);
+                    let token = crate::pointer::escape(&field);
                     if same_schema(&model.schemas, schema, component) {
                         return Some((*status, format!("/{token}")));
                     }

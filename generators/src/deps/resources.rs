@@ -241,20 +241,14 @@ pub(crate) fn find_id_field(
             .and_then(|c| props.keys().find(|k| k.eq_ignore_ascii_case(c)).cloned())
     };
     if let Some(f) = find_in(schema) {
-        return Some((
-            f.clone(),
-            format!("/{}", crate::spec::escape_pointer_token(&f)),
-        ));
+        return Some((f.clone(), format!("/{}", crate::pointer::escape(&f))));
     }
     let props = schemas.object_properties(schema)?;
     for env in ["data", "item", "result"] {
         if let Some(&inner) = props.get(env)
             && let Some(f) = find_in(inner)
         {
-            return Some((
-                f.clone(),
-                format!("/{env}/{}", crate::spec::escape_pointer_token(&f)),
-            ));
+            return Some((f.clone(), format!("/{env}/{}", crate::pointer::escape(&f))));
         }
     }
     None

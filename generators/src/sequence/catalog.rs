@@ -176,16 +176,12 @@ fn echoes_for(ops: &[OpInfo], name: &str, arg: &Shape, free_text: bool) -> Vec<E
             if same_name || id_of_subject || text {
                 out.push(Echo {
                     producer,
-                    pointer: format!("/{}", escape_pointer(field)),
+                    pointer: crate::pointer::join([field]),
                 });
             }
         }
     }
     out
-}
-
-fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 /// One kind of object.
@@ -407,7 +403,7 @@ fn body_echoes(model: &ApiModel, ops: &[OpInfo], i: usize) -> Vec<(String, Vec<E
         return body_echoes;
     };
     for (name, prop) in props {
-        let at = format!("/{}", escape_pointer(name));
+        let at = crate::pointer::join([name]);
         let linked = ops[i]
             .body
             .as_ref()

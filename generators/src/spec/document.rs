@@ -145,7 +145,7 @@ impl Loader {
             self.warnings.push(crate::model::Warning {
                 pointer: format!(
                     "#/paths/{}/{}/responses/{status}/links/{name}",
-                    super::refs::escape(op.path()),
+                    crate::pointer::escape(op.path()),
                     op.method().to_ascii_lowercase()
                 ),
                 message: format!("link `{name}` of {op} names no known operation; ignored"),

@@ -123,9 +123,10 @@ pub fn load_str_with(text: &str, name: &str, options: &LoadOptions) -> Result<Ap
     load_inner(text, name.to_string(), None, options).map(|(model, _)| model)
 }
 
-/// Escapes one JSON pointer token (`~` -> `~0`, `/` -> `~1`).
+/// Escapes one JSON pointer token (`~` -> `~0`, `/` -> `~1`); [`crate::pointer::escape`] as
+/// an owned string.
 pub fn escape_pointer_token(token: &str) -> String {
-    refs::escape(token)
+    crate::pointer::escape(token).into_owned()
 }
 
 /// Parses text to a JSON value exactly as the loader does (JSON, or YAML via `yaml-rust2`).

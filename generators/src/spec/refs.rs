@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use crate::errors::{SpecError, SpecErrorKind};
+use crate::pointer;
 
 /// Index of a loaded document; 0 is the root.
 pub(crate) type DocId = usize;
@@ -32,7 +33,7 @@ impl Loc {
     pub fn key(&self, key: &str) -> Self {
         Self {
             doc: self.doc,
-            ptr: format!("{}/{}", self.ptr, escape(key)),
+            ptr: format!("{}/{}", self.ptr, pointer::escape(key)),
         }
     }
 
@@ -43,11 +44,6 @@ impl Loc {
             ptr: format!("{}/{}", self.ptr, i),
         }
     }
-}
-
-/// Escapes one JSON pointer token (`~` -> `~0`, `/` -> `~1`).
-pub(crate) fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 struct Doc {

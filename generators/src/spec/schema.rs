@@ -645,5 +645,5 @@ fn component_name(ptr: &str) -> Option<String> {
         ["components", "schemas", name] | ["definitions", name] | ["$defs", name] => *name,
         _ => return None,
     };
-    Some(name.replace("~1", "/").replace("~0", "~"))
+    Some(crate::pointer::unescape(name).into_owned())
 }

@@ -262,7 +262,7 @@ fn operation_from_ref(reference: &str) -> Option<OperationId> {
     let fragment = super::refs::percent_decode(fragment);
     let mut tokens = fragment.strip_prefix("/paths/")?.rsplitn(2, '/');
     let method = tokens.next()?;
-    let path = tokens.next()?.replace("~1", "/").replace("~0", "~");
+    let path = crate::pointer::unescape(tokens.next()?).into_owned();
     Method::from_key(method)?;
     Some(OperationId::new(method, &path))
 }

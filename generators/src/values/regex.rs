@@ -126,73 +126,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
                     return Err("ends with a lone backslash".into());
                 };
                 i += 2;
-                match e {
-                    'd' => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
-                    'D' => out.push_str(if in_class { "\\D" } else { "[^0-9]" }),
-                    'w' => out.push_str(if in_class {
-                        "A-Za-z0-9_"
-                    } else {
-                        "[A-Za-z0-9_]"
-                    }),
-                    'W' => out.push_str(if in_class { "\\W" } else { "[^A-Za-z0-9_]" }),
-                    's' => out.push_str(if in_class {
-                        "\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{FEFF}"
-                    } else {
-                        "[\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{FEFF}]"
-                    }),
-                    'S' => out.push_str("\\S"),
-                    'b' if in_class => out.push_str("\\x08"),
-                    'b' | 'B' | 'n' | 'r' | 't' | 'f' | 'v' => {
-                        out.push('\\');
-                        out.push(e);
-                    }
-                    '0' => out.push_str("\\x00"),
-                    '1'..='9' => return Err("backreferences are not supported".into()),
-                    'k' if chars.get(i) == Some(&'<') => {
-                        return Err("named backreferences are not supported".into());
-                    }
-                    'c' => match chars.get(i) {
-                        Some(&l) if l.is_ascii_alphabetic() => {
-                            out.push_str(&format!("\\x{{{:X}}}", (l as u32) % 32));
-                            i += 1;
-                        }
-                        _ => out.push_str("\\\\c"),
-                    },
-                    'x' => match hex_digits(&chars[i..], 2) {
-                        Some(hex) => {
-                            out.push_str(&format!("\\x{{{hex}}}"));
-                            i += 2;
-                        }
-                        None => out.push('x'),
-                    },
-                    'u' => {
-                        if chars.get(i) == Some(&'{') {
-                            let end = chars[i..].iter().position(|&ch| ch == '}');
-                            let Some(end) = end else {
-                                return Err("unterminated \\u{...} escape".into());
-                            };
-                            let hex: String = chars[i + 1..i + end].iter().collect();
-                            out.push_str(&format!("\\x{{{hex}}}"));
-                            i += end + 1;
-                        } else if let Some(hex) = hex_digits(&chars[i..], 4) {
-                            out.push_str(&format!("\\x{{{hex}}}"));
-                            i += 4;
-                        } else {
-                            out.push('u');
-                        }
-                    }
-                    'p' | 'P' => {
-                        // Unicode property escapes: same syntax in both dialects.
-                        out.push('\\');
-                        out.push(e);
-                    }
-                    other if other.is_ascii_alphanumeric() => {
-                        // An identity escape of a letter (`\a`, `\e`, ...) is that letter in
-                        // ECMA (Annex B).
-                        out.push(other);
-                    }
-                    other => push_literal(&mut out, other),
-                }
+                translate_escape(e, &chars, &mut i, in_class, &mut out)?;
                 continue;
             }
             '[' if in_class => out.push_str("\\["),
@@ -266,6 +200,85 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
         return Err("unterminated character class".into());
     }
     Ok(out)
+}
+
+/// Appends the `regex` form of the escape `\e` (inside a class or not) to `out`; `*i` is just
+/// past `e` and moves past what the escape takes after it (`\x41`, `\u{...}`, `\cJ`).
+fn translate_escape(
+    e: char,
+    chars: &[char],
+    i: &mut usize,
+    in_class: bool,
+    out: &mut String,
+) -> Result<(), String> {
+    match e {
+        'd' => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
+        'D' => out.push_str(if in_class { "\\D" } else { "[^0-9]" }),
+        'w' => out.push_str(if in_class {
+            "A-Za-z0-9_"
+        } else {
+            "[A-Za-z0-9_]"
+        }),
+        'W' => out.push_str(if in_class { "\\W" } else { "[^A-Za-z0-9_]" }),
+        's' => out.push_str(if in_class {
+            "\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{FEFF}"
+        } else {
+            "[\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{FEFF}]"
+        }),
+        'S' => out.push_str("\\S"),
+        'b' if in_class => out.push_str("\\x08"),
+        'b' | 'B' | 'n' | 'r' | 't' | 'f' | 'v' => {
+            out.push('\\');
+            out.push(e);
+        }
+        '0' => out.push_str("\\x00"),
+        '1'..='9' => return Err("backreferences are not supported".into()),
+        'k' if chars.get(*i) == Some(&'<') => {
+            return Err("named backreferences are not supported".into());
+        }
+        'c' => match chars.get(*i) {
+            Some(&l) if l.is_ascii_alphabetic() => {
+                out.push_str(&format!("\\x{{{:X}}}", (l as u32) % 32));
+                *i += 1;
+            }
+            _ => out.push_str("\\\\c"),
+        },
+        'x' => match hex_digits(&chars[*i..], 2) {
+            Some(hex) => {
+                out.push_str(&format!("\\x{{{hex}}}"));
+                *i += 2;
+            }
+            None => out.push('x'),
+        },
+        'u' => {
+            if chars.get(*i) == Some(&'{') {
+                let end = chars[*i..].iter().position(|&ch| ch == '}');
+                let Some(end) = end else {
+                    return Err("unterminated \\u{...} escape".into());
+                };
+                let hex: String = chars[*i + 1..*i + end].iter().collect();
+                out.push_str(&format!("\\x{{{hex}}}"));
+                *i += end + 1;
+            } else if let Some(hex) = hex_digits(&chars[*i..], 4) {
+                out.push_str(&format!("\\x{{{hex}}}"));
+                *i += 4;
+            } else {
+                out.push('u');
+            }
+        }
+        'p' | 'P' => {
+            // Unicode property escapes: same syntax in both dialects.
+            out.push('\\');
+            out.push(e);
+        }
+        other if other.is_ascii_alphanumeric() => {
+            // An identity escape of a letter (`\a`, `\e`, ...) is that letter in
+            // ECMA (Annex B).
+            out.push(other);
+        }
+        other => push_literal(out, other),
+    }
+    Ok(())
 }
 
 /// The `n` hex digits that `chars` starts with, if it does.

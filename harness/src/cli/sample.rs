@@ -23,6 +23,7 @@ use std::path::Path;
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{Map, Value, json};
 use trespass_generators::model::{ApiModel, Operation, ParameterLocation};
+use trespass_generators::pointer;
 use trespass_generators::sequence::{
     Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceStrategy, Step,
 };
@@ -212,7 +213,7 @@ fn set_leaf(target: &mut Value, at: &str, value: Value) {
     let Some((parent, last)) = at.rsplit_once('/') else {
         return;
     };
-    let key = last.replace("~1", "/").replace("~0", "~");
+    let key = pointer::unescape(last).into_owned();
     match target.pointer_mut(parent) {
         Some(Value::Object(map)) => {
             map.insert(key, value);

@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 use trespass_generators::model::{ApiModel, Operation, Parameter, ParameterLocation, SchemaKind};
+use trespass_generators::pointer;
 use trespass_generators::sequence::{Arg, Ref, Step};
 
 use super::params;
@@ -166,10 +167,7 @@ pub(crate) fn set_pointer(
     if !pointer.starts_with('/') {
         return Err(PointerError::NotAPointer(pointer.to_string()));
     }
-    let tokens: Vec<String> = pointer[1..]
-        .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let tokens = pointer::split(pointer);
     let mut current = target;
     for (i, token) in tokens.iter().enumerate() {
         let last = i + 1 == tokens.len();

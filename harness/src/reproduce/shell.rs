@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde_json::Value;
+use trespass_generators::pointer;
 
 /// Bash helpers every script starts with.
 pub(super) const HELPERS: &str = r#"
@@ -111,10 +112,9 @@ pub(super) fn shell_path(path: &Path) -> String {
 /// The tokens of a JSON pointer, as a JSON array of strings.
 pub(super) fn pointer_tokens(pointer: &str) -> Value {
     Value::Array(
-        pointer
-            .split('/')
-            .skip(1)
-            .map(|t| Value::String(t.replace("~1", "/").replace("~0", "~")))
+        pointer::split(pointer)
+            .into_iter()
+            .map(Value::String)
             .collect(),
     )
 }
@@ -130,8 +130,7 @@ pub(super) fn jq_path(template: &Value, pointer: &str) -> Result<Value, String> 
     }
     let mut current = Some(template);
     let mut out = Vec::new();
-    for token in pointer[1..].split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
+    for token in pointer::split(pointer) {
         match current {
             Some(Value::Array(items)) => {
                 let index: usize = token

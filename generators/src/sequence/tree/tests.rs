@@ -1,5 +1,5 @@
 //! The shrink order on hand-built trees, where every step and value is known; the same
-//! order on generated sequences of the demo specs is in `tests/sequence_shrink.rs`.
+//! order on generated sequences of the demo specs is in `tests/suite/sequence_shrink.rs`.
 
 use proptest::strategy::{Just, NewTree, SBoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};

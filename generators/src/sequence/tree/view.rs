@@ -204,7 +204,7 @@ fn ensure_leaf(value: &mut Value, at: &str) -> bool {
     let Some((parent, last)) = at.rsplit_once('/') else {
         return false;
     };
-    let key = last.replace("~1", "/").replace("~0", "~");
+    let key = crate::pointer::unescape(last).into_owned();
     match value.pointer_mut(parent) {
         Some(Value::Object(map)) => {
             map.insert(key, Value::Null);

@@ -11,8 +11,10 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use crate::common;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use trespass_generators::pointer;
 use trespass_generators::spec::{load_str, parse_text};
 use trespass_generators::summary::SpecSummary;
 
@@ -33,12 +35,11 @@ struct Input {
 fn inputs() -> &'static [Input] {
     static INPUTS: OnceLock<Vec<Input>> = OnceLock::new();
     INPUTS.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut paths = vec![
-            root.join("../corpus/specs/shop.yaml"),
-            root.join("../corpus/specs/notes.yaml"),
+            common::demo_spec("shop.yaml"),
+            common::demo_spec("notes.yaml"),
         ];
-        let real = root.join("../../shared/specs/real");
+        let real = common::real_dir();
         if std::env::var_os("TRESPASS_FUZZ_ALL_REAL").is_some() {
             // A longer hunt: every real spec (`TRESPASS_FUZZ_ALL_REAL=1 PROPTEST_CASES=...`).
             let mut all: Vec<PathBuf> = std::fs::read_dir(&real)
@@ -281,7 +282,7 @@ fn mutate(v: &mut Value, op: u8, at: u32, seed: u32, limit: usize) {
             let pointer: String = to
                 .iter()
                 .map(|t| match t {
-                    Token::Key(k) => format!("/{}", k.replace('~', "~0").replace('/', "~1")),
+                    Token::Key(k) => format!("/{}", pointer::escape(k)),
                     Token::Index(i) => format!("/{i}"),
                 })
                 .collect();

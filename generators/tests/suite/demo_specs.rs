@@ -6,18 +6,15 @@
 //! carries is a real id of the kind the consumer expects.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
+use crate::common;
 use trespass_generators::model::{
     AdminReason, ApiModel, Evidence, LinkSource, LinkTarget, Resource, StatusKey,
 };
 use trespass_generators::spec::load_file;
 
 fn load(name: &str) -> ApiModel {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/specs")
-        .join(name);
-    load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    load_file(common::demo_spec(name)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// (producer, consumer, target) with the target as `path userId` or `body /addressId`.

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use trespass_generators::model::SpecVersion;
 use trespass_generators::spec::{load_file, parse_text};
 
-mod common;
+use crate::common;
 
 #[derive(Default)]
 struct Tally {

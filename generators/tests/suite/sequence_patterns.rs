@@ -8,8 +8,8 @@
 //! models are what the loader and resource inference make of `corpus/specs/{shop,notes}.yaml`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
+use crate::common;
 use proptest::prelude::Rng;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -22,15 +22,9 @@ use trespass_generators::sequence::{
 };
 use trespass_generators::values::{self, ValueContext};
 
-fn corpus(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/specs")
-        .join(name)
-}
-
 /// A demo spec as loaded, with the kinds inference found that have a read operation.
 fn load(name: &str, readable: &[&str]) -> ApiModel {
-    let model = trespass_generators::load_file(corpus(name)).expect("demo spec loads");
+    let model = trespass_generators::load_file(common::demo_spec(name)).expect("demo spec loads");
     let found: Vec<&str> = model
         .resources
         .iter()

@@ -18,8 +18,7 @@
 //!
 //! Hand-built trees with exact candidate lists are in `src/sequence/tree.rs`.
 
-use std::path::PathBuf;
-
+use crate::common;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
@@ -29,10 +28,7 @@ use trespass_generators::sequence::{
 };
 
 fn load(name: &str) -> ApiModel {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/specs")
-        .join(name);
-    trespass_generators::load_file(&path).expect("demo spec loads")
+    trespass_generators::load_file(common::demo_spec(name)).expect("demo spec loads")
 }
 
 /// Two users and two admins, so that merges within a role have something to do, and anonymous.

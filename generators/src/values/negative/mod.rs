@@ -8,6 +8,8 @@
 //! one schema is switched off. A mutation that would break two constraints at once (shortening
 //! a string below `minLength` that also breaks its `pattern`) is dropped, not mislabelled.
 
+mod candidates;
+
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -15,15 +17,16 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::check::{Borrowed, Checker, Keyword, Source, required};
+use candidates::Candidate;
+
+use super::check::{Borrowed, Checker, Keyword, Source};
 use super::context::{Direction, ValueContext};
 use super::error::{Unsatisfiable, UnsatisfiableKind};
 use super::filter::{Checked, Predicate, probe};
-use super::formats;
-use crate::model::json_schema::number;
 use crate::model::{Additional, SchemaId, SchemaKind, Schemas};
+use crate::pointer;
 
 /// Negative values produced per base value at most.
 const MAX_NEGATIVES: usize = 64;
@@ -364,12 +367,6 @@ fn replace(root: &Value, path: &[String], new: Value) -> Value {
     out
 }
 
-fn pointer(path: &[String]) -> String {
-    path.iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
-}
-
 struct Walker<'s, S: Source + ?Sized> {
     src: &'s S,
     direction: Direction,
@@ -415,226 +412,19 @@ impl<S: Source + ?Sized> Walker<'_, S> {
         let Some(s) = self.src.schema(leaf) else {
             return;
         };
-        // Each candidate with the spec's name of the keyword it breaks (`exclusiveMinimum`).
-        let mut candidates: Vec<(Mutation, &'static str, Value)> = Vec::new();
-        let mut add = |mutation, key, value| candidates.push((mutation, key, value));
-        if let Some(values) = &s.enum_values {
-            for v in outsiders(values, node) {
-                add(Mutation::EnumOutsider, "enum", v);
-            }
-        }
-        if let Some(c) = &s.const_value {
-            for v in outsiders(std::slice::from_ref(c), node) {
-                add(Mutation::ConstMismatch, "const", v);
-            }
-        }
-        if let (Some(f), Value::String(text)) = (&s.format, node)
-            && formats::is_asserted(f)
-            && let Some(bad) = formats::violation(f)
-        {
-            add(Mutation::FormatMismatch, "format", json!(bad));
-            let len = text.chars().count();
-            let padded: String = bad
-                .chars()
-                .chain(std::iter::repeat('x'))
-                .take(len.max(bad.len()))
-                .collect();
-            add(Mutation::FormatMismatch, "format", json!(padded));
-        }
-        let kinds = structural_kinds(&s.kind);
-        let typed = kinds.iter().any(|k| k.type_name().is_some());
-        if typed {
-            // One value of another type (the first that fits) and `null` when not nullable.
-            let others = [
-                json!("not-a-number"),
-                json!(12345),
-                json!(1.5),
-                json!(["item"]),
-                json!({"key": "value"}),
-                json!(true),
-            ];
-            let mut wrong: Vec<Value> = others
-                .into_iter()
-                .filter(|v| !kinds.iter().any(|k| super::check::type_matches(k, v)))
-                .take(1)
-                .collect();
-            if !s.nullable {
-                wrong.push(Value::Null);
-            }
-            for v in wrong {
-                add(Mutation::WrongType, "type", v);
-            }
-        }
-        for kind in kinds {
-            match (kind, node) {
-                (SchemaKind::Integer(b) | SchemaKind::Number(b), Value::Number(n)) => {
-                    let integer = matches!(kind, SchemaKind::Integer(_));
-                    let x = n.as_f64().unwrap_or(0.0);
-                    let step = b.multiple_of.unwrap_or(1.0);
-                    if let Some(m) = b.minimum {
-                        let key = if b.exclusive_minimum {
-                            "exclusiveMinimum"
-                        } else {
-                            "minimum"
-                        };
-                        for v in below(m, b.exclusive_minimum, step, integer) {
-                            add(Mutation::BelowMinimum, key, v);
-                        }
-                    }
-                    if let Some(m) = b.maximum {
-                        let key = if b.exclusive_maximum {
-                            "exclusiveMaximum"
-                        } else {
-                            "maximum"
-                        };
-                        for v in above(m, b.exclusive_maximum, step, integer) {
-                            add(Mutation::AboveMaximum, key, v);
-                        }
-                    }
-                    if let Some(m) = b.multiple_of {
-                        let mut options =
-                            vec![number(x + m / 2.0), number(x + 1.0), number(x - 1.0)];
-                        if m > 1.0 {
-                            options.push(number(x + m - 1.0));
-                        }
-                        for v in options {
-                            add(Mutation::NotMultipleOf, "multipleOf", v);
-                        }
-                    }
-                }
-                (SchemaKind::String(b), Value::String(text)) => {
-                    let chars: Vec<char> = text.chars().collect();
-                    if let Some(min) = b.min_length.filter(|&m| m > 0) {
-                        let short = (min - 1) as usize;
-                        let truncated: String = chars.iter().take(short).collect();
-                        add(Mutation::TooShort, "minLength", json!(truncated));
-                        add(Mutation::TooShort, "minLength", json!("a".repeat(short)));
-                        add(Mutation::TooShort, "minLength", json!("1".repeat(short)));
-                    }
-                    if let Some(max) = b.max_length.filter(|&m| m < 100_000) {
-                        let long = (max + 1) as usize;
-                        let extended: String = chars
-                            .iter()
-                            .copied()
-                            .chain(std::iter::repeat(chars.last().copied().unwrap_or('a')))
-                            .take(long)
-                            .collect();
-                        add(Mutation::TooLong, "maxLength", json!(extended));
-                        let cycled: String = chars.iter().copied().cycle().take(long).collect();
-                        if !cycled.is_empty() {
-                            add(Mutation::TooLong, "maxLength", json!(cycled));
-                        }
-                        add(Mutation::TooLong, "maxLength", json!("a".repeat(long)));
-                    }
-                    if b.pattern.is_some() {
-                        let len = chars.len();
-                        for v in [
-                            "!".repeat(len.max(1)),
-                            format!("{text}!"),
-                            format!("!{text}"),
-                            " ".repeat(len.max(1)),
-                            String::new(),
-                            "~".to_string(),
-                        ] {
-                            add(Mutation::PatternMismatch, "pattern", json!(v));
-                        }
-                    }
-                }
-                (SchemaKind::Array(a), Value::Array(items)) => {
-                    if let Some(min) = a.min_items.filter(|&m| m > 0) {
-                        let mut fewer = items.clone();
-                        fewer.truncate((min - 1) as usize);
-                        add(Mutation::TooFewItems, "minItems", Value::Array(fewer));
-                    }
-                    if let (Some(max), Some(first)) =
-                        (a.max_items.filter(|&m| m < 10_000), items.first())
-                    {
-                        // Copies of the first item, and distinct variations of it (for
-                        // `uniqueItems`).
-                        let mut copies = items.clone();
-                        let mut varied = items.clone();
-                        let mut i = 0;
-                        while (copies.len() as u64) <= max {
-                            i += 1;
-                            copies.push(first.clone());
-                            varied.push(perturb(first, i));
-                        }
-                        add(Mutation::TooManyItems, "maxItems", Value::Array(copies));
-                        add(Mutation::TooManyItems, "maxItems", Value::Array(varied));
-                    }
-                    if a.unique_items
-                        && let Some(first) = items.first()
-                    {
-                        let mut dup = items.clone();
-                        dup.push(first.clone());
-                        add(Mutation::DuplicateItems, "uniqueItems", Value::Array(dup));
-                    }
-                }
-                (SchemaKind::Object(o), Value::Object(map)) => {
-                    for name in required(self.src, o, Some(self.direction)) {
-                        if map.contains_key(name) {
-                            let mut less = map.clone();
-                            less.shift_remove(name);
-                            let property = name.clone();
-                            add(
-                                Mutation::MissingRequired { property },
-                                "required",
-                                Value::Object(less),
-                            );
-                        }
-                    }
-                    if matches!(o.additional, Additional::Forbidden)
-                        && !map.contains_key(EXTRA_PROPERTY)
-                    {
-                        let mut more = map.clone();
-                        more.insert(EXTRA_PROPERTY.into(), json!("x"));
-                        add(
-                            Mutation::ExtraProperty {
-                                property: EXTRA_PROPERTY.into(),
-                            },
-                            "additionalProperties",
-                            Value::Object(more),
-                        );
-                    }
-                    if let Some(min) = o.min_properties.filter(|&m| m > 0) {
-                        let keep: Map<String, Value> = map
-                            .iter()
-                            .take((min - 1) as usize)
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect();
-                        add(
-                            Mutation::TooFewProperties,
-                            "minProperties",
-                            Value::Object(keep),
-                        );
-                    }
-                    if let Some(max) = o.max_properties.filter(|&m| m < 10_000) {
-                        // Fillers: a string, or a copy of an existing undeclared entry's value
-                        // (which the `additionalProperties` schema admits).
-                        let mut fillers = vec![json!("x")];
-                        if let Some((_, v)) =
-                            map.iter().find(|(k, _)| !o.properties.contains_key(*k))
-                        {
-                            fillers.insert(0, v.clone());
-                        }
-                        for filler in fillers {
-                            let mut more = map.clone();
-                            let mut i = 0;
-                            while more.len() as u64 <= max {
-                                i += 1;
-                                more.insert(format!("{EXTRA_PROPERTY}{i}"), filler.clone());
-                            }
-                            add(
-                                Mutation::TooManyProperties,
-                                "maxProperties",
-                                Value::Object(more),
-                            );
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        let candidates = candidates::candidates(self.src, self.direction, s, node);
+        self.prove(leaf, &s.pointer, path, candidates);
+    }
+
+    /// Keeps the `candidates` (mutations of the node at `path` against schema `leaf`, at
+    /// `schema_pointer`) that the checker proves break exactly that keyword, new ones only.
+    fn prove(
+        &mut self,
+        leaf: SchemaId,
+        schema_pointer: &str,
+        path: &[String],
+        candidates: Vec<Candidate>,
+    ) {
         let full = Checker::new(self.src, Some(self.direction));
         for (mutation, key, value) in candidates {
             if self.out.len() >= self.limit {
@@ -645,9 +435,9 @@ impl<S: Source + ?Sized> Walker<'_, S> {
                 Mutation::MissingRequired { property } | Mutation::ExtraProperty { property } => {
                     let mut p = path.to_vec();
                     p.push(property.clone());
-                    pointer(&p)
+                    pointer::join(&p)
                 }
-                _ => pointer(path),
+                _ => pointer::join(path),
             };
             let dedupe = (
                 mutation.name().to_string(),
@@ -671,7 +461,7 @@ impl<S: Source + ?Sized> Walker<'_, S> {
             self.seen.insert(dedupe);
             self.out.push(Negative {
                 mutation,
-                constraint: format!("{}/{key}", s.pointer),
+                constraint: format!("{schema_pointer}/{key}"),
                 instance: instance.clone(),
                 value: document,
             });
@@ -687,100 +477,13 @@ impl<S: Source + ?Sized> Walker<'_, S> {
     }
 }
 
-/// Values near `values` that are none of them: same type first.
-fn outsiders(values: &[Value], node: &Value) -> Vec<Value> {
-    let mut out = Vec::new();
-    let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-    if let Some(first) = strings.first().or(node.as_str().as_ref()) {
-        let mut chars: Vec<char> = first.chars().collect();
-        if let Some(last) = chars.last_mut() {
-            *last = if *last == 'z' { 'y' } else { 'z' };
-        }
-        out.push(json!(chars.into_iter().collect::<String>()));
-        out.push(json!(format!("{first}_other")));
-        out.push(json!("zzz"));
-    }
-    let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
-    if !numbers.is_empty() || node.is_number() {
-        let max = numbers
-            .iter()
-            .copied()
-            .fold(node.as_f64().unwrap_or(0.0), f64::max);
-        let min = numbers
-            .iter()
-            .copied()
-            .fold(node.as_f64().unwrap_or(0.0), f64::min);
-        out.push(number(max + 1.0));
-        out.push(number(min - 1.0));
-    }
-    if values.iter().any(Value::is_boolean) || node.is_boolean() {
-        out.push(json!(true));
-        out.push(json!(false));
-    }
-    out.retain(|v| !values.iter().any(|e| super::check::json_eq(e, v)));
-    out
-}
-
-/// A variation of `v` that differs from it (and from the other variations), to add distinct
-/// items.
-fn perturb(v: &Value, i: usize) -> Value {
-    match v {
-        Value::String(s) => {
-            let letter = char::from(b'a' + (i % 26) as u8);
-            Value::String(format!("{s}{}", letter.to_string().repeat(i.div_ceil(26))))
-        }
-        Value::Number(n) => match n.as_i64() {
-            // Below `x` when above it would overflow (a base value near `i64::MAX`).
-            Some(x) => json!(x.checked_add(i as i64).unwrap_or(x - i as i64)),
-            None => number(n.as_f64().unwrap_or(0.0) + i as f64),
-        },
-        Value::Bool(b) if i == 1 => json!(!b),
-        Value::Object(map) => {
-            let mut map = map.clone();
-            map.insert(format!("{EXTRA_PROPERTY}{i}"), json!(i));
-            Value::Object(map)
-        }
-        other => json!([other.clone(), i]),
-    }
-}
-
-fn below(m: f64, exclusive: bool, step: f64, integer: bool) -> Vec<Value> {
-    let mut out = Vec::new();
-    if exclusive {
-        out.push(number(m));
-    }
-    if integer {
-        out.push(number(m.ceil() - 1.0));
-        out.push(number(m.ceil() - step.max(1.0)));
-    } else {
-        out.push(number(m - step));
-        out.push(number(m - 1.0));
-        out.push(number(m - 0.5));
-    }
-    out
-}
-
-fn above(m: f64, exclusive: bool, step: f64, integer: bool) -> Vec<Value> {
-    let mut out = Vec::new();
-    if exclusive {
-        out.push(number(m));
-    }
-    if integer {
-        out.push(number(m.floor() + 1.0));
-        out.push(number(m.floor() + step.max(1.0)));
-    } else {
-        out.push(number(m + step));
-        out.push(number(m + 1.0));
-        out.push(number(m + 0.5));
-    }
-    out
-}
-
-/// A JSON number: an integer when `x` is integral and in range.
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
+    use serde_json::json;
+
+    use super::candidates::perturb;
     use super::*;
     use crate::values::is_valid;
 

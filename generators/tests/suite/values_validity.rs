@@ -14,14 +14,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use crate::common::{demo_dir, real_dir, spec_files};
 use jsonschema::Draft;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use trespass_generators::ApiModel;
 use trespass_generators::model::SchemaId;
 use trespass_generators::spec::load_file;
-mod common;
-use common::{demo_dir, real_dir, spec_files};
 use trespass_generators::values::{self, Direction, ValueContext};
 
 /// Values generated per schema of a real spec.

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use trespass_generators::spec::load_file;
 
-mod common;
+use crate::common;
 
 #[test]
 fn real_specs_load() {

@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::common::{demo_dir, real_dir, spec_files};
 use jsonschema::Draft;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use trespass_generators::ApiModel;
 use trespass_generators::model::SchemaId;
 use trespass_generators::spec::load_file;
-mod common;
-use common::{demo_dir, real_dir, spec_files};
 use trespass_generators::values::{self, Direction, Mutation, ValueContext};
 
 /// Base values per schema.

@@ -1,11 +1,15 @@
 //! Where the integration tests find spec files.
-#![allow(dead_code)] // each test binary uses its own part
 
 use std::path::{Path, PathBuf};
 
 /// The demo specs (`corpus/specs`).
 pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/specs")
+}
+
+/// The demo spec `name` (`corpus/specs/shop.yaml`).
+pub fn demo_spec(name: &str) -> PathBuf {
+    demo_dir().join(name)
 }
 
 /// The real-world specs beside the repository (`../shared/specs/real`), when present.

@@ -1,0 +1,17 @@
+//! The integration tests of `trespass-generators`, one module per topic, linked into one test
+//! binary (one link instead of one per file). `common` says where the spec files are.
+//!
+//! Run one topic with a filter: `cargo test -p trespass-generators --test suite loader_refs::`.
+
+mod common;
+
+mod demo_specs;
+mod loader_never_panics;
+mod loader_openapiv3;
+mod loader_refs;
+mod loader_versions;
+mod real_specs;
+mod sequence_patterns;
+mod sequence_shrink;
+mod values_negative;
+mod values_validity;
