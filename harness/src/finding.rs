@@ -17,7 +17,7 @@ use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
 use crate::artifact::write_atomically;
-use crate::exec::{Purpose, Received, ResponseBody, Trace};
+use crate::exec::{Purpose, Received, ResponseBody, Trace, TraceIndex};
 use crate::oracle::{Signature, Violation};
 use crate::redact::Redactor;
 pub use crate::shrink::ShrinkStats;
@@ -59,8 +59,8 @@ pub struct Finding {
     /// The spec, identities and target the finding was found with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
-    /// Index in `steps` of the step that shows the violation.
-    pub step: usize,
+    /// Index in `steps` (a trace index) of the step that shows the violation.
+    pub step: TraceIndex,
     /// The exchanges of the run that showed it (after shrinking: of the last confirmation),
     /// redacted.
     pub steps: Vec<StepReport>,
@@ -141,7 +141,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepReport {
     /// Position in the trace.
-    pub index: usize,
+    pub index: TraceIndex,
     /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
     pub purpose: StepPurpose,
     /// Who sent it.
@@ -292,6 +292,11 @@ impl Finding {
             (true, true) => "flaky",
             (false, _) => "unconfirmed",
         }
+    }
+
+    /// The step that shows the violation, if the finding recorded it.
+    pub fn violating_step(&self) -> Option<&StepReport> {
+        self.steps.get(self.step.0)
     }
 
     /// One line for the terminal: `[bola] GET /x/{id} (user,user): message`.
@@ -525,7 +530,7 @@ mod tests {
             oracle: oracle.into(),
             operation: operation.clone(),
             roles: vec![Role::User, Role::User],
-            step: 1,
+            step: TraceIndex(1),
             message: "bob read alice's order".into(),
             rule: "objects are private to their owner".into(),
         };

@@ -376,7 +376,8 @@ mod artifact_tests {
     };
 
     use crate::exec::{
-        Exchange, Purpose, Received, Request, Response, ResponseBody, Trace, TraceStep,
+        Exchange, Purpose, Received, Request, Response, ResponseBody, StepIndex, Trace, TraceIndex,
+        TraceStep,
     };
     use crate::finding::Finding;
     use crate::identity::IdentityFile;
@@ -453,8 +454,10 @@ auth.bearer = "carol-bearer-0123456789"
             "admin": "carol-bearer-0123456789"
         }));
         let step = |index: usize, body: ResponseBody| TraceStep {
-            index,
-            purpose: Purpose::Sequence { step: index },
+            index: TraceIndex(index),
+            purpose: Purpose::Sequence {
+                step: StepIndex(index),
+            },
             op: op.clone(),
             identity: IdentityId::new("alice"),
             role: Role::User,
@@ -504,7 +507,7 @@ auth.bearer = "carol-bearer-0123456789"
             oracle: "server-error".into(),
             operation: op,
             roles: vec![Role::User],
-            step: 1,
+            step: TraceIndex(1),
             message: format!("answered with alice-pw-Secret9 and {LEARNED_TOKEN}"),
             rule: "no 5xx".into(),
         };

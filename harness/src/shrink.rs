@@ -21,7 +21,7 @@ use proptest::strategy::ValueTree;
 use serde::{Deserialize, Serialize};
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
-use crate::exec::{Purpose, RunResult};
+use crate::exec::{Purpose, RunResult, StepIndex};
 use crate::oracle::Violation;
 
 /// How much shrinking one finding may cost.
@@ -120,11 +120,12 @@ impl Shrunk {
 
 /// Shrinks the sequence of `tree` (as generated, failing) while `probe` says the violation
 /// holds. `violating_step` is the index, in the sequence, of the step the violation was seen
-/// on: every later step is cut first. `first_run` is the run that showed the violation, when
+/// on: every later step is cut first (`None`: the violation is on no sequence step, nothing is
+/// cut). `first_run` is the run that showed the violation, when
 /// the caller has it: the values its references took are the first candidates for inlining.
 pub async fn shrink<P: Probe>(
     mut tree: SequenceTree,
-    violating_step: usize,
+    violating_step: Option<StepIndex>,
     first_run: Option<&RunResult>,
     budget: ShrinkBudget,
     probe: &mut P,
@@ -148,7 +149,9 @@ pub async fn shrink<P: Probe>(
 
     // Cutting the steps after the violation is a candidate like any other: kept if it holds.
     let mut cut = tree.clone();
-    cut.truncate_after(violating_step);
+    if let Some(step) = violating_step {
+        cut.truncate_after(step.0);
+    }
     let past_deadline = || budget.deadline.is_some_and(|d| Instant::now() >= d);
     if cut.len() < tree.len() && !past_deadline() {
         let candidate = cut.current();
@@ -293,7 +296,7 @@ fn observe(tree: &mut SequenceTree, run: &RunResult) {
     for step in &run.trace.steps {
         if let Purpose::Sequence { step: index } = step.purpose {
             tree.observe(
-                index,
+                index.0,
                 &step.path_params,
                 &step.exchange.request.query,
                 step.body.as_ref(),
@@ -311,7 +314,7 @@ mod tests {
     use trespass_generators::sequence::{IdentitySpec, Role, SequenceStrategy};
 
     use super::*;
-    use crate::exec::Trace;
+    use crate::exec::{Trace, TraceIndex};
 
     struct Fake<F: Fn(&Sequence) -> bool> {
         fails: F,
@@ -333,7 +336,7 @@ mod tests {
                     oracle: "bola".into(),
                     operation: sequence.steps.last().expect("a step").op.clone(),
                     roles: vec![Role::User, Role::User],
-                    step: 0,
+                    step: TraceIndex(0),
                     message: String::new(),
                     rule: String::new(),
                 },
@@ -395,7 +398,7 @@ mod tests {
         budget: ShrinkBudget,
         probe: &mut Fake<F>,
     ) -> Shrunk {
-        let step = tree.len() - 1;
+        let step = Some(StepIndex(tree.len() - 1));
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()

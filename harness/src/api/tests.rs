@@ -6,7 +6,7 @@ use trespass_generators::sequence::{Args, AuthMode, IdentityId, Role, Sequence, 
 
 use super::snapshot::{entries, render, replay_line, slug, test_name};
 use super::*;
-use crate::exec::Trace;
+use crate::exec::{Trace, TraceIndex};
 use crate::finding::StepReport;
 use crate::oracle::Violation;
 use crate::redact::Redactor;
@@ -28,7 +28,7 @@ fn step(identity: &str, op: &str) -> Step {
 
 fn report(index: usize, purpose: &str, identity: &str, method: &str, status: u16) -> StepReport {
     StepReport {
-        index,
+        index: TraceIndex(index),
         purpose: purpose.parse().unwrap(),
         identity: identity.into(),
         role: Role::User,
@@ -50,7 +50,7 @@ fn bola() -> Finding {
         oracle: "bola".into(),
         operation,
         roles: vec![Role::User, Role::User],
-        step: 1,
+        step: TraceIndex(1),
         message: "bob read alice's order 4001".into(),
         rule: "objects are private to their owner".into(),
     };

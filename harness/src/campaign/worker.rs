@@ -12,7 +12,7 @@ use trespass_generators::sequence::Sequence;
 use super::budget::Budget;
 use super::lane::{Lane, LaneProbe};
 use super::{Campaign, Event, runner_for};
-use crate::exec::{Executor, Purpose, RunResult, Trace};
+use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
 use crate::oracle::Signature;
 use crate::shrink::{Probe, ShrinkBudget, shrink};
@@ -218,7 +218,7 @@ impl Campaign {
         &self,
         mut finding: Finding,
         case: u64,
-        at: usize,
+        at: Option<StepIndex>,
         first_run: &RunResult,
         budget: ShrinkBudget,
         probe: &mut LaneProbe<'_, '_>,
@@ -273,14 +273,15 @@ fn publish(shared: &Shared, mut finding: Finding) -> Finding {
     finding
 }
 
-/// The index in the sequence of trace step `index` (a re-read counts as the write it checks).
-fn sequence_step(trace: &Trace, index: usize) -> usize {
+/// The index in the sequence of trace step `index` (a re-read counts as the write it checks);
+/// `None` when it leads to no sequence step.
+fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepIndex> {
     let mut at = index;
     loop {
-        match trace.steps.get(at).map(|s| s.purpose) {
-            Some(Purpose::Sequence { step }) => return step,
+        match trace.at(at).map(|s| s.purpose) {
+            Some(Purpose::Sequence { step }) => return Some(step),
             Some(Purpose::VerifyBefore { of } | Purpose::VerifyAfter { of }) if of != at => at = of,
-            _ => return usize::MAX,
+            _ => return None,
         }
     }
 }

@@ -23,4 +23,4 @@ pub use ownership::{
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};
-pub use trace::{Purpose, Reject, Trace, TraceStep};
+pub use trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};

@@ -22,7 +22,7 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, CrudRole, OperationId, Resource};
 use trespass_generators::sequence::{IdentityId, Role};
 
-use super::trace::TraceStep;
+use super::trace::{TraceIndex, TraceStep};
 
 /// One object: its resource kind and its id (as text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -40,17 +40,17 @@ pub enum Claim {
     /// The owner created it at trace step `step`.
     Created {
         /// Trace index.
-        step: usize,
+        step: TraceIndex,
     },
     /// Only the owner's lists showed it (first at trace step `step`).
     Listed {
         /// Trace index.
-        step: usize,
+        step: TraceIndex,
     },
     /// It is the owner's own account record (seen at trace step `step`).
     Account {
         /// Trace index.
-        step: usize,
+        step: TraceIndex,
     },
 }
 
@@ -58,11 +58,11 @@ pub enum Claim {
 impl std::fmt::Display for Claim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Claim::Created { step } => write!(f, "created it in step {}", step + 1),
+            Claim::Created { step } => write!(f, "created it in step {}", step.0 + 1),
             Claim::Listed { step } => {
-                write!(f, "only their lists showed it, from step {}", step + 1)
+                write!(f, "only their lists showed it, from step {}", step.0 + 1)
             }
-            Claim::Account { step } => write!(f, "their own account, seen in step {}", step + 1),
+            Claim::Account { step } => write!(f, "their own account, seen in step {}", step.0 + 1),
         }
     }
 }
@@ -71,9 +71,9 @@ impl std::fmt::Display for Claim {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ownership {
     owners: BTreeMap<ObjectKey, (IdentityId, Claim)>,
-    creators: BTreeMap<ObjectKey, (IdentityId, usize)>,
+    creators: BTreeMap<ObjectKey, (IdentityId, TraceIndex)>,
     shared: BTreeSet<ObjectKey>,
-    deleted: BTreeMap<ObjectKey, (IdentityId, usize)>,
+    deleted: BTreeMap<ObjectKey, (IdentityId, TraceIndex)>,
     accounts: BTreeMap<IdentityId, BTreeSet<String>>,
     grants: BTreeSet<(IdentityId, IdentityId)>,
     /// Owners of the containers an object was created in (a document created by an admin in
@@ -97,14 +97,14 @@ impl Ownership {
     }
 
     /// Who deleted `key` with a 2xx, and at which trace step.
-    pub fn deleted(&self, key: &ObjectKey) -> Option<(&IdentityId, usize)> {
+    pub fn deleted(&self, key: &ObjectKey) -> Option<(&IdentityId, TraceIndex)> {
         self.deleted.get(key).map(|(i, s)| (i, *s))
     }
 
     /// Whether `identity`'s own account was deleted with a 2xx before trace step `before`: its
     /// later requests carry credentials of an account that no longer exists, so what they
     /// reach says nothing about what that identity may do.
-    pub fn account_deleted_before(&self, identity: &IdentityId, before: usize) -> bool {
+    pub fn account_deleted_before(&self, identity: &IdentityId, before: TraceIndex) -> bool {
         self.deleted.iter().any(|(key, (_, step))| {
             *step < before
                 && matches!(
@@ -120,7 +120,7 @@ impl Ownership {
     }
 
     /// Who created `key` with a 2xx, and at which trace step (for every kind, shared ones too).
-    pub fn creator(&self, key: &ObjectKey) -> Option<(&IdentityId, usize)> {
+    pub fn creator(&self, key: &ObjectKey) -> Option<(&IdentityId, TraceIndex)> {
         self.creators.get(key).map(|(i, s)| (i, *s))
     }
 
@@ -344,7 +344,7 @@ impl Ownership {
         }
     }
 
-    fn attribute(&mut self, key: ObjectKey, identity: &IdentityId, step: usize) {
+    fn attribute(&mut self, key: ObjectKey, identity: &IdentityId, step: TraceIndex) {
         if self.shared.contains(&key) {
             return;
         }

@@ -11,7 +11,7 @@ use trespass_generators::sequence::{AuthMode, IdentityId, Ref, RefSource, Role, 
 use super::ownership::{ObjectKey, Ownership, object_of};
 use super::reject::{RefProblem, RejectReason, StepError};
 use super::render::{fill_path, render};
-use super::trace::{Purpose, Reject, Trace, TraceStep};
+use super::trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};
 use crate::http::Request;
 use crate::identity::Sessions;
 
@@ -70,9 +70,10 @@ impl<'a> Executor<'a> {
         let mut trace = Trace::default();
         let mut ownership = Ownership::new(self.shared_kinds.iter().cloned());
         for (index, step) in sequence.steps.iter().enumerate() {
+            let index = StepIndex(index);
             if let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await {
                 tracing::debug!(
-                    step = index,
+                    step = index.0,
                     kind = whence.kind(),
                     "sequence rejected: {}",
                     self.sessions.redactor().text(&whence.to_string())
@@ -89,7 +90,7 @@ impl<'a> Executor<'a> {
 
     async fn run_step(
         &self,
-        index: usize,
+        index: StepIndex,
         step: &Step,
         trace: &mut Trace,
         ownership: &mut Ownership,
@@ -108,7 +109,7 @@ impl<'a> Executor<'a> {
         } else {
             None
         };
-        let write_index = trace.steps.len() + usize::from(foreign_write.is_some());
+        let write_index = TraceIndex(trace.steps.len() + usize::from(foreign_write.is_some()));
         if let Some((owner, read_op, params)) = &foreign_write {
             self.verify(
                 owner,
@@ -127,7 +128,7 @@ impl<'a> Executor<'a> {
             .await
             .map_err(|e| at_step(e.into()))?;
         let trace_step = TraceStep {
-            index: trace.steps.len(),
+            index: trace.next_index(),
             purpose: Purpose::Sequence { step: index },
             op: step.op.clone(),
             identity: step.identity.clone(),
@@ -206,7 +207,7 @@ impl<'a> Executor<'a> {
                 cause: e.into(),
             })?;
         let step = TraceStep {
-            index: trace.steps.len(),
+            index: trace.next_index(),
             purpose,
             op: read_op.clone(),
             identity: owner.clone(),
@@ -228,7 +229,7 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
         problem,
     };
     let producer = trace
-        .for_sequence_step(r.step)
+        .for_sequence_step(StepIndex(r.step))
         .ok_or_else(|| unresolved(RefProblem::NotRun))?;
     let response = producer.exchange.outcome.response().ok_or_else(|| {
         unresolved(RefProblem::NoAnswer {

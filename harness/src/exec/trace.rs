@@ -9,6 +9,33 @@ use trespass_generators::sequence::{IdentityId, Role};
 use super::reject::RejectReason;
 use crate::http::Exchange;
 
+/// The position of a step in a generated sequence (`Sequence::steps`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct StepIndex(pub usize);
+
+/// The position of a step in a [`Trace`]: the sequence's steps plus the reads the executor
+/// adds around other identities' writes, so it is not the [`StepIndex`] of the same request.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct TraceIndex(pub usize);
+
+impl std::fmt::Display for StepIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for TraceIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// The exchanges of one sequence run, in order, with the steps the executor added.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
@@ -21,10 +48,20 @@ pub struct Trace {
 
 impl Trace {
     /// The trace step that ran sequence step `index`.
-    pub fn for_sequence_step(&self, index: usize) -> Option<&TraceStep> {
+    pub fn for_sequence_step(&self, index: StepIndex) -> Option<&TraceStep> {
         self.steps
             .iter()
             .find(|s| s.purpose == Purpose::Sequence { step: index })
+    }
+
+    /// The step at `index`.
+    pub fn at(&self, index: TraceIndex) -> Option<&TraceStep> {
+        self.steps.get(index.0)
+    }
+
+    /// The index the next step pushed will have.
+    pub fn next_index(&self) -> TraceIndex {
+        TraceIndex(self.steps.len())
     }
 
     /// Steps that answered with an HTTP status.
@@ -42,17 +79,17 @@ pub enum Purpose {
     /// Step `step` of the sequence.
     Sequence {
         /// Index in the sequence.
-        step: usize,
+        step: StepIndex,
     },
     /// The owner reads the object before another identity's write or delete (baseline).
     VerifyBefore {
         /// Index (in the trace) of the write it prepares.
-        of: usize,
+        of: TraceIndex,
     },
     /// The owner re-reads the object after another identity's write or delete.
     VerifyAfter {
         /// Index (in the trace) of the write it checks.
-        of: usize,
+        of: TraceIndex,
     },
 }
 
@@ -60,7 +97,7 @@ pub enum Purpose {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceStep {
     /// Position in the trace.
-    pub index: usize,
+    pub index: TraceIndex,
     /// Why it was sent.
     pub purpose: Purpose,
     /// The operation.
@@ -107,7 +144,7 @@ impl TraceStep {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reject {
     /// Index of the sequence step that could not be sent.
-    pub step: usize,
+    pub step: StepIndex,
     /// Where and why, typed; serialized as its sentence, e.g. `DELETE /orders/{id} as bob:
     /// step 0 body /id: POST /orders as alice answered 401`.
     pub whence: RejectReason,

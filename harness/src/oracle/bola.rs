@@ -15,7 +15,7 @@ use trespass_generators::sequence::Role;
 
 use super::common::{Dedup, a, crud, escalated_before, is_user_step, role_in_trace, verb};
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::{Purpose, TraceStep, object_of};
+use crate::exec::{Purpose, TraceIndex, TraceStep, object_of};
 
 /// The `bola` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -96,10 +96,10 @@ fn direct_access(cx: &CheckContext<'_>, step: &TraceStep) -> Option<Violation> {
 /// The owner's re-read after another identity's write shows the write took effect.
 fn effect_of_write(
     cx: &CheckContext<'_>,
-    write_index: usize,
+    write_index: TraceIndex,
     after: &TraceStep,
 ) -> Option<Violation> {
-    let write = cx.trace.steps.get(write_index)?;
+    let write = cx.trace.at(write_index)?;
     if write.succeeded() {
         // A 2xx write is reported by the direct check.
         return None;

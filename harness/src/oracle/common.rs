@@ -7,7 +7,7 @@ use trespass_generators::model::{ApiModel, CrudRole, OperationId};
 use trespass_generators::sequence::{AuthMode, IdentityId, Role};
 
 use super::{CheckContext, Signature, Violation};
-use crate::exec::{Purpose, TraceStep};
+use crate::exec::{Purpose, TraceIndex, TraceStep};
 
 /// Field names that carry privilege: setting one is an attempt to change what an identity
 /// may do.
@@ -73,9 +73,9 @@ pub(crate) fn is_user_step(step: &TraceStep) -> bool {
 /// Identities that, before trace index `before`, successfully wrote a privileged field with an
 /// administrative value: from then on their effective role is unknown, so authorization oracles
 /// do not judge them (the `mass-assignment` oracle reports the escalation itself).
-pub(crate) fn escalated_before(cx: &CheckContext<'_>, before: usize) -> BTreeSet<IdentityId> {
+pub(crate) fn escalated_before(cx: &CheckContext<'_>, before: TraceIndex) -> BTreeSet<IdentityId> {
     let mut out = BTreeSet::new();
-    for step in cx.trace.steps.iter().take(before) {
+    for step in cx.trace.steps.iter().take(before.0) {
         if !step.succeeded() {
             continue;
         }

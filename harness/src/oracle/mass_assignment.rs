@@ -128,7 +128,7 @@ fn value_before(
     key: &ObjectKey,
     field: &str,
 ) -> Option<Value> {
-    cx.trace.steps[..write.index]
+    cx.trace.steps[..write.index.0]
         .iter()
         .rev()
         .filter(|s| s.succeeded() && shows(cx, s, key, write))
@@ -143,7 +143,7 @@ fn shown_later(
     field: &str,
     value: &Value,
 ) -> Option<String> {
-    cx.trace.steps[write.index + 1..]
+    cx.trace.steps[write.index.0 + 1..]
         .iter()
         .filter(|s| s.succeeded() && shows(cx, s, key, write))
         .find(|s| s.response_json().and_then(|b| b.get(field)) == Some(value))
@@ -170,7 +170,7 @@ fn shows(cx: &CheckContext<'_>, step: &TraceStep, key: &ObjectKey, write: &Trace
 
 /// The writer later gets 2xx on an admin-only operation.
 fn privilege_used(cx: &CheckContext<'_>, write: &TraceStep) -> Option<String> {
-    cx.trace.steps[write.index + 1..]
+    cx.trace.steps[write.index.0 + 1..]
         .iter()
         .filter(|s| s.identity == write.identity && s.succeeded())
         .find(|s| matches!(cx.policy.may_call(s.role, &s.op), Verdict::Deny(_)))

@@ -60,7 +60,7 @@ use serde::{Deserialize, Serialize};
 use trespass_generators::model::{ApiModel, OperationId};
 use trespass_generators::sequence::Role;
 
-use crate::exec::{Ownership, Trace};
+use crate::exec::{Ownership, Trace, TraceIndex};
 
 pub use policy::{Policy, Verdict};
 
@@ -121,7 +121,7 @@ pub struct Violation {
     /// user's object).
     pub roles: Vec<Role>,
     /// Index in the trace of the step that shows the violation.
-    pub step: usize,
+    pub step: TraceIndex,
     /// What happened, in one sentence with the identities' names (no secrets, no ids needed).
     pub message: String,
     /// The invariant or policy rule it broke (`objects of user alice are hers alone`,

@@ -10,7 +10,8 @@ use trespass_generators::sequence::{AuthMode, IdentityId, Role};
 
 use super::{CheckContext, Oracle, Policy, Violation};
 use crate::exec::{
-    Exchange, Ownership, Purpose, Received, Request, Response, ResponseBody, Trace, TraceStep,
+    Exchange, Ownership, Purpose, Received, Request, Response, ResponseBody, StepIndex, Trace,
+    TraceIndex, TraceStep,
 };
 use crate::identity;
 
@@ -62,7 +63,7 @@ impl TraceBuilder {
         response: Value,
     ) -> Self {
         let purpose = Purpose::Sequence {
-            step: self.sequence_steps,
+            step: StepIndex(self.sequence_steps),
         };
         self.sequence_steps += 1;
         self.push(who, op, path, body, status, response, purpose);
@@ -86,7 +87,7 @@ impl TraceBuilder {
             None,
             status,
             response,
-            Purpose::VerifyBefore { of },
+            Purpose::VerifyBefore { of: TraceIndex(of) },
         );
         self
     }
@@ -108,7 +109,7 @@ impl TraceBuilder {
             None,
             status,
             response,
-            Purpose::VerifyAfter { of },
+            Purpose::VerifyAfter { of: TraceIndex(of) },
         );
         self
     }
@@ -264,7 +265,7 @@ impl TraceBuilder {
             other => ResponseBody::Json(other.clone()),
         };
         self.steps.push(TraceStep {
-            index: self.steps.len(),
+            index: TraceIndex(self.steps.len()),
             purpose,
             op: op.clone(),
             identity: IdentityId::new(name),

@@ -62,7 +62,7 @@ impl Oracle for UseAfterDelete {
                     "{deleter} deleted {} (step {}), yet {} {} it through {} \
                      with {}",
                     a(&kind),
-                    deleted_at + 1,
+                    deleted_at.0 + 1,
                     step.identity,
                     super::common::verb(role),
                     step.op,

@@ -42,14 +42,13 @@ pub fn curl_script(
         body: String::new(),
     };
     let emitted = script.emit_requests(finding);
-    let violating = if finding.step < finding.steps.len() {
-        finding.step + 1
+    let violating = if finding.step.0 < finding.steps.len() {
+        finding.step.0 + 1
     } else {
         emitted.max(1)
     };
     let recorded = finding
-        .steps
-        .get(finding.step)
+        .violating_step()
         .and_then(|s| s.status)
         .map_or_else(|| "no answer".to_string(), |s| s.to_string());
     let mut out = script.header(finding, finding_path);

@@ -105,7 +105,7 @@ fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
                 json.display()
             );
             let finding = trespass::finding::Finding::load(json).unwrap();
-            let Some(recorded) = finding.steps.get(finding.step).and_then(|s| s.status) else {
+            let Some(recorded) = finding.violating_step().and_then(|s| s.status) else {
                 continue;
             };
             if finding.flaky || finding.oracle == "slow-response" {
