@@ -116,6 +116,17 @@ pub enum HarnessError {
         /// The oracle it names.
         oracle: String,
     },
+    /// A saved finding could not be replayed at all (the target's reset failed, an identity
+    /// could not log in), so whether it is fixed is unknown.
+    #[error("{file}: cannot replay `{signature}`: {reason}")]
+    NotReplayed {
+        /// The finding file.
+        file: PathBuf,
+        /// The finding's signature.
+        signature: String,
+        /// Why (redacted).
+        reason: String,
+    },
     /// The campaign could not run (its initial reset of the target failed, ...).
     #[error("{0}")]
     Campaign(#[from] CampaignError),
@@ -555,6 +566,13 @@ fn replay_saved(
                     finding: shown,
                     file,
                     replayed: true,
+                });
+            }
+            None if !replayed.fixed() => {
+                return Err(HarnessError::NotReplayed {
+                    file,
+                    signature: finding.signature.to_string(),
+                    reason: replayed.not_run.join("; "),
                 });
             }
             None => {

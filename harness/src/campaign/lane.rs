@@ -5,8 +5,9 @@
 use tokio::sync::RwLock;
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
+use super::reset::{self, ResetError};
 use super::target::{Access, Endpoint};
-use super::{Campaign, CampaignError, reset};
+use super::{Campaign, CampaignError};
 use crate::exec::{ClientConfig, Executor, HttpClient};
 use crate::identity::Sessions;
 use crate::oracle::Signature;
@@ -33,11 +34,7 @@ impl Campaign {
         config.max_body_bytes = self.settings.max_body_bytes;
         let client = HttpClient::new(config)?;
         let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
-        if let Some(reset) = &self.identities.target.reset {
-            reset::run_reset(reset, sessions.client())
-                .await
-                .map_err(CampaignError::Reset)?;
-        }
+        reset::reset_target(&self.identities.target, sessions.client()).await?;
         Ok(Lane {
             sessions,
             gate: RwLock::new(()),
@@ -46,13 +43,13 @@ impl Campaign {
     }
 
     /// Resets `lane`'s target before a sequence when the lane serves one worker and the
-    /// identities file names a reset. The error is the reset's, redacted.
-    pub(super) async fn reset_before_sequence(&self, lane: &Lane) -> Result<(), String> {
-        match (&self.identities.target.reset, lane.access) {
-            (Some(reset), Access::Exclusive) => reset::run_reset(reset, lane.sessions.client())
-                .await
-                .map_err(|e| self.redactor.text(&e)),
-            _ => Ok(()),
+    /// identities file names a reset (retried as [`reset::reset_target`] says).
+    pub(super) async fn reset_before_sequence(&self, lane: &Lane) -> Result<(), ResetError> {
+        match lane.access {
+            Access::Exclusive => {
+                reset::reset_target(&self.identities.target, lane.sessions.client()).await
+            }
+            Access::Shared => Ok(()),
         }
     }
 }
@@ -63,19 +60,36 @@ pub(super) struct LaneProbe<'c, 'e> {
     pub(super) lane: &'c Lane,
     pub(super) executor: &'c Executor<'e>,
     pub(super) signature: &'c Signature,
+    /// Why the last replay could not run the sequence at all (the reset failed, or an
+    /// identity could not log in), when that was the case; `None` after a replay that ran.
+    pub(super) unrun: Option<String>,
 }
 
-impl LaneProbe<'_, '_> {
-    /// Resets the target when a reset is configured; false (logged) when the reset failed.
-    async fn reset(&self) -> bool {
-        if let Some(reset) = &self.campaign.identities.target.reset
-            && let Err(e) = reset::run_reset(reset, self.lane.sessions.client()).await
-        {
-            tracing::warn!(
-                "cannot replay for {}: {}",
-                self.signature,
-                self.campaign.redactor.text(&e)
-            );
+impl<'c, 'e> LaneProbe<'c, 'e> {
+    /// A probe of `signature` on `lane`.
+    pub(super) fn new(
+        campaign: &'c Campaign,
+        lane: &'c Lane,
+        executor: &'c Executor<'e>,
+        signature: &'c Signature,
+    ) -> Self {
+        Self {
+            campaign,
+            lane,
+            executor,
+            signature,
+            unrun: None,
+        }
+    }
+
+    /// Resets the target when a reset is configured; false (logged, and kept in `unrun`)
+    /// when the reset failed even after its retries.
+    async fn reset(&mut self) -> bool {
+        let target = &self.campaign.identities.target;
+        if let Err(e) = reset::reset_target(target, self.lane.sessions.client()).await {
+            let reason = self.campaign.redactor.text(&e.to_string());
+            tracing::warn!("cannot replay for {}: {reason}", self.signature);
+            self.unrun = Some(reason);
             return false;
         }
         true
@@ -84,6 +98,7 @@ impl LaneProbe<'_, '_> {
 
 impl Probe for LaneProbe<'_, '_> {
     async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+        self.unrun = None;
         if !self.reset().await {
             return None;
         }
@@ -92,8 +107,17 @@ impl Probe for LaneProbe<'_, '_> {
             .campaign
             .violations(&run)
             .into_iter()
-            .find(|v| v.signature() == *self.signature)?;
-        Some(Evidence { violation, run })
+            .find(|v| v.signature() == *self.signature);
+        if violation.is_none()
+            && let Some(reject) = &run.trace.reject
+            && reject.whence.kind() == "login-failed"
+        {
+            self.unrun = Some(self.campaign.redactor.text(&reject.whence.to_string()));
+        }
+        Some(Evidence {
+            violation: violation?,
+            run,
+        })
     }
 
     /// Ids of the objects every identity lists right after a reset: the seeded data a

@@ -38,6 +38,7 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
 pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary};
+pub use reset::ResetError;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
@@ -84,9 +85,9 @@ pub enum CampaignError {
     /// An endpoint's client could not be built.
     #[error(transparent)]
     Exec(#[from] ExecError),
-    /// The initial reset of the target failed.
-    #[error("{0}")]
-    Reset(String),
+    /// The initial reset of the target failed (after its retries).
+    #[error(transparent)]
+    Reset(#[from] ResetError),
     /// Exclusive endpoints were given for fewer workers than the campaign runs.
     #[error("{workers} workers need an endpoint each, and {endpoints} were given")]
     TooFewEndpoints {
@@ -224,6 +225,15 @@ impl Campaign {
         ));
         let runs = (0..workers).map(|w| self.worker(&lanes[w % lanes.len()], &shared, on_event));
         futures_util::future::join_all(runs).await;
+        let resets_failed = shared
+            .resets_failed
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if resets_failed > 0 {
+            tracing::warn!(
+                "{resets_failed} case(s) were given up because the target's reset failed \
+                 (TRESPASS_LOG=debug shows each try)"
+            );
+        }
         let findings = shared
             .findings
             .into_inner()
@@ -252,19 +262,19 @@ impl Campaign {
     ) -> Result<Replayed, CampaignError> {
         let lane = self.lane(endpoint, Access::Exclusive).await?;
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
-        let mut probe = LaneProbe {
-            campaign: self,
-            lane: &lane,
-            executor: &executor,
-            signature: &finding.signature,
-        };
+        let mut probe = LaneProbe::new(self, &lane, &executor, &finding.signature);
         let mut replayed = Replayed {
             runs: runs.max(1),
             reproduced: 0,
             evidence: None,
+            not_run: Vec::new(),
         };
         for _ in 0..replayed.runs {
-            if let Some(evidence) = probe.replay(&finding.sequence).await {
+            let evidence = probe.replay(&finding.sequence).await;
+            if let Some(reason) = probe.unrun.take() {
+                replayed.not_run.push(reason);
+            }
+            if let Some(evidence) = evidence {
                 replayed.reproduced += 1;
                 let mut shown = finding.clone();
                 shown.set_evidence(
@@ -301,12 +311,21 @@ pub struct Replayed {
     pub reproduced: u32,
     /// The finding as the last reproducing replay showed it (fresh steps), if any did.
     pub evidence: Option<Finding>,
+    /// Why each replay that could not run the sequence at all did not (the target's reset
+    /// failed even after its retries, or an identity could not log in), redacted.
+    pub not_run: Vec<String>,
 }
 
 impl Replayed {
     /// Whether the finding still fails (any replay showed it).
     pub fn still_fails(&self) -> bool {
         self.reproduced > 0
+    }
+
+    /// Whether the finding is known to be fixed: no replay showed it, and every replay ran.
+    /// A replay that could not run says nothing, so a finding is never called fixed on it.
+    pub fn fixed(&self) -> bool {
+        self.reproduced == 0 && self.not_run.is_empty()
     }
 }
 

@@ -26,6 +26,8 @@ pub(super) struct Shared {
     pub(super) cases_done: AtomicU64,
     pub(super) requests: AtomicU64,
     pub(super) rejected: AtomicU64,
+    /// Cases given up because the target's reset failed even after its retries.
+    pub(super) resets_failed: AtomicU64,
     pub(super) stop: AtomicBool,
     pub(super) budget: Budget,
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
@@ -38,6 +40,7 @@ impl Shared {
             cases_done: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            resets_failed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             budget,
             findings: Mutex::new(BTreeMap::new()),
@@ -49,14 +52,19 @@ impl Shared {
 enum CaseEnd {
     /// The case ran (or had no sequence to run).
     Done,
-    /// The target could not be reset: the campaign stops.
-    Stop,
+    /// The target could not be reset (even after the reset's retries): the case is given up.
+    ResetFailed,
 }
+
+/// Cases in a row one worker gives up on failed resets before it stops the campaign: one
+/// failed reset never ends a campaign, a target whose reset keeps failing does.
+const MAX_FAILED_RESETS_IN_A_ROW: u32 = 5;
 
 impl Campaign {
     /// One worker: runs cases on `lane` until the budget or a failed reset stops it.
     pub(super) async fn worker(&self, lane: &Lane, shared: &Shared, on_event: OnEvent<'_>) {
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
+        let mut failed_resets = 0;
         while !shared.stop.load(Ordering::Relaxed) {
             let case = shared.next_case.fetch_add(1, Ordering::Relaxed);
             if !shared.budget.allows_case(case) {
@@ -65,13 +73,23 @@ impl Campaign {
             let Some(sequence) = self.sequence_for(case) else {
                 continue;
             };
-            if let CaseEnd::Stop = self
+            if let CaseEnd::ResetFailed = self
                 .run_case(lane, &executor, case, &sequence, shared, on_event)
                 .await
             {
-                shared.stop.store(true, Ordering::Relaxed);
-                break;
+                shared.resets_failed.fetch_add(1, Ordering::Relaxed);
+                failed_resets += 1;
+                if failed_resets >= MAX_FAILED_RESETS_IN_A_ROW {
+                    tracing::error!(
+                        "the target's reset failed for {failed_resets} cases in a row; stopping \
+                         the campaign"
+                    );
+                    shared.stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                continue;
             }
+            failed_resets = 0;
             let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
             let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
             on_event(Event::Progress {
@@ -96,8 +114,9 @@ impl Campaign {
         let result = {
             let _running = lane.gate.read().await;
             if let Err(e) = self.reset_before_sequence(lane).await {
-                tracing::error!("{e}; stopping the campaign");
-                return CaseEnd::Stop;
+                let e = self.redactor.text(&e.to_string());
+                tracing::warn!("case {case} given up: {e}");
+                return CaseEnd::ResetFailed;
             }
             executor.run(sequence).await
         };
@@ -129,12 +148,7 @@ impl Campaign {
             let shrunk = {
                 let _alone = lane.gate.write().await;
                 let signature = published.signature.clone();
-                let mut probe = LaneProbe {
-                    campaign: self,
-                    lane,
-                    executor,
-                    signature: &signature,
-                };
+                let mut probe = LaneProbe::new(self, lane, executor, &signature);
                 self.shrink(published, case, at, &result, budget, &mut probe)
                     .await
             };
@@ -202,12 +216,7 @@ impl Campaign {
             return finding;
         }
         let _alone = lane.gate.write().await;
-        let mut probe = LaneProbe {
-            campaign: self,
-            lane,
-            executor,
-            signature: &finding.signature,
-        };
+        let mut probe = LaneProbe::new(self, lane, executor, &finding.signature);
         finding.confirmed = probe.replay(sequence).await.is_some();
         finding
     }

@@ -57,6 +57,15 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
         .block_on(campaign.replay(endpoint, &finding, args.runs))
         .map_err(|e| ExpectedError::usage(e.to_string()))?;
     let runs = if replayed.runs == 1 { "run" } else { "runs" };
+    if replayed.evidence.is_none() && !replayed.fixed() {
+        return Err(ExpectedError::usage(format!(
+            "could not replay `{}` ({} of {} {runs} did not run): {}",
+            finding.signature,
+            replayed.not_run.len(),
+            replayed.runs,
+            replayed.not_run.join("; ")
+        )));
+    }
     if let Some(shown) = &replayed.evidence {
         println!(
             "still fails ({}/{} {runs}): {}",

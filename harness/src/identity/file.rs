@@ -119,12 +119,27 @@ pub struct PolicySection {
 }
 
 /// How to treat the target.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TargetConfig {
     /// Run between sequences to restore a known state, when given.
     pub reset: Option<Reset>,
+    /// How many times a failed reset is tried in all (with growing pauses) before the case is
+    /// given up: [`DEFAULT_RESET_ATTEMPTS`] unless `[target] reset_attempts` says otherwise.
+    pub reset_attempts: u32,
 }
+
+impl Default for TargetConfig {
+    fn default() -> Self {
+        Self {
+            reset: None,
+            reset_attempts: DEFAULT_RESET_ATTEMPTS,
+        }
+    }
+}
+
+/// Tries of a failed reset before the case is given up, unless the identities file says.
+pub const DEFAULT_RESET_ATTEMPTS: u32 = 3;
 
 /// A target reset.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +219,8 @@ struct RawPolicy {
 struct RawTarget {
     #[serde(default)]
     reset: Option<Spanned<RawResetValue>>,
+    #[serde(default)]
+    reset_attempts: Option<Spanned<u32>>,
 }
 
 /// `reset` is either a string (`"POST /__reset"`) or a table (`{ command = "..." }`). serde's
@@ -453,11 +470,25 @@ impl Cx<'_> {
             None => None,
             Some(spanned) => Some(self.convert_reset(&spanned)?),
         };
+        let reset_attempts = match raw.target.reset_attempts {
+            None => DEFAULT_RESET_ATTEMPTS,
+            Some(n) if *n.get_ref() == 0 => {
+                return self.invalid(
+                    n.span().start,
+                    "target.reset_attempts".to_string(),
+                    "must be at least 1 (1 means: never retried)",
+                );
+            }
+            Some(n) => n.into_inner(),
+        };
         Ok(IdentityFile {
             path: self.path.to_path_buf(),
             identities,
             policy,
-            target: TargetConfig { reset },
+            target: TargetConfig {
+                reset,
+                reset_attempts,
+            },
         })
     }
 

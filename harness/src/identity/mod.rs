@@ -33,8 +33,8 @@ mod secret;
 mod session;
 
 pub use file::{
-    ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, PolicySection, Reset, Role,
-    TargetConfig,
+    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow, PolicySection,
+    Reset, Role, TargetConfig,
 };
 pub use secret::Secret;
 pub(crate) use session::INVALID_TOKEN;
