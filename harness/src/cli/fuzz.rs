@@ -29,7 +29,7 @@ pub(super) struct Subject {
 }
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
-    let mut config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let mut config = Config::from_env().map_err(ExpectedError::wrap)?;
     if let Some(cases) = args.cases {
         config.cases = Some(cases);
     }
@@ -113,7 +113,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     };
     let summary = runtime
         .block_on(campaign.run(&subject.target, &on_event))
-        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+        .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     for sink in sinks {
         sink.write(&summary)
@@ -210,10 +210,8 @@ pub(super) fn remote(
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
-    let model =
-        trespass_generators::load_file(spec).map_err(|e| ExpectedError::usage(e.to_string()))?;
-    let identities_file =
-        IdentityFile::load(identities).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let model = trespass_generators::load_file(spec).map_err(ExpectedError::wrap)?;
+    let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())
         .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
@@ -264,7 +262,7 @@ fn parse_base_url(base: &str) -> Result<Url, ExpectedError> {
 }
 
 fn start(kind: TargetKind, workers: usize) -> Result<Target, ExpectedError> {
-    Target::start(kind, workers).map_err(|e| ExpectedError::usage(e.to_string()))
+    Target::start(kind, workers).map_err(ExpectedError::wrap)
 }
 
 fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {

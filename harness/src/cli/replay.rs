@@ -14,7 +14,7 @@ use crate::exit_codes;
 use crate::finding::{Finding, Origin};
 
 pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
-    let finding = Finding::load(&args.finding).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let finding = Finding::load(&args.finding).map_err(ExpectedError::wrap)?;
     if args.runs == 0 {
         return Err(ExpectedError::usage("--runs must be at least 1"));
     }
@@ -35,7 +35,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
             finding.oracle
         ))
     })?;
-    let config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let config = Config::from_env().map_err(ExpectedError::wrap)?;
     let mut settings = Settings::from_config(&config, finding.seed);
     settings.confirm = false;
     settings.shrink = None;
@@ -55,7 +55,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
     let replayed = runtime
         .block_on(campaign.replay(endpoint, &finding, args.runs))
-        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+        .map_err(ExpectedError::wrap)?;
     let runs = if replayed.runs == 1 { "run" } else { "runs" };
     if let Some(shown) = &replayed.evidence {
         println!(
