@@ -11,7 +11,7 @@ use crate::exec::{ClientConfig, Executor, HttpClient};
 use crate::identity::Sessions;
 use crate::oracle::Signature;
 use crate::seeded::SeededObjects;
-use crate::shrink::{Evidence, Probe};
+use crate::shrink::{Probe, Reproduction};
 
 /// One endpoint with its sessions and the gate that lets a confirmation run alone.
 pub(super) struct Lane {
@@ -83,7 +83,7 @@ impl LaneProbe<'_, '_> {
 }
 
 impl Probe for LaneProbe<'_, '_> {
-    async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+    async fn replay(&mut self, sequence: &Sequence) -> Option<Reproduction> {
         if !self.reset().await {
             return None;
         }
@@ -93,7 +93,7 @@ impl Probe for LaneProbe<'_, '_> {
             .violations(&run)
             .into_iter()
             .find(|v| v.signature() == *self.signature)?;
-        Some(Evidence { violation, run })
+        Some(Reproduction { violation, run })
     }
 
     /// Ids of the objects every identity lists right after a reset: the seeded data a

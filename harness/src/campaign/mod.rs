@@ -264,13 +264,13 @@ impl Campaign {
             evidence: None,
         };
         for _ in 0..replayed.runs {
-            if let Some(evidence) = probe.replay(&finding.sequence).await {
+            if let Some(reproduction) = probe.replay(&finding.sequence).await {
                 replayed.reproduced += 1;
                 let mut shown = finding.clone();
                 shown.set_evidence(
-                    &evidence.violation,
+                    &reproduction.violation,
                     &finding.sequence,
-                    &evidence.run.trace,
+                    &reproduction.run.trace,
                     &self.redactor,
                 );
                 replayed.evidence = Some(shown);

@@ -226,11 +226,11 @@ impl Campaign {
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
         let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
-        if let Some(evidence) = &shrunk.evidence {
+        if let Some(reproduction) = &shrunk.reproduction {
             finding.set_evidence(
-                &evidence.violation,
+                &reproduction.violation,
                 &shrunk.sequence,
-                &evidence.run.trace,
+                &reproduction.run.trace,
                 &self.redactor,
             );
         }

@@ -18,7 +18,7 @@ use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
 use crate::identity::IdentityFile;
 
 /// What to fuzz (or replay on): a running target with its model and identities.
-pub(super) struct Subject {
+pub(super) struct LiveTarget {
     pub(super) model: ApiModel,
     pub(super) identities: IdentityFile,
     /// The target, kept running for the run (embedded demos stop when it is dropped).
@@ -58,18 +58,18 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .enable_all()
         .build()
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
-    let subject = subject(&args, settings.workers)?;
+    let live = live_target(&args, settings.workers)?;
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
-        subject.label,
-        subject.model.operations.len(),
+        live.label,
+        live.model.operations.len(),
         settings.workers,
         settings.describe_budget()
     );
     let store = FindingStore::new(&args.corpus);
-    let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
+    let campaign = Campaign::new(live.model, live.identities, oracles, settings)
         .with_store(store.clone())
-        .with_origin(subject.origin);
+        .with_origin(live.origin);
 
     let progress = progress_bar(&args, &campaign);
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
@@ -112,7 +112,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         }
     };
     let summary = runtime
-        .block_on(campaign.run(&subject.target, &on_event))
+        .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     for sink in sinks {
@@ -179,7 +179,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
     }
 }
 
-fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
+fn live_target(args: &FuzzArgs, workers: usize) -> Result<LiveTarget, ExpectedError> {
     match &args.base_url {
         Some(base) => {
             let (Some(spec), Some(identities)) = (&args.spec, &args.identities) else {
@@ -206,7 +206,7 @@ pub(super) fn remote(
     identities: &std::path::Path,
     base: &str,
     workers: usize,
-) -> Result<Subject, ExpectedError> {
+) -> Result<LiveTarget, ExpectedError> {
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
@@ -215,7 +215,7 @@ pub(super) fn remote(
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())
         .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities: identities_file,
         target: start(TargetKind::Url(base_url.clone()), workers)?,
@@ -229,10 +229,10 @@ pub(super) fn embedded(
     service: Service,
     mode: Mode,
     workers: usize,
-) -> Result<Subject, ExpectedError> {
+) -> Result<LiveTarget, ExpectedError> {
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities,
         target: start(TargetKind::Embedded { service, mode }, workers)?,
@@ -243,11 +243,11 @@ pub(super) fn embedded(
 
 /// A demo service served elsewhere (`trespass demo`) at `base`: its embedded spec and
 /// identities apply.
-pub(super) fn demo_at(service: Service, base: &str) -> Result<Subject, ExpectedError> {
+pub(super) fn demo_at(service: Service, base: &str) -> Result<LiveTarget, ExpectedError> {
     let base_url = parse_base_url(base)?;
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities,
         target: start(TargetKind::Url(base_url), 1)?,

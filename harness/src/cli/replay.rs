@@ -7,7 +7,7 @@ use trespass_targets::Service;
 use super::ExpectedError;
 use super::args::ReplayArgs;
 use super::demo::demo_mode;
-use super::fuzz::{Subject, demo_at, embedded, remote};
+use super::fuzz::{LiveTarget, demo_at, embedded, remote};
 use crate::campaign::{Campaign, Settings};
 use crate::config::Config;
 use crate::exit_codes;
@@ -18,14 +18,14 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     if args.runs == 0 {
         return Err(ExpectedError::usage("--runs must be at least 1"));
     }
-    let subject = subject(&args, &finding)?;
+    let live = live_target(&args, &finding)?;
     if let Some(saved) = &finding.origin
-        && saved.spec_sha256 != subject.origin.spec_sha256
+        && saved.spec_sha256 != live.origin.spec_sha256
     {
         eprintln!(
             "warning: the spec changed since the finding was saved ({} then, {} now); the \
              replay uses the saved sequence as is",
-            saved.spec, subject.origin.spec
+            saved.spec, live.origin.spec
         );
     }
     let oracle = crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
@@ -39,13 +39,13 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     let mut settings = Settings::from_config(&config, finding.seed);
     settings.confirm = false;
     settings.shrink = None;
-    let campaign = Campaign::new(subject.model, subject.identities, vec![oracle], settings);
-    let endpoints = subject.target.endpoints();
+    let campaign = Campaign::new(live.model, live.identities, vec![oracle], settings);
+    let endpoints = live.target.endpoints();
     let endpoint = endpoints
         .first()
         .ok_or_else(|| ExpectedError::usage("no target to replay on"))?;
 
-    println!("replaying {}\n  on {}", finding.headline(), subject.label);
+    println!("replaying {}\n  on {}", finding.headline(), live.label);
     for line in finding.sequence_lines() {
         println!("    {line}");
     }
@@ -73,7 +73,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
 }
 
 /// The target to replay on: the flags, else what the finding recorded.
-fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedError> {
+fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, ExpectedError> {
     let origin = finding.origin.as_ref();
     let embedded_service = origin
         .and_then(Origin::embedded_service)
