@@ -404,6 +404,7 @@ impl Harness {
                 cases: 0,
                 requests: 0,
                 rejected: 0,
+                rejections: Default::default(),
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),

@@ -230,12 +230,14 @@ impl Campaign {
             .unwrap_or_else(|e| e.into_inner())
             .into_values()
             .collect();
+        let (rejected, rejections) = shared.rejections.into_counts();
         Ok(Summary {
             format_version: REPORT_FORMAT_VERSION,
             seed: self.settings.seed,
             cases: shared.cases_done.into_inner(),
             requests: shared.requests.into_inner(),
-            rejected: shared.rejected.into_inner(),
+            rejected,
+            rejections,
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,

@@ -11,6 +11,7 @@ use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
 use super::lane::{Lane, LaneProbe};
+use super::report::Rejections;
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, Trace};
 use crate::finding::Finding;
@@ -25,7 +26,7 @@ pub(super) struct Shared {
     pub(super) next_case: AtomicU64,
     pub(super) cases_done: AtomicU64,
     pub(super) requests: AtomicU64,
-    pub(super) rejected: AtomicU64,
+    pub(super) rejections: Rejections,
     pub(super) stop: AtomicBool,
     pub(super) budget: Budget,
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
@@ -37,7 +38,7 @@ impl Shared {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
             requests: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
+            rejections: Rejections::default(),
             stop: AtomicBool::new(false),
             budget,
             findings: Mutex::new(BTreeMap::new()),
@@ -104,8 +105,8 @@ impl Campaign {
         shared
             .requests
             .fetch_add(result.trace.steps.len() as u64, Ordering::Relaxed);
-        if result.trace.reject.is_some() {
-            shared.rejected.fetch_add(1, Ordering::Relaxed);
+        if let Some(reject) = &result.trace.reject {
+            shared.rejections.count(&reject.whence);
         }
         for finding in self.judge(sequence, &result, case, shared) {
             let mut finding = self

@@ -124,11 +124,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     }
     println!();
     print!("{}", summary.table());
-    if summary.rejected > 0 {
-        eprintln!(
-            "note: {} sequence(s) stopped early because a step could not be sent (TRESPASS_LOG=debug shows why)",
-            summary.rejected
-        );
+    // On stderr, as the log: stdout carries the findings and the summary table.
+    if let Some(line) = summary.rejection_line() {
+        eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
     Ok(if summary.findings.is_empty() {
         exit_codes::OK
@@ -173,6 +171,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         cases: 0,
         requests: 0,
         rejected: 0,
+        rejections: Default::default(),
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
         findings,
