@@ -536,6 +536,7 @@ auth.bearer = "carol-bearer-0123456789"
             cases: 1,
             requests: 2,
             rejected: 0,
+            rejections: Default::default(),
             elapsed: Duration::from_millis(5),
             oracles: vec!["server-error".into()],
             findings: vec![finding(&run_redactor())],

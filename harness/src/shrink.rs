@@ -55,7 +55,7 @@ impl Default for ShrinkBudget {
 pub trait Probe {
     /// Runs `sequence` (after a reset, when the target has one) and returns the violation with
     /// the signature being shrunk, with the run that showed it, or `None`.
-    fn replay(&mut self, sequence: &Sequence) -> impl Future<Output = Option<Evidence>>;
+    fn replay(&mut self, sequence: &Sequence) -> impl Future<Output = Option<Reproduction>>;
 
     /// Offers `tree` values to try in place of its references before shrinking starts
     /// ([`SequenceTree::suggest`]), e.g. ids of the target's seeded objects
@@ -91,9 +91,9 @@ pub struct ShrinkStats {
     pub reproduced: u32,
 }
 
-/// A run that showed the violation, and the violation.
+/// The violation being shrunk, seen again, and the run that showed it.
 #[derive(Debug, Clone)]
-pub struct Evidence {
+pub struct Reproduction {
     /// The violation (same signature as the one shrunk).
     pub violation: Violation,
     /// The run.
@@ -106,7 +106,7 @@ pub struct Shrunk {
     /// The smallest sequence that showed the violation.
     pub sequence: Sequence,
     /// The last run of `sequence` that showed it (a confirmation when one reproduced).
-    pub evidence: Option<Evidence>,
+    pub reproduction: Option<Reproduction>,
     /// What it cost.
     pub stats: ShrinkStats,
 }
@@ -137,7 +137,7 @@ pub async fn shrink<P: Probe>(
     probe.offer(&mut tree).await;
     let original = tree.current();
     let mut best = original.clone();
-    let mut evidence: Option<Evidence> = None;
+    let mut reproduction: Option<Reproduction> = None;
     let mut runs = Runs {
         probe,
         judged: HashMap::from([(key(&best), true)]),
@@ -161,7 +161,7 @@ pub async fn shrink<P: Probe>(
                 observe(&mut tree, &found.run);
             }
             best = candidate;
-            evidence = found;
+            reproduction = found;
         }
     }
 
@@ -169,10 +169,12 @@ pub async fn shrink<P: Probe>(
     // the second replays only what the first did not already judge.
     let mut merge_last = tree.clone();
     merge_last.merge_last();
-    let first = runs.minimize(tree, best.clone(), evidence.clone()).await;
-    let second = runs.minimize(merge_last, best, evidence).await;
+    let first = runs
+        .minimize(tree, best.clone(), reproduction.clone())
+        .await;
+    let second = runs.minimize(merge_last, best, reproduction).await;
     let size = |s: &Sequence| (s.steps.len(), s.identities().len());
-    let (best, mut evidence) = if size(&second.0) < size(&first.0) {
+    let (best, mut reproduction) = if size(&second.0) < size(&first.0) {
         second
     } else {
         first
@@ -193,7 +195,7 @@ pub async fn shrink<P: Probe>(
         confirmations += 1;
         if let Some(found) = probe.replay(&best).await {
             reproduced += 1;
-            evidence = Some(found);
+            reproduction = Some(found);
         }
     }
     let identities = |s: &Sequence| s.identities().len();
@@ -210,7 +212,7 @@ pub async fn shrink<P: Probe>(
             reproduced,
         },
         sequence: best,
-        evidence,
+        reproduction,
     }
 }
 
@@ -234,7 +236,7 @@ struct Runs<'p, P: Probe> {
 impl<P: Probe> Runs<'_, P> {
     /// Whether `candidate` shows the violation: the earlier answer when it was judged before,
     /// else a replay (counted and remembered), with its run when it showed it.
-    async fn judge(&mut self, candidate: &Sequence) -> (bool, Option<Evidence>) {
+    async fn judge(&mut self, candidate: &Sequence) -> (bool, Option<Reproduction>) {
         if let Some(&known) = self.judged.get(&key(candidate)) {
             return (known, None);
         }
@@ -244,17 +246,17 @@ impl<P: Probe> Runs<'_, P> {
         (found.is_some(), found)
     }
 
-    /// Drives `tree` (whose current sequence is `best`, failing, with `evidence`) with
+    /// Drives `tree` (whose current sequence is `best`, failing, with `reproduction`) with
     /// proptest's protocol until it has no candidate left or the budget is spent; returns the
     /// smallest failing sequence and the last run that showed it.
     async fn minimize(
         &mut self,
         mut tree: SequenceTree,
         mut best: Sequence,
-        mut evidence: Option<Evidence>,
-    ) -> (Sequence, Option<Evidence>) {
+        mut reproduction: Option<Reproduction>,
+    ) -> (Sequence, Option<Reproduction>) {
         if !tree.simplify() {
-            return (best, evidence);
+            return (best, reproduction);
         }
         loop {
             if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -276,7 +278,7 @@ impl<P: Probe> Runs<'_, P> {
             let (holds, found) = self.judge(&candidate).await;
             if let Some(found) = found {
                 observe(&mut tree, &found.run);
-                evidence = Some(found);
+                reproduction = Some(found);
             }
             if holds {
                 best = candidate;
@@ -287,7 +289,7 @@ impl<P: Probe> Runs<'_, P> {
                 break;
             }
         }
-        (best, evidence)
+        (best, reproduction)
     }
 }
 
@@ -323,7 +325,7 @@ mod tests {
     }
 
     impl<F: Fn(&Sequence) -> bool> Probe for Fake<F> {
-        async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+        async fn replay(&mut self, sequence: &Sequence) -> Option<Reproduction> {
             self.calls += 1;
             if self
                 .flaky_every
@@ -331,7 +333,7 @@ mod tests {
             {
                 return None;
             }
-            (self.fails)(sequence).then(|| Evidence {
+            (self.fails)(sequence).then(|| Reproduction {
                 violation: Violation {
                     oracle: "bola".into(),
                     operation: sequence.steps.last().expect("a step").op.clone(),
@@ -423,7 +425,7 @@ mod tests {
             (3, 3)
         );
         assert!(shrunk.reproduced_every_time());
-        assert!(shrunk.evidence.is_some());
+        assert!(shrunk.reproduction.is_some());
         assert!(shrunk.stats.stopped.is_none());
         assert_eq!(
             probe.calls,

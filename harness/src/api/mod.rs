@@ -150,7 +150,7 @@ enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a Harness does nothing until .run() or .try_run()"]
 pub struct Harness {
-    subject: Source,
+    source: Source,
     base_url: Option<String>,
     identities: Option<PathBuf>,
     cases: Option<u64>,
@@ -166,9 +166,9 @@ pub struct Harness {
 }
 
 impl Harness {
-    fn with_subject(subject: Source) -> Self {
+    fn with_source(source: Source) -> Self {
         Self {
-            subject,
+            source,
             base_url: None,
             identities: None,
             cases: None,
@@ -186,7 +186,7 @@ impl Harness {
     /// A harness for the API described by the OpenAPI (or Swagger) file at `path`; give the
     /// target with [`Harness::base_url`] and the identities with [`Harness::identities_file`].
     pub fn from_spec(path: impl AsRef<Path>) -> Self {
-        Self::with_subject(Source::Spec(path.as_ref().to_path_buf()))
+        Self::with_source(Source::Spec(path.as_ref().to_path_buf()))
     }
 
     /// A harness for an embedded demo service, started in-process on a free port (one
@@ -194,7 +194,7 @@ impl Harness {
     /// [`Harness::secure`].
     #[cfg(feature = "cli")]
     pub fn demo(service: trespass_targets::Service) -> Self {
-        Self::with_subject(Source::Demo(service))
+        Self::with_source(Source::Demo(service))
     }
 
     /// Runs the embedded demo with its planted bugs fixed (`true`) or live (`false`, the
@@ -383,10 +383,10 @@ impl Harness {
             }
         }
 
-        let subject = self.subject(settings.workers)?;
+        let started = self.start_target(settings.workers)?;
         eprintln!(
             "trespass: {} with seed {seed}{}",
-            subject.label,
+            started.label,
             if random {
                 format!(" (random; TRESPASS_SEED={seed} re-runs it)")
             } else {
@@ -401,7 +401,7 @@ impl Harness {
 
         let (mut found, mut fixed) = replay_saved(
             &runtime,
-            &subject,
+            &started,
             saved,
             replay_oracles,
             &settings,
@@ -415,20 +415,21 @@ impl Harness {
                 cases: 0,
                 requests: 0,
                 rejected: 0,
+                rejections: Default::default(),
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
             }
         } else {
-            let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
+            let campaign = Campaign::new(started.model, started.identities, oracles, settings)
                 .with_store(store.clone())
-                .with_origin(subject.origin);
+                .with_origin(started.origin);
             let on_event = |event: Event<'_>| {
                 if let Event::Finding(finding) = event {
                     eprintln!("trespass: {}", finding.headline());
                 }
             };
-            let summary = runtime.block_on(campaign.run(&subject.target, &on_event))?;
+            let summary = runtime.block_on(campaign.run(&started.target, &on_event))?;
             for finding in &summary.findings {
                 fixed.retain(|f| f.finding.signature != finding.signature);
                 if !found
@@ -444,7 +445,7 @@ impl Harness {
             }
             summary
         };
-        drop(subject.target);
+        drop(started.target);
         found.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
         fixed.sort_by(|a, b| a.finding.signature.cmp(&b.finding.signature));
         Ok(Outcome {
@@ -456,8 +457,8 @@ impl Harness {
     }
 
     /// The model, identities and target to run on (demo targets started, a URL checked).
-    fn subject(&self, workers: usize) -> Result<Subject, HarnessError> {
-        match &self.subject {
+    fn start_target(&self, workers: usize) -> Result<StartedTarget, HarnessError> {
+        match &self.source {
             Source::Spec(spec) => {
                 let model = trespass_generators::load_file(spec)?;
                 let text = std::fs::read_to_string(spec).map_err(|e| {
@@ -488,7 +489,7 @@ impl Harness {
                 let origin = Origin::new(spec.display().to_string(), &text)
                     .identities(identities_path.display().to_string())
                     .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
-                Ok(Subject {
+                Ok(StartedTarget {
                     model,
                     identities,
                     target,
@@ -511,7 +512,7 @@ impl Harness {
                 };
                 let target =
                     Target::start(kind, workers).map_err(|e| HarnessError::Start(e.to_string()))?;
-                Ok(Subject {
+                Ok(StartedTarget {
                     model,
                     identities,
                     target,
@@ -526,11 +527,11 @@ impl Harness {
     }
 }
 
-/// Replays the `saved` findings on the first endpoint of `subject`: those that still fail,
+/// Replays the `saved` findings on the first endpoint of `started`: those that still fail,
 /// and those that no longer do.
 fn replay_saved(
     runtime: &tokio::runtime::Runtime,
-    subject: &Subject,
+    started: &StartedTarget,
     saved: Vec<(PathBuf, Finding)>,
     oracles: Vec<Box<dyn crate::oracle::Oracle>>,
     settings: &Settings,
@@ -542,12 +543,12 @@ fn replay_saved(
         return Ok((found, fixed));
     }
     let replayer = Campaign::new(
-        subject.model.clone(),
-        subject.identities.clone(),
+        started.model.clone(),
+        started.identities.clone(),
         oracles,
         settings.clone(),
     );
-    let endpoints = subject.target.endpoints();
+    let endpoints = started.target.endpoints();
     let endpoint = endpoints
         .first()
         .ok_or_else(|| HarnessError::Start("the target has no endpoint".into()))?;
@@ -589,7 +590,7 @@ fn replay_saved(
 }
 
 /// A started target with the model and identities to run on it.
-struct Subject {
+struct StartedTarget {
     model: ApiModel,
     identities: IdentityFile,
     /// Stopped (embedded demos) when dropped.

@@ -86,6 +86,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             cases: 10,
             requests: 50,
             rejected: 0,
+            rejections: Default::default(),
             elapsed: Duration::from_millis(10),
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),

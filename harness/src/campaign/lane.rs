@@ -12,7 +12,7 @@ use crate::exec::{ClientConfig, Executor, HttpClient};
 use crate::identity::Sessions;
 use crate::oracle::Signature;
 use crate::seeded::SeededObjects;
-use crate::shrink::{Evidence, Probe};
+use crate::shrink::{Probe, Reproduction};
 
 /// One endpoint with its sessions and the gate that lets a confirmation run alone.
 pub(super) struct Lane {
@@ -97,7 +97,7 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
 }
 
 impl Probe for LaneProbe<'_, '_> {
-    async fn replay(&mut self, sequence: &Sequence) -> Option<Evidence> {
+    async fn replay(&mut self, sequence: &Sequence) -> Option<Reproduction> {
         self.unrun = None;
         if !self.reset().await {
             return None;
@@ -114,7 +114,7 @@ impl Probe for LaneProbe<'_, '_> {
         {
             self.unrun = Some(self.campaign.redactor.text(&reject.whence.to_string()));
         }
-        Some(Evidence {
+        Some(Reproduction {
             violation: violation?,
             run,
         })

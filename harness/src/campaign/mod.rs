@@ -240,12 +240,14 @@ impl Campaign {
             .unwrap_or_else(|e| e.into_inner())
             .into_values()
             .collect();
+        let (rejected, rejections) = shared.rejections.into_counts();
         Ok(Summary {
             format_version: REPORT_FORMAT_VERSION,
             seed: self.settings.seed,
             cases: shared.cases_done.into_inner(),
             requests: shared.requests.into_inner(),
-            rejected: shared.rejected.into_inner(),
+            rejected,
+            rejections,
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,
@@ -270,17 +272,17 @@ impl Campaign {
             not_run: Vec::new(),
         };
         for _ in 0..replayed.runs {
-            let evidence = probe.replay(&finding.sequence).await;
+            let reproduction = probe.replay(&finding.sequence).await;
             if let Some(reason) = probe.unrun.take() {
                 replayed.not_run.push(reason);
             }
-            if let Some(evidence) = evidence {
+            if let Some(reproduction) = reproduction {
                 replayed.reproduced += 1;
                 let mut shown = finding.clone();
                 shown.set_evidence(
-                    &evidence.violation,
+                    &reproduction.violation,
                     &finding.sequence,
-                    &evidence.run.trace,
+                    &reproduction.run.trace,
                     &self.redactor,
                 );
                 replayed.evidence = Some(shown);

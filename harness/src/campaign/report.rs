@@ -1,13 +1,16 @@
 //! What a campaign reports: the [`Summary`] of the whole run (its findings are
 //! [`crate::finding::Finding`]s) and where it goes (`--report`).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::write_atomically;
+use crate::exec::RejectReason;
 use crate::finding::Finding;
 
 /// The version of the report's JSON form; bumped on incompatible changes.
@@ -27,6 +30,10 @@ pub struct Summary {
     pub requests: u64,
     /// Sequences that stopped early because a step could not be sent.
     pub rejected: u64,
+    /// Of `rejected`, how many per reason ([`RejectReason::kind`], e.g. `unresolved-ref`),
+    /// sorted by reason; the counts add up to `rejected`. Empty in reports written before it.
+    #[serde(default)]
+    pub rejections: BTreeMap<String, u64>,
     /// Wall-clock time of the run.
     #[serde(with = "seconds")]
     pub elapsed: Duration,
@@ -34,6 +41,35 @@ pub struct Summary {
     pub oracles: Vec<String>,
     /// Unique findings, sorted by signature.
     pub findings: Vec<Finding>,
+}
+
+/// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
+/// what becomes [`Summary::rejected`] and [`Summary::rejections`].
+#[derive(Debug, Default)]
+pub(super) struct Rejections {
+    by_reason: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Rejections {
+    /// Counts one sequence rejected for `reason`.
+    pub(super) fn count(&self, reason: &RejectReason) {
+        let mut by_reason = self.by_reason.lock().unwrap_or_else(|e| e.into_inner());
+        *by_reason.entry(reason.kind()).or_default() += 1;
+    }
+
+    /// The total and the counts by reason.
+    pub(super) fn into_counts(self) -> (u64, BTreeMap<String, u64>) {
+        let by_reason = self
+            .by_reason
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let total = by_reason.values().sum();
+        let by_reason = by_reason
+            .into_iter()
+            .map(|(reason, n)| (reason.to_string(), n))
+            .collect();
+        (total, by_reason)
+    }
 }
 
 mod seconds {
@@ -51,6 +87,27 @@ mod seconds {
 }
 
 impl Summary {
+    /// `rejected 31 of 100 sequences: login-failed 20, unresolved-ref 9, missing-path-value 2`:
+    /// the three most common reasons (ties by name), or `None` when no sequence was rejected.
+    pub fn rejection_line(&self) -> Option<String> {
+        if self.rejected == 0 {
+            return None;
+        }
+        let mut reasons: Vec<(&String, &u64)> = self.rejections.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let top: Vec<String> = reasons
+            .iter()
+            .take(3)
+            .map(|(reason, n)| format!("{reason} {n}"))
+            .collect();
+        let mut line = format!("rejected {} of {} sequences", self.rejected, self.cases);
+        if !top.is_empty() {
+            line.push_str(": ");
+            line.push_str(&top.join(", "));
+        }
+        Some(line)
+    }
+
     /// Requests per second over the run.
     pub fn requests_per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
@@ -167,6 +224,87 @@ impl ReportSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(cases: u64, rejections: &[(&str, u64)]) -> Summary {
+        Summary {
+            format_version: REPORT_FORMAT_VERSION,
+            seed: 7,
+            cases,
+            requests: 0,
+            rejected: rejections.iter().map(|(_, n)| n).sum(),
+            rejections: rejections
+                .iter()
+                .map(|(reason, n)| (reason.to_string(), *n))
+                .collect(),
+            elapsed: Duration::ZERO,
+            oracles: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rejections_are_counted_by_reason() {
+        use crate::exec::StepError;
+        let rejections = Rejections::default();
+        let missing = RejectReason::Verify(StepError::MissingPathValue("id".into()));
+        let template = RejectReason::Verify(StepError::PathTemplate("/a/{id".into()));
+        for reason in [
+            &missing,
+            &template,
+            &missing,
+            &RejectReason::Recorded("x".into()),
+        ] {
+            rejections.count(reason);
+        }
+        let (total, by_reason) = rejections.into_counts();
+        assert_eq!(total, 4);
+        assert_eq!(
+            by_reason.into_iter().collect::<Vec<_>>(),
+            [
+                ("missing-path-value".to_string(), 2),
+                ("path-template".to_string(), 1),
+                ("recorded".to_string(), 1),
+            ]
+        );
+        assert_eq!(Rejections::default().into_counts(), (0, BTreeMap::new()));
+    }
+
+    #[test]
+    fn the_rejection_line_names_the_three_most_common_reasons() {
+        assert_eq!(summary(100, &[]).rejection_line(), None);
+        let run = summary(
+            100,
+            &[
+                ("body-pointer", 1),
+                ("login-failed", 20),
+                ("missing-path-value", 2),
+                ("path-template", 2),
+                ("unresolved-ref", 9),
+            ],
+        );
+        assert_eq!(
+            run.rejection_line().as_deref(),
+            Some(
+                "rejected 34 of 100 sequences: login-failed 20, unresolved-ref 9, \
+                 missing-path-value 2"
+            )
+        );
+        let one = summary(5, &[("recorded", 1)]);
+        assert_eq!(
+            one.rejection_line().as_deref(),
+            Some("rejected 1 of 5 sequences: recorded 1")
+        );
+    }
+
+    #[test]
+    fn reports_without_rejections_by_reason_still_read() {
+        let mut json = serde_json::to_value(summary(3, &[("unresolved-ref", 2)])).unwrap();
+        assert_eq!(json["rejections"]["unresolved-ref"], 2);
+        json.as_object_mut().unwrap().remove("rejections");
+        let read: Summary = serde_json::from_value(json).unwrap();
+        assert_eq!(read.rejected, 2);
+        assert!(read.rejections.is_empty());
+    }
 
     #[test]
     fn report_sinks_parse() {

@@ -11,6 +11,7 @@ use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
 use super::lane::{Lane, LaneProbe};
+use super::report::Rejections;
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
@@ -25,7 +26,7 @@ pub(super) struct Shared {
     pub(super) next_case: AtomicU64,
     pub(super) cases_done: AtomicU64,
     pub(super) requests: AtomicU64,
-    pub(super) rejected: AtomicU64,
+    pub(super) rejections: Rejections,
     /// Cases given up because the target's reset failed even after its retries.
     pub(super) resets_failed: AtomicU64,
     pub(super) stop: AtomicBool,
@@ -39,7 +40,7 @@ impl Shared {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
             requests: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
+            rejections: Rejections::default(),
             resets_failed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             budget,
@@ -123,8 +124,8 @@ impl Campaign {
         shared
             .requests
             .fetch_add(result.trace.steps.len() as u64, Ordering::Relaxed);
-        if result.trace.reject.is_some() {
-            shared.rejected.fetch_add(1, Ordering::Relaxed);
+        if let Some(reject) = &result.trace.reject {
+            shared.rejections.count(&reject.whence);
         }
         for finding in self.judge(sequence, &result, case, shared) {
             let mut finding = self
@@ -235,11 +236,11 @@ impl Campaign {
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
         let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
-        if let Some(evidence) = &shrunk.evidence {
+        if let Some(reproduction) = &shrunk.reproduction {
             finding.set_evidence(
-                &evidence.violation,
+                &reproduction.violation,
                 &shrunk.sequence,
-                &evidence.run.trace,
+                &reproduction.run.trace,
                 &self.redactor,
             );
         }

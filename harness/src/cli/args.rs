@@ -48,8 +48,9 @@ impl Command {
 /// Arguments of `trespass fuzz`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Budget: --cases and --duration (TRESPASS_CASES, TRESPASS_DURATION); the run \
-stops at whichever comes first. Without --base-url the embedded demo target is started \
+    after_help = "Budget: --cases and --duration (TRESPASS_CASES, TRESPASS_DURATION). Given both, \
+the run stops at whichever comes first; a duration alone runs until the time is up; neither \
+runs 100 cases. Without --base-url the embedded demo target is started \
 in-process (one instance per worker) and fuzzed with its own spec and identities."
 )]
 pub struct FuzzArgs {
@@ -68,7 +69,9 @@ pub struct FuzzArgs {
     /// Fuzz the embedded demo target's secure mode (no planted bugs).
     #[arg(long, conflicts_with = "base_url")]
     pub secure: bool,
-    /// Number of sequences to run (default 100, or unlimited with --duration).
+    /// Most sequences to run; with --duration too, the run stops at whichever comes first.
+    /// Default: 100 when neither --cases nor --duration is given (TRESPASS_CASES counts as
+    /// given), none with --duration alone.
     #[arg(long)]
     pub cases: Option<u64>,
     /// Time budget (`90s`, `5m`, `1h`).
@@ -190,4 +193,24 @@ pub struct DemoArgs {
     /// Where to write the spec and identities files (default: a folder under the temp dir).
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::config::DEFAULT_CASES;
+
+    #[test]
+    fn the_budget_help_states_the_default_case_count() {
+        let mut cli = Cli::command();
+        let fuzz = cli.find_subcommand_mut("fuzz").expect("fuzz subcommand");
+        let help = fuzz.render_long_help().to_string();
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let default = format!("{DEFAULT_CASES} when neither --cases nor --duration is given");
+        assert!(flat.contains(&default), "{help}");
+        let after = format!("neither runs {DEFAULT_CASES} cases");
+        assert!(flat.contains(&after), "{help}");
+    }
 }

@@ -18,7 +18,7 @@ use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
 use crate::identity::IdentityFile;
 
 /// What to fuzz (or replay on): a running target with its model and identities.
-pub(super) struct Subject {
+pub(super) struct LiveTarget {
     pub(super) model: ApiModel,
     pub(super) identities: IdentityFile,
     /// The target, kept running for the run (embedded demos stop when it is dropped).
@@ -29,7 +29,7 @@ pub(super) struct Subject {
 }
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
-    let mut config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let mut config = Config::from_env().map_err(ExpectedError::wrap)?;
     if let Some(cases) = args.cases {
         config.cases = Some(cases);
     }
@@ -58,18 +58,18 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .enable_all()
         .build()
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
-    let subject = subject(&args, settings.workers)?;
+    let live = live_target(&args, settings.workers)?;
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
-        subject.label,
-        subject.model.operations.len(),
+        live.label,
+        live.model.operations.len(),
         settings.workers,
         settings.describe_budget()
     );
     let store = FindingStore::new(&args.corpus);
-    let campaign = Campaign::new(subject.model, subject.identities, oracles, settings)
+    let campaign = Campaign::new(live.model, live.identities, oracles, settings)
         .with_store(store.clone())
-        .with_origin(subject.origin);
+        .with_origin(live.origin);
 
     let progress = progress_bar(&args, &campaign);
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
@@ -112,8 +112,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         }
     };
     let summary = runtime
-        .block_on(campaign.run(&subject.target, &on_event))
-        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+        .block_on(campaign.run(&live.target, &on_event))
+        .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     for sink in sinks {
         sink.write(&summary)
@@ -124,11 +124,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     }
     println!();
     print!("{}", summary.table());
-    if summary.rejected > 0 {
-        eprintln!(
-            "note: {} sequence(s) stopped early because a step could not be sent (TRESPASS_LOG=debug shows why)",
-            summary.rejected
-        );
+    // On stderr, as the log: stdout carries the findings and the summary table.
+    if let Some(line) = summary.rejection_line() {
+        eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
     Ok(if summary.findings.is_empty() {
         exit_codes::OK
@@ -173,13 +171,14 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         cases: 0,
         requests: 0,
         rejected: 0,
+        rejections: Default::default(),
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
         findings,
     }
 }
 
-fn subject(args: &FuzzArgs, workers: usize) -> Result<Subject, ExpectedError> {
+fn live_target(args: &FuzzArgs, workers: usize) -> Result<LiveTarget, ExpectedError> {
     match &args.base_url {
         Some(base) => {
             let (Some(spec), Some(identities)) = (&args.spec, &args.identities) else {
@@ -206,18 +205,16 @@ pub(super) fn remote(
     identities: &std::path::Path,
     base: &str,
     workers: usize,
-) -> Result<Subject, ExpectedError> {
+) -> Result<LiveTarget, ExpectedError> {
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
-    let model =
-        trespass_generators::load_file(spec).map_err(|e| ExpectedError::usage(e.to_string()))?;
-    let identities_file =
-        IdentityFile::load(identities).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let model = trespass_generators::load_file(spec).map_err(ExpectedError::wrap)?;
+    let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())
         .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities: identities_file,
         target: start(TargetKind::Url(base_url.clone()), workers)?,
@@ -231,10 +228,10 @@ pub(super) fn embedded(
     service: Service,
     mode: Mode,
     workers: usize,
-) -> Result<Subject, ExpectedError> {
+) -> Result<LiveTarget, ExpectedError> {
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities,
         target: start(TargetKind::Embedded { service, mode }, workers)?,
@@ -245,11 +242,11 @@ pub(super) fn embedded(
 
 /// A demo service served elsewhere (`trespass demo`) at `base`: its embedded spec and
 /// identities apply.
-pub(super) fn demo_at(service: Service, base: &str) -> Result<Subject, ExpectedError> {
+pub(super) fn demo_at(service: Service, base: &str) -> Result<LiveTarget, ExpectedError> {
     let base_url = parse_base_url(base)?;
     let (model, identities) =
         crate::campaign::demo_subject(service).map_err(ExpectedError::usage)?;
-    Ok(Subject {
+    Ok(LiveTarget {
         model,
         identities,
         target: start(TargetKind::Url(base_url), 1)?,
@@ -264,7 +261,7 @@ fn parse_base_url(base: &str) -> Result<Url, ExpectedError> {
 }
 
 fn start(kind: TargetKind, workers: usize) -> Result<Target, ExpectedError> {
-    Target::start(kind, workers).map_err(|e| ExpectedError::usage(e.to_string()))
+    Target::start(kind, workers).map_err(ExpectedError::wrap)
 }
 
 fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {

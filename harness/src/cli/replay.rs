@@ -7,25 +7,25 @@ use trespass_targets::Service;
 use super::ExpectedError;
 use super::args::ReplayArgs;
 use super::demo::demo_mode;
-use super::fuzz::{Subject, demo_at, embedded, remote};
+use super::fuzz::{LiveTarget, demo_at, embedded, remote};
 use crate::campaign::{Campaign, Settings};
 use crate::config::Config;
 use crate::exit_codes;
 use crate::finding::{Finding, Origin};
 
 pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
-    let finding = Finding::load(&args.finding).map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let finding = Finding::load(&args.finding).map_err(ExpectedError::wrap)?;
     if args.runs == 0 {
         return Err(ExpectedError::usage("--runs must be at least 1"));
     }
-    let subject = subject(&args, &finding)?;
+    let live = live_target(&args, &finding)?;
     if let Some(saved) = &finding.origin
-        && saved.spec_sha256 != subject.origin.spec_sha256
+        && saved.spec_sha256 != live.origin.spec_sha256
     {
         eprintln!(
             "warning: the spec changed since the finding was saved ({} then, {} now); the \
              replay uses the saved sequence as is",
-            saved.spec, subject.origin.spec
+            saved.spec, live.origin.spec
         );
     }
     let oracle = crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
@@ -35,17 +35,17 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
             finding.oracle
         ))
     })?;
-    let config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let config = Config::from_env().map_err(ExpectedError::wrap)?;
     let mut settings = Settings::from_config(&config, finding.seed);
     settings.confirm = false;
     settings.shrink = None;
-    let campaign = Campaign::new(subject.model, subject.identities, vec![oracle], settings);
-    let endpoints = subject.target.endpoints();
+    let campaign = Campaign::new(live.model, live.identities, vec![oracle], settings);
+    let endpoints = live.target.endpoints();
     let endpoint = endpoints
         .first()
         .ok_or_else(|| ExpectedError::usage("no target to replay on"))?;
 
-    println!("replaying {}\n  on {}", finding.headline(), subject.label);
+    println!("replaying {}\n  on {}", finding.headline(), live.label);
     for line in finding.sequence_lines() {
         println!("    {line}");
     }
@@ -55,7 +55,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
     let replayed = runtime
         .block_on(campaign.replay(endpoint, &finding, args.runs))
-        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+        .map_err(ExpectedError::wrap)?;
     let runs = if replayed.runs == 1 { "run" } else { "runs" };
     if replayed.evidence.is_none() && !replayed.fixed() {
         return Err(ExpectedError::usage(format!(
@@ -82,7 +82,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
 }
 
 /// The target to replay on: the flags, else what the finding recorded.
-fn subject(args: &ReplayArgs, finding: &Finding) -> Result<Subject, ExpectedError> {
+fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, ExpectedError> {
     let origin = finding.origin.as_ref();
     let embedded_service = origin
         .and_then(Origin::embedded_service)

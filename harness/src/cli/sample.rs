@@ -52,7 +52,7 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
     let seed = match args.seed {
         Some(seed) => seed,
         None => {
-            let config = Config::from_env().map_err(|e| ExpectedError::usage(e.to_string()))?;
+            let config = Config::from_env().map_err(ExpectedError::wrap)?;
             config.seed.unwrap_or_else(random_seed)
         }
     };

@@ -14,8 +14,8 @@ use super::ExpectedError;
 use super::args::SpecArgs;
 
 pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
-    let (model, timings) = load_file_timed(&args.path, &LoadOptions::default())
-        .map_err(|e| ExpectedError::usage(e.to_string()))?;
+    let (model, timings) =
+        load_file_timed(&args.path, &LoadOptions::default()).map_err(ExpectedError::wrap)?;
     let source = args
         .path
         .file_name()

@@ -114,6 +114,18 @@ fn fuzz_embedded_demo_reports_findings() {
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["seed"], 7);
+    let by_reason: u64 = json["rejections"]
+        .as_object()
+        .expect("rejections by reason")
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        Some(by_reason),
+        json["rejected"].as_u64(),
+        "{}",
+        json["rejections"]
+    );
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {

@@ -111,6 +111,12 @@ fn check_vulnerable(service: Service) {
     let summary = vulnerable_run(service);
     let manifest = manifest(service);
     assert_eq!(found(summary), manifest, "{}", explain(summary, &manifest));
+    assert_eq!(
+        summary.rejections.values().sum::<u64>(),
+        summary.rejected,
+        "{:?}",
+        summary.rejections
+    );
     for f in &summary.findings {
         assert!(f.confirmed, "confirmed on replay: {}", f.headline());
     }
