@@ -111,6 +111,20 @@ fn secrets_are_collected_and_never_debug_printed() {
 }
 
 #[test]
+fn reset_attempts_default_to_three_and_may_be_set() {
+    let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n").unwrap();
+    assert_eq!(
+        file.target.reset_attempts,
+        crate::identity::DEFAULT_RESET_ATTEMPTS
+    );
+    assert_eq!(crate::identity::DEFAULT_RESET_ATTEMPTS, 3);
+    let file =
+        parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset_attempts = 1\n")
+            .unwrap();
+    assert_eq!(file.target.reset_attempts, 1);
+}
+
+#[test]
 fn reset_may_be_a_command() {
     let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset = { command = \"./reset.sh\" }\n").unwrap();
     assert_eq!(file.target.reset, Some(Reset::Command("./reset.sh".into())));
@@ -180,6 +194,11 @@ fn bad_files_name_line_and_key() {
             "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset = \"reset it\"\n",
             5,
             "target.reset",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset_attempts = 0\n",
+            5,
+            "target.reset_attempts",
         ),
         (
             "[[identity]]\nname = \"a\"\nrole = \n",

@@ -5,5 +5,6 @@ mod cli;
 mod conformance;
 mod fuzz;
 mod replay;
+mod resets;
 mod shrink;
 mod snapshots;
