@@ -86,6 +86,10 @@ pub struct FuzzArgs {
     /// Oracles: `default`, `all`, a comma list of names, or `default,-slow-response,+negative-acceptance`.
     #[arg(long, default_value = "default")]
     pub oracles: String,
+    /// Which findings fail the run (exit 1): `all` (default), `security`, `conformance`, or a
+    /// comma list of oracle names and classes. The others are still reported and saved.
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    pub fail_on: crate::oracle::FailOn,
     /// Write the findings: `json:PATH` (repeatable). Rewritten atomically after every new finding.
     #[arg(long, value_name = "KIND:PATH")]
     pub report: Vec<crate::campaign::ReportSink>,

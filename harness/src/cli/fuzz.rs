@@ -128,7 +128,19 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
-    Ok(if summary.findings.is_empty() {
+    let failing = summary
+        .findings
+        .iter()
+        .filter(|f| args.fail_on.counts(&f.oracle))
+        .count();
+    let spared = summary.findings.len() - failing;
+    if spared > 0 {
+        eprintln!(
+            "note: {spared} finding(s) of oracles outside --fail-on do not fail the run \
+             (still reported and saved)"
+        );
+    }
+    Ok(if failing == 0 {
         exit_codes::OK
     } else {
         exit_codes::FINDINGS

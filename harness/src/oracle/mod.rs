@@ -51,7 +51,7 @@ pub use slow_response::SlowResponse;
 pub use status_conformance::StatusConformance;
 
 mod registry;
-pub use registry::{SelectError, built_in, defaults, select};
+pub use registry::{FailOn, SelectError, built_in, defaults, select};
 
 use std::fmt;
 use std::time::Duration;
@@ -197,6 +197,29 @@ pub const BUILT_IN: &[&str] = &[
     MassAssignment::NAME,
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
+    SlowResponse::NAME,
+    NegativeAcceptance::NAME,
+];
+
+/// Built-in oracles whose findings are security bugs (authorization, authentication, business
+/// logic): the class `security` of `--fail-on`.
+pub const SECURITY: &[&str] = &[
+    Bola::NAME,
+    ListLeak::NAME,
+    Bfla::NAME,
+    IgnoredAuth::NAME,
+    MassAssignment::NAME,
+    UseAfterDelete::NAME,
+    ResourceHierarchy::NAME,
+];
+
+/// Built-in oracles whose findings are departures from the spec or robustness bugs (5xx,
+/// undeclared statuses or shapes, slow answers, accepted invalid input): the class
+/// `conformance` of `--fail-on`.
+pub const CONFORMANCE: &[&str] = &[
+    ServerError::NAME,
+    StatusConformance::NAME,
+    SchemaConformance::NAME,
     SlowResponse::NAME,
     NegativeAcceptance::NAME,
 ];

@@ -13,10 +13,12 @@
 //! from `default`; otherwise it starts empty (`bola,bfla` is those two only). The result is in
 //! report order ([`BUILT_IN`]), each oracle once.
 
+use std::collections::BTreeSet;
+
 use super::{
-    BUILT_IN, Bfla, Bola, IgnoredAuth, ListLeak, MassAssignment, NegativeAcceptance,
-    OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SchemaConformance, ServerError, SlowResponse,
-    StatusConformance, UseAfterDelete,
+    BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment, NegativeAcceptance,
+    OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance, ServerError,
+    SlowResponse, StatusConformance, UseAfterDelete,
 };
 
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
@@ -64,6 +66,68 @@ pub enum SelectError {
     /// The value removes every oracle it adds.
     #[error("`{0}` selects no oracle; {valid}", valid = valid_names())]
     NoneSelected(String),
+    /// A `--fail-on` item that is neither a class nor a built-in oracle.
+    #[error(
+        "unknown oracle or class `{0}` in --fail-on; the classes are all, security and \
+         conformance; {valid}",
+        valid = valid_names()
+    )]
+    UnknownFailOn(String),
+}
+
+/// Which findings make a run fail (exit 1), from `--fail-on`: a comma list of oracle names
+/// and the classes `security` ([`SECURITY`]), `conformance` ([`CONFORMANCE`]) and `all`.
+/// Findings of other oracles are still reported and saved; they only do not decide the exit
+/// code, so a CI gate can fail on security bugs alone while the spec's known mismatches stay
+/// visible.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Every finding fails the run (the default).
+    #[default]
+    All,
+    /// Only findings of these oracles do.
+    Oracles(BTreeSet<String>),
+}
+
+impl FailOn {
+    /// Parses a `--fail-on` value (`security`, `bola,server-error`, `conformance,bfla`).
+    pub fn parse(spec: &str) -> Result<Self, SelectError> {
+        let mut oracles = BTreeSet::new();
+        let mut any = false;
+        for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            any = true;
+            let item = item.to_ascii_lowercase();
+            match item.as_str() {
+                "all" => return Ok(Self::All),
+                "security" => oracles.extend(SECURITY.iter().map(|n| n.to_string())),
+                "conformance" => oracles.extend(CONFORMANCE.iter().map(|n| n.to_string())),
+                name if BUILT_IN.contains(&name) => {
+                    oracles.insert(name.to_string());
+                }
+                other => return Err(SelectError::UnknownFailOn(other.to_string())),
+            }
+        }
+        if !any {
+            return Err(SelectError::NoOracle);
+        }
+        Ok(Self::Oracles(oracles))
+    }
+
+    /// Whether a finding of `oracle` fails the run.
+    pub fn counts(&self, oracle: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Oracles(names) => names.contains(oracle),
+        }
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = SelectError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
 }
 
 /// The message, for callers that keep errors as text.
@@ -194,5 +258,37 @@ mod tests {
             .to_string();
         assert!(err.contains("selects no oracle"), "{err}");
         assert!(select("-nope").is_err());
+    }
+
+    #[test]
+    fn fail_on_takes_classes_and_names() {
+        assert_eq!(FailOn::parse("all").unwrap(), FailOn::All);
+        assert_eq!(FailOn::default(), FailOn::All);
+        let security = FailOn::parse("security").unwrap();
+        assert!(security.counts("bola") && security.counts("mass-assignment"));
+        assert!(!security.counts("server-error") && !security.counts("status-conformance"));
+        let mixed: FailOn = "conformance, BFLA".parse().unwrap();
+        assert!(mixed.counts("bfla") && mixed.counts("schema-conformance"));
+        assert!(!mixed.counts("bola"));
+        assert_eq!(FailOn::parse("bola,all").unwrap(), FailOn::All);
+    }
+
+    #[test]
+    fn every_built_in_oracle_is_in_exactly_one_fail_on_class() {
+        for name in BUILT_IN {
+            let classes = [SECURITY.contains(name), CONFORMANCE.contains(name)];
+            assert_eq!(classes.iter().filter(|c| **c).count(), 1, "{name}");
+        }
+        assert_eq!(SECURITY.len() + CONFORMANCE.len(), BUILT_IN.len());
+    }
+
+    #[test]
+    fn bad_fail_on_values_name_the_classes() {
+        let err = FailOn::parse("security,bolla").unwrap_err();
+        assert_eq!(err, SelectError::UnknownFailOn("bolla".into()));
+        let text = err.to_string();
+        assert!(text.contains("all, security and conformance"), "{text}");
+        assert!(text.contains("bola"), "{text}");
+        assert_eq!(FailOn::parse(" , ").unwrap_err(), SelectError::NoOracle);
     }
 }

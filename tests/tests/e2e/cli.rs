@@ -231,3 +231,49 @@ fn fuzz_usage_errors_exit_2_with_a_sentence() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+/// `--fail-on` decides the exit code: the same run with conformance and security findings exits
+/// 0 when only a class it did not find counts, and 1 when a class it found does; every finding
+/// is reported either way.
+#[test]
+fn fail_on_gates_the_exit_code_by_class() {
+    let run = |fail_on: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = trespass!()
+            .args(["fuzz", "--seed", "7", "--cases", "60", "--workers", "1"])
+            .args(["--no-shrink", "--oracles", "bfla,status-conformance"])
+            .args(["--fail-on", fail_on])
+            .arg("--corpus")
+            .arg(dir.path().join("findings"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, _) = run("all");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("[bfla]") && stdout.contains("[status-conformance]"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = run("bola,server-error");
+    assert_eq!(
+        code,
+        Some(0),
+        "nothing of bola or server-error was found: {stdout}"
+    );
+    assert!(
+        stdout.contains("[bfla]"),
+        "findings are still reported: {stdout}"
+    );
+    assert!(stderr.contains("outside --fail-on"), "{stderr}");
+
+    let (code, stdout, _) = run("security");
+    assert_eq!(code, Some(1), "bfla is a security finding: {stdout}");
+
+    let (code, _, stderr) = run("securty");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("all, security and conformance"), "{stderr}");
+}
