@@ -110,7 +110,7 @@ impl Probe for LaneProbe<'_, '_> {
             .find(|v| v.signature() == *self.signature);
         if violation.is_none()
             && let Some(reject) = &run.trace.reject
-            && reject.whence.kind() == "login-failed"
+            && reject.whence.is_login_failure()
         {
             self.unrun = Some(self.campaign.redactor.text(&reject.whence.to_string()));
         }

@@ -142,9 +142,13 @@ pub enum TargetError {
 
 /// One started instance.
 enum Instance {
-    /// An embedded demo, stopped when dropped.
+    /// An embedded demo (stopped when dropped) and its endpoint.
     #[cfg(feature = "cli")]
-    Embedded(trespass_targets::Running),
+    Embedded {
+        /// Held for its drop, which stops the demo.
+        _running: trespass_targets::Running,
+        endpoint: Endpoint,
+    },
     /// Something running elsewhere.
     Remote(Endpoint),
 }
@@ -153,9 +157,7 @@ impl Instance {
     fn endpoint(&self) -> Endpoint {
         match self {
             #[cfg(feature = "cli")]
-            Instance::Embedded(running) => Endpoint {
-                base_url: Url::parse(running.url()).expect("a demo target's URL parses"),
-            },
+            Instance::Embedded { endpoint, .. } => endpoint.clone(),
             Instance::Remote(endpoint) => endpoint.clone(),
         }
     }
@@ -248,9 +250,12 @@ fn start_embedded(
 ) -> Result<Instance, TargetError> {
     let running = trespass_targets::start(service, mode, 0)
         .map_err(|e| TargetError::Start(format!("cannot start the demo target {service}: {e}")))?;
-    Url::parse(running.url())
+    let base_url = Url::parse(running.url())
         .map_err(|e| TargetError::Start(format!("demo target URL {}: {e}", running.url())))?;
-    Ok(Instance::Embedded(running))
+    Ok(Instance::Embedded {
+        _running: running,
+        endpoint: Endpoint { base_url },
+    })
 }
 
 /// Fails unless something accepts TCP connections at the endpoint's host and port.

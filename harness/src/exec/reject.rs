@@ -41,6 +41,15 @@ impl RejectReason {
             RejectReason::Recorded(_) => "recorded",
         }
     }
+
+    /// Whether an identity could not log in: the sequence says nothing of the target then.
+    pub fn is_login_failure(&self) -> bool {
+        matches!(
+            self,
+            RejectReason::Step { cause, .. } | RejectReason::Verify(cause)
+                if matches!(cause, StepError::Session(SessionError::Login { .. }))
+        )
+    }
 }
 
 /// Serialized as its sentence (the form of the `whence` string it replaces).
@@ -217,6 +226,7 @@ mod tests {
             reason: "the target answered 500".into(),
         }));
         assert_eq!(login.kind(), "login-failed");
+        assert!(login.is_login_failure());
     }
 
     #[test]
