@@ -17,7 +17,8 @@ pub use operation::{
     Server, StatusKey, is_json_media_type, json_schema_of, path_template_params,
 };
 pub use resource::{
-    AdminOperation, AdminReason, CrudRole, Evidence, Link, LinkSource, LinkTarget, Resource,
+    AdminOperation, AdminReason, CrudRole, Evidence, KeySource, Link, LinkSource, LinkTarget,
+    Origin, OwnerField, OwnerRef, Resource,
 };
 pub use schema::{
     Additional, ArraySchema, Composition, Discriminator, NumberBounds, ObjectSchema, Schema,

@@ -39,6 +39,103 @@ pub struct Resource {
     /// The kind this one is nested under (`user` for `/users/{userId}/orders`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Where the key of a new object is found, best first: the create's answer, the create's
+    /// own request (`title` of `POST /books` when it answers `{"status": "success"}`), its
+    /// `Location` header, or a list that shows every object's key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_sources: Vec<KeySource>,
+    /// The field of the object that names its owner (`owner`, `author`, `createdBy`,
+    /// `userId`), and what it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<OwnerField>,
+    /// The caller's own object, addressed without a key (`GET /me`, `PATCH /account`), or by
+    /// the caller's own username or id (`PUT /users/{username}/password`): every identity has
+    /// exactly one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub singleton: bool,
+    /// Whether the kind was inferred from the spec or declared (or corrected) by the user in
+    /// the identities file.
+    #[serde(default, skip_serializing_if = "Origin::is_inferred")]
+    pub origin: Origin,
+}
+
+/// Where the key of a new object of a kind is found after its create.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum KeySource {
+    /// A field of the create's JSON answer, by JSON pointer (`/id`, `/data/id`).
+    ResponseBody {
+        /// JSON pointer into the answer.
+        pointer: String,
+    },
+    /// A field of the create's own JSON request body (`/title`): the server keys the object by
+    /// a value the caller chose.
+    RequestBody {
+        /// JSON pointer into the request body.
+        pointer: String,
+    },
+    /// The last path segment of the create's `Location` header.
+    Location,
+    /// The elements of a list operation's answer, at `pointer` within each element (`/title`):
+    /// objects created elsewhere (seeded by the service) are found there.
+    List {
+        /// The list operation.
+        operation: OperationId,
+        /// JSON pointer within one element.
+        pointer: String,
+    },
+}
+
+/// The field of an object that names its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerField {
+    /// JSON pointer to the field within one object (`/owner`, `/author/username`).
+    pub pointer: String,
+    /// What the field holds.
+    pub holds: OwnerRef,
+}
+
+/// How an owner field names an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OwnerRef {
+    /// The owner's account id (`userId`, `ownerId`).
+    Id,
+    /// The owner's username or login name (`owner: "alice"`).
+    Username,
+    /// The owner's email address.
+    Email,
+}
+
+impl OwnerRef {
+    /// `id`, `username` or `email`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnerRef::Id => "id",
+            OwnerRef::Username => "username",
+            OwnerRef::Email => "email",
+        }
+    }
+}
+
+/// Where a resource kind came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Inferred from the spec alone.
+    #[default]
+    Inferred,
+    /// Declared or corrected by a `[[resource]]` table of the identities file.
+    Declared,
+}
+
+impl Origin {
+    /// Whether the kind was inferred (the default, not written).
+    pub fn is_inferred(&self) -> bool {
+        *self == Origin::Inferred
+    }
 }
 
 impl Resource {
@@ -55,6 +152,10 @@ impl Resource {
             delete: Vec::new(),
             list: Vec::new(),
             parent: None,
+            key_sources: Vec::new(),
+            owner: None,
+            singleton: false,
+            origin: Origin::Inferred,
         }
     }
 

@@ -267,6 +267,7 @@ impl fmt::Display for Ref {
             RefSource::Body { pointer } => write!(f, "step {} body {pointer}", self.step),
             RefSource::Header { name } => write!(f, "step {} header {name}", self.step),
             RefSource::Location => write!(f, "step {} location", self.step),
+            RefSource::Request { pointer } => write!(f, "step {} request {pointer}", self.step),
         }
     }
 }
@@ -287,6 +288,12 @@ pub enum RefSource {
     },
     /// The last path segment of the `Location` header (`/orders/17` gives `17`).
     Location,
+    /// A JSON pointer into the earlier step's own *request* body, as sent (`/title`): the key
+    /// of an object whose create answers without it (`{"status": "success"}`).
+    Request {
+        /// The pointer.
+        pointer: String,
+    },
 }
 
 #[cfg(test)]

@@ -121,6 +121,7 @@ fn symbolic(r: &Ref) -> String {
         RefSource::Body { pointer } => format!("{{{{step{}.body{pointer}}}}}", r.step),
         RefSource::Header { name } => format!("{{{{step{}.header/{name}}}}}", r.step),
         RefSource::Location => format!("{{{{step{}.location}}}}", r.step),
+        RefSource::Request { pointer } => format!("{{{{step{}.request{pointer}}}}}", r.step),
     }
 }
 

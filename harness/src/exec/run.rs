@@ -12,7 +12,7 @@ use super::ownership::{ObjectKey, Ownership, object_of};
 use super::reject::{RefProblem, RejectReason, StepError};
 use super::render::{fill_path, render};
 use super::trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};
-use crate::http::Request;
+use crate::http::{Body, Request};
 use crate::identity::Sessions;
 
 /// Runs sequences against one target.
@@ -253,6 +253,14 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
             .and_then(|p| p.trim_end_matches('/').rsplit('/').next())
             .filter(|s| !s.is_empty())
             .map(|s| Value::String(s.to_string())),
+        RefSource::Request { pointer } => match &producer.exchange.request.body {
+            Some(Body::Json(body)) => body.pointer(pointer).cloned(),
+            Some(Body::Form(pairs)) => pointer
+                .strip_prefix('/')
+                .and_then(|name| pairs.iter().find(|(k, _)| k == name))
+                .map(|(_, v)| Value::String(v.clone())),
+            _ => None,
+        },
     };
     value.ok_or_else(|| unresolved(RefProblem::Missing))
 }

@@ -39,6 +39,7 @@ pub fn curl_script(
         credentials: Vec::new(),
         refs: HashMap::new(),
         names: Vec::new(),
+        sent: Vec::new(),
         body: String::new(),
     };
     let emitted = script.emit_requests(finding);
@@ -86,6 +87,8 @@ pub(super) struct Script<'a> {
     refs: HashMap<(usize, String), String>,
     /// The request name (`s3`) of each sequence step emitted so far.
     names: Vec<String>,
+    /// The JSON body each sequence step emitted so far sends, with its references unfilled.
+    sent: Vec<Option<Value>>,
     /// The requests.
     pub(super) body: String,
 }
@@ -143,6 +146,15 @@ impl Script<'_> {
             }
             RefSource::Header { name } => format!("header_ref {producer} {}", sq(name)),
             RefSource::Location => format!("location_ref {producer}"),
+            RefSource::Request { pointer } => {
+                // The producer's own request: known here unless a reference filled that leaf.
+                let value = self
+                    .sent
+                    .get(r.step)
+                    .and_then(|b| b.as_ref()?.pointer(pointer).filter(|v| !v.is_null()))
+                    .ok_or_else(|| format!("{r}: that step sends no value at {pointer}"))?;
+                format!("jq -cn {}", sq(&value.to_string()))
+            }
         };
         let _ = writeln!(self.body, "{var}=\"$({expr})\"  # {r}");
         self.refs.insert(key, var.clone());
@@ -182,6 +194,8 @@ impl Script<'_> {
             }
         }
         self.names.push(name);
+        self.sent
+            .push(step.args.body.as_ref().map(|b| b.value.clone()));
     }
 
     /// The owner's re-read of the object another identity writes, as the executor adds it.
