@@ -4,6 +4,7 @@ mod artifacts;
 mod cli;
 mod conformance;
 mod fuzz;
+mod gate;
 mod replay;
 mod resets;
 mod shrink;
