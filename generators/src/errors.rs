@@ -92,6 +92,9 @@ pub enum SpecErrorKind {
     /// A chain of `$ref`s that loops without reaching a value.
     #[error("`$ref: {0}` is part of a reference cycle that never reaches a value")]
     RefCycle(String),
+    /// A chain of more `$ref`s than the loader follows (no cycle, but absurdly long).
+    #[error("a chain of more than {0} `$ref`s without reaching a value")]
+    RefChainTooLong(usize),
     /// Any other invalid content.
     #[error("{0}")]
     Invalid(String),

@@ -43,6 +43,9 @@ pub struct LoadOptions {
     pub strict: bool,
     /// Directory that file references of in-memory text resolve against (`load_str_with`).
     pub base_dir: Option<PathBuf>,
+    /// Directories outside the spec's own directory tree whose files `$ref`s may read (by
+    /// default none: a reference that leaves the spec's directory is refused).
+    pub allowed_ref_dirs: Vec<PathBuf>,
 }
 
 impl LoadOptions {
@@ -50,8 +53,14 @@ impl LoadOptions {
     pub fn strict() -> Self {
         Self {
             strict: true,
-            base_dir: None,
+            ..Self::default()
         }
+    }
+
+    /// Let `$ref`s read files under `dir` too.
+    pub fn with_allowed_ref_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.allowed_ref_dirs.push(dir.into());
+        self
     }
 
     /// Resolve file references of in-memory text against `dir`.
@@ -148,7 +157,8 @@ fn load_inner(
     let start = Instant::now();
     let version =
         document::detect_version(&value).map_err(|kind| SpecError::new(name.clone(), "", kind))?;
-    let docs = Documents::new(value, name, path, options.base_dir.clone());
+    let mut docs = Documents::new(value, name, path, options.base_dir.clone());
+    docs.allow_dirs(&options.allowed_ref_dirs);
     let mut loader = Loader {
         docs,
         version: version.0,

@@ -1,7 +1,7 @@
 //! Documents and `$ref` resolution: local pointers, relative files, escaped and
 //! percent-encoded pointers. Remote URLs are refused.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -60,10 +60,14 @@ pub(crate) struct Documents {
     by_path: HashMap<PathBuf, DocId>,
     /// Directory that relative references of an in-memory root resolve against.
     base_dir: Option<PathBuf>,
+    /// Directories (canonical) whose files references may read: the root's own directory tree
+    /// and any the user allowed.
+    allowed_dirs: Vec<PathBuf>,
 }
 
-/// Most `$ref` hops followed before declaring a cycle.
-const MAX_HOPS: usize = 64;
+/// Most `$ref` hops of one acyclic chain followed (a chain that revisits a place is a cycle,
+/// whatever its length).
+pub(crate) const MAX_HOPS: usize = 4096;
 
 impl Documents {
     pub fn new(
@@ -76,7 +80,17 @@ impl Documents {
         if let Some(p) = &path {
             by_path.insert(canonical(p), 0);
         }
+        let root_dir = path
+            .as_deref()
+            .map(|p| {
+                canonical(p)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            })
+            .or_else(|| base_dir.as_deref().map(canonical));
         Self {
+            allowed_dirs: root_dir.into_iter().collect(),
             docs: vec![Doc {
                 name,
                 path,
@@ -85,6 +99,12 @@ impl Documents {
             by_path,
             base_dir,
         }
+    }
+
+    /// Also lets references read files under `dirs`.
+    pub fn allow_dirs<'a>(&mut self, dirs: impl IntoIterator<Item = &'a PathBuf>) {
+        self.allowed_dirs
+            .extend(dirs.into_iter().map(|d| canonical(d)));
     }
 
     /// The root document.
@@ -160,17 +180,20 @@ impl Documents {
     pub fn deref(&mut self, loc: &Loc, value: &Value) -> Result<(Loc, Value), SpecError> {
         let mut loc = loc.clone();
         let mut value = value.clone();
+        let mut seen = HashSet::new();
         for _ in 0..MAX_HOPS {
             let Some(reference) = ref_of(&value) else {
                 return Ok((loc, value));
             };
             let reference = reference.to_string();
             let target = self.resolve(&loc, &reference)?;
+            if !seen.insert(target.clone()) {
+                return Err(self.error(&loc, SpecErrorKind::RefCycle(reference)));
+            }
             value = self.get(&target).unwrap_or(Value::Null);
             loc = target;
         }
-        let reference = ref_of(&value).unwrap_or_default().to_string();
-        Err(self.error(&loc, SpecErrorKind::RefCycle(reference)))
+        Err(self.error(&loc, SpecErrorKind::RefChainTooLong(MAX_HOPS)))
     }
 
     fn load_relative(&mut self, at: &Loc, file: &str) -> Result<DocId, String> {
@@ -191,10 +214,28 @@ impl Documents {
         if let Some(&id) = self.by_path.get(&key) {
             return Ok(id);
         }
+        // Never read (nor quote) a file outside the spec's own directory tree unless allowed:
+        // a spec from elsewhere must not make trespass read `/etc/passwd` or `../../.ssh`.
+        if !self.allowed_dirs.iter().any(|d| key.starts_with(d)) {
+            return Err(format!(
+                "`{file}` is outside the spec's directory{}; allow its directory with \
+                 --allow-ref-dir",
+                self.allowed_dirs
+                    .first()
+                    .map(|d| format!(" `{}`", d.display()))
+                    .unwrap_or_default()
+            ));
+        }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let value = super::text::parse(&text)
-            .map_err(|e| format!("`{}` does not parse: {e}", path.display()))?;
+        // The parser's message only (never the file's content).
+        let value = super::text::parse(&text).map_err(|e| {
+            format!(
+                "`{}` does not parse as YAML or JSON: {}",
+                path.display(),
+                crate::errors::KindOnly(&e)
+            )
+        })?;
         let id = self.docs.len();
         self.docs.push(Doc {
             name: path.display().to_string(),
@@ -279,6 +320,42 @@ mod tests {
         assert!(matches!(e.kind, SpecErrorKind::RemoteRef(_)));
         let e = docs.resolve(&at, "other.yaml#/a").unwrap_err();
         assert!(e.to_string().contains("base directory"), "{e}");
+    }
+
+    #[test]
+    fn a_long_acyclic_chain_is_not_a_cycle() {
+        let mut root = serde_json::Map::new();
+        for i in 0..200 {
+            root.insert(format!("s{i}"), json!({"$ref": format!("#/s{}", i + 1)}));
+        }
+        root.insert("s200".into(), json!({"type": "string"}));
+        let mut docs = Documents::new(Value::Object(root), "t.yaml".into(), None, None);
+        let (loc, value) = docs
+            .deref(&Loc::new(0, "/x"), &json!({"$ref": "#/s0"}))
+            .unwrap();
+        assert_eq!(loc.ptr, "/s200");
+        assert_eq!(value, json!({"type": "string"}));
+    }
+
+    #[test]
+    fn files_outside_the_spec_directory_are_not_read() {
+        let outer = tempfile::tempdir().unwrap();
+        let spec_dir = outer.path().join("spec");
+        std::fs::create_dir(&spec_dir).unwrap();
+        std::fs::write(outer.path().join("secret.yaml"), "token: s3cr3t-value\n").unwrap();
+        std::fs::write(spec_dir.join("parts.yaml"), "name: {type: string}\n").unwrap();
+        let root_path = spec_dir.join("api.yaml");
+        let mut docs = Documents::new(json!({}), "api.yaml".into(), Some(root_path), None);
+        let at = Loc::new(0, "/x");
+        assert!(docs.resolve(&at, "parts.yaml#/name").is_ok());
+        let e = docs.resolve(&at, "../secret.yaml#/token").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("outside the spec's directory"), "{text}");
+        assert!(text.contains("--allow-ref-dir"), "{text}");
+        assert!(!text.contains("s3cr3t"), "the file is never read: {text}");
+        docs.allow_dirs([&outer.path().to_path_buf()]);
+        let t = docs.resolve(&at, "../secret.yaml#/token").unwrap();
+        assert_eq!(docs.get(&t), Some(json!("s3cr3t-value")));
     }
 
     #[test]

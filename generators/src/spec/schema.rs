@@ -85,18 +85,22 @@ impl Loader {
         }
         let mut current_at = at.clone();
         let mut current_ref = reference.to_string();
-        let mut hops = 0;
+        let mut seen = std::collections::HashSet::new();
         let resolved = loop {
-            hops += 1;
-            if hops > 64 {
+            if seen.len() >= super::refs::MAX_HOPS {
                 break Err(self
                     .docs
-                    .error(at, SpecErrorKind::RefCycle(reference.to_string())));
+                    .error(at, SpecErrorKind::RefChainTooLong(super::refs::MAX_HOPS)));
             }
             let target = match self.docs.resolve(&current_at, &current_ref) {
                 Ok(t) => t,
                 Err(e) => break Err(e),
             };
+            if !seen.insert(target.clone()) {
+                break Err(self
+                    .docs
+                    .error(at, SpecErrorKind::RefCycle(reference.to_string())));
+            }
             if let Some(&id) = self.memo.get(&target) {
                 return Ok(id);
             }
