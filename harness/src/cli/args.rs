@@ -15,6 +15,10 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// Let `$ref`s in the spec read files under DIR too (by default only files in the spec's
+    /// own directory tree are read). Repeatable.
+    #[arg(long = "allow-ref-dir", value_name = "DIR", global = true)]
+    pub allow_ref_dir: Vec<PathBuf>,
 }
 
 /// The subcommands.

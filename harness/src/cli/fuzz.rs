@@ -235,7 +235,7 @@ pub(super) fn remote(
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
-    let model = trespass_generators::load_file(spec).map_err(ExpectedError::wrap)?;
+    let model = super::load_spec(spec)?;
     let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())

@@ -14,6 +14,9 @@ use clap::Parser;
 
 pub use args::{Cli, Command};
 
+use trespass_generators::model::ApiModel;
+use trespass_generators::spec::LoadOptions;
+
 use crate::exit_codes;
 
 /// An error the CLI expects and reports without a backtrace: a sentence, an exit code, and
@@ -115,6 +118,9 @@ pub fn main_impl() -> ExitCode {
         }
     };
     init_logging();
+    let mut options = LoadOptions::default();
+    options.allowed_ref_dirs = cli.allow_ref_dir.clone();
+    let _ = LOAD_OPTIONS.set(options);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -122,6 +128,20 @@ pub fn main_impl() -> ExitCode {
             ExitCode::from(e.process_exit_code())
         }
     }
+}
+
+/// How every command loads specs (from the global options, e.g. `--allow-ref-dir`).
+static LOAD_OPTIONS: std::sync::OnceLock<LoadOptions> = std::sync::OnceLock::new();
+
+/// Loads the spec at `path` as the command line asked.
+pub(crate) fn load_spec(path: &std::path::Path) -> Result<ApiModel, ExpectedError> {
+    let options = LOAD_OPTIONS.get().cloned().unwrap_or_default();
+    trespass_generators::spec::load_file_with(path, &options).map_err(ExpectedError::wrap)
+}
+
+/// The load options of this run (for commands that time the load themselves).
+pub(crate) fn load_options() -> LoadOptions {
+    LOAD_OPTIONS.get().cloned().unwrap_or_default()
 }
 
 fn run(cli: Cli) -> Result<u8, ExpectedError> {
@@ -145,8 +165,11 @@ fn init_logging() {
         }),
         Err(_) => EnvFilter::new("info"),
     };
+    // Colour codes only for a terminal: logs redirected to a file stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()

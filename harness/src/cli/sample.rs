@@ -37,8 +37,7 @@ use crate::exit_codes;
 use crate::identity::IdentityFile;
 
 pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
-    let model = trespass_generators::load_file(&args.spec)
-        .map_err(|e| ExpectedError::usage(format!("cannot load the spec: {e}")))?;
+    let model = super::load_spec(&args.spec)?;
     if model.operations.is_empty() {
         return Err(ExpectedError::usage(format!(
             "{}: the spec has no operations to sample",

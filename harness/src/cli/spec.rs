@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use trespass_generators::spec::{LoadOptions, LoadTimings, load_file_timed};
+use trespass_generators::spec::{LoadTimings, load_file_timed};
 use trespass_generators::summary::SpecSummary;
 
 use super::ExpectedError;
@@ -15,7 +15,7 @@ use super::args::SpecArgs;
 
 pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
     let (model, timings) =
-        load_file_timed(&args.path, &LoadOptions::default()).map_err(ExpectedError::wrap)?;
+        load_file_timed(&args.path, &super::load_options()).map_err(ExpectedError::wrap)?;
     let source = args
         .path
         .file_name()

@@ -10,6 +10,9 @@ pub(super) const HELPERS: &str = r#"
 command -v curl >/dev/null || { echo "this script needs curl" >&2; exit 2; }
 command -v jq >/dev/null || { echo "this script needs jq" >&2; exit 2; }
 BASE_URL="${BASE_URL%/}"
+# Each request gives up after MAX_TIME seconds or MAX_FILESIZE bytes of answer.
+MAX_TIME="${MAX_TIME:-30}"
+MAX_FILESIZE="${MAX_FILESIZE:-10485760}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -24,7 +27,7 @@ send() {
     fi
     if [ "$method" = HEAD ]; then set -- --head "$@"; else set -- -X "$method" "$@"; fi
     : >"$WORK/$name.body"
-    status="$(curl -sS -g -o "$WORK/$name.body" -D "$WORK/$name.headers" -w '%{http_code}' "$@" "$url")"
+    status="$(curl -sS -g --max-time "$MAX_TIME" --max-filesize "$MAX_FILESIZE" -o "$WORK/$name.body" -D "$WORK/$name.headers" -w '%{http_code}' "$@" "$url")"
     printf '%s\n' "$status" >"$WORK/$name.status"
     printf '[%s] %s: %s %s -> %s\n' "$name" "$label" "$method" "$path" "$status" >&2
 }

@@ -364,3 +364,65 @@ fn pointers_become_jq_paths_following_the_template() {
         "TRESPASS_PASSWORD_TEAM_LEAD_2"
     );
 }
+
+/// A server that answers every connection with a 200 whose body never ends.
+fn endless_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n");
+                let chunk = [b'x'; 65536];
+                while stream.write_all(&chunk).is_ok() {}
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_script_request_stops_at_its_caps_on_an_endless_answer() {
+    let url = endless_server();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("endless.sh");
+    std::fs::write(
+        &path,
+        format!(
+            "set -euo pipefail\n{}\nsend s1 endless GET /x ''\necho \"not reached\"\n",
+            super::shell::HELPERS
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new("bash")
+        .arg(&path)
+        .env("BASE_URL", &url)
+        .env("MAX_FILESIZE", "100000")
+        .env("MAX_TIME", "3")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    // A watchdog far above both caps, so that a script without them fails instead of hanging.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the script never stopped reading an endless answer");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "curl gave up: {stderr}");
+    assert!(!stdout.contains("not reached"), "{stdout}");
+    assert!(
+        stderr.contains("Maximum file size") || stderr.contains("timed out"),
+        "curl names its cap: {stderr}"
+    );
+}

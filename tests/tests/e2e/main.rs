@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod fuzz;
 mod gate;
+mod inputs;
 mod replay;
 mod resets;
 mod shrink;
