@@ -1,6 +1,7 @@
 //! `trespass fuzz`: run a campaign against a target (or the embedded demo) and report.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,7 +12,7 @@ use url::Url;
 use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::{demo_mode, mode_name};
-use crate::campaign::{Campaign, Event, Settings, Summary, Target, TargetKind};
+use crate::campaign::{Campaign, Event, ReportSink, Settings, Summary, Target, TargetKind};
 use crate::config::Config;
 use crate::exit_codes;
 use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
@@ -52,6 +53,12 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.shrink = None;
     }
     let oracles = crate::oracle::select(&args.oracles).map_err(ExpectedError::usage)?;
+    // Where results go is checked before the first request, not found broken after an hour.
+    for sink in &args.report {
+        let ReportSink::Json(path) = sink;
+        check_writable_file(path, "the report")?;
+    }
+    check_writable_dir(&args.corpus, "the findings folder (--corpus)")?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -98,7 +105,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             for sink in sinks {
                 if let Err(e) = sink.write(&partial) {
                     *write_error.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(format!("cannot write report {sink:?}: {e}"));
+                        Some(format!("cannot write the report {}: {e}", sink_path(sink)));
                 }
             }
         }
@@ -116,8 +123,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     for sink in sinks {
-        sink.write(&summary)
-            .map_err(|e| ExpectedError::usage(format!("cannot write report {sink:?}: {e}")))?;
+        sink.write(&summary).map_err(|e| {
+            ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
+        })?;
     }
     if let Some(e) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         tracing::warn!("{e}");
@@ -159,6 +167,43 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     } else {
         exit_codes::FINDINGS
     })
+}
+
+/// `` `report.json` ``: where a report goes, for messages.
+fn sink_path(sink: &ReportSink) -> String {
+    let ReportSink::Json(path) = sink;
+    format!("`{}`", path.display())
+}
+
+/// Fails with a plain sentence unless a file can be written at `path` (its folder exists, or
+/// can be made, and takes files).
+fn check_writable_file(path: &Path, what: &str) -> Result<(), ExpectedError> {
+    if path.is_dir() {
+        return Err(ExpectedError::usage(format!(
+            "cannot write {what} to `{}`: it is a folder",
+            path.display()
+        )));
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    check_writable_dir(folder, what)
+}
+
+/// Fails with a plain sentence unless `dir` exists (or can be made) and takes new files.
+fn check_writable_dir(dir: &Path, what: &str) -> Result<(), ExpectedError> {
+    let cannot = |why: String| {
+        ExpectedError::usage(format!("cannot write {what} in `{}`: {why}", dir.display()))
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(cannot("it is a file, not a folder".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| cannot(e.to_string()))?;
+    let probe = dir.join(format!(".trespass-probe.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| cannot(e.to_string()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// `minimized to 2 steps, 2 identities (from 9, 3) in 41 ms, 17 replays; reproduced 3/3`.

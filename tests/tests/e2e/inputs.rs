@@ -84,3 +84,42 @@ fn logs_to_a_pipe_have_no_colour_codes() {
     );
     assert!(!stderr.contains('\u{1b}'), "no escape codes: {stderr}");
 }
+
+#[test]
+fn unwritable_report_and_corpus_paths_are_refused_before_fuzzing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = trespass!()
+        .args(["fuzz", "--cases", "3", "--seed", "1"])
+        .arg("--report")
+        .arg(format!("json:{}", file.join("report.json").display()))
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the report") && stderr.contains("not a folder"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("fuzzing"),
+        "refused before starting: {stderr}"
+    );
+    assert!(!stderr.contains("Json("), "no Debug formatting: {stderr}");
+
+    let out = trespass!()
+        .args(["fuzz", "--cases", "3", "--seed", "1"])
+        .arg("--corpus")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--corpus") && stderr.contains("not a folder"),
+        "{stderr}"
+    );
+}
