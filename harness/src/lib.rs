@@ -42,6 +42,7 @@ pub mod exit_codes;
 pub mod finding;
 pub mod http;
 pub mod identity;
+pub mod interrupt;
 pub mod oracle;
 pub mod redact;
 pub mod reproduce;

@@ -152,7 +152,9 @@ pub async fn shrink<P: Probe>(
     if let Some(step) = violating_step {
         cut.truncate_after(step.0);
     }
-    let past_deadline = || budget.deadline.is_some_and(|d| Instant::now() >= d);
+    let past_deadline = || {
+        budget.deadline.is_some_and(|d| Instant::now() >= d) || crate::interrupt::stop_requested()
+    };
     if cut.len() < tree.len() && !past_deadline() {
         let candidate = cut.current();
         if let (true, found) = runs.judge(&candidate).await {
@@ -261,6 +263,10 @@ impl<P: Probe> Runs<'_, P> {
         loop {
             if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
                 self.stopped = Some("the run's deadline passed".into());
+                break;
+            }
+            if crate::interrupt::stop_requested() {
+                self.stopped = Some("the run was interrupted".into());
                 break;
             }
             if self.started.elapsed() >= self.budget.max_time {

@@ -419,6 +419,7 @@ impl Harness {
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
+                interrupted: false,
             }
         } else {
             let campaign = Campaign::new(started.model, started.identities, oracles, settings)

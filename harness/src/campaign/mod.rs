@@ -251,6 +251,7 @@ impl Campaign {
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,
+            interrupted: crate::interrupt::stop_requested(),
         })
     }
 

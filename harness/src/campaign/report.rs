@@ -41,6 +41,10 @@ pub struct Summary {
     pub oracles: Vec<String>,
     /// Unique findings, sorted by signature.
     pub findings: Vec<Finding>,
+    /// The run was interrupted (Ctrl-C, SIGTERM) before its budget was spent; the counts are
+    /// what ran until then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 /// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
@@ -184,6 +188,13 @@ impl Summary {
             self.requests_per_second(),
             self.seed
         );
+        if self.interrupted {
+            let _ = writeln!(
+                out,
+                "interrupted: the run stopped before its budget was spent; these are the cases \
+                 that ran"
+            );
+        }
         out
     }
 }
@@ -239,6 +250,7 @@ mod tests {
             elapsed: Duration::ZERO,
             oracles: Vec::new(),
             findings: Vec::new(),
+            interrupted: false,
         }
     }
 

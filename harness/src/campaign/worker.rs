@@ -66,7 +66,7 @@ impl Campaign {
     pub(super) async fn worker(&self, lane: &Lane, shared: &Shared, on_event: OnEvent<'_>) {
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         let mut failed_resets = 0;
-        while !shared.stop.load(Ordering::Relaxed) {
+        while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::stop_requested() {
             let case = shared.next_case.fetch_add(1, Ordering::Relaxed);
             if !shared.budget.allows_case(case) {
                 break;

@@ -118,6 +118,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             progress.set_message(format!("{requests} requests, {findings} findings"));
         }
     };
+    runtime.spawn(stop_on_signals());
     let summary = runtime
         .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
@@ -162,11 +163,53 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
              fail the run (still reported and saved as unconfirmed)"
         );
     }
-    Ok(if failing == 0 {
-        exit_codes::OK
-    } else {
+    Ok(if failing > 0 {
         exit_codes::FINDINGS
+    } else if summary.interrupted {
+        // Not "clean": the budget was not spent.
+        exit_codes::INTERRUPTED
+    } else {
+        exit_codes::OK
     })
+}
+
+/// The first Ctrl-C or SIGTERM stops new cases (the run then finishes writing and prints its
+/// summary, marked interrupted); the second quits at once.
+async fn stop_on_signals() {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(not(unix))]
+    let mut term: Option<()> = None;
+    next_signal(&mut term).await;
+    crate::interrupt::request_stop();
+    eprintln!(
+        "interrupted: finishing the cases in flight and writing the results \
+         (interrupt again to quit at once)"
+    );
+    next_signal(&mut term).await;
+    std::process::exit(i32::from(exit_codes::INTERRUPTED));
+}
+
+/// The next Ctrl-C, or SIGTERM where there is one.
+#[cfg(unix)]
+async fn next_signal(term: &mut Option<tokio::signal::unix::Signal>) {
+    match term.as_mut() {
+        Some(term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        None => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// The next Ctrl-C.
+#[cfg(not(unix))]
+async fn next_signal(_: &mut Option<()>) {
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `` `report.json` ``: where a report goes, for messages.
@@ -246,6 +289,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
         findings,
+        interrupted: crate::interrupt::stop_requested(),
     }
 }
 

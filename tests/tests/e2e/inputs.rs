@@ -1,5 +1,6 @@
 //! Untrusted input handled with care: a spec's `$ref`s read no file outside its own directory
-//! unless allowed, and logs redirected to a file carry no colour codes.
+//! unless allowed, logs redirected to a file carry no colour codes, result paths are checked
+//! up front, and an interrupted run still tells what it did.
 
 use trespass_tests::trespass;
 
@@ -121,5 +122,67 @@ fn unwritable_report_and_corpus_paths_are_refused_before_fuzzing() {
     assert!(
         stderr.contains("--corpus") && stderr.contains("not a folder"),
         "{stderr}"
+    );
+}
+
+/// Ctrl-C (SIGINT) ends a long run early: no new case starts, the summary is printed and marked
+/// interrupted, and the report holds the real counts and says so.
+#[test]
+fn an_interrupted_run_prints_its_summary_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let mut child = trespass!()
+        .args([
+            "fuzz",
+            "--duration",
+            "300s",
+            "--seed",
+            "1",
+            "--workers",
+            "1",
+        ])
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
+        .arg("--report")
+        .arg(format!("json:{}", report.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // A watchdog far below the 300 s budget: the run must end because it was interrupted.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the run did not stop on SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(1) | Some(130)),
+        "findings (1) or interrupted (130), never a signal death: {:?}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains("interrupted:"), "{stdout}");
+    assert!(
+        stdout.contains("unique finding(s) in"),
+        "the summary: {stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    assert!(summary["cases"].as_u64().unwrap() > 0, "{summary}");
+    assert!(
+        !summary["oracles"].as_array().unwrap().is_empty(),
+        "{summary}"
     );
 }
