@@ -35,6 +35,7 @@ impl Campaign {
         let client = HttpClient::new(config)?;
         let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
         reset::reset_target(&self.identities.target, sessions.client()).await?;
+        sessions.log_in_all().await?;
         Ok(Lane {
             sessions,
             gate: RwLock::new(()),

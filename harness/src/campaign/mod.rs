@@ -88,6 +88,9 @@ pub enum CampaignError {
     /// The initial reset of the target failed (after its retries).
     #[error(transparent)]
     Reset(#[from] ResetError),
+    /// An identity could not log in before the first case.
+    #[error(transparent)]
+    Login(#[from] crate::identity::SessionError),
     /// Exclusive endpoints were given for fewer workers than the campaign runs.
     #[error("{workers} workers need an endpoint each, and {endpoints} were given")]
     TooFewEndpoints {

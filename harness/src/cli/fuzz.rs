@@ -137,6 +137,12 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
+    Ok(exit_code(&args, &summary))
+}
+
+/// 1 when a reproduced finding of the `--fail-on` oracles is in `summary` (any finding under
+/// `--no-confirm`), 130 when the run was interrupted, else 0; says on stderr what was spared.
+fn exit_code(args: &FuzzArgs, summary: &Summary) -> u8 {
     let gated: Vec<&Finding> = summary
         .findings
         .iter()
@@ -163,14 +169,14 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
              fail the run (still reported and saved as unconfirmed)"
         );
     }
-    Ok(if failing > 0 {
+    if failing > 0 {
         exit_codes::FINDINGS
     } else if summary.interrupted {
         // Not "clean": the budget was not spent.
         exit_codes::INTERRUPTED
     } else {
         exit_codes::OK
-    })
+    }
 }
 
 /// The first Ctrl-C or SIGTERM stops new cases (the run then finishes writing and prints its

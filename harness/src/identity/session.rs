@@ -66,6 +66,18 @@ impl Sessions {
         &self.client
     }
 
+    /// Logs in every identity that logs in through the API, before the first case: a wrong
+    /// password or a login operation the target does not have is an error naming the identity
+    /// and the target's (redacted) answer, not a run of sequences that all stop early.
+    pub async fn log_in_all(&self) -> Result<(), SessionError> {
+        for identity in &self.identities {
+            if let Auth::Login(flow) = &identity.auth {
+                self.token(identity, flow, true).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets every token obtained by logging in (the next request logs in again).
     pub async fn forget_tokens(&self) {
         self.tokens.lock().await.clear();
@@ -199,7 +211,11 @@ impl Sessions {
             Received::Error { message, .. } => return Err(fail(message)),
         };
         if !response.is_success() {
-            return Err(fail(format!("the target answered {}", response.status)));
+            return Err(fail(format!(
+                "the target answered {}{}",
+                response.status,
+                answer_excerpt(&response)
+            )));
         }
         let token = response
             .json()
@@ -252,6 +268,25 @@ fn basic(username: &str, password: &str) -> String {
     let encoded =
         base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
     format!("Basic {encoded}")
+}
+
+/// `: {"error":"bad credentials"}`: the start of an answer's body, for login errors (the caller
+/// redacts it); empty when the body is empty.
+fn answer_excerpt(response: &crate::http::Response) -> String {
+    const MAX: usize = 200;
+    let text = match &response.body {
+        crate::http::ResponseBody::Json(json) => json.to_string(),
+        crate::http::ResponseBody::Text(text) => text.clone(),
+        crate::http::ResponseBody::Empty => String::new(),
+        crate::http::ResponseBody::Binary(n) => format!("({n} bytes of binary)"),
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let more = if cut.len() < text.len() { "…" } else { "" };
+    format!(": {cut}{more}")
 }
 
 #[cfg(test)]

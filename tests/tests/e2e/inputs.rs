@@ -186,3 +186,51 @@ fn an_interrupted_run_prints_its_summary_and_says_so() {
         "{summary}"
     );
 }
+
+/// An identity that cannot log in stops the run before the first case with exit 2, naming the
+/// identity and the target's answer, never the password.
+#[test]
+fn a_wrong_password_is_an_error_before_the_first_case() {
+    use trespass_targets::{Mode, Service};
+    let target = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (spec, identities) = trespass_tests::write_demo_files(Service::Shop, dir.path());
+    let text = std::fs::read_to_string(&identities).unwrap();
+    assert!(text.contains("alice-pass-1"), "{text}");
+    std::fs::write(
+        &identities,
+        text.replace("alice-pass-1", "not-Alices-pw-42"),
+    )
+    .unwrap();
+    let out = trespass!()
+        .args([
+            "fuzz",
+            "--cases",
+            "5",
+            "--seed",
+            "1",
+            "--base-url",
+            target.url(),
+        ])
+        .arg("--spec")
+        .arg(&spec)
+        .arg("--identities")
+        .arg(&identities)
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("login as `alice`") && stderr.contains("answered 401"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("invalid username or password"),
+        "the target's answer: {stderr}"
+    );
+    assert!(!stderr.contains("not-Alices-pw-42") && !stdout.contains("not-Alices-pw-42"));
+    assert!(stdout.trim().is_empty(), "no case ran: {stdout}");
+}
