@@ -218,6 +218,34 @@ async fn next_signal(_: &mut Option<()>) {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Most spec warnings `fuzz` prints before pointing at `trespass spec`.
+const SPEC_WARNINGS_SHOWN: usize = 3;
+
+/// Says on stderr how many problems the loader worked around (a skipped operation, an
+/// unresolvable `$ref`), with the first few: a spec that fuzzes 2 of its 26 operations must not
+/// do so silently.
+fn warn_of_spec_problems(spec: &Path, model: &ApiModel) {
+    let n = model.warnings.len();
+    if n == 0 {
+        return;
+    }
+    let mut text = format!(
+        "warning: {} has {n} problem(s) that were worked around (skipped or loosened):",
+        spec.display()
+    );
+    for w in model.warnings.iter().take(SPEC_WARNINGS_SHOWN) {
+        text.push_str(&format!("\n  {}: {}", w.pointer, w.message));
+    }
+    if n > SPEC_WARNINGS_SHOWN {
+        text.push_str(&format!(
+            "\n  … and {} more: `trespass spec {}` lists them all",
+            n - SPEC_WARNINGS_SHOWN,
+            spec.display()
+        ));
+    }
+    eprintln!("{text}");
+}
+
 /// `` `report.json` ``: where a report goes, for messages.
 fn sink_path(sink: &ReportSink) -> String {
     let ReportSink::Json(path) = sink;
@@ -331,6 +359,7 @@ pub(super) fn remote(
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
     let model = super::load_spec(spec)?;
+    warn_of_spec_problems(spec, &model);
     let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())

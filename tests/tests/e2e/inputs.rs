@@ -234,3 +234,48 @@ fn a_wrong_password_is_an_error_before_the_first_case() {
     assert!(!stderr.contains("not-Alices-pw-42") && !stdout.contains("not-Alices-pw-42"));
     assert!(stdout.trim().is_empty(), "no case ran: {stdout}");
 }
+
+/// The problems the loader worked around are said before fuzzing, not only by `trespass spec`.
+#[test]
+fn spec_warnings_are_summarised_before_fuzzing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = String::from(
+        "openapi: 3.0.3\ninfo: {title: broken, version: \"1\"}\npaths:\n  /ok:\n    get:\n      \
+         security: []\n      responses: {\"200\": {description: ok}}\n",
+    );
+    for i in 0..5 {
+        spec.push_str(&format!(
+            "  /broken{i}:\n    get:\n      responses:\n        \"200\":\n          \
+             description: ok\n          content:\n            application/json:\n              \
+             schema: {{$ref: \"#/components/schemas/Missing{i}\"}}\n"
+        ));
+    }
+    let spec_path = dir.path().join("broken.yaml");
+    std::fs::write(&spec_path, spec).unwrap();
+    let identities = dir.path().join("identities.toml");
+    std::fs::write(
+        &identities,
+        "[[identity]]\nname = \"anon\"\nrole = \"anonymous\"\n",
+    )
+    .unwrap();
+    let out = trespass!()
+        .args(["fuzz", "--cases", "1", "--base-url", "http://127.0.0.1:1"])
+        .arg("--spec")
+        .arg(&spec_path)
+        .arg("--identities")
+        .arg(&identities)
+        .arg("--corpus")
+        .arg(dir.path().join("findings"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has 5 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains("Missing0"),
+        "the first ones are shown: {stderr}"
+    );
+    assert!(
+        stderr.contains("and 2 more") && stderr.contains("trespass spec"),
+        "{stderr}"
+    );
+}
