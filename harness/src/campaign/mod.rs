@@ -20,6 +20,7 @@
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
+pub mod formats;
 mod lane;
 mod report;
 mod reset;

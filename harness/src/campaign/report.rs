@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -201,21 +201,37 @@ impl Summary {
 
 /// A `--report` destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReportSink {
     /// `json:PATH`: the [`Summary`] as pretty JSON.
     Json(PathBuf),
+    /// `junit:PATH`: JUnit XML, a test suite per oracle, a failing case per finding.
+    Junit(PathBuf),
+    /// `sarif:PATH`: SARIF 2.1.0, a rule per oracle, a result per finding at its operation in
+    /// the spec.
+    Sarif(PathBuf),
+    /// `markdown:PATH` (or `md:PATH`): a summary for a CI step summary or a PR comment.
+    Markdown(PathBuf),
 }
 
 impl std::str::FromStr for ReportSink {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once(':') {
-            Some(("json", path)) if !path.is_empty() => Ok(ReportSink::Json(PathBuf::from(path))),
-            _ => Err(format!(
-                "`{s}` is not a report destination (expected `json:PATH`)"
-            )),
-        }
+        let sink = match s.split_once(':') {
+            Some((_, "")) | None => None,
+            Some(("json", path)) => Some(ReportSink::Json(PathBuf::from(path))),
+            Some(("junit", path)) => Some(ReportSink::Junit(PathBuf::from(path))),
+            Some(("sarif", path)) => Some(ReportSink::Sarif(PathBuf::from(path))),
+            Some(("markdown" | "md", path)) => Some(ReportSink::Markdown(PathBuf::from(path))),
+            Some(_) => None,
+        };
+        sink.ok_or_else(|| {
+            format!(
+                "`{s}` is not a report destination (expected `json:PATH`, `junit:PATH`, \
+                 `sarif:PATH` or `markdown:PATH`)"
+            )
+        })
     }
 }
 
@@ -223,11 +239,32 @@ impl ReportSink {
     /// Writes `summary` to the destination atomically (a temporary file renamed into place),
     /// so a reader never sees half a report and a crash never loses the previous one.
     pub fn write(&self, summary: &Summary) -> std::io::Result<()> {
-        match self {
-            ReportSink::Json(path) => {
-                let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-                write_atomically(path, text.as_bytes())
+        self.write_in(summary, None)
+    }
+
+    /// [`ReportSink::write`], naming finding files under `corpus` in replay commands.
+    pub fn write_in(&self, summary: &Summary, corpus: Option<&Path>) -> std::io::Result<()> {
+        let text = match self {
+            ReportSink::Json(_) => {
+                serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?
             }
+            ReportSink::Junit(_) => super::formats::junit(summary, corpus),
+            ReportSink::Sarif(_) => {
+                serde_json::to_string_pretty(&super::formats::sarif(summary, corpus))
+                    .map_err(std::io::Error::other)?
+            }
+            ReportSink::Markdown(_) => super::formats::markdown(summary, corpus),
+        };
+        write_atomically(self.path(), text.as_bytes())
+    }
+
+    /// Where the report goes.
+    pub fn path(&self) -> &Path {
+        match self {
+            ReportSink::Json(p)
+            | ReportSink::Junit(p)
+            | ReportSink::Sarif(p)
+            | ReportSink::Markdown(p) => p,
         }
     }
 }

@@ -55,8 +55,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let oracles = crate::oracle::select(&args.oracles).map_err(ExpectedError::usage)?;
     // Where results go is checked before the first request, not found broken after an hour.
     for sink in &args.report {
-        let ReportSink::Json(path) = sink;
-        check_writable_file(path, "the report")?;
+        check_writable_file(sink.path(), "the report")?;
     }
     check_writable_dir(&args.corpus, "the findings folder (--corpus)")?;
 
@@ -103,7 +102,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             // Nothing found is lost: the report is rewritten (atomically) at once.
             let partial = partial_summary(&campaign, &all);
             for sink in sinks {
-                if let Err(e) = sink.write(&partial) {
+                if let Err(e) = sink.write_in(&partial, Some(&args.corpus)) {
                     *write_error.lock().unwrap_or_else(|e| e.into_inner()) =
                         Some(format!("cannot write the report {}: {e}", sink_path(sink)));
                 }
@@ -124,7 +123,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     for sink in sinks {
-        sink.write(&summary).map_err(|e| {
+        sink.write_in(&summary, Some(&args.corpus)).map_err(|e| {
             ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
         })?;
     }
@@ -248,8 +247,7 @@ fn warn_of_spec_problems(spec: &Path, model: &ApiModel) {
 
 /// `` `report.json` ``: where a report goes, for messages.
 fn sink_path(sink: &ReportSink) -> String {
-    let ReportSink::Json(path) = sink;
-    format!("`{}`", path.display())
+    format!("`{}`", sink.path().display())
 }
 
 /// Fails with a plain sentence unless a file can be written at `path` (its folder exists, or

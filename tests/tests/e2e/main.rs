@@ -7,6 +7,7 @@ mod fuzz;
 mod gate;
 mod inputs;
 mod replay;
+mod reports;
 mod resets;
 mod shrink;
 mod snapshots;
