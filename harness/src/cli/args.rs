@@ -34,6 +34,8 @@ pub enum Command {
     Sample(SampleArgs),
     /// Serve a demo target with planted bugs (or --secure) until interrupted.
     Demo(DemoArgs),
+    /// Write a starter identities file from the spec (to stdout, or --output).
+    Init(InitArgs),
 }
 
 impl Command {
@@ -45,6 +47,7 @@ impl Command {
             Command::Spec(_) => "spec",
             Command::Sample(_) => "sample",
             Command::Demo(_) => "demo",
+            Command::Init(_) => "init",
         }
     }
 }
@@ -221,4 +224,26 @@ mod tests {
         let after = format!("neither runs {DEFAULT_CASES} cases");
         assert!(flat.contains(&after), "{help}");
     }
+}
+
+/// Arguments of `trespass init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The file names two users, an admin and an anonymous identity, authenticating as \
+the spec's security schemes say (through its login operation when it has one), with ${ENV} \
+placeholders for every secret; public and admin-looking operations are listed for you to confirm."
+)]
+pub struct InitArgs {
+    /// OpenAPI spec (YAML or JSON).
+    #[arg(long, value_name = "PATH")]
+    pub spec: PathBuf,
+    /// Check that a target answers at this URL first.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Write the file here instead of to stdout.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -4,6 +4,7 @@
 mod args;
 mod demo;
 mod fuzz;
+mod init;
 mod replay;
 mod sample;
 mod spec;
@@ -151,6 +152,7 @@ fn run(cli: Cli) -> Result<u8, ExpectedError> {
         Command::Spec(args) => spec::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Init(args) => init::run(args),
     }
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod fuzz;
 mod gate;
+mod init;
 mod inputs;
 mod replay;
 mod reports;
