@@ -35,6 +35,21 @@ impl RouteList {
         self.entries.clone()
     }
 
+    /// Answers every request that matches no route, or a route but not its method, with a
+    /// 404 in the `Error` shape instead of axum's empty 404 and 405. A service whose path
+    /// parameters are free text needs it: a client normalises a `.` or `..` value away, and
+    /// the request lands beside the route it meant.
+    pub(crate) fn with_json_not_found(mut self) -> Self {
+        async fn not_found() -> ApiError {
+            ApiError::new(StatusCode::NOT_FOUND, "no such resource")
+        }
+        self.router = self
+            .router
+            .fallback(not_found)
+            .method_not_allowed_fallback(not_found);
+        self
+    }
+
     pub(crate) fn into_router(self, spec_yaml: &'static str) -> Router {
         let spec_json: Arc<Result<serde_json::Value, String>> = Arc::new(
             serde_yaml_ng::from_str::<serde_json::Value>(spec_yaml).map_err(|e| e.to_string()),

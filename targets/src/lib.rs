@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod common;
+pub mod forum;
 pub mod notes;
 pub mod planted;
 pub mod shop;
@@ -37,17 +38,22 @@ pub enum Service {
     Shop,
     /// Teams, documents, comments and share links. API keys in `X-Api-Key`, UUID ids.
     Notes,
+    /// Users, code snippets and notebooks in the style of a third-party API: a version
+    /// segment, natural keys (`{username}`, `{title}`, `{name}`), creates without ids, owners
+    /// by username or email. Bearer tokens from `POST /api/v2/auth/login`.
+    Forum,
 }
 
 impl Service {
     /// Every demo service.
-    pub const ALL: [Service; 2] = [Service::Shop, Service::Notes];
+    pub const ALL: [Service; 3] = [Service::Shop, Service::Notes, Service::Forum];
 
-    /// The service's short name (`shop`, `notes`), as used by `trespass demo --service`.
+    /// The service's short name (`shop`, `notes`, `forum`), as used by `trespass demo --service`.
     pub fn name(self) -> &'static str {
         match self {
             Service::Shop => "shop",
             Service::Notes => "notes",
+            Service::Forum => "forum",
         }
     }
 
@@ -56,6 +62,7 @@ impl Service {
         match self {
             Service::Shop => shop::SPEC_YAML,
             Service::Notes => notes::SPEC_YAML,
+            Service::Forum => forum::SPEC_YAML,
         }
     }
 
@@ -64,6 +71,7 @@ impl Service {
         match self {
             Service::Shop => shop::IDENTITIES_TOML,
             Service::Notes => notes::IDENTITIES_TOML,
+            Service::Forum => forum::IDENTITIES_TOML,
         }
     }
 
@@ -86,6 +94,7 @@ impl Service {
         match self {
             Service::Shop => shop::routes(mode),
             Service::Notes => notes::routes(mode),
+            Service::Forum => forum::routes(mode),
         }
     }
 }
@@ -102,8 +111,9 @@ impl FromStr for Service {
         match s {
             "shop" => Ok(Service::Shop),
             "notes" => Ok(Service::Notes),
+            "forum" => Ok(Service::Forum),
             other => Err(format!(
-                "unknown demo service `{other}` (expected `shop` or `notes`)"
+                "unknown demo service `{other}` (expected `shop`, `notes` or `forum`)"
             )),
         }
     }

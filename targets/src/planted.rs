@@ -33,6 +33,9 @@ pub mod oracle {
     pub const USE_AFTER_DELETE: &str = "use-after-delete";
     /// A nested path returning a child that does not belong to the parent in the path.
     pub const RESOURCE_HIERARCHY: &str = "resource-hierarchy";
+    /// Changing another account's credentials (its password) so that its owner is locked out
+    /// and the caller can sign in as it.
+    pub const ACCOUNT_TAKEOVER: &str = "account-takeover";
 }
 
 /// Roles of identities, as in the identities file.
@@ -74,6 +77,7 @@ pub fn manifest(service: Service) -> &'static [PlantedBug] {
     match service {
         Service::Shop => crate::shop::PLANTED,
         Service::Notes => crate::notes::PLANTED,
+        Service::Forum => crate::forum::PLANTED,
     }
 }
 

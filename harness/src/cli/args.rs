@@ -187,6 +187,9 @@ pub enum DemoService {
     Shop,
     /// Teams, documents, comments, share links; API keys; UUIDs.
     Notes,
+    /// Users, snippets, notebooks in a third-party style: version segments, natural keys,
+    /// creates without ids; bearer tokens.
+    Forum,
 }
 
 /// Arguments of `trespass demo`.

@@ -68,6 +68,7 @@ impl From<DemoService> for Service {
         match service {
             DemoService::Shop => Service::Shop,
             DemoService::Notes => Service::Notes,
+            DemoService::Forum => Service::Forum,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Standalone runner for the demo services: `trespass-demo [shop|notes] [--secure] [--port N]`.
+//! Standalone runner for the demo services:
+//! `trespass-demo [shop|notes|forum] [--secure] [--port N]`.
 //! The `trespass demo` subcommand does the same with nicer output; this one has no dependency
 //! on the rest of trespass.
 
@@ -15,7 +16,7 @@ fn main() {
                 None => fail("--port takes a number from 0 to 65535"),
             },
             "-h" | "--help" => {
-                println!("usage: trespass-demo [shop|notes] [--secure] [--port N]");
+                println!("usage: trespass-demo [shop|notes|forum] [--secure] [--port N]");
                 return;
             }
             other => match other.parse() {

@@ -40,7 +40,7 @@ fn bad_arguments_exit_2() {
 /// `trespass demo` prints the URL, spec and identities, and serves the spec at /openapi.json.
 #[test]
 fn demo_serves_its_spec() {
-    for service in ["shop", "notes"] {
+    for service in Service::ALL.map(Service::name) {
         let dir = tempfile::tempdir().unwrap();
         let mut child = trespass!()
             .args(["demo", "--service", service, "--port", "0", "--out-dir"])

@@ -71,6 +71,14 @@ impl Seq {
         self.0.len() - 1
     }
 
+    /// Sets path parameter `name` of step `step` to `reference`.
+    fn path_ref(&mut self, step: usize, name: &str, reference: Ref) {
+        self.0[step]
+            .args
+            .path
+            .insert(name.into(), Arg::Ref(reference));
+    }
+
     fn sequence(self) -> Sequence {
         Sequence { steps: self.0 }
     }
@@ -506,11 +514,103 @@ fn notes_happy_path() -> Sequence {
     s.sequence()
 }
 
+/// The forum's keys come from a create's own request body (`RefSource::Request`), a
+/// `Location` header and bodies.
+fn forum_happy_path() -> Sequence {
+    let mut s = Seq::default();
+    let request = |step: usize, pointer: &str| Ref {
+        step,
+        source: RefSource::Request {
+            pointer: pointer.into(),
+        },
+    };
+    s.add(
+        "anon",
+        "POST /api/v2/auth/login",
+        vec![],
+        vec![],
+        Some((
+            json!({"username": "bob", "password": "bob-forum-pw-2"}),
+            vec![],
+        )),
+    );
+    let carl = json!({"username": "carl", "email": "carl@forum.test", "password": "carl-pass"});
+    let register = s.add(
+        "anon",
+        "POST /api/v2/users",
+        vec![],
+        vec![],
+        Some((carl, vec![])),
+    );
+    s.add("anon", "GET /api/v2/users", vec![], vec![], None);
+    let profile = s.add("anon", "GET /api/v2/users/{username}", vec![], vec![], None);
+    s.path_ref(profile, "username", request(register, "/username"));
+    let me = s.add("alice", "GET /api/v2/me", vec![], vec![], None);
+    let bio = json!({"bio": "I write Rust.", "email": "alice@forum.test"});
+    s.add(
+        "alice",
+        "PATCH /api/v2/me",
+        vec![],
+        vec![],
+        Some((bio, vec![])),
+    );
+    s.add(
+        "alice",
+        "PUT /api/v2/users/{username}/password",
+        vec![("username", R(me, "/username"))],
+        vec![],
+        Some((json!({"password": "alice-forum-pw-1"}), vec![])),
+    );
+    s.add("root", "GET /api/v2/admin/users", vec![], vec![], None);
+    let snippet = json!({"title": "hello / world?", "code": "fn main() {}"});
+    let created = s.add(
+        "alice",
+        "POST /api/v2/snippets",
+        vec![],
+        vec![],
+        Some((snippet, vec![])),
+    );
+    s.add("alice", "GET /api/v2/snippets", vec![], vec![], None);
+    for op in [
+        "GET /api/v2/snippets/{title}",
+        "DELETE /api/v2/snippets/{title}",
+    ] {
+        let step = s.add("alice", op, vec![], vec![], None);
+        s.path_ref(step, "title", request(created, "/title"));
+    }
+    let notebook = json!({"name": "q3-plans", "content": "ship it"});
+    let created = s.add(
+        "alice",
+        "POST /notebooks/v1",
+        vec![],
+        vec![],
+        Some((notebook, vec![])),
+    );
+    let read = s.add("alice", "GET /notebooks/v1/{name}", vec![], vec![], None);
+    s.path_ref(
+        read,
+        "name",
+        Ref {
+            step: created,
+            source: RefSource::Location,
+        },
+    );
+    s.add(
+        "alice",
+        "PUT /notebooks/v1/{name}",
+        vec![("name", R(read, "/name"))],
+        vec![],
+        Some((json!({"content": "shipped"}), vec![])),
+    );
+    s.sequence()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_targets_answer_every_operation_conformantly() {
     for (service, seq) in [
         (Service::Shop, shop_happy_path()),
         (Service::Notes, notes_happy_path()),
+        (Service::Forum, forum_happy_path()),
     ] {
         let (model, file, result) = run(service, Mode::Secure, seq).await;
         let missing = not_covered(&model, &result);

@@ -3,6 +3,7 @@
 mod artifacts;
 mod cli;
 mod conformance;
+mod demos;
 mod fuzz;
 mod gate;
 mod init;

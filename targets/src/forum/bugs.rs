@@ -1,0 +1,92 @@
+//! The manifest of the bugs planted in the forum service. Each is marked `PLANTED <bug id>`
+//! where it lives and is off in [`crate::Mode::Secure`].
+//!
+//! `min_steps` counts the requests of the smallest reproducer whose trace shows the violation.
+//! The tool's own logins and its re-reads (a verification read after a write, a login with a
+//! changed password) are not steps of the sequence. Every object key of the forum is a natural
+//! key (a title, a name, a username) that a tool learns from an answer or a request of the
+//! trace; an authorization bug between two accounts needs the owner in the trace:
+//!
+//! - reading another user's snippet: the owner lists the snippets (the seeded snippet's title
+//!   and its `author` are in the list) or creates one, the other user reads it (2 steps);
+//! - overwriting another user's notebook: the owner creates it (the name is in the request
+//!   body and the `Location` header), the other user replaces it (2 steps; the seeded
+//!   notebooks' names are listed nowhere);
+//! - changing another user's password: the victim reads `/api/v2/me` (its username), the
+//!   attacker changes that account's password (2 steps; the tool's login as the victim with
+//!   the old and the new password shows it took);
+//! - `role` through `PATCH /api/v2/me`: the patch, then `GET /api/v2/me` shows `admin`
+//!   (2 steps, one account);
+//! - `role` through anonymous self-registration: the registration, then the admin's
+//!   `GET /api/v2/admin/users` shows the new account as `admin` (2 steps).
+
+use crate::Service;
+use crate::planted::PlantedBug;
+use crate::planted::oracle::{ACCOUNT_TAKEOVER, BOLA, MASS_ASSIGNMENT};
+use crate::planted::role::{ADMIN, ANONYMOUS, USER};
+
+const fn bug(
+    bug: &'static str,
+    oracle: &'static str,
+    operation: &'static str,
+    roles: &'static [&'static str],
+    min_steps: usize,
+    description: &'static str,
+) -> PlantedBug {
+    PlantedBug {
+        bug,
+        service: Service::Forum,
+        oracle,
+        operation,
+        roles,
+        min_steps,
+        description,
+    }
+}
+
+/// The planted bugs of the forum, one entry per (oracle, operation) a correct tool reports.
+pub const PLANTED: &[PlantedBug] = &[
+    bug(
+        "forum-bola-read-snippet",
+        BOLA,
+        "GET /api/v2/snippets/{title}",
+        &[USER, USER],
+        2,
+        "Any signed-in user reads any snippet by title, its secret note included, seeded \
+         snippets (found only through the list) too.",
+    ),
+    bug(
+        "forum-bola-write-notebook",
+        BOLA,
+        "PUT /notebooks/v1/{name}",
+        &[USER, USER],
+        2,
+        "Any signed-in user replaces the content of another user's notebook.",
+    ),
+    bug(
+        "forum-account-takeover-password",
+        ACCOUNT_TAKEOVER,
+        "PUT /api/v2/users/{username}/password",
+        &[USER, USER],
+        2,
+        "The password change applies to the account named in the path, whoever calls; the \
+         secure build applies it to the caller and ignores the path.",
+    ),
+    bug(
+        "forum-mass-assignment-me",
+        MASS_ASSIGNMENT,
+        "PATCH /api/v2/me",
+        &[USER],
+        2,
+        "The caller's own update accepts the read-only `role`: `admin` makes the caller an \
+         admin.",
+    ),
+    bug(
+        "forum-mass-assignment-register",
+        MASS_ASSIGNMENT,
+        "POST /api/v2/users",
+        &[ANONYMOUS, ADMIN],
+        2,
+        "Anonymous self-registration accepts `role`: anyone can register an admin account.",
+    ),
+];
