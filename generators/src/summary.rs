@@ -574,6 +574,7 @@ fn describe_source(s: &LinkSource) -> String {
         }
         LinkSource::LocationHeader { status } => format!("{status} header Location"),
         LinkSource::ResponseHeader { status, name } => format!("{status} header {name}"),
+        LinkSource::RequestBody { pointer } => format!("request body {pointer}"),
     }
 }
 

@@ -14,6 +14,10 @@
 //! 5. `<x>Id` parameters and body fields with no resource kind `x` behind them, fed by the
 //!    operations that return the component schema `X` (`GET /me` returns `User` -> `userId`).
 //!
+//! A create that answers without the key produces it from its own request body (`title` of
+//! `POST /snippets` answering `{"status": "success"}`) or from its `Location` header; the
+//! caller's own object (`GET /me`) produces the key of its kind (`username` -> `{username}`).
+//!
 //! Read-only request body fields are never link targets: the server sets them.
 //!
 //! A producer never feeds a parameter it takes itself (reading `/orders/{orderId}` does not
@@ -23,10 +27,11 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::resources::{Segment, find_id_field, list_element, segments, singular};
+use super::keys::{create_key_sources, find_id_field, list_element};
+use super::resources::{Segment, segments, singular};
 use crate::model::{
-    ApiModel, Evidence, Link, LinkSource, LinkTarget, Operation, OperationId, ParameterLocation,
-    Resource, SchemaId, SchemaKind, Schemas, StatusKey, json_schema_of,
+    ApiModel, Evidence, KeySource, Link, LinkSource, LinkTarget, Operation, OperationId,
+    ParameterLocation, Resource, SchemaId, SchemaKind, Schemas, StatusKey, json_schema_of,
 };
 
 /// Most name-match producers kept per consumer target (rule 4), so that large specs where
@@ -175,6 +180,9 @@ fn productions(model: &ApiModel, r: &Resource) -> Vec<Production> {
         }
         let is_create = r.create.contains(&op.id);
         let is_list = r.list.contains(&op.id);
+        // A read or update that takes no key: the caller's own object (`GET /me`).
+        let is_own = r.read.contains(&op.id) || r.update.contains(&op.id);
+        let before = out.len();
         for (status, response) in op.success_responses() {
             let schema = response.json_schema();
             let mut found = None;
@@ -182,7 +190,7 @@ fn productions(model: &ApiModel, r: &Resource) -> Vec<Production> {
                 let same_kind = r
                     .schema
                     .is_some_and(|rs| same_schema(&model.schemas, rs, s));
-                if is_create || same_kind {
+                if is_create || is_own || same_kind {
                     found = find_id_field(&model.schemas, s, &r.kind, &r.id_params);
                 }
                 if found.is_none()
@@ -220,8 +228,36 @@ fn productions(model: &ApiModel, r: &Resource) -> Vec<Production> {
                 break;
             }
         }
+        if is_create && out.len() == before {
+            out.extend(unanswered_create(model, r, op));
+        }
     }
     out
+}
+
+/// A create whose answer has no key: the key is the field it sent (`title` of
+/// `POST /snippets` answering `{"status": "success"}`), or its `Location` when it answers 201
+/// with no body and sends no key.
+fn unanswered_create(model: &ApiModel, r: &Resource, op: &Operation) -> Option<Production> {
+    let status = op
+        .success_responses()
+        .map(|(s, _)| *s)
+        .next()
+        .unwrap_or(StatusKey::Code(201));
+    let (source, field) = match create_key_sources(model, r, op).into_iter().next()? {
+        KeySource::RequestBody { pointer } => {
+            let field = crate::pointer::unescape(pointer.trim_start_matches('/')).into_owned();
+            (LinkSource::RequestBody { pointer }, Some(field))
+        }
+        KeySource::Location => (LinkSource::LocationHeader { status }, None),
+        _ => return None,
+    };
+    Some(Production {
+        op: op.id.clone(),
+        source,
+        field,
+        path: op.path.clone(),
+    })
 }
 
 fn kind_links(model: &ApiModel, r: &Resource, out: &mut Links) {
@@ -235,10 +271,15 @@ fn kind_links(model: &ApiModel, r: &Resource, out: &mut Links) {
     for consumer in &model.operations {
         let segs = segments(&consumer.path);
         for i in 1..segs.len() {
-            let (Segment::Literal(coll), Segment::Param(p)) = (&segs[i - 1], &segs[i]) else {
+            let Segment::Param(p) = &segs[i] else {
                 continue;
             };
-            if singular(coll) != r.kind || !r.id_params.iter().any(|x| x == p) {
+            // The collection before the key, over other parameters (`/repos/{owner}/{repo}`).
+            let coll = segs[..i].iter().rev().find_map(|s| match s {
+                Segment::Literal(l) => Some(*l),
+                Segment::Param(_) => None,
+            });
+            if coll.is_none_or(|c| singular(c) != r.kind) || !r.id_params.iter().any(|x| x == p) {
                 continue;
             }
             for prod in &producers {
@@ -335,9 +376,10 @@ fn field_links(model: &ApiModel, out: &mut Links) {
 
 /// Rule 4: a response field named exactly like a path parameter ending in `id`, in an object
 /// response or in the elements of a list response, when the types agree. It adds producers to
-/// a target no other rule linked, and, even where others did, two kinds of strong evidence:
-/// a response with no `id` of its own that names the id (a login answering `userId` ->
-/// `{userId}`), and a record's parent id (`GET /documents` lists documents with their
+/// a target no other rule linked, and, even where others did, three kinds of strong
+/// evidence: a response with no `id` of its own that names the id (a login answering `userId`
+/// -> `{userId}`), a list answer whose records have no `id` of their own and name it (a team's
+/// members, each a `userId`), and a record's parent id (`GET /documents` lists documents with their
 /// `teamId` -> the `{teamId}` of `/teams/{teamId}/documents/{documentId}`). At most
 /// [`MAX_NAME_MATCH_PRODUCERS`] producers per consumer target.
 fn name_links(model: &ApiModel, out: &mut Links) {
@@ -379,10 +421,11 @@ fn name_links(model: &ApiModel, out: &mut Links) {
                 if !types_agree(&model.schemas, field_schema, param.schema) {
                     continue;
                 }
-                if already
-                    && !(record == schema && has_no_id(&model.schemas, record))
-                    && !is_parent_id(model, record, &param.name)
-                {
+                // A record with no id of its own that names the id: the answer itself (a
+                // login), or each element of a list answer (a team's members).
+                let names_the_id = (record == schema || is_array(&model.schemas, schema))
+                    && has_no_id(&model.schemas, record);
+                if already && !names_the_id && !is_parent_id(model, record, &param.name) {
                     continue;
                 }
                 let pushed = out.push(Link {
@@ -404,6 +447,14 @@ fn name_links(model: &ApiModel, out: &mut Links) {
             }
         }
     }
+}
+
+/// Whether `schema` is an array (a list answer, not an object holding one).
+fn is_array(schemas: &Schemas, schema: SchemaId) -> bool {
+    matches!(
+        schemas.try_get(schema).map(|s| &s.kind),
+        Some(SchemaKind::Array(_))
+    )
 }
 
 /// Whether the object schema has no `id` field of its own.

@@ -6,8 +6,11 @@
 //! hand.
 
 pub mod admin;
+mod keys;
 pub mod links;
+mod owner;
 pub mod resources;
+mod singleton;
 
 use crate::model::ApiModel;
 

@@ -2,15 +2,28 @@
 //!
 //! `/orders` (a literal) followed by `/orders/{orderId}` (a parameter) make the kind `order`:
 //! `POST /orders` creates, `GET /orders` lists, `GET|PUT|PATCH|DELETE /orders/{orderId}`
-//! read, update and delete, and a POST-only action below the item
-//! (`/orders/{orderId}/cancel`) updates. The same kind under other parents
+//! read, update and delete, and an action below the item (`POST /orders/{orderId}/cancel`,
+//! `PUT /users/{username}/password`) updates. The same kind under other parents
 //! (`/users/{userId}/orders/{orderId}`) joins the same resource; the nearest item segment
 //! before the collection names the parent kind.
+//!
+//! Version and prefix segments (`api`, `rest`, `v1`, `v1beta1`, `v2.1`, `2020-08-11`,
+//! `latest`) are skipped wherever they are: `/api/v2/orders/{id}` and `/orders/v2/{id}` are
+//! both an order. Keys may be natural (`{username}`, `{slug}`, `{book_title}`), see
+//! [`super::keys`]; the caller's own objects (`/me`) join their kind, see
+//! [`super::singleton`]; owners are found by [`super::owner`].
 
 use indexmap::IndexMap;
 
+pub use super::keys::list_pointer;
+pub(crate) use super::keys::{
+    create_key_sources, find_field, find_id_field, list_element, success_json_schema,
+};
+use super::keys::{key_candidates, key_sources};
+use super::owner::find_owner;
+use super::singleton::{join_singletons, own_object_segment};
 use crate::model::{
-    ApiModel, CrudRole, Method, Operation, OperationId, Resource, SchemaId, SchemaKind, Schemas,
+    ApiModel, CrudRole, Method, Operation, OperationId, Resource, SchemaId, SchemaKind,
 };
 
 /// One segment of a path template.
@@ -22,8 +35,31 @@ pub(crate) enum Segment<'a> {
     Param(&'a str),
 }
 
-/// The segments of a path template (empty segments dropped; a segment mixing text and a
-/// parameter counts as a literal).
+/// Whether a literal path segment is a version or prefix rather than a collection: `api`,
+/// `rest`, `latest`, `v1`, `v2.1`, `v1beta1`, a date (`2020-08-11`) or a number.
+pub fn is_version_segment(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase();
+    if matches!(s.as_str(), "api" | "rest" | "latest") {
+        return true;
+    }
+    let versionish = |rest: &str| {
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    };
+    if let Some(rest) = s.strip_prefix('v')
+        && versionish(rest)
+    {
+        return true;
+    }
+    s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+/// The segments of a path template (empty segments and version or prefix segments dropped; a
+/// segment mixing text and a parameter counts as a literal).
 pub(crate) fn segments(path: &str) -> Vec<Segment<'_>> {
     path.split('/')
         .filter(|s| !s.is_empty())
@@ -33,6 +69,7 @@ pub(crate) fn segments(path: &str) -> Vec<Segment<'_>> {
                 _ => Segment::Literal(s),
             },
         )
+        .filter(|s| !matches!(s, Segment::Literal(l) if is_version_segment(l)))
         .collect()
 }
 
@@ -56,6 +93,10 @@ pub fn singular(word: &str) -> String {
     w
 }
 
+/// Last segments below a collection that register a new object of its kind
+/// (`POST /users/register`).
+const REGISTER: &[&str] = &["register", "signup", "sign-up", "registration"];
+
 /// Where an operation sits in a resource.
 #[derive(Debug, Clone)]
 pub(crate) struct Placement {
@@ -66,6 +107,25 @@ pub(crate) struct Placement {
     pub parent: Option<String>,
 }
 
+/// The role of an operation on one object, by method.
+fn item_role(method: Method) -> Option<CrudRole> {
+    Some(match method {
+        Method::Get | Method::Head => CrudRole::Read,
+        Method::Put | Method::Patch | Method::Post => CrudRole::Update,
+        Method::Delete => CrudRole::Delete,
+        _ => return None,
+    })
+}
+
+/// Whether some path of `all` has a parameter right after the literal `coll`.
+fn has_items(all: &[Vec<Segment<'_>>], coll: &str) -> bool {
+    all.iter().any(|other| {
+        other
+            .windows(2)
+            .any(|w| w[0] == Segment::Literal(coll) && matches!(w[1], Segment::Param(_)))
+    })
+}
+
 /// Classifies one operation (with the set of all paths, to tell collections from actions).
 pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
     let segs = segments(&op.path);
@@ -73,6 +133,7 @@ pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
     if n == 0 {
         return None;
     }
+    let all: Vec<Vec<Segment<'_>>> = all_paths.iter().map(|p| segments(p)).collect();
     let parent_of = |upto: usize| -> Option<String> {
         // The kind of the nearest `literal/{param}` pair before `upto`.
         (1..upto)
@@ -84,66 +145,96 @@ pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
     };
     match (&segs[n - 1], n.checked_sub(2).map(|i| &segs[i])) {
         // `/orders/{orderId}`: one object.
-        (Segment::Param(p), Some(Segment::Literal(coll))) => {
-            let role = match op.method {
-                Method::Get | Method::Head => CrudRole::Read,
-                Method::Put | Method::Patch | Method::Post => CrudRole::Update,
-                Method::Delete => CrudRole::Delete,
-                _ => return None,
+        (Segment::Param(p), Some(Segment::Literal(coll))) => Some(Placement {
+            kind: singular(coll),
+            role: item_role(op.method)?,
+            id_param: Some((*p).to_string()),
+            parent: parent_of(n - 2),
+        }),
+        // `/repos/{owner}/{repo}`: one object keyed by two parameters after its collection.
+        (Segment::Param(p), Some(Segment::Param(_))) if n >= 3 => {
+            let Segment::Literal(coll) = &segs[n - 3] else {
+                return None;
             };
             Some(Placement {
                 kind: singular(coll),
-                role,
+                role: item_role(op.method)?,
                 id_param: Some((*p).to_string()),
-                parent: parent_of(n - 2),
+                parent: parent_of(n - 3),
             })
         }
-        // `/orders`: a collection when some path puts an item below it.
-        (Segment::Literal(coll), _) => {
-            let item_prefix = format!("{}/{{", op.path.trim_end_matches('/'));
-            let is_collection = all_paths.iter().any(|p| p.starts_with(&item_prefix));
-            // `/documents/{documentId}/shares` when `/shares/{shareId}` exists elsewhere: the
-            // collection of a kind whose items live at a top-level path. And a top-level
-            // `GET /documents` when documents live under teams (`/teams/{t}/documents/{d}`): a
-            // list (a search across parents) of that kind, never its create.
-            let under_parent = n >= 2 && matches!(segs[n - 2], Segment::Param(_));
-            let top_level_list = n == 1 && op.method == Method::Get;
-            let items_elsewhere = (under_parent || top_level_list)
-                && all_paths.iter().any(|p| {
-                    let other = segments(p);
-                    other.windows(2).any(|w| {
-                        w[0] == Segment::Literal(coll) && matches!(w[1], Segment::Param(_))
-                    })
-                });
-            if is_collection || items_elsewhere {
-                let role = match op.method {
-                    Method::Get => CrudRole::List,
-                    Method::Post => CrudRole::Create,
-                    _ => return None,
-                };
-                return Some(Placement {
-                    kind: singular(coll),
-                    role,
-                    id_param: None,
-                    parent: parent_of(n - 1),
-                });
-            }
-            // `/orders/{orderId}/cancel`: an action on the object before it (POST only).
-            if n >= 3
-                && op.method == Method::Post
-                && let (Segment::Param(p), Segment::Literal(owner)) = (&segs[n - 2], &segs[n - 3])
-            {
-                return Some(Placement {
-                    kind: singular(owner),
-                    role: CrudRole::Update,
-                    id_param: Some((*p).to_string()),
-                    parent: parent_of(n - 3),
-                });
-            }
-            None
-        }
+        (Segment::Literal(coll), _) => place_literal(op, &segs, &all, coll, parent_of),
         _ => None,
     }
+}
+
+/// [`place`] for a path ending in a literal: a collection, a registration, or an action on
+/// the object before it.
+fn place_literal(
+    op: &Operation,
+    segs: &[Segment<'_>],
+    all: &[Vec<Segment<'_>>],
+    coll: &str,
+    parent_of: impl Fn(usize) -> Option<String>,
+) -> Option<Placement> {
+    let n = segs.len();
+    // `/orders`: a collection when some path puts an item below it.
+    let is_collection = all
+        .iter()
+        .any(|o| o.len() > n && o[..n] == *segs && matches!(o[n], Segment::Param(_)));
+    // `/documents/{documentId}/shares` when `/shares/{shareId}` exists elsewhere: the
+    // collection of a kind whose items live at a top-level path; the same below the caller
+    // (`/user/repos` when repositories live at `/repos/{owner}/{repo}`). And a top-level
+    // `GET /documents` when documents live under teams (`/teams/{t}/documents/{d}`): a list
+    // (a search across parents) of that kind, never its create.
+    let under_parent = n >= 2
+        && match &segs[n - 2] {
+            Segment::Param(_) => true,
+            Segment::Literal(l) => n == 2 && super::singleton::names_caller(l),
+        };
+    let top_level_list = n == 1 && op.method == Method::Get;
+    let items_elsewhere = (under_parent || top_level_list) && has_items(all, coll);
+    if is_collection || items_elsewhere {
+        let role = match op.method {
+            Method::Get => CrudRole::List,
+            Method::Post => CrudRole::Create,
+            _ => return None,
+        };
+        return Some(Placement {
+            kind: singular(coll),
+            role,
+            id_param: None,
+            parent: parent_of(n - 1),
+        });
+    }
+    // `POST /users/register`: a new object of the collection before it.
+    if n >= 2
+        && op.method == Method::Post
+        && REGISTER.contains(&coll.to_ascii_lowercase().as_str())
+        && let Segment::Literal(users) = &segs[n - 2]
+        && has_items(all, users)
+    {
+        return Some(Placement {
+            kind: singular(users),
+            role: CrudRole::Create,
+            id_param: None,
+            parent: parent_of(n - 2),
+        });
+    }
+    // `/orders/{orderId}/cancel`, `PUT /users/{username}/password`: an action on the object
+    // before it.
+    if n >= 3
+        && matches!(op.method, Method::Post | Method::Put | Method::Patch)
+        && let (Segment::Param(p), Segment::Literal(owner)) = (&segs[n - 2], &segs[n - 3])
+    {
+        return Some(Placement {
+            kind: singular(owner),
+            role: CrudRole::Update,
+            id_param: Some((*p).to_string()),
+            parent: parent_of(n - 3),
+        });
+    }
+    None
 }
 
 /// Builds the resources of `model`, sorted by kind.
@@ -151,6 +242,9 @@ pub fn infer_resources(model: &ApiModel) -> Vec<Resource> {
     let all_paths: Vec<&str> = model.operations.iter().map(|o| o.path.as_str()).collect();
     let mut by_kind: IndexMap<String, Resource> = IndexMap::new();
     for op in &model.operations {
+        if own_object_segment(op).is_some() {
+            continue;
+        }
         let Some(pl) = place(op, &all_paths) else {
             continue;
         };
@@ -174,102 +268,92 @@ pub fn infer_resources(model: &ApiModel) -> Vec<Resource> {
             r.parent = pl.parent;
         }
     }
+    for r in by_kind.values_mut() {
+        r.schema = resource_schema(model, r);
+    }
+    join_singletons(model, &mut by_kind);
     let mut out: Vec<Resource> = by_kind
         .into_values()
         .filter(|r| !r.read.is_empty() || !r.delete.is_empty() || !r.create.is_empty())
         .collect();
     for r in &mut out {
-        r.schema = resource_schema(model, r);
-        r.id_field = r
-            .schema
-            .and_then(|s| find_id_field(&model.schemas, s, &r.kind, &r.id_params))
-            .map(|(field, _)| field);
+        r.id_field = key_field(model, r);
+        r.key_sources = key_sources(model, r);
+        r.owner = find_owner(model, r);
     }
     out.sort_by(|a, b| a.kind.cmp(&b.kind));
     out
 }
 
-/// The object schema of a kind: the 2xx JSON response of its first read, else of its first
-/// create. A kind without a read whose create answers with an object holding a list of
-/// objects with ids, and no id of its own (adding an item to a cart answers with the whole
-/// cart), has the list's element schema.
+/// The key field of kind `r`: in its schema; else in the elements of its lists; else, for a
+/// kind whose path carries a key, the create's request field named like it. A singleton kind
+/// with no key parameter may be keyed by a natural key (`username` of `/me`).
+fn key_field(model: &ApiModel, r: &Resource) -> Option<String> {
+    let mut candidates = key_candidates(&r.kind, &r.id_params);
+    if r.id_params.is_empty() && r.singleton {
+        candidates.extend(super::keys::NATURAL_KEYS.iter().map(|k| k.to_string()));
+    }
+    let schemas = &model.schemas;
+    let in_schema = r
+        .schema
+        .and_then(|s| super::keys::find_field(schemas, s, &candidates));
+    let in_list = || {
+        r.list.iter().find_map(|id| {
+            let schema = success_json_schema(model.operation(id)?)?;
+            let (element, _) = list_element(schemas, schema)?;
+            super::keys::find_field(schemas, element, &candidates)
+        })
+    };
+    let in_request = || {
+        if r.id_params.is_empty() {
+            return None;
+        }
+        r.create
+            .iter()
+            .filter_map(|id| model.operation(id))
+            .find_map(|op| super::keys::request_key(model, r, op))
+    };
+    in_schema
+        .or_else(in_list)
+        .map(|(field, _)| field)
+        .or_else(in_request)
+}
+
+/// The object schema of a kind: the 2xx JSON response of its first read; else of its first
+/// create when that answer holds the key. A kind without a read whose create answers with an
+/// object holding a list of keyed objects, and no key of its own (adding an item to a cart
+/// answers with the whole cart), has the list's element schema; else the element of one of its
+/// lists when that has the key; else the create's answer whatever it holds.
 fn resource_schema(model: &ApiModel, r: &Resource) -> Option<SchemaId> {
-    let schema = r
-        .read
-        .iter()
-        .chain(r.create.iter())
-        .filter_map(|id| model.operation(id))
-        .find_map(success_json_schema)?;
-    if r.read.is_empty()
-        && matches!(
+    let first = |ops: &[OperationId]| {
+        ops.iter()
+            .filter_map(|id| model.operation(id))
+            .find_map(success_json_schema)
+    };
+    if let Some(read) = first(&r.read) {
+        return Some(read);
+    }
+    let keyed = |s: SchemaId| find_id_field(&model.schemas, s, &r.kind, &r.id_params).is_some();
+    let created = first(&r.create);
+    if let Some(schema) = created {
+        if keyed(schema) {
+            return Some(schema);
+        }
+        if matches!(
             model.schemas.try_get(schema).map(|s| &s.kind),
             Some(SchemaKind::Object(_))
-        )
-        && find_id_field(&model.schemas, schema, &r.kind, &r.id_params).is_none()
-        && let Some((element, _)) = list_element(&model.schemas, schema)
-        && find_id_field(&model.schemas, element, &r.kind, &r.id_params).is_some()
-    {
-        return Some(element);
-    }
-    Some(schema)
-}
-
-/// The schema of the first 2xx JSON response of `op`.
-pub(crate) fn success_json_schema(op: &Operation) -> Option<SchemaId> {
-    op.success_responses().find_map(|(_, r)| r.json_schema())
-}
-
-/// The id field of a kind's schema, with the JSON pointer to it in a response body: the path
-/// parameter's own name, `id`, `<kind>Id`, `<kind>_id`, `uuid`; directly or inside one
-/// `data`/`item`/`result` envelope.
-pub(crate) fn find_id_field(
-    schemas: &Schemas,
-    schema: SchemaId,
-    kind: &str,
-    id_params: &[String],
-) -> Option<(String, String)> {
-    let mut candidates: Vec<String> = id_params.to_vec();
-    candidates.push("id".into());
-    candidates.push(format!("{kind}Id"));
-    candidates.push(format!("{kind}_id"));
-    candidates.push("uuid".into());
-    let find_in = |id: SchemaId| -> Option<String> {
-        let props = schemas.object_properties(id)?;
-        candidates
-            .iter()
-            .find(|c| props.keys().any(|k| k.eq_ignore_ascii_case(c)))
-            .and_then(|c| props.keys().find(|k| k.eq_ignore_ascii_case(c)).cloned())
-    };
-    if let Some(f) = find_in(schema) {
-        return Some((f.clone(), format!("/{}", crate::pointer::escape(&f))));
-    }
-    let props = schemas.object_properties(schema)?;
-    for env in ["data", "item", "result"] {
-        if let Some(&inner) = props.get(env)
-            && let Some(f) = find_in(inner)
+        ) && let Some((element, _)) = list_element(&model.schemas, schema)
+            && keyed(element)
         {
-            return Some((f.clone(), format!("/{env}/{}", crate::pointer::escape(&f))));
+            return Some(element);
         }
     }
-    None
-}
-
-/// The element schema when `schema` is an array (or an envelope `{data: [...]}`), with the
-/// pointer prefix of the first element.
-pub(crate) fn list_element(schemas: &Schemas, schema: SchemaId) -> Option<(SchemaId, String)> {
-    match &schemas.try_get(schema)?.kind {
-        SchemaKind::Array(a) => Some((a.items, "/0".into())),
-        SchemaKind::Object(o) => ["data", "items", "results", "content"]
-            .iter()
-            .find_map(|env| {
-                let inner = *o.properties.get(*env)?;
-                match &schemas.try_get(inner)?.kind {
-                    SchemaKind::Array(a) => Some((a.items, format!("/{env}/0"))),
-                    _ => None,
-                }
-            }),
-        _ => None,
-    }
+    let listed = r.list.iter().find_map(|id| {
+        let schema = success_json_schema(model.operation(id)?)?;
+        let (element, _) = list_element(&model.schemas, schema)?;
+        keyed(element).then_some(element)
+    });
+    listed.or(created)
 }
 
 /// Which resource `op` belongs to, with its role, by id.
@@ -351,5 +435,68 @@ mod tests {
             segments("/files/{name}.json"),
             vec![Segment::Literal("files"), Segment::Literal("{name}.json")]
         );
+    }
+
+    #[test]
+    fn version_segments_are_never_kinds() {
+        for v in [
+            "api",
+            "rest",
+            "v1",
+            "v2",
+            "V3",
+            "v1beta1",
+            "v2.1",
+            "2020-08-11",
+            "latest",
+            "1.0",
+        ] {
+            assert!(is_version_segment(v), "{v}");
+        }
+        for k in ["orders", "videos", "v", "vendors", "apis", "users"] {
+            assert!(!is_version_segment(k), "{k}");
+        }
+        let paths = [
+            "/api/v2/orders",
+            "/api/v2/orders/{id}",
+            "/articles/v3",
+            "/articles/v3/{slug}",
+            "/users/v1/register",
+            "/users/v1/{username}",
+            "/users/v1/{username}/password",
+            "/repos/{owner}/{repo}",
+            "/user/repos",
+        ];
+        let place_of = |m, p| place(&op(m, p), &paths).map(|pl| (pl.kind, pl.role, pl.id_param));
+        assert_eq!(
+            place_of(Method::Get, "/api/v2/orders/{id}"),
+            Some(("order".into(), CrudRole::Read, Some("id".into())))
+        );
+        assert_eq!(
+            place_of(Method::Post, "/api/v2/orders"),
+            Some(("order".into(), CrudRole::Create, None))
+        );
+        assert_eq!(
+            place_of(Method::Get, "/articles/v3/{slug}"),
+            Some(("article".into(), CrudRole::Read, Some("slug".into())))
+        );
+        assert_eq!(
+            place_of(Method::Post, "/users/v1/register"),
+            Some(("user".into(), CrudRole::Create, None))
+        );
+        assert_eq!(
+            place_of(Method::Put, "/users/v1/{username}/password"),
+            Some(("user".into(), CrudRole::Update, Some("username".into())))
+        );
+        assert_eq!(
+            place_of(Method::Get, "/repos/{owner}/{repo}"),
+            Some(("repo".into(), CrudRole::Read, Some("repo".into())))
+        );
+        assert_eq!(
+            place_of(Method::Post, "/user/repos"),
+            Some(("repo".into(), CrudRole::Create, None))
+        );
+        // A GET below an object is no action.
+        assert_eq!(place_of(Method::Get, "/users/v1/{username}/password"), None);
     }
 }

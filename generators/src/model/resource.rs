@@ -228,6 +228,12 @@ pub enum LinkSource {
         /// The response status key it was declared under.
         status: StatusKey,
     },
+    /// A field of the producer's own JSON request body, by JSON pointer (`/title`): the key
+    /// of an object whose create answers without it (`{"status": "success"}`).
+    RequestBody {
+        /// JSON pointer into the request body.
+        pointer: String,
+    },
     /// A response header other than `Location`.
     ResponseHeader {
         /// The response status key it was declared under.

@@ -18,7 +18,7 @@ use crate::model::{
     ApiModel, CrudRole, Operation, OperationId, ParameterLocation, SchemaKind, SecurityScheme,
 };
 use crate::values::{self, ValueContext};
-use kinds::{bind_kinds, find_accounts, kinds_of};
+use kinds::{bind_kinds, find_accounts, kinds_of, unique_keys};
 use privileged::privileged_fields;
 
 /// One argument of an operation.
@@ -64,6 +64,22 @@ pub(crate) struct BodyInfo {
     pub echoes: Vec<(String, Vec<Echo>)>,
     /// Bodies with exactly one constraint broken, when the schema has constraints to break.
     pub negative: Option<SBoxedStrategy<Value>>,
+    /// The natural key a create sends (`title` of a snippet), whose values are made unique.
+    pub key: Option<UniqueKey>,
+}
+
+/// A natural key a create sends and the server keys the new object by (`title`, `username`):
+/// its values are made unique per step, so that two creates of a case, or a create and an
+/// object the service seeded, never collide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UniqueKey {
+    /// The top-level body field.
+    pub field: String,
+    /// Whether values must be email addresses.
+    pub email: bool,
+    /// `minLength` and `maxLength` of the field.
+    pub min_len: usize,
+    pub max_len: Option<usize>,
 }
 
 /// One operation as the generators see it.
@@ -195,13 +211,18 @@ pub(crate) struct KindInfo {
     pub update: Vec<usize>,
     pub delete: Vec<usize>,
     pub list: Vec<usize>,
+    /// Lists whose elements carry the key, with where the first element's key is: objects
+    /// made by anyone (seeded by the service too) are found there.
+    pub listed: Vec<(usize, RefSource)>,
     pub parent: Option<String>,
+    /// Whether every identity has exactly one object of the kind (its account).
+    pub singleton: bool,
 }
 
 impl KindInfo {
     /// Whether objects of this kind can be obtained at all.
     pub fn producible(&self) -> bool {
-        !self.create.is_empty() || !self.account.is_empty()
+        !self.create.is_empty() || !self.account.is_empty() || !self.listed.is_empty()
     }
 
     /// Operations that touch one existing object (read, update, delete).
@@ -285,6 +306,7 @@ impl Catalog {
             .collect();
         find_accounts(model, &mut ops, &mut kinds);
         bind_kinds(model, &mut ops, &kinds);
+        unique_keys(model, &mut ops, &kinds);
         find_echoes(model, &mut ops);
         // Create operations of kinds whose id could not be located are still useful as plain
         // steps; kinds nobody produces stay without objects.
@@ -363,6 +385,7 @@ fn body_info(
         negative: values::negative_strategy(&model.schemas, schema, &ValueContext::request())
             .ok()
             .map(|n| n.prop_map(|n| n.value).sboxed()),
+        key: None,
     })
 }
 
@@ -495,13 +518,19 @@ mod tests {
             .body
             .as_ref()
             .expect("a body");
-        let (at, echoes) = body.echoes.first().expect("userId is echoed");
-        assert_eq!(at, "/userId");
-        let from = sources(&c, echoes);
-        assert!(from.contains(&"GET /me /id".to_string()), "{from:?}");
-        assert!(
-            from.contains(&"POST /teams/{teamId}/members /userId".to_string()),
-            "{from:?}"
+        // The member's `userId` names an account: `GET /me` makes `user` a kind whose objects
+        // are the identities' own accounts, so the field is a link to one, not an echo.
+        assert_eq!(body.links, [("/userId".to_string(), "user".to_string())]);
+        assert!(body.echoes.iter().all(|(at, _)| at != "/userId"));
+        let me = op(&c, "GET /me");
+        assert_eq!(
+            me.account,
+            Some((
+                "user".to_string(),
+                RefSource::Body {
+                    pointer: "/id".into()
+                }
+            ))
         );
         // Body fields never echo free text from elsewhere: a comment body keeps its values.
         let comment = op(&c, "POST /teams/{teamId}/documents/{documentId}/comments")

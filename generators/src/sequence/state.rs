@@ -1,5 +1,5 @@
 //! The reference state of sequence generation: which identity owns which symbolic objects of
-//! which kind, how each object is reached (its id as a reference to the step that produced it,
+//! which kind (or found in a list), how each object is reached (its id as a reference to the step that produced it,
 //! and the arguments of its parents), and which objects were deleted.
 
 use super::step::Ref;
@@ -20,6 +20,9 @@ pub(crate) struct Obj {
     pub deleted: bool,
     /// Whether it is the owner's own account (from `GET /me`), not a created object.
     pub account: bool,
+    /// Whether it was found in a list the owner sent (maybe made by someone else, or seeded
+    /// by the service), not made by the owner: `owner` is only who found it.
+    pub listed: bool,
 }
 
 /// Which objects exist, symbolically, after the steps generated so far.
@@ -39,9 +42,9 @@ impl ModelState {
             .collect()
     }
 
-    /// Live objects of `kind` owned by identity `owner`.
+    /// Live objects of `kind` owned by identity `owner` (not those it only found in a list).
     pub fn owned(&self, kind: &str, owner: usize) -> Vec<usize> {
-        self.find(kind, |o| o.owner == owner && !o.deleted)
+        self.find(kind, |o| o.owner == owner && !o.deleted && !o.listed)
     }
 
     /// The account object of identity `owner` in `kind`, if it was fetched.

@@ -12,9 +12,13 @@ pub fn demo_spec(name: &str) -> PathBuf {
     demo_dir().join(name)
 }
 
-/// The real-world specs beside the repository (`../shared/specs/real`), when present.
+/// The real-world specs: `$TRESPASS_REAL_SPECS` when set (a git worktree is not beside
+/// `shared/`), else beside the repository (`../shared/specs/real`), when present.
 pub fn real_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real")
+    match std::env::var_os("TRESPASS_REAL_SPECS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real"),
+    }
 }
 
 /// The spec files (`.yaml`, `.yml`, `.json`) of `dir`, sorted; none when it cannot be read.

@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use crate::common;
 use trespass_generators::model::{
-    AdminReason, ApiModel, Evidence, LinkSource, LinkTarget, Resource, StatusKey,
+    AdminReason, ApiModel, Evidence, KeySource, LinkSource, LinkTarget, OperationId, OwnerField,
+    OwnerRef, Resource, StatusKey,
 };
 use trespass_generators::spec::load_file;
 
@@ -321,13 +322,41 @@ fn shop_resources_and_admin_operations() {
     );
     assert_eq!(ids(&r.list), ["GET /products"]);
 
-    // Users are not created through the API (accounts exist up front).
+    // Users are not created through the API (accounts exist up front); `GET /me` reads the
+    // caller's own, which makes `user` a singleton kind.
     let r = resource(&m, "user");
     assert_eq!(r.id_field.as_deref(), Some("id"));
     assert_eq!(r.id_params, ["userId"]);
     assert!(r.create.is_empty());
-    assert_eq!(ids(&r.read), ["GET /users/{userId}"]);
+    assert_eq!(ids(&r.read), ["GET /users/{userId}", "GET /me"]);
     assert_eq!(ids(&r.delete), ["DELETE /users/{userId}"]);
+    assert!(r.singleton);
+    assert!(r.key_sources.is_empty(), "{:?}", r.key_sources);
+    assert_eq!(r.owner, None);
+
+    // Keys come from the create's answer and from the lists; owners are named by id.
+    let r = resource(&m, "order");
+    assert_eq!(
+        r.key_sources,
+        [
+            KeySource::ResponseBody {
+                pointer: "/id".into()
+            },
+            KeySource::List {
+                operation: OperationId::new("GET", "/users/{userId}/orders"),
+                pointer: "/id".into()
+            }
+        ]
+    );
+    assert_eq!(
+        r.owner,
+        Some(OwnerField {
+            pointer: "/userId".into(),
+            holds: OwnerRef::Id
+        })
+    );
+    assert!(!r.singleton);
+    assert_eq!(resource(&m, "product").owner, None);
 
     let admin: Vec<(&str, &[AdminReason])> = m
         .admin_operations
@@ -491,17 +520,36 @@ fn notes_links_are_the_ones_a_person_draws() {
 fn notes_resources_and_admin_operations() {
     let m = load("notes.yaml");
     let kinds: Vec<&str> = m.resources.iter().map(|r| r.kind.as_str()).collect();
-    assert_eq!(kinds, ["comment", "document", "share", "team"]);
+    // `user`: `GET /me` reads the caller's own account (a singleton kind), the admin's
+    // suspension changes one.
+    assert_eq!(kinds, ["comment", "document", "share", "team", "user"]);
+    let r = resource(&m, "user");
+    assert!(r.singleton);
+    assert_eq!(ids(&r.read), ["GET /me"]);
+    assert_eq!(ids(&r.update), ["POST /admin/users/{userId}/suspend"]);
+    assert_eq!(ids(&r.list), ["GET /admin/users"]);
 
     let r = resource(&m, "team");
     assert_eq!(r.id_field.as_deref(), Some("id"));
     assert_eq!(r.parent, None);
     assert_eq!(ids(&r.create), ["POST /teams"]);
     assert_eq!(ids(&r.read), ["GET /teams/{teamId}"]);
-    // Adding a member is an action on the team (members have no path of their own).
+    // Adding a member is an action on the team (members have no path of their own), and so
+    // is the admin's `PUT` of its plan.
     assert_eq!(
         ids(&r.update),
-        ["PATCH /teams/{teamId}", "POST /teams/{teamId}/members"]
+        [
+            "PUT /admin/teams/{teamId}/plan",
+            "PATCH /teams/{teamId}",
+            "POST /teams/{teamId}/members"
+        ]
+    );
+    assert_eq!(
+        r.owner,
+        Some(OwnerField {
+            pointer: "/ownerId".into(),
+            holds: OwnerRef::Id
+        })
     );
     assert_eq!(ids(&r.list), ["GET /teams"]);
 

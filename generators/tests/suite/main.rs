@@ -6,10 +6,12 @@
 mod common;
 
 mod demo_specs;
+mod infer_idioms;
 mod loader_never_panics;
 mod loader_openapiv3;
 mod loader_refs;
 mod loader_versions;
+mod real_census;
 mod real_specs;
 mod sequence_patterns;
 mod sequence_shrink;

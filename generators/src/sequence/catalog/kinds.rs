@@ -5,9 +5,11 @@
 use indexmap::IndexMap;
 
 use super::super::step::RefSource;
-use super::{KindInfo, OpInfo};
+use super::{KindInfo, OpInfo, UniqueKey};
+use crate::deps::resources::{create_key_sources, list_pointer};
 use crate::model::{
-    ApiModel, CrudRole, LinkSource, LinkTarget, Method, Operation, OperationId, ParameterLocation,
+    ApiModel, CrudRole, KeySource, LinkSource, LinkTarget, Method, Operation, OperationId,
+    ParameterLocation,
 };
 
 /// Last path segments of operations that return the caller's own account.
@@ -30,6 +32,9 @@ fn ref_source(source: &LinkSource) -> Option<RefSource> {
         },
         LinkSource::LocationHeader { .. } => RefSource::Location,
         LinkSource::ResponseHeader { name, .. } => RefSource::Header { name: name.clone() },
+        LinkSource::RequestBody { pointer } => RefSource::Request {
+            pointer: pointer.clone(),
+        },
     })
 }
 
@@ -60,14 +65,30 @@ pub(super) fn kinds_of(model: &ApiModel) -> IndexMap<String, KindInfo> {
     for r in &model.resources {
         let k = kinds.entry(r.kind.clone()).or_default();
         k.parent = r.parent.clone();
+        k.singleton = r.singleton;
         for (role, op) in r.operations() {
             let Some(&i) = index.get(op) else { continue };
+            // The caller's own object (`GET|PATCH /me`) names no object of anyone else: it
+            // is an account (see `find_accounts`), not an item operation.
+            let keyless = r.singleton && model.operations[i].path_parameters().is_empty();
             match role {
                 CrudRole::Create => {}
+                CrudRole::Read | CrudRole::Update if keyless => {}
                 CrudRole::Read => k.read.push(i),
                 CrudRole::Update => k.update.push(i),
                 CrudRole::Delete => k.delete.push(i),
                 CrudRole::List => k.list.push(i),
+            }
+        }
+        for source in &r.key_sources {
+            let KeySource::List { operation, pointer } = source else {
+                continue;
+            };
+            if let (Some(&i), Some(pointer)) = (
+                index.get(operation),
+                list_pointer(model, operation, pointer),
+            ) {
+                k.listed.push((i, RefSource::Body { pointer }));
             }
         }
         for op in &r.create {
@@ -99,7 +120,18 @@ fn create_source(
         })
         .find_map(|l| ref_source(&l.source));
     let props = response_properties(model, operation);
+    let from_keys = || {
+        create_key_sources(model, r, operation)
+            .into_iter()
+            .find_map(|source| match source {
+                KeySource::ResponseBody { pointer } => Some(RefSource::Body { pointer }),
+                KeySource::RequestBody { pointer } => Some(RefSource::Request { pointer }),
+                KeySource::Location => Some(RefSource::Location),
+                _ => None,
+            })
+    };
     from_link
+        .or_else(from_keys)
         .or_else(|| {
             r.id_field
                 .as_ref()
@@ -139,6 +171,12 @@ pub(super) fn find_accounts(
 /// parameter that names a kind, else from the `user`, `account`, `member` or `profile`
 /// resource's id field.
 fn account_of(model: &ApiModel, op: &Operation) -> Option<(String, RefSource)> {
+    if let Some((r, CrudRole::Read)) = model.resource_of(&op.id)
+        && r.singleton
+        && let Some(source) = singleton_source(model, r, op)
+    {
+        return Some((r.kind.clone(), source));
+    }
     let last = op
         .path
         .rsplit('/')
@@ -171,6 +209,31 @@ fn account_of(model: &ApiModel, op: &Operation) -> Option<(String, RefSource)> {
                 pointer: format!("/{field}"),
             },
         ))
+    })
+}
+
+/// Where the key of kind `r` is in the answer of its own-object read `op` (`GET /me`): a
+/// link's source from `op` to a key parameter of the kind, else the key field.
+fn singleton_source(
+    model: &ApiModel,
+    r: &crate::model::Resource,
+    op: &Operation,
+) -> Option<RefSource> {
+    let linked = model.links_from(&op.id).find_map(|l| match &l.target {
+        LinkTarget::Parameter { name, .. } if r.id_params.contains(name) => ref_source(&l.source),
+        _ => None,
+    });
+    linked.or_else(|| {
+        let schema = op
+            .success_responses()
+            .find_map(|(_, resp)| resp.json_schema())?;
+        let field = r.id_field.as_ref()?;
+        let (_, pointer) = crate::deps::resources::find_field(
+            &model.schemas,
+            schema,
+            std::slice::from_ref(field),
+        )?;
+        Some(RefSource::Body { pointer })
     })
 }
 
@@ -269,4 +332,61 @@ fn param_kind_by_name(model: &ApiModel, op: &OperationId, name: &str) -> Option<
                 .map(|r| r.kind.clone())
         }
     }
+}
+
+/// The natural keys creates send (a create whose new object's key is read back from its own
+/// request, `RefSource::Request` at a top-level field): recorded on the create's body when the
+/// field is a plain string (no enum or pattern) long enough to hold a unique value.
+pub(super) fn unique_keys(
+    model: &ApiModel,
+    ops: &mut [OpInfo],
+    kinds: &IndexMap<String, KindInfo>,
+) {
+    for info in kinds.values() {
+        for (op, source) in &info.create {
+            let RefSource::Request { pointer } = source else {
+                continue;
+            };
+            let field = crate::pointer::unescape(pointer.trim_start_matches('/')).into_owned();
+            if field.is_empty() || pointer[1..].contains('/') {
+                continue;
+            }
+            let Some(key) = unique_key(model, &model.operations[*op], field) else {
+                continue;
+            };
+            if let Some(body) = &mut ops[*op].body {
+                body.key = Some(key);
+            }
+        }
+    }
+}
+
+/// The unique-key description of `field` of the JSON request body of `op`, when values of the
+/// form `k<step>x<random>` (or that `@example.com`) fit its schema.
+fn unique_key(model: &ApiModel, op: &Operation, field: String) -> Option<UniqueKey> {
+    let body = op.json_request_schema()?;
+    let &schema = model.schemas.object_properties(body)?.get(&field)?;
+    let s = model.schemas.try_get(schema)?;
+    let crate::model::SchemaKind::String(bounds) = &s.kind else {
+        return None;
+    };
+    if bounds.pattern.is_some() || s.enum_values.is_some() || s.const_value.is_some() {
+        return None;
+    }
+    let email = s.format.as_deref() == Some("email");
+    if s.format.is_some() && !email {
+        return None;
+    }
+    let max_len = bounds.max_length.map(|m| m as usize);
+    // `k<step>x` and six random characters (and the domain) must fit.
+    let needed = 12 + if email { 12 } else { 0 };
+    if max_len.is_some_and(|m| m < needed) {
+        return None;
+    }
+    Some(UniqueKey {
+        field,
+        email,
+        min_len: bounds.min_length.unwrap_or(0) as usize,
+        max_len,
+    })
 }

@@ -1,12 +1,13 @@
 //! The objects a pattern acts on: who may own one, obtaining one (with its parents, and
-//! sometimes a sibling, first) and choosing one for an argument.
+//! sometimes a sibling, first; or from a list) and choosing one for an argument.
 
 use proptest::test_runner::Reason;
 
 use super::super::catalog::{KindInfo, OpInfo};
-use super::super::step::{AuthMode, Role};
+use super::super::state::Obj;
+use super::super::step::{AuthMode, Ref, Role};
 use super::{Gen, Prefer};
-use crate::model::CrudRole;
+use crate::model::{CrudRole, ParameterLocation};
 
 /// Fuel for prerequisite chains (parent of parent of ...).
 const MAX_DEPTH: u32 = 4;
@@ -120,11 +121,19 @@ impl Gen<'_, '_> {
             info.create.iter().map(|(op, _)| *op).collect()
         };
         let accounts = info.account.clone();
+        let listed = !info.listed.is_empty();
+        let singleton = info.singleton;
         let existing = self.state.owned(&kind, x);
         if !existing.is_empty() && (creates.is_empty() || self.chance(1, 2)) {
             return Ok(self.pick(&existing));
         }
-        if let Some(create) = self.pick(&creates) {
+        // An account kind: mostly the identity's own account (`GET /me`), sometimes a new one
+        // (a registration), which is no account of the identity's.
+        let account_first = singleton
+            && !accounts.is_empty()
+            && self.cast[x].role != Role::Anonymous
+            && (creates.is_empty() || self.chance(3, 4));
+        if !account_first && let Some(create) = self.pick(&creates) {
             let parent_kind = self.cat.ops[create]
                 .params
                 .iter()
@@ -158,7 +167,44 @@ impl Gen<'_, '_> {
             let emitted = self.step(x, account_op, AuthMode::Normal, &[], Prefer::Own, false)?;
             return Ok(emitted.and_then(|e| e.produced));
         }
+        if listed {
+            return self.obtain_listed(x, k);
+        }
         Ok(None)
+    }
+
+    /// `x` lists kind `k` and takes the key of the first object listed: an object made by
+    /// anyone, seeded by the service included, which `x` found but does not own.
+    pub(super) fn obtain_listed(&mut self, x: usize, k: usize) -> Result<Option<usize>, Reason> {
+        let Some(i) = self.below_opt(self.cat.kinds[k].listed.len()) else {
+            return Ok(None);
+        };
+        let (op, source) = self.cat.kinds[k].listed[i].clone();
+        let kind = self.cat.kinds.get_index(k).map(|(name, _)| name.clone());
+        let Some(kind) = kind else { return Ok(None) };
+        self.prepare(op, x)?;
+        if self
+            .step(x, op, AuthMode::Normal, &[], Prefer::Own, false)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let step = self.plans.len() - 1;
+        let parents = self.plans[step]
+            .params
+            .iter()
+            .filter(|(loc, _, _)| *loc == ParameterLocation::Path)
+            .map(|(_, name, arg)| (name.clone(), arg.clone()))
+            .collect();
+        Ok(Some(self.state.add(Obj {
+            kind,
+            owner: x,
+            id: Ref { step, source },
+            parents,
+            deleted: false,
+            account: false,
+            listed: true,
+        })))
     }
 
     /// Sometimes before `x` creates an object of kind `k` under a parent of kind `pk` with

@@ -3,7 +3,7 @@
 
 use proptest::test_runner::Reason;
 
-use super::super::catalog::Echo;
+use super::super::catalog::{Echo, KindInfo};
 use super::super::step::{AuthMode, Ref, RefSource, Role};
 use super::config::Pattern;
 use super::{Gen, Prefer};
@@ -53,10 +53,23 @@ impl Gen<'_, '_> {
     }
 
     pub(super) fn cross(&mut self) -> Result<bool, Reason> {
-        let Some((k, x, obj)) = self.owned_object(|info| {
+        let usable = |info: &KindInfo| {
             info.producible() && (info.item_ops().next().is_some() || !info.list.is_empty())
-        })?
-        else {
+        };
+        // A third of the time, when the kind has lists that show keys: X lists and Y uses a
+        // listed key (objects the service seeded are only found this way).
+        let listed: Vec<usize> = (0..self.cat.kinds.len())
+            .filter(|&k| {
+                let info = &self.cat.kinds[k];
+                usable(info) && !info.listed.is_empty() && info.item_ops().next().is_some()
+            })
+            .collect();
+        let found = if !listed.is_empty() && self.chance(1, 3) {
+            self.listed_object(&listed)?
+        } else {
+            self.owned_object(usable)?
+        };
+        let Some((k, x, obj)) = found else {
             return Ok(false);
         };
         let others = self.others_weighted(x);
@@ -112,6 +125,19 @@ impl Gen<'_, '_> {
         Ok(self
             .step(y, op, AuthMode::Normal, &[obj], Prefer::Own, false)?
             .is_some())
+    }
+
+    /// One of `kinds`, an identity with credentials, and an object of that kind it found in a
+    /// list.
+    fn listed_object(&mut self, kinds: &[usize]) -> Result<Option<(usize, usize, usize)>, Reason> {
+        let Some(k) = self.pick(kinds) else {
+            return Ok(None);
+        };
+        let named = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let Some(x) = self.pick(&named) else {
+            return Ok(None);
+        };
+        Ok(self.obtain_listed(x, k)?.map(|obj| (k, x, obj)))
     }
 
     pub(super) fn foreign_parent(&mut self) -> Result<bool, Reason> {

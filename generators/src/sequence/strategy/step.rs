@@ -2,11 +2,11 @@
 //! values), its body, and what it does to the reference state.
 
 use indexmap::IndexMap;
-use proptest::strategy::SBoxedStrategy;
+use proptest::strategy::{SBoxedStrategy, Strategy};
 use proptest::test_runner::Reason;
 use serde_json::Value;
 
-use super::super::catalog::{BodyInfo, Echo, OpInfo, ParamInfo};
+use super::super::catalog::{BodyInfo, Echo, OpInfo, ParamInfo, UniqueKey};
 use super::super::state::Obj;
 use super::super::step::{AuthMode, BodyRef, Ref, RefSource, Role};
 use super::super::tree::{ArgPlan, BodyPlan, StepPlan, ValueSlot};
@@ -186,6 +186,10 @@ impl Gen<'_, '_> {
                 }
             }
         }
+        if let Some(key) = &b.key {
+            let strategy = unique_key_strategy(key, self.plans.len());
+            extra.push((key.field.clone(), self.slot(&strategy)?));
+        }
         let mut refs = Vec::new();
         for (pointer, kind) in &b.links {
             if let Some(o) = self.linked_object(kind, actor)? {
@@ -224,7 +228,10 @@ impl Gen<'_, '_> {
     /// set up first when there is none yet, as for path parameters (bounded: a create needing
     /// a create ...).
     fn linked_object(&mut self, kind: &str, actor: usize) -> Result<Option<usize>, Reason> {
-        let chosen = self.choose_object(kind, actor, Prefer::Own);
+        // An account (a member's `userId`) is anyone's: naming oneself is the rarer case.
+        let singleton = self.cat.kinds.get(kind).is_some_and(|k| k.singleton);
+        let prefer = if singleton { Prefer::Any } else { Prefer::Own };
+        let chosen = self.choose_object(kind, actor, prefer);
         if chosen.is_some() || self.setting_up >= 2 || self.cast[actor].role == Role::Anonymous {
             return Ok(chosen);
         }
@@ -305,6 +312,7 @@ impl Gen<'_, '_> {
                         parents,
                         deleted: false,
                         account: false,
+                        listed: false,
                     }));
                 }
             }
@@ -335,6 +343,7 @@ impl Gen<'_, '_> {
                 parents: Vec::new(),
                 deleted: false,
                 account: true,
+                listed: false,
             }));
         }
         produced
@@ -372,4 +381,27 @@ impl Gen<'_, '_> {
         self.slots.push(slot);
         Ok(self.slots.len() - 1)
     }
+}
+
+/// Values for a natural key a create sends, unique per step: `k<step>x` and six random
+/// letters or digits (`k3xq81zpa`), padded to the minimum length, as an email address at
+/// `example.com` when the field wants one. Distinct steps of a case never collide, and the
+/// service's seeded objects are not named like that.
+fn unique_key_strategy(key: &UniqueKey, step: usize) -> SBoxedStrategy<Value> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let key = key.clone();
+    proptest::collection::vec(0..ALPHABET.len(), 6)
+        .prop_map(move |picks| {
+            let random: String = picks.iter().map(|&i| char::from(ALPHABET[i])).collect();
+            let mut text = format!("k{step}x{random}");
+            let domain = if key.email { "@example.com" } else { "" };
+            while text.len() + domain.len() < key.min_len {
+                text.push('x');
+            }
+            if let Some(max) = key.max_len {
+                text.truncate(max.saturating_sub(domain.len()));
+            }
+            Value::String(format!("{text}{domain}"))
+        })
+        .sboxed()
 }
