@@ -35,7 +35,7 @@ const PRIVILEGED_NAMES: &[&str] = &[
     "id",
 ];
 
-/// Enum values that grant more than an ordinary user has.
+/// Enum values that grant more than an ordinary user has, the most powerful first.
 const ESCALATING: &[&str] = &[
     "admin",
     "administrator",
@@ -70,13 +70,13 @@ fn is_privileged(name: &str) -> bool {
 fn escalating_value(model: &ApiModel, name: &str, schema: SchemaId) -> Option<Value> {
     let s = model.schemas.try_get(schema)?;
     if let Some(values) = &s.enum_values {
-        return values
-            .iter()
-            .find(|v| {
-                v.as_str()
-                    .is_some_and(|t| ESCALATING.contains(&t.to_ascii_lowercase().as_str()))
-            })
-            .cloned();
+        // The most powerful first: `admin` before `moderator`, whatever the enum's order.
+        return ESCALATING.iter().find_map(|wanted| {
+            values
+                .iter()
+                .find(|v| v.as_str().is_some_and(|t| t.eq_ignore_ascii_case(wanted)))
+                .cloned()
+        });
     }
     let n = normal(name);
     let role_like = [
