@@ -17,7 +17,7 @@ use trespass_generators::model::OperationId;
 use trespass_generators::sequence::{AuthMode, Role, Sequence};
 
 use crate::artifact::write_atomically;
-use crate::exec::{Purpose, Received, ResponseBody, Trace, TraceIndex};
+use crate::exec::{LoginCheck, Purpose, Received, ResponseBody, Trace, TraceIndex};
 use crate::oracle::{Signature, Violation};
 use crate::redact::Redactor;
 pub use crate::shrink::ShrinkStats;
@@ -142,7 +142,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct StepReport {
     /// Position in the trace.
     pub index: TraceIndex,
-    /// `sequence`, `verify_before` or `verify_after` (the executor's re-reads).
+    /// `sequence`, or a step the executor added (its re-reads and login checks).
     pub purpose: StepPurpose,
     /// Who sent it.
     pub identity: String,
@@ -180,15 +180,26 @@ pub enum StepPurpose {
     VerifyBefore,
     /// The owner's re-read of an object after another identity's write.
     VerifyAfter,
+    /// The account holder's configured login before another identity's change of its
+    /// credentials.
+    LoginBefore,
+    /// The account holder's configured login after that change.
+    LoginAfter,
+    /// A login as the account holder with the other identity's new credential.
+    LoginChanged,
 }
 
 impl StepPurpose {
-    /// The name finding files give it (`sequence`, `verify_before`, `verify_after`).
+    /// The name finding files give it (`sequence`, `verify_before`, `verify_after`,
+    /// `login_before`, `login_after`, `login_changed`).
     pub fn as_str(self) -> &'static str {
         match self {
             StepPurpose::Sequence => "sequence",
             StepPurpose::VerifyBefore => "verify_before",
             StepPurpose::VerifyAfter => "verify_after",
+            StepPurpose::LoginBefore => "login_before",
+            StepPurpose::LoginAfter => "login_after",
+            StepPurpose::LoginChanged => "login_changed",
         }
     }
 }
@@ -201,6 +212,9 @@ impl std::str::FromStr for StepPurpose {
             StepPurpose::Sequence,
             StepPurpose::VerifyBefore,
             StepPurpose::VerifyAfter,
+            StepPurpose::LoginBefore,
+            StepPurpose::LoginAfter,
+            StepPurpose::LoginChanged,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
@@ -214,6 +228,11 @@ impl From<Purpose> for StepPurpose {
             Purpose::Sequence { .. } => StepPurpose::Sequence,
             Purpose::VerifyBefore { .. } => StepPurpose::VerifyBefore,
             Purpose::VerifyAfter { .. } => StepPurpose::VerifyAfter,
+            Purpose::LoginCheck { check, .. } => match check {
+                LoginCheck::Before => StepPurpose::LoginBefore,
+                LoginCheck::Configured => StepPurpose::LoginAfter,
+                LoginCheck::Changed => StepPurpose::LoginChanged,
+            },
         }
     }
 }
@@ -603,6 +622,9 @@ mod tests {
             StepPurpose::Sequence,
             StepPurpose::VerifyBefore,
             StepPurpose::VerifyAfter,
+            StepPurpose::LoginBefore,
+            StepPurpose::LoginAfter,
+            StepPurpose::LoginChanged,
         ] {
             let json = serde_json::to_value(purpose).unwrap();
             assert_eq!(json, Value::String(purpose.as_str().into()));

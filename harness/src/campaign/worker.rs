@@ -283,15 +283,18 @@ fn publish(shared: &Shared, mut finding: Finding) -> Finding {
     finding
 }
 
-/// The index in the sequence of trace step `index` (a re-read counts as the write it checks);
-/// `None` when it leads to no sequence step.
+/// The index in the sequence of trace step `index` (a re-read or login check counts as the
+/// write it checks); `None` when it leads to no sequence step.
 fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepIndex> {
     let mut at = index;
     loop {
         match trace.at(at).map(|s| s.purpose) {
             Some(Purpose::Sequence { step }) => return Some(step),
-            Some(Purpose::VerifyBefore { of } | Purpose::VerifyAfter { of }) if of != at => at = of,
-            _ => return None,
+            Some(purpose) => match purpose.checks() {
+                Some(of) if of != at => at = of,
+                _ => return None,
+            },
+            None => return None,
         }
     }
 }

@@ -8,19 +8,24 @@
 //! the oracles can see a change that answered 403 yet took effect. Everything is recorded in a
 //! [`Trace`].
 
+mod known;
 mod ownership;
 pub(crate) mod params;
 mod reject;
 mod render;
 mod run;
+mod takeover;
 mod trace;
 
 pub use crate::http::{
     AuthMode, Body, ClientConfig, Exchange, HttpClient, Received, Request, Response, ResponseBody,
 };
+pub use known::{Known, Named};
 pub use ownership::{
-    Claim, ObjectKey, Ownership, id_in, id_text, is_account_operation, list_items, object_of,
+    Claim, ObjectKey, Ownership, created_key, id_in, id_text, is_account_operation, item_key,
+    list_items, object_of,
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};
+pub use takeover::{LoginCheck, changed_login};
 pub use trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};

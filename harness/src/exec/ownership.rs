@@ -5,6 +5,23 @@
 //!   such as seeded data) is attributed to that user; once two users' lists show it, it is
 //!   shared and has no owner.
 //! - Each identity owns its own account record, found through a `/me`-like operation.
+//! - An object whose answer (a read, an update, or an element of a list, whoever sent it:
+//!   objects seeded by the service are found this way) carries the kind's owner field
+//!   ([`Resource::owner`]: `author: "alice"`, `createdBy: "alice@forum.test"`, `ownerId: 7`)
+//!   belongs to the identity that field names ([`Claim::OwnerField`]): a username or email is
+//!   matched against what [`Known`] holds of each identity (its login body, its basic-auth
+//!   username, its own `/me`-like read), an id against the account ids learned from `/me`-like
+//!   reads. The owner field outranks an attribution from lists; a create or an account record
+//!   outranks it.
+//! - An owner field naming none of the identities makes the object *foreign*: it belongs to an
+//!   account of the service trespass does not act as. Foreign objects have no owner (no oracle
+//!   judges them: whether such an account shares its objects, trespass cannot know) and are
+//!   never attributed from lists either. A value learned later (`/me` of an identity) that
+//!   matches a foreign owner turns it into that identity's object.
+//! - The key of a created object is where [`Resource::key_sources`] says (the create's answer,
+//!   its own request body, its `Location` header), else the id field of the answer or the
+//!   `Location` header; list elements are keyed by the [`KeySource::List`] pointer of that
+//!   list, else the id field.
 //! - Objects of kinds the policy declares shared (a product catalogue) have no owner.
 //!
 //! Admins' and anonymous answers never attribute anything: they see everything or nothing.
@@ -19,9 +36,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use trespass_generators::model::{ApiModel, CrudRole, OperationId, Resource};
+use trespass_generators::model::{ApiModel, CrudRole, KeySource, OperationId, OwnerRef, Resource};
 use trespass_generators::sequence::{IdentityId, Role};
 
+use super::known::{Known, Named, naming_field};
 use super::trace::{TraceIndex, TraceStep};
 
 /// One object: its resource kind and its id (as text).
@@ -52,6 +70,14 @@ pub enum Claim {
         /// Trace index.
         step: TraceIndex,
     },
+    /// Its owner field (`author`, `createdBy`, `ownerId`) named the owner by `holds`, first at
+    /// trace step `step`.
+    OwnerField {
+        /// Trace index.
+        step: TraceIndex,
+        /// What the field held: the owner's username, email address or account id.
+        holds: OwnerRef,
+    },
 }
 
 /// How a report says it: "created it in step 3" (steps counted from 1, as reports number them).
@@ -63,6 +89,12 @@ impl std::fmt::Display for Claim {
                 write!(f, "only their lists showed it, from step {}", step.0 + 1)
             }
             Claim::Account { step } => write!(f, "their own account, seen in step {}", step.0 + 1),
+            Claim::OwnerField { step, holds } => write!(
+                f,
+                "its owner field names their {}, seen in step {}",
+                holds.as_str(),
+                step.0 + 1
+            ),
         }
     }
 }
@@ -80,6 +112,10 @@ pub struct Ownership {
     /// bob's team is bob's to read too).
     keepers: BTreeMap<ObjectKey, BTreeSet<IdentityId>>,
     shared_kinds: BTreeSet<String>,
+    /// The identities and the names they go by.
+    known: Known,
+    /// Objects whose owner field names no identity (yet): what it held, and where it was seen.
+    named: BTreeMap<ObjectKey, (OwnerRef, String, TraceIndex)>,
 }
 
 impl Ownership {
@@ -89,6 +125,25 @@ impl Ownership {
             shared_kinds: shared_kinds.into_iter().collect(),
             ..Self::default()
         }
+    }
+
+    /// The same, knowing the identities of the run and their names (see [`Known`]).
+    pub fn with_known(mut self, known: Known) -> Self {
+        self.known = known;
+        self
+    }
+
+    /// The identities of the run and the names they go by.
+    pub fn known(&self) -> &Known {
+        &self.known
+    }
+
+    /// Whether an owner field named someone who is none of the identities as the owner of
+    /// `key` (see the module docs: such objects are not judged).
+    pub fn is_foreign(&self, key: &ObjectKey) -> bool {
+        self.named
+            .get(key)
+            .is_some_and(|(holds, value, _)| self.named_by(*holds, value) == Named::Foreign)
     }
 
     /// The owner of `key`, with how it was learned.
@@ -158,42 +213,20 @@ impl Ownership {
             return self.observe_without_body(model, step);
         };
         if is_account_operation(step) && step.authenticated() {
-            let record = account_record(model, step, body);
-            let id = record
-                .as_ref()
-                .map(|(_, id)| id.clone())
-                .or_else(|| body.get("id").and_then(id_text));
-            if let Some(id) = id {
-                self.accounts
-                    .entry(step.identity.clone())
-                    .or_default()
-                    .insert(id);
-            }
-            if let Some((resource, id)) = record {
-                self.claim(
-                    ObjectKey {
-                        kind: resource.kind.clone(),
-                        id,
-                    },
-                    &step.identity,
-                    Claim::Account { step: step.index },
-                );
-            }
-            return;
+            return self.observe_account(model, step, body);
         }
         let Some((resource, role)) = model.resource_of(&step.op) else {
             return;
         };
-        if role == CrudRole::Create
-            && step.authenticated()
-            && let Some(id) = id_in(resource, body).or_else(|| location_id(step))
-        {
-            self.creators
-                .entry(ObjectKey {
-                    kind: resource.kind.clone(),
-                    id,
-                })
-                .or_insert_with(|| (step.identity.clone(), step.index));
+        if role == CrudRole::Create && step.authenticated() {
+            if let Some(id) = created_key(resource, step) {
+                self.creators
+                    .entry(ObjectKey {
+                        kind: resource.kind.clone(),
+                        id,
+                    })
+                    .or_insert_with(|| (step.identity.clone(), step.index));
+            }
         }
         if role == CrudRole::Delete {
             return self.observe_delete(model, step);
@@ -203,38 +236,148 @@ impl Ownership {
         }
         match role {
             CrudRole::Create if step.authenticated() => {
-                let id = id_in(resource, body).or_else(|| location_id(step));
-                if let Some(id) = id {
+                if let Some(id) = created_key(resource, step) {
                     let key = ObjectKey {
                         kind: resource.kind.clone(),
-                        id: id.clone(),
+                        id,
                     };
-                    self.observe_containers(model, step, key);
-                    self.claim(
-                        ObjectKey {
-                            kind: resource.kind.clone(),
-                            id,
-                        },
-                        &step.identity,
-                        Claim::Created { step: step.index },
-                    );
+                    self.observe_containers(model, step, key.clone());
+                    self.claim(key, &step.identity, Claim::Created { step: step.index });
                 }
             }
-            CrudRole::List if step.role == Role::User && step.authenticated() => {
+            CrudRole::Read | CrudRole::Update => {
+                if let Some(key) = object_of(model, &step.op, &step.path_params) {
+                    self.observe_owner_field(resource, key, body, step.index);
+                }
+            }
+            CrudRole::List => {
                 for item in list_items(body) {
-                    if let Some(id) = id_in(resource, item) {
-                        self.attribute(
-                            ObjectKey {
-                                kind: resource.kind.clone(),
-                                id,
-                            },
-                            &step.identity,
-                            step.index,
-                        );
+                    let Some(id) = item_key(resource, &step.op, item) else {
+                        continue;
+                    };
+                    let key = ObjectKey {
+                        kind: resource.kind.clone(),
+                        id,
+                    };
+                    if self.observe_owner_field(resource, key.clone(), item, step.index) {
+                        continue;
+                    }
+                    if step.role == Role::User && step.authenticated() {
+                        self.attribute(key, &step.identity, step.index);
                     }
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The caller's own account record: its id, the names it shows (username, email), and the
+    /// record itself as the caller's object.
+    fn observe_account(&mut self, model: &ApiModel, step: &TraceStep, body: &Value) {
+        let record = account_record(model, step, body);
+        let id = record
+            .as_ref()
+            .map(|(_, id)| id.clone())
+            .or_else(|| body.get("id").and_then(id_text));
+        if let Some(id) = id {
+            self.accounts
+                .entry(step.identity.clone())
+                .or_default()
+                .insert(id);
+        }
+        if let Value::Object(fields) = body {
+            for (field, value) in fields {
+                if let Some((holds, text)) = naming_field(field, value) {
+                    self.known.add(&step.identity, holds, &text);
+                }
+            }
+        }
+        if let Some((resource, id)) = record {
+            self.claim(
+                ObjectKey {
+                    kind: resource.kind.clone(),
+                    id,
+                },
+                &step.identity,
+                Claim::Account { step: step.index },
+            );
+        }
+        self.resolve_named();
+    }
+
+    /// Claims `key` for the identity the kind's owner field of `object` names; returns whether
+    /// the object had an owner field (whoever it named).
+    fn observe_owner_field(
+        &mut self,
+        resource: &Resource,
+        key: ObjectKey,
+        object: &Value,
+        step: TraceIndex,
+    ) -> bool {
+        let Some(field) = &resource.owner else {
+            return false;
+        };
+        let Some(value) = object.pointer(&field.pointer).and_then(id_text) else {
+            return false;
+        };
+        match self.named_by(field.holds, &value) {
+            Named::Identity(owner) => {
+                let claim = Claim::OwnerField {
+                    step,
+                    holds: field.holds,
+                };
+                self.claim(key, &owner, claim);
+            }
+            Named::Foreign | Named::Unknown => {
+                // An attribution from lists was a guess the owner field refutes; a create or
+                // an account record is not.
+                if matches!(self.owners.get(&key), Some((_, Claim::Listed { .. }))) {
+                    self.owners.remove(&key);
+                }
+                if !self.owners.contains_key(&key) {
+                    self.named.entry(key).or_insert((field.holds, value, step));
+                }
+            }
+        }
+        true
+    }
+
+    /// Who an owner field's `value` names.
+    fn named_by(&self, holds: OwnerRef, value: &str) -> Named {
+        if holds != OwnerRef::Id {
+            return self.known.named(holds, value);
+        }
+        let matches: Vec<&IdentityId> = self
+            .accounts
+            .iter()
+            .filter(|(_, ids)| ids.contains(value))
+            .map(|(who, _)| who)
+            .collect();
+        let all_known = self.known.identities().all(|who| {
+            self.known.role(who) == Some(Role::Anonymous) || self.accounts.contains_key(who)
+        });
+        match matches.as_slice() {
+            [one] => Named::Identity((*one).clone()),
+            [] if all_known && self.known.identities().next().is_some() => Named::Foreign,
+            _ => Named::Unknown,
+        }
+    }
+
+    /// Owner fields that named nobody known may name an identity now that more is known.
+    fn resolve_named(&mut self) {
+        let resolved: Vec<(ObjectKey, IdentityId, OwnerRef, TraceIndex)> = self
+            .named
+            .iter()
+            .filter_map(
+                |(key, (holds, value, step))| match self.named_by(*holds, value) {
+                    Named::Identity(who) => Some((key.clone(), who, *holds, *step)),
+                    _ => None,
+                },
+            )
+            .collect();
+        for (key, who, holds, step) in resolved {
+            self.named.remove(&key);
+            self.claim(key, &who, Claim::OwnerField { step, holds });
         }
     }
 
@@ -272,7 +415,7 @@ impl Ownership {
         match model.resource_of(&step.op) {
             Some((_, CrudRole::Delete)) => self.observe_delete(model, step),
             Some((resource, CrudRole::Create)) if step.authenticated() => {
-                if let Some(id) = location_id(step) {
+                if let Some(id) = created_key(resource, step) {
                     let key = ObjectKey {
                         kind: resource.kind.clone(),
                         id: id.clone(),
@@ -338,6 +481,13 @@ impl Ownership {
             // A create or account claim is stronger than an attribution from lists.
             Some((_, Claim::Listed { .. })) | None => {
                 self.shared.remove(&key);
+                self.named.remove(&key);
+                self.owners.insert(key, (identity.clone(), claim));
+            }
+            // A create or an account record outranks an owner field.
+            Some((_, Claim::OwnerField { .. }))
+                if matches!(claim, Claim::Created { .. } | Claim::Account { .. }) =>
+            {
                 self.owners.insert(key, (identity.clone(), claim));
             }
             Some(_) => {}
@@ -345,7 +495,7 @@ impl Ownership {
     }
 
     fn attribute(&mut self, key: ObjectKey, identity: &IdentityId, step: TraceIndex) {
-        if self.shared.contains(&key) {
+        if self.shared.contains(&key) || self.named.contains_key(&key) {
             return;
         }
         match self.owners.get(&key) {
@@ -393,6 +543,39 @@ pub fn object_of(
         kind: resource.kind.clone(),
         id,
     })
+}
+
+/// The key of the object a successful create made: where the kind's
+/// [`Resource::key_sources`] say (its answer, its own request body, its `Location` header),
+/// else the id field of its answer or its `Location` header.
+pub fn created_key(resource: &Resource, step: &TraceStep) -> Option<String> {
+    let answer = step.response_json();
+    let from_source = resource.key_sources.iter().find_map(|source| match source {
+        KeySource::ResponseBody { pointer } => answer?.pointer(pointer).and_then(id_text),
+        KeySource::RequestBody { pointer } => {
+            step.body.as_ref()?.pointer(pointer).and_then(id_text)
+        }
+        KeySource::Location => location_id(step),
+        _ => None,
+    });
+    from_source
+        .or_else(|| answer.and_then(|body| id_in(resource, body)))
+        .or_else(|| location_id(step))
+}
+
+/// The key of one element of the answer of list operation `list`: at the pointer of the kind's
+/// [`KeySource::List`] for that list, else its id field.
+pub fn item_key(resource: &Resource, list: &OperationId, item: &Value) -> Option<String> {
+    resource
+        .key_sources
+        .iter()
+        .find_map(|source| match source {
+            KeySource::List { operation, pointer } if operation == list => {
+                item.pointer(pointer).and_then(id_text)
+            }
+            _ => None,
+        })
+        .or_else(|| id_in(resource, item))
 }
 
 /// The id of an object in a response body, by the resource's id field.

@@ -8,12 +8,15 @@ use serde_json::Value;
 use trespass_generators::model::{ApiModel, CrudRole, OperationId};
 use trespass_generators::sequence::{AuthMode, IdentityId, Ref, RefSource, Role, Sequence, Step};
 
+use super::known::Known;
 use super::ownership::{ObjectKey, Ownership, object_of};
 use super::reject::{RefProblem, RejectReason, StepError};
 use super::render::{fill_path, render};
+use super::takeover::{CredentialChange, LoginCheck, credential_change};
 use super::trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};
 use crate::http::{Body, Request};
 use crate::identity::Sessions;
+use crate::redact::SecretKind;
 
 /// Runs sequences against one target.
 #[derive(Debug)]
@@ -68,7 +71,8 @@ impl<'a> Executor<'a> {
     /// [`Reject`] in the trace.
     pub async fn run(&self, sequence: &Sequence) -> RunResult {
         let mut trace = Trace::default();
-        let mut ownership = Ownership::new(self.shared_kinds.iter().cloned());
+        let mut ownership = Ownership::new(self.shared_kinds.iter().cloned())
+            .with_known(Known::from_identities(self.sessions.identities()));
         for (index, step) in sequence.steps.iter().enumerate() {
             let index = StepIndex(index);
             if let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await {
@@ -109,7 +113,25 @@ impl<'a> Executor<'a> {
         } else {
             None
         };
-        let write_index = TraceIndex(trace.steps.len() + usize::from(foreign_write.is_some()));
+        let change = if self.verify_writes {
+            credential_change(
+                self.model,
+                self.sessions.identities(),
+                ownership,
+                &step.identity,
+                role,
+                &step.op,
+                &rendered.path_params,
+                rendered.body.as_ref(),
+            )
+        } else {
+            None
+        };
+        let write_index = TraceIndex(
+            trace.steps.len()
+                + usize::from(foreign_write.is_some())
+                + usize::from(change.is_some()),
+        );
         if let Some((owner, read_op, params)) = &foreign_write {
             self.verify(
                 owner,
@@ -120,6 +142,11 @@ impl<'a> Executor<'a> {
                 ownership,
             )
             .await?;
+        }
+        if let Some(change) = &change {
+            let body = change.flow.body.expose().clone();
+            self.login_check(change, body, LoginCheck::Before, write_index, trace)
+                .await?;
         }
 
         let exchange = self
@@ -151,6 +178,57 @@ impl<'a> Executor<'a> {
             )
             .await?;
         }
+        let wrote = trace.at(write_index).is_some_and(TraceStep::succeeded);
+        if let Some(change) = change.filter(|_| wrote) {
+            for value in &change.new_values {
+                self.sessions.redactor().add(value, SecretKind::Password);
+            }
+            let body = change.flow.body.expose().clone();
+            self.login_check(&change, body, LoginCheck::Configured, write_index, trace)
+                .await?;
+            if let Some(body) = change.changed_body.clone() {
+                self.login_check(&change, body, LoginCheck::Changed, write_index, trace)
+                    .await?;
+            }
+            // The holder's token may be dead now: later steps log in afresh.
+            self.sessions.forget_tokens().await;
+        }
+        Ok(())
+    }
+
+    /// The account holder of `change` logs in with `body` (no credentials of its own).
+    async fn login_check(
+        &self,
+        change: &CredentialChange,
+        body: Value,
+        check: LoginCheck,
+        of: TraceIndex,
+        trace: &mut Trace,
+    ) -> Result<(), RejectReason> {
+        let op = OperationId::new(&change.flow.method, &change.flow.path);
+        let request = Request {
+            body: Some(Body::Json(body.clone())),
+            ..Request::new(change.flow.method.clone(), change.flow.path.clone())
+        };
+        let exchange = self
+            .sessions
+            .send(change.holder.as_str(), AuthMode::None, &request)
+            .await
+            .map_err(|e| RejectReason::Step {
+                op: op.clone(),
+                identity: change.holder.clone(),
+                cause: e.into(),
+            })?;
+        trace.steps.push(TraceStep {
+            index: trace.next_index(),
+            purpose: Purpose::LoginCheck { of, check },
+            op,
+            identity: change.holder.clone(),
+            role: self.role_of(&change.holder),
+            path_params: IndexMap::new(),
+            body: Some(body),
+            exchange,
+        });
         Ok(())
     }
 

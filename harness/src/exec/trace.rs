@@ -91,6 +91,26 @@ pub enum Purpose {
         /// Index (in the trace) of the write it checks.
         of: TraceIndex,
     },
+    /// The account holder logs in around another identity's change of its credentials (see
+    /// [`super::LoginCheck`]).
+    LoginCheck {
+        /// Index (in the trace) of the write it checks.
+        of: TraceIndex,
+        /// Which login.
+        check: super::LoginCheck,
+    },
+}
+
+impl Purpose {
+    /// The trace index of the write an added step checks (`None` for a sequence step).
+    pub fn checks(self) -> Option<TraceIndex> {
+        match self {
+            Purpose::Sequence { .. } => None,
+            Purpose::VerifyBefore { of }
+            | Purpose::VerifyAfter { of }
+            | Purpose::LoginCheck { of, .. } => Some(of),
+        }
+    }
 }
 
 /// One request of a trace with what the oracles need to know about it.

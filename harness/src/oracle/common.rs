@@ -92,13 +92,15 @@ pub(crate) fn escalated_before(cx: &CheckContext<'_>, before: TraceIndex) -> BTr
     out
 }
 
-/// The role an identity has in the trace (from any of its steps).
+/// The role an identity has in the trace (from any of its steps), else in the identities of
+/// the run (the owner of a seeded object may send nothing).
 pub(crate) fn role_in_trace(cx: &CheckContext<'_>, identity: &IdentityId) -> Option<Role> {
     cx.trace
         .steps
         .iter()
         .find(|s| &s.identity == identity)
         .map(|s| s.role)
+        .or_else(|| cx.ownership.known().role(identity))
 }
 
 /// The CRUD role of `op` in its resource kind, and the kind.

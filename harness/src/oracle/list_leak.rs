@@ -4,12 +4,17 @@
 //! Objects only attributed from lists do not count (that attribution came from the lists
 //! themselves), nor do shared kinds, objects their owner shared with the caller, or callers that
 //! escalated their own role earlier in the trace.
+//!
+//! Nor do elements that carry the kind's owner field (`[{"title": "x", "author": "alice"}]`):
+//! a list that labels every element with its owner is a directory of everyone's objects by
+//! design (a forum's index of posts); what must stay private is the object itself, which the
+//! `bola` oracle judges on reads of it.
 
 use trespass_generators::model::CrudRole;
 
 use super::common::{Dedup, escalated_before, is_user_step, role_in_trace};
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::{Claim, ObjectKey, id_in, list_items};
+use crate::exec::{Claim, ObjectKey, item_key, list_items};
 
 /// The `list-leak` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,7 +48,14 @@ impl Oracle for ListLeak {
                 continue;
             };
             for item in list_items(body) {
-                let Some(id) = id_in(resource, item) else {
+                let labelled = resource
+                    .owner
+                    .as_ref()
+                    .is_some_and(|f| item.pointer(&f.pointer).is_some_and(|v| !v.is_null()));
+                if labelled {
+                    continue;
+                }
+                let Some(id) = item_key(resource, &step.op, item) else {
                     continue;
                 };
                 let key = ObjectKey {

@@ -9,6 +9,7 @@
 //! | `list-leak` | a list answer to one identity contains objects another identity owns |
 //! | `bfla` | a non-admin gets 2xx on an admin operation |
 //! | `ignored-auth` | an operation with declared security answers 2xx with no or invalid credentials |
+//! | `account-takeover` | an identity changes another's password or email, and then its new value logs in as the other, or the other's own credentials stop working |
 //! | `mass-assignment` | a non-admin sets a read-only or privileged field, and a later read or privilege shows it took |
 //! | `use-after-delete` | an object answers 2xx after its owner deleted it with 2xx |
 //! | `resource-hierarchy` | a nested path returns a child that does not belong to the parent in the path |
@@ -22,6 +23,7 @@
 mod policy;
 
 // authorization oracles
+mod account_takeover;
 mod bfla;
 mod bola;
 mod common;
@@ -30,6 +32,7 @@ mod list_leak;
 mod mass_assignment;
 mod resource_hierarchy;
 mod use_after_delete;
+pub use account_takeover::AccountTakeover;
 pub use bfla::Bfla;
 pub use bola::Bola;
 pub use ignored_auth::IgnoredAuth;
@@ -194,6 +197,7 @@ pub const BUILT_IN: &[&str] = &[
     ListLeak::NAME,
     Bfla::NAME,
     IgnoredAuth::NAME,
+    AccountTakeover::NAME,
     MassAssignment::NAME,
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
@@ -208,6 +212,7 @@ pub const SECURITY: &[&str] = &[
     ListLeak::NAME,
     Bfla::NAME,
     IgnoredAuth::NAME,
+    AccountTakeover::NAME,
     MassAssignment::NAME,
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
@@ -268,3 +273,9 @@ pub(crate) mod testkit;
 mod tests_authz;
 #[cfg(test)]
 mod tests_conformance;
+#[cfg(test)]
+mod tests_mass;
+#[cfg(test)]
+mod tests_natural;
+#[cfg(test)]
+mod tests_takeover;

@@ -16,9 +16,9 @@
 use std::collections::BTreeSet;
 
 use super::{
-    BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment, NegativeAcceptance,
-    OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance, ServerError,
-    SlowResponse, StatusConformance, UseAfterDelete,
+    AccountTakeover, BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment,
+    NegativeAcceptance, OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance,
+    ServerError, SlowResponse, StatusConformance, UseAfterDelete,
 };
 
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
@@ -31,6 +31,7 @@ pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
         ListLeak::NAME => Box::new(ListLeak),
         Bfla::NAME => Box::new(Bfla),
         IgnoredAuth::NAME => Box::new(IgnoredAuth),
+        AccountTakeover::NAME => Box::new(AccountTakeover),
         MassAssignment::NAME => Box::new(MassAssignment),
         UseAfterDelete::NAME => Box::new(UseAfterDelete),
         ResourceHierarchy::NAME => Box::new(ResourceHierarchy),

@@ -5,13 +5,13 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::Value;
 use trespass_generators::ApiModel;
-use trespass_generators::model::OperationId;
+use trespass_generators::model::{OperationId, OwnerRef};
 use trespass_generators::sequence::{AuthMode, IdentityId, Role};
 
 use super::{CheckContext, Oracle, Policy, Violation};
 use crate::exec::{
-    Exchange, Ownership, Purpose, Received, Request, Response, ResponseBody, StepIndex, Trace,
-    TraceIndex, TraceStep,
+    Exchange, Known, LoginCheck, Ownership, Purpose, Received, Request, Response, ResponseBody,
+    StepIndex, Trace, TraceIndex, TraceStep,
 };
 use crate::identity;
 
@@ -34,6 +34,7 @@ pub(crate) struct TraceBuilder {
     steps: Vec<TraceStep>,
     sequence_steps: usize,
     policy: identity::PolicySection,
+    known: Known,
 }
 
 impl TraceBuilder {
@@ -43,7 +44,28 @@ impl TraceBuilder {
             steps: Vec::new(),
             sequence_steps: 0,
             policy: identity::PolicySection::default(),
+            known: Known::default(),
         }
+    }
+
+    /// `who` (`"alice:user"`) is an identity of the run that goes by `value` (a username or
+    /// an email address), as its login body would say.
+    pub(crate) fn knows(mut self, who: &str, holds: OwnerRef, value: &str) -> Self {
+        let (name, role) = who_is(who);
+        let id = IdentityId::new(name);
+        self.known.set_role(&id, role);
+        self.known.add(&id, holds, value);
+        self
+    }
+
+    /// The ownership learned from the trace built so far, as the executor would learn it.
+    pub(crate) fn ownership(&self) -> Ownership {
+        let mut ownership = Ownership::new(self.policy.shared_resources.iter().cloned())
+            .with_known(self.known.clone());
+        for step in &self.steps {
+            ownership.observe(&self.model, step);
+        }
+        ownership
     }
 
     pub(crate) fn shared(mut self, kinds: &[&str]) -> Self {
@@ -112,6 +134,30 @@ impl TraceBuilder {
             Purpose::VerifyAfter { of: TraceIndex(of) },
         );
         self
+    }
+
+    /// A login check of `who` through `op` with `body` around the write at trace index `of`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn login_check(
+        mut self,
+        who: &str,
+        op: &str,
+        body: Value,
+        status: u16,
+        check: LoginCheck,
+        of: usize,
+    ) -> Self {
+        let response = if status == 200 {
+            serde_json::json!({"token": "t0k3n-value"})
+        } else {
+            serde_json::json!({"error": "bad login"})
+        };
+        let purpose = Purpose::LoginCheck {
+            of: TraceIndex(of),
+            check,
+        };
+        self.push(who, op, &[], Some(body), status, response, purpose);
+        self.auth(AuthMode::None)
     }
 
     /// Sets how the last step authenticated.
@@ -221,10 +267,7 @@ impl TraceBuilder {
         oracle: &dyn Oracle,
         slow_threshold: Duration,
     ) -> Vec<Violation> {
-        let mut ownership = Ownership::new(self.policy.shared_resources.iter().cloned());
-        for step in &self.steps {
-            ownership.observe(&self.model, step);
-        }
+        let ownership = self.ownership();
         let trace = Trace {
             steps: self.steps.clone(),
             reject: None,
@@ -245,12 +288,7 @@ impl TraceBuilder {
         response: Value,
         purpose: Purpose,
     ) {
-        let (name, role) = who.split_once(':').expect("who is name:role");
-        let role = match role {
-            "user" => Role::User,
-            "admin" => Role::Admin,
-            _ => Role::Anonymous,
-        };
+        let (name, role) = who_is(who);
         let op = OperationId::parse(op).expect("op is METHOD /path");
         assert!(
             self.model.operation(&op).is_some(),
@@ -289,10 +327,7 @@ impl TraceBuilder {
 
     /// Runs `oracle` over the trace built so far.
     pub(crate) fn check(&self, oracle: &dyn Oracle) -> Vec<Violation> {
-        let mut ownership = Ownership::new(self.policy.shared_resources.iter().cloned());
-        for step in &self.steps {
-            ownership.observe(&self.model, step);
-        }
+        let ownership = self.ownership();
         let trace = Trace {
             steps: self.steps.clone(),
             reject: None,
@@ -309,10 +344,39 @@ impl TraceBuilder {
     }
 }
 
+/// `"alice:user"` -> `("alice", Role::User)`.
+fn who_is(who: &str) -> (&str, Role) {
+    let (name, role) = who.split_once(':').expect("who is name:role");
+    let role = match role {
+        "user" => Role::User,
+        "admin" => Role::Admin,
+        _ => Role::Anonymous,
+    };
+    (name, role)
+}
+
 /// `(oracle, operation)` of each violation.
 pub(crate) fn pairs(violations: &[Violation]) -> Vec<(String, String)> {
     violations
         .iter()
         .map(|v| (v.oracle.clone(), v.operation.to_string()))
         .collect()
+}
+
+/// `model` with `resource` in place of every kind that claimed one of its operations.
+pub(crate) fn with_resource(
+    mut model: ApiModel,
+    resource: trespass_generators::model::Resource,
+) -> ApiModel {
+    let ops: Vec<OperationId> = resource.operations().map(|(_, op)| op.clone()).collect();
+    model
+        .resources
+        .retain(|r| r.kind != resource.kind && !r.operations().any(|(_, op)| ops.contains(op)));
+    model.resources.push(resource);
+    model
+}
+
+/// An operation id from `"METHOD /path"`.
+pub(crate) fn op(text: &str) -> OperationId {
+    OperationId::parse(text).expect("op is METHOD /path")
 }

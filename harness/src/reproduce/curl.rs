@@ -114,6 +114,11 @@ impl Script<'_> {
                     let write = next_sequence.saturating_sub(1);
                     self.emit_reread(n, report, steps.get(write));
                 }
+                StepPurpose::LoginBefore => self.emit_login_check(n, report, None),
+                StepPurpose::LoginAfter | StepPurpose::LoginChanged => {
+                    let write = next_sequence.saturating_sub(1);
+                    self.emit_login_check(n, report, Some(write));
+                }
                 StepPurpose::Sequence => n -= 1,
             }
         }
@@ -237,6 +242,78 @@ impl Script<'_> {
             sq(&label),
             report.method,
             auth.iter().map(|a| format!(" {a}")).collect::<String>()
+        );
+    }
+
+    /// The account holder's login around another identity's change of its credentials: its
+    /// configured login body (secrets from the environment), or for
+    /// [`StepPurpose::LoginChanged`] the same with the new value the write (sequence step
+    /// `write`) sent.
+    fn emit_login_check(&mut self, n: usize, report: &StepReport, write: Option<usize>) {
+        let name = format!("s{n}");
+        let identity = report.identity.as_str();
+        let credential = self
+            .identities
+            .is_some()
+            .then(|| self.credential(identity, AuthMode::Normal));
+        let Some(Credential::Login { flow, leaves, .. }) = credential else {
+            let _ = writeln!(
+                self.body,
+                "\n# {n}. {identity} logs in\necho {} >&2\nexit 3",
+                sq(&format!(
+                    "step {n} cannot be sent: {identity}'s login flow is in the identities file"
+                ))
+            );
+            return;
+        };
+        let configured = flow.body.expose();
+        let changed = (report.purpose == StepPurpose::LoginChanged)
+            .then(|| {
+                let sent = self.sent.get(write?)?.as_ref()?;
+                crate::exec::changed_login(configured, sent)
+            })
+            .flatten();
+        let mut template = changed.clone().unwrap_or_else(|| configured.clone());
+        let mut fills = Vec::new();
+        let mut args = String::new();
+        for (path, var) in &leaves {
+            let Value::Array(keys) = path else { continue };
+            let unchanged = changed.as_ref().is_none_or(|c| {
+                let at = |v: &Value| {
+                    keys.iter().try_fold(v.clone(), |v, k| match k {
+                        Value::String(k) => v.get(k).cloned(),
+                        _ => None,
+                    })
+                };
+                at(c) == at(configured)
+            });
+            if unchanged {
+                set_path(&mut template, keys, Value::String(String::new()));
+                fills.push(format!("setpath({path}; ${var})"));
+                let _ = write!(args, " --arg {var} \"${var}\"");
+            }
+        }
+        let label = match report.purpose {
+            StepPurpose::LoginChanged => format!("{identity} logs in with the new credential"),
+            StepPurpose::LoginBefore => format!("{identity} logs in (before the change)"),
+            _ => format!("{identity} logs in with its own credentials"),
+        };
+        let _ = writeln!(self.body, "\n# {n}. {label} through {}", flow.operation());
+        let body = if fills.is_empty() {
+            sq(&template.to_string())
+        } else {
+            format!(
+                "\"$(jq -c{args} {} <<<{})\"",
+                sq(&fills.join(" | ")),
+                sq(&template.to_string())
+            )
+        };
+        let _ = writeln!(
+            self.body,
+            "send {name} {} {} {} '' -H 'content-type: application/json' --data-binary {body}",
+            sq(&label),
+            flow.method,
+            sq(&flow.path),
         );
     }
 

@@ -424,5 +424,72 @@ fn a_script_request_stops_at_its_caps_on_an_endless_answer() {
     assert!(
         stderr.contains("Maximum file size") || stderr.contains("timed out"),
         "curl names its cap: {stderr}"
+
+/// A hand-built account takeover: bob sets alice's password; alice's logins around it.
+#[test]
+fn the_script_replays_the_login_checks_of_a_takeover() {
+    let identities = IdentityFile::parse(
+        r#"
+[[identity]]
+name = "alice"
+role = "user"
+auth.login = { operation = "POST /auth/login", body = { username = "alice", password = "pw-alice-secret" }, token = "/token" }
+
+[[identity]]
+name = "bob"
+role = "user"
+auth.login = { operation = "POST /auth/login", body = { username = "bob", password = "pw-bob-secret" }, token = "/token" }
+"#,
+        "ids.toml",
+        |_| None,
+    )
+    .expect("parses");
+    let step = |index: usize, purpose: &str, identity: &str, method: &str, path: &str| {
+        json!({"index": index, "purpose": purpose, "identity": identity, "role": "user",
+               "auth": "normal", "method": method, "path": path, "status": 200,
+               "elapsed_ms": 1})
+    };
+    let finding: Finding = serde_json::from_value(json!({
+        "format_version": 1,
+        "oracle": "account-takeover",
+        "operation": "PUT /users/{username}/password",
+        "signature": "account-takeover PUT /users/{username}/password [user,user]",
+        "roles": ["user", "user"],
+        "message": "bob changed alice's credentials",
+        "rule": "only the account holder changes its credentials",
+        "confirmed": true,
+        "count": 1, "case": 1, "seed": 1,
+        "step": 1,
+        "steps": [
+            step(0, "login_before", "alice", "POST", "/auth/login"),
+            step(1, "sequence", "bob", "PUT", "/users/alice/password"),
+            step(2, "login_after", "alice", "POST", "/auth/login"),
+            step(3, "login_changed", "alice", "POST", "/auth/login"),
+        ],
+        "sequence": {"steps": [
+            {"identity": "bob", "op": "PUT /users/{username}/password", "args": {
+                "path": {"username": {"value": "alice"}},
+                "body": {"media_type": "application/json", "value": {"password": "bobs-choice-77"}}
+            }}
+        ]}
+    }))
+    .expect("the hand-built finding parses");
+    let script = curl_script(&finding, None, Some(&identities), Path::new("x.json"));
+    for secret in identities.secrets() {
+        assert!(!script.contains(&secret), "{secret} in\n{script}");
+    }
+    let sends: Vec<&str> = script.lines().filter(|l| l.starts_with("send s")).collect();
+    assert_eq!(sends.len(), 4, "{script}");
+    assert!(
+        sends[0].contains("/auth/login") && sends[0].contains("TRESPASS_PASSWORD_ALICE"),
+        "{}",
+        sends[0]
+    );
+    assert!(sends[1].contains("PUT"), "{}", sends[1]);
+    assert!(sends[2].contains("TRESPASS_PASSWORD_ALICE"), "{}", sends[2]);
+    assert!(
+        sends[3].contains("bobs-choice-77") && !sends[3].contains("TRESPASS_PASSWORD_ALICE"),
+        "the new value replaces alice's: {}",
+        sends[3]
     );
 }

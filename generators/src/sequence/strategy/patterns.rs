@@ -242,12 +242,14 @@ impl Gen<'_, '_> {
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
         };
-        let actors = self.identities_where(|_, c| c.role == Role::User);
-        let actors = if actors.is_empty() {
-            self.identities_where(|_, c| c.role != Role::Anonymous)
-        } else {
-            actors
-        };
+        let mut actors = self.identities_where(|_, c| c.role == Role::User);
+        if actors.is_empty() {
+            actors = self.identities_where(|_, c| c.role != Role::Anonymous);
+        }
+        // A public create (a self-registration) is also tried without an account.
+        if !self.cat.ops[op].secured {
+            actors.extend(self.identities_where(|_, c| c.role == Role::Anonymous));
+        }
         let Some(actor) = self.pick(&actors) else {
             return Ok(false);
         };
@@ -260,11 +262,11 @@ impl Gen<'_, '_> {
         // an admin operation (a `role: admin` that took shows as privilege).
         let written = emitted.produced.or_else(|| anchor.first().copied());
         let kind = self.cat.ops[op].kind.as_ref().map(|(k, _)| k.clone());
-        if let (Some(obj), Some(kind)) = (written, kind)
-            && let Some(k) = self.cat.kinds.get_index_of(&kind)
-        {
+        let k = kind.and_then(|kind| self.cat.kinds.get_index_of(&kind));
+        if let (Some(obj), Some(k)) = (written, k) {
             self.read_back(actor, k, obj)?;
         }
+        self.read_back_account(actor, op, k)?;
         if self.chance(1, 2) {
             let admin: Vec<usize> = (0..self.cat.ops.len())
                 .filter(|&i| self.cat.ops[i].admin)
@@ -274,6 +276,36 @@ impl Gen<'_, '_> {
             }
         }
         Ok(true)
+    }
+
+    /// After a mass assignment by `actor` through `op` (of kind `k`): a write to the caller's
+    /// own record (`PATCH /me`) is read back through its `GET`; a write without credentials
+    /// (a registration) through an admin's list of the kind, which shows every account.
+    fn read_back_account(
+        &mut self,
+        actor: usize,
+        op: usize,
+        k: Option<usize>,
+    ) -> Result<(), Reason> {
+        if self.cast[actor].role == Role::Anonymous {
+            let admins = self.identities_where(|_, c| c.role == Role::Admin);
+            let lists = k
+                .map(|k| self.cat.kinds[k].list.clone())
+                .unwrap_or_default();
+            if let (Some(admin), Some(list)) = (self.pick(&admins), self.pick(&lists)) {
+                self.step(admin, list, AuthMode::Normal, &[], Prefer::Any, false)?;
+            }
+            return Ok(());
+        }
+        let path = self.cat.ops[op].id.path().to_string();
+        let same_path_read = (0..self.cat.ops.len()).find(|&i| {
+            let id = &self.cat.ops[i].id;
+            i != op && id.method() == "GET" && id.path() == path
+        });
+        if let Some(read) = same_path_read {
+            self.step(actor, read, AuthMode::Normal, &[], Prefer::Own, false)?;
+        }
+        Ok(())
     }
 
     pub(super) fn delete_then_use(&mut self) -> Result<bool, Reason> {
