@@ -6,6 +6,7 @@
 //! hand.
 
 pub mod admin;
+pub mod declared;
 pub mod links;
 pub mod resources;
 
