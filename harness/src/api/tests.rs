@@ -90,6 +90,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             elapsed: Duration::from_millis(10),
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),
+            coverage: Default::default(),
         },
         findings,
         fixed: Vec::new(),

@@ -187,6 +187,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
         findings,
+        coverage: Default::default(),
     }
 }
 
@@ -221,8 +222,11 @@ pub(super) fn remote(
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
-    let model = trespass_generators::load_file(spec).map_err(ExpectedError::wrap)?;
+    let mut model = trespass_generators::load_file(spec).map_err(ExpectedError::wrap)?;
     let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
+    identities_file
+        .apply_resources(&mut model)
+        .map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())
         .base_url(crate::redact::Redactor::new().url(base_url.as_str()));

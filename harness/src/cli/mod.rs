@@ -3,6 +3,7 @@
 
 mod args;
 mod demo;
+mod explain;
 mod fuzz;
 mod replay;
 mod sample;
