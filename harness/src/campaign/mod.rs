@@ -20,6 +20,7 @@
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
+mod coverage;
 mod lane;
 mod report;
 mod reset;
@@ -37,6 +38,7 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
+pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary};
 pub use reset::ResetError;
 pub use settings::Settings;
@@ -251,6 +253,10 @@ impl Campaign {
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,
+            coverage: shared
+                .coverage
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
         })
     }
 
@@ -301,6 +307,18 @@ impl Campaign {
             self.settings.slow_threshold,
         );
         check_all(&self.oracles, &cx)
+    }
+
+    /// What the oracles judged in one run (see [`Coverage`]).
+    pub fn coverage(&self, result: &RunResult) -> Coverage {
+        let cx = CheckContext::new(
+            &self.model,
+            &result.trace,
+            &result.ownership,
+            &self.policy,
+            self.settings.slow_threshold,
+        );
+        Coverage::of_run(&self.oracles, &cx)
     }
 }
 

@@ -12,7 +12,7 @@ use trespass_generators::model::{ApiModel, CrudRole, Operation, SchemaKind};
 
 use super::common::{Dedup, crud, is_admin_value, is_privileged_field, is_user_step};
 use super::{CheckContext, Oracle, Verdict, Violation};
-use crate::exec::{ObjectKey, TraceStep, id_in, is_account_operation, object_of};
+use crate::exec::{ObjectKey, TraceIndex, TraceStep, id_in, is_account_operation, object_of};
 
 /// The `mass-assignment` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,6 +74,27 @@ impl Oracle for MassAssignment {
             }
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        // A user's accepted write that sent a read-only or privileged field.
+        cx.trace
+            .steps
+            .iter()
+            .filter(|w| is_user_step(w) && w.succeeded())
+            .filter(|w| {
+                let (Some(Value::Object(body)), Some(op), Some(key)) = (
+                    &w.body,
+                    cx.model.operation(&w.op),
+                    written_object(cx.model, w),
+                ) else {
+                    return false;
+                };
+                body.keys()
+                    .any(|f| guarded_field(cx.model, op, &key, f).is_some())
+            })
+            .map(|w| w.index)
+            .collect()
     }
 }
 
