@@ -540,6 +540,7 @@ auth.bearer = "carol-bearer-0123456789"
             elapsed: Duration::from_millis(5),
             oracles: vec!["server-error".into()],
             findings: vec![finding(&run_redactor())],
+            coverage: Default::default(),
         };
         assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
         assert_clean("the report table", &summary.table());
