@@ -257,12 +257,12 @@ fn kind_text(k: &KindExplained) -> String {
     out
 }
 
-/// Whether objects of `r` get a known owner in a run: a create whose answer (or request, or
-/// `Location`) gives the key, a list showing keys, or an owner field in the objects.
+/// Whether objects of `r` get a known owner in a run: a key source (the create's answer,
+/// request or `Location`, a list showing keys), an owner field in the objects, or a link from a
+/// create of the kind to its other operations.
 fn owner_knowable(model: &ApiModel, r: &Resource) -> bool {
     !r.key_sources.is_empty()
         || r.owner.is_some()
-        || (!r.create.is_empty() && r.id_field.is_some())
         || r.create.iter().any(|c| {
             model
                 .links_from(c)
