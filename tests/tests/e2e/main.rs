@@ -3,6 +3,7 @@
 mod artifacts;
 mod cli;
 mod conformance;
+mod coverage;
 mod fuzz;
 mod replay;
 mod resets;
