@@ -11,7 +11,11 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use trespass_generators::model::CrudRole;
 
-use crate::oracle::{CheckContext, Oracle, SECURITY, cross_identity_access};
+use crate::oracle::{Bola, CheckContext, ListLeak, Oracle, cross_identity_access};
+
+/// The object-level oracles: listed in the coverage even when they judged nothing, since that
+/// is what a user must see.
+const OBJECT_LEVEL: &[&str] = &[Bola::NAME, ListLeak::NAME];
 
 /// What the oracles of a campaign judged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,8 +23,8 @@ pub struct Coverage {
     /// Cross-identity steps per resource kind (kinds with none are left out).
     #[serde(default)]
     pub kinds: BTreeMap<String, KindCoverage>,
-    /// Steps judged per oracle: every authorization oracle of the campaign (zero included) and
-    /// any other oracle that judged a step.
+    /// Steps judged per oracle ([`Oracle::judged`]): `bola` and `list-leak` always (zero
+    /// included), any other oracle that judged a step.
     #[serde(default)]
     pub oracles: BTreeMap<String, u64>,
 }
@@ -64,7 +68,7 @@ impl Coverage {
         }
         for oracle in oracles {
             let judged = oracle.judged(cx).len() as u64;
-            if judged > 0 || SECURITY.contains(&oracle.name()) {
+            if judged > 0 || OBJECT_LEVEL.contains(&oracle.name()) {
                 *out.oracles.entry(oracle.name().to_string()).or_default() += judged;
             }
         }

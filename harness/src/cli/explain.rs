@@ -505,7 +505,7 @@ paths:
             judged += e
                 .operations
                 .iter()
-                .filter(|o| o.judged_by.iter().any(|j| *j == Bola::NAME))
+                .filter(|o| o.judged_by.contains(&Bola::NAME))
                 .count();
             gaps += e.to_declare.len();
         }

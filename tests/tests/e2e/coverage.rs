@@ -25,6 +25,7 @@ fn shop_coverage_counts_cross_identity_reads_of_orders() {
         summary.coverage
     );
     let table = summary.table();
+    eprintln!("{}", summary.coverage.text(&summary.oracles));
     assert!(
         table.contains("authorization coverage: cross-identity steps judged"),
         "{table}"
@@ -74,5 +75,6 @@ fn a_campaign_that_can_judge_no_cross_identity_access_says_so() {
     );
     assert_eq!(summary.coverage.oracles.get("bola"), Some(&0));
     let table = summary.table();
+    eprintln!("{}", summary.coverage.text(&summary.oracles));
     assert!(table.contains(NOTHING_JUDGED), "{table}");
 }
