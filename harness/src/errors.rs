@@ -41,6 +41,15 @@ pub enum IdentityFileErrorKind {
         /// The sentence.
         message: String,
     },
+    /// A `[[resource]]` table that does not fit the spec: an operation pattern that matches
+    /// nothing, a key parameter the kind's operations do not take, an unknown parent kind.
+    #[error("`{key}`: {message}")]
+    Declaration {
+        /// Dotted key path (`resource[0].read[1]`).
+        key: String,
+        /// The sentence, with the closest match when one is near.
+        message: String,
+    },
 }
 
 /// The executor cannot run at all (as opposed to a request that fails, which is recorded).

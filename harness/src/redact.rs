@@ -541,6 +541,7 @@ auth.bearer = "carol-bearer-0123456789"
             oracles: vec!["server-error".into()],
             findings: vec![finding(&run_redactor())],
             interrupted: false,
+            coverage: Default::default(),
         };
         assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
         assert_clean("the report table", &summary.table());

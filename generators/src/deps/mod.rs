@@ -7,6 +7,7 @@
 
 pub mod admin;
 mod keys;
+pub mod declared;
 pub mod links;
 mod owner;
 pub mod resources;

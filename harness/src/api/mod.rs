@@ -420,6 +420,7 @@ impl Harness {
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
                 interrupted: false,
+                coverage: Default::default(),
             }
         } else {
             let campaign = Campaign::new(started.model, started.identities, oracles, settings)
@@ -461,7 +462,7 @@ impl Harness {
     fn start_target(&self, workers: usize) -> Result<StartedTarget, HarnessError> {
         match &self.source {
             Source::Spec(spec) => {
-                let model = trespass_generators::load_file(spec)?;
+                let mut model = trespass_generators::load_file(spec)?;
                 let text = std::fs::read_to_string(spec).map_err(|e| {
                     HarnessError::Start(format!("{}: cannot read the file: {e}", spec.display()))
                 })?;
@@ -470,6 +471,7 @@ impl Harness {
                     .as_ref()
                     .ok_or_else(|| HarnessError::NoIdentities { spec: spec.clone() })?;
                 let identities = IdentityFile::load(identities_path)?;
+                identities.apply_resources(&mut model)?;
                 let url = self
                     .base_url
                     .as_ref()

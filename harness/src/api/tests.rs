@@ -91,6 +91,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),
             interrupted: false,
+            coverage: Default::default(),
         },
         findings,
         fixed: Vec::new(),

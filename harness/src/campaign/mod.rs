@@ -21,6 +21,7 @@
 
 mod budget;
 pub mod formats;
+mod coverage;
 mod lane;
 mod report;
 mod reset;
@@ -38,6 +39,7 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
+pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary};
 pub use reset::ResetError;
 pub use settings::Settings;
@@ -256,6 +258,10 @@ impl Campaign {
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
             findings,
             interrupted: crate::interrupt::stop_requested(),
+            coverage: shared
+                .coverage
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
         })
     }
 
@@ -306,6 +312,18 @@ impl Campaign {
             self.settings.slow_threshold,
         );
         check_all(&self.oracles, &cx)
+    }
+
+    /// What the oracles judged in one run (see [`Coverage`]).
+    pub fn coverage(&self, result: &RunResult) -> Coverage {
+        let cx = CheckContext::new(
+            &self.model,
+            &result.trace,
+            &result.ownership,
+            &self.policy,
+            self.settings.slow_threshold,
+        );
+        Coverage::of_run(&self.oracles, &cx)
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::Coverage;
 use crate::artifact::write_atomically;
 use crate::exec::RejectReason;
 use crate::finding::Finding;
@@ -45,6 +46,10 @@ pub struct Summary {
     /// what ran until then.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What the authorization oracles actually judged: cross-identity steps per kind, steps
+    /// per oracle. Empty in reports written before it.
+    #[serde(default)]
+    pub coverage: Coverage,
 }
 
 /// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
@@ -134,8 +139,9 @@ impl Summary {
         out
     }
 
-    /// The human summary: a table of findings (oracle, operation, identities, count) and the
-    /// run's figures.
+    /// The human summary: a table of findings (oracle, operation, identities, count), the
+    /// authorization coverage (or a plain line saying nothing could be judged) and the run's
+    /// figures.
     pub fn table(&self) -> String {
         let mut out = String::new();
         let rows: Vec<[String; 4]> = self
@@ -177,6 +183,9 @@ impl Summary {
                     .collect();
                 let _ = writeln!(out, "{}", line.join("  ").trim_end());
             }
+        }
+        if self.cases > 0 {
+            out.push_str(&self.coverage.text(&self.oracles));
         }
         let _ = writeln!(
             out,
@@ -288,6 +297,7 @@ mod tests {
             oracles: Vec::new(),
             findings: Vec::new(),
             interrupted: false,
+            coverage: Coverage::default(),
         }
     }
 

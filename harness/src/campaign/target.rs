@@ -288,7 +288,7 @@ pub fn check_reachable(given: &str, base_url: &Url) -> Result<(), TargetError> {
 pub fn demo_subject(
     service: trespass_targets::Service,
 ) -> Result<(ApiModel, IdentityFile), String> {
-    let model = trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
+    let mut model = trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
         .map_err(|e| e.to_string())?;
     let identities = IdentityFile::parse(
         service.identities_toml(),
@@ -296,6 +296,9 @@ pub fn demo_subject(
         |_| None,
     )
     .map_err(|e| e.to_string())?;
+    identities
+        .apply_resources(&mut model)
+        .map_err(|e| e.to_string())?;
     Ok((model, identities))
 }
 

@@ -10,6 +10,7 @@ use proptest::strategy::Strategy;
 use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
+use super::coverage::Coverage;
 use super::lane::{Lane, LaneProbe};
 use super::report::Rejections;
 use super::{Campaign, Event, runner_for};
@@ -32,6 +33,8 @@ pub(super) struct Shared {
     pub(super) stop: AtomicBool,
     pub(super) budget: Budget,
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
+    /// What the oracles judged in the cases run so far.
+    pub(super) coverage: Mutex<Coverage>,
 }
 
 impl Shared {
@@ -45,6 +48,7 @@ impl Shared {
             stop: AtomicBool::new(false),
             budget,
             findings: Mutex::new(BTreeMap::new()),
+            coverage: Mutex::new(Coverage::default()),
         }
     }
 }
@@ -127,6 +131,12 @@ impl Campaign {
         if let Some(reject) = &result.trace.reject {
             shared.rejections.count(&reject.whence);
         }
+        let judged = self.coverage(&result);
+        shared
+            .coverage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&judged);
         for finding in self.judge(sequence, &result, case, shared) {
             let mut finding = self
                 .confirm(finding, sequence, lane, executor, shared)

@@ -28,7 +28,8 @@ pub enum Command {
     Fuzz(FuzzArgs),
     /// Re-run one saved finding; exit 1 if it still fails.
     Replay(ReplayArgs),
-    /// Load a spec and summarise operations, resources, links and admin operations.
+    /// Load a spec and summarise operations, resources, links and admin operations; with
+    /// --identities, the merged model and what each operation can be judged by.
     Spec(SpecArgs),
     /// Print generated request sequences as JSON lines.
     Sample(SampleArgs),
@@ -159,6 +160,10 @@ pub struct SpecArgs {
     /// Also print how long reading, parsing, converting and inferring took (on stderr).
     #[arg(long)]
     pub timings: bool,
+    /// Identities-and-policy file (TOML): merge its `[[resource]]` tables into the model and
+    /// say, for every operation, which authorization oracles can judge it and what is missing.
+    #[arg(long, value_name = "FILE")]
+    pub identities: Option<PathBuf>,
 }
 
 /// Arguments of `trespass sample`.

@@ -322,6 +322,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         oracles: Vec::new(),
         findings,
         interrupted: crate::interrupt::stop_requested(),
+        coverage: Default::default(),
     }
 }
 
@@ -356,9 +357,12 @@ pub(super) fn remote(
     let base_url = parse_base_url(base)?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
-    let model = super::load_spec(spec)?;
+    let mut model = super::load_spec(spec)?;
     warn_of_spec_problems(spec, &model);
     let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
+    identities_file
+        .apply_resources(&mut model)
+        .map_err(ExpectedError::wrap)?;
     let origin = Origin::new(spec.display().to_string(), &text)
         .identities(identities.display().to_string())
         .base_url(crate::redact::Redactor::new().url(base_url.as_str()));

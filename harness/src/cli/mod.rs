@@ -3,6 +3,7 @@
 
 mod args;
 mod demo;
+mod explain;
 mod fuzz;
 mod init;
 mod replay;

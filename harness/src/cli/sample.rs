@@ -37,7 +37,7 @@ use crate::exit_codes;
 use crate::identity::IdentityFile;
 
 pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
-    let model = super::load_spec(&args.spec)?;
+    let mut model = super::load_spec(&args.spec)?;
     if model.operations.is_empty() {
         return Err(ExpectedError::usage(format!(
             "{}: the spec has no operations to sample",
@@ -45,7 +45,13 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
         )));
     }
     let cast = match &args.identities {
-        Some(path) => cast_of(path)?,
+        Some(path) => {
+            let file = identities_without_secrets(path)?;
+            file.apply_resources(&mut model).map_err(|e| {
+                ExpectedError::usage(format!("cannot use the identities file: {e}"))
+            })?;
+            cast_of(&file, path)?
+        }
         None => IdentitySpec::default_cast(),
     };
     let seed = match args.seed {
@@ -84,9 +90,9 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
     Ok(exit_codes::OK)
 }
 
-/// The cast of an identities file: names and roles. Secrets are not needed to sample, so
-/// unset `${VAR}`s read as empty.
-fn cast_of(path: &Path) -> Result<Vec<IdentitySpec>, ExpectedError> {
+/// An identities file read for its names, roles, policy and `[[resource]]` tables: secrets
+/// are not needed, so unset `${VAR}`s read as empty.
+pub(super) fn identities_without_secrets(path: &Path) -> Result<IdentityFile, ExpectedError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ExpectedError::usage(format!(
             "cannot read the identities file {}: {e}",
@@ -97,6 +103,11 @@ fn cast_of(path: &Path) -> Result<Vec<IdentitySpec>, ExpectedError> {
         Some(std::env::var(var).unwrap_or_default())
     })
     .map_err(|e| ExpectedError::usage(format!("cannot use the identities file: {e}")))?;
+    Ok(file)
+}
+
+/// The cast of an identities file: names and roles.
+fn cast_of(file: &IdentityFile, path: &Path) -> Result<Vec<IdentitySpec>, ExpectedError> {
     let cast = file.cast();
     if cast.is_empty() {
         return Err(ExpectedError::usage(format!(

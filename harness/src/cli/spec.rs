@@ -10,12 +10,21 @@ use std::time::Duration;
 use trespass_generators::spec::{LoadTimings, load_file_timed};
 use trespass_generators::summary::SpecSummary;
 
+use trespass_generators::deps::apply_admin_patterns;
+use trespass_generators::model::ApiModel;
+
 use super::ExpectedError;
 use super::args::SpecArgs;
+use super::explain::Explanation;
+use super::sample::identities_without_secrets;
 
 pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
-    let (model, timings) =
+    let (mut model, timings) =
         load_file_timed(&args.path, &super::load_options()).map_err(ExpectedError::wrap)?;
+    let explanation = match &args.identities {
+        Some(path) => Some(merge(&mut model, path)?),
+        None => None,
+    };
     let source = args
         .path
         .file_name()
@@ -25,15 +34,63 @@ pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
     let start = std::time::Instant::now();
     let summary = SpecSummary::from_model(&model, &source).relative_to(dir);
     let summarise = start.elapsed();
-    if args.json {
-        print!("{}", summary.to_json());
-    } else {
-        print!("{}", render_text(&summary));
+    match (&explanation, args.json) {
+        (None, true) => print!("{}", summary.to_json()),
+        (None, false) => print!("{}", render_text(&summary)),
+        (Some(e), true) => print!("{}", explained_json(&summary, e)),
+        (Some(e), false) => print!("{}", render_explained(&summary, e)),
     }
     if args.timings {
         eprint!("{}", render_timings(&timings, summarise));
     }
     Ok(crate::exit_codes::OK)
+}
+
+/// Merges the identities file at `path` into `model` (its `[[resource]]` tables and its
+/// `[policy]` admin patterns) and explains the result.
+fn merge(model: &mut ApiModel, path: &Path) -> Result<Explanation, ExpectedError> {
+    let file = identities_without_secrets(path)?;
+    file.apply_resources(model).map_err(ExpectedError::wrap)?;
+    apply_admin_patterns(model, &file.policy.admin_operations).map_err(|e| {
+        ExpectedError::usage(format!(
+            "{}: `{}` is not an operation pattern",
+            path.display(),
+            e.pattern
+        ))
+    })?;
+    let shown_as = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Explanation::new(model, &file, &shown_as))
+}
+
+/// The summary's JSON with the explanation under `explained`.
+fn explained_json(summary: &SpecSummary, e: &Explanation) -> String {
+    let mut value = serde_json::to_value(summary).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "explained".to_string(),
+            serde_json::to_value(e).unwrap_or_default(),
+        );
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The summary with the kinds in full (in place of the short list) and, at the end, what each
+/// operation can be judged by and what is left to declare.
+pub(crate) fn render_explained(s: &SpecSummary, e: &Explanation) -> String {
+    let text = render_text(s);
+    let kinds_start = text.find("\nresource kinds");
+    let links_start = text.find("\nlinks");
+    let mut out = match (kinds_start, links_start) {
+        (Some(a), Some(b)) if a < b => format!("{}{}{}", &text[..a], e.kinds_text(), &text[b..]),
+        _ => text,
+    };
+    out.push_str(&e.judged_text());
+    out
 }
 
 /// The timings block (stderr, so that `--json --timings` keeps stdout parseable).

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Secret;
+use super::resources::{DeclaredResource, RawResource};
 use crate::errors::{IdentityFileError, IdentityFileErrorKind};
 
 /// A parsed and validated identities-and-policy file.
@@ -21,6 +22,9 @@ pub struct IdentityFile {
     pub policy: PolicySection,
     /// How to treat the target (reset between sequences).
     pub target: TargetConfig,
+    /// The `[[resource]]` tables: kinds declared or corrected by the user, applied to a model
+    /// by [`IdentityFile::apply_resources`].
+    pub resources: Vec<DeclaredResource>,
 }
 
 /// One identity trespass acts as.
@@ -167,6 +171,8 @@ struct RawFile {
     policy: RawPolicy,
     #[serde(default)]
     target: RawTarget,
+    #[serde(default)]
+    resource: Vec<RawResource>,
 }
 
 #[derive(Deserialize)]
@@ -350,14 +356,14 @@ pub(super) fn collect_secret_leaves(
     }
 }
 
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     text: &'a str,
     path: &'a Path,
     env: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl Cx<'_> {
-    fn line_of(&self, offset: usize) -> usize {
+    pub(super) fn line_of(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
         self.text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
     }
@@ -370,7 +376,7 @@ impl Cx<'_> {
         }
     }
 
-    fn invalid<T>(
+    pub(super) fn invalid<T>(
         &self,
         span_start: usize,
         key: String,
@@ -481,6 +487,7 @@ impl Cx<'_> {
             }
             Some(n) => n.into_inner(),
         };
+        let resources = self.resources(raw.resource)?;
         Ok(IdentityFile {
             path: self.path.to_path_buf(),
             identities,
@@ -489,6 +496,7 @@ impl Cx<'_> {
                 reset,
                 reset_attempts,
             },
+            resources,
         })
     }
 

@@ -23,12 +23,19 @@
 //!
 //! [target]
 //! reset = "POST /__reset"                         # or reset = { command = "./reset-db.sh" }
+//!
+//! [[resource]]                                    # declare or correct a kind (docs/identities.md)
+//! kind = "book"
+//! operations = ["path:/books/v1/**"]
+//! key = { param = "book_title", field = "/book_title", from = "request" }
+//! owner = { field = "/owner", holds = "username" }
 //! ```
 //!
 //! Other `auth` forms: `{ basic = { username = "u", password = "p" } }` and
 //! `{ api_key = { in = "header" | "query" | "cookie", name = "X-Api-Key", value = "..." } }`.
 
 mod file;
+mod resources;
 mod secret;
 mod session;
 
@@ -36,6 +43,7 @@ pub use file::{
     ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow, PolicySection,
     Reset, Role, TargetConfig,
 };
+pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub(crate) use session::INVALID_TOKEN;
 pub use session::{SessionError, Sessions};

@@ -6,6 +6,7 @@
 
 use super::common::{Dedup, escalated_before, is_user_step};
 use super::{CheckContext, Oracle, Verdict, Violation};
+use crate::exec::TraceIndex;
 
 /// The `bfla` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,5 +50,16 @@ impl Oracle for Bfla {
             });
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        cx.trace
+            .steps
+            .iter()
+            .filter(|s| {
+                is_user_step(s) && matches!(cx.policy.may_call(s.role, &s.op), Verdict::Deny(_))
+            })
+            .map(|s| s.index)
+            .collect()
     }
 }

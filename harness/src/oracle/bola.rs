@@ -47,6 +47,19 @@ impl Oracle for Bola {
         }
         out.finish()
     }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        cx.trace
+            .steps
+            .iter()
+            .filter(|s| is_user_step(s))
+            .filter(|s| {
+                super::cross_identity_access(cx, s)
+                    .is_some_and(|(kind, _)| !cx.policy.is_shared(&kind))
+            })
+            .map(|s| s.index)
+            .collect()
+    }
 }
 
 /// A user got 2xx on another identity's object.

@@ -5,7 +5,7 @@ use trespass_generators::sequence::{AuthMode, Role};
 
 use super::common::Dedup;
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::Purpose;
+use crate::exec::{Purpose, TraceIndex};
 
 /// The `ignored-auth` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,5 +50,18 @@ impl Oracle for IgnoredAuth {
             });
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        cx.trace
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(s.purpose, Purpose::Sequence { .. })
+                    && (s.role == Role::Anonymous || s.exchange.auth != AuthMode::Normal)
+                    && cx.policy.security_rule(&s.op).is_some()
+            })
+            .map(|s| s.index)
+            .collect()
     }
 }

@@ -14,7 +14,7 @@ use trespass_generators::model::CrudRole;
 
 use super::common::{Dedup, escalated_before, is_user_step, role_in_trace};
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::{Claim, ObjectKey, item_key, list_items};
+use crate::exec::{Claim, ObjectKey, TraceIndex, item_key, list_items};
 
 /// The `list-leak` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -92,5 +92,22 @@ impl Oracle for ListLeak {
             }
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        // A user's list answer while some object of that kind is known to be another's.
+        cx.trace
+            .steps
+            .iter()
+            .filter(|s| is_user_step(s) && s.succeeded())
+            .filter(|s| match cx.model.resource_of(&s.op) {
+                Some((r, CrudRole::List)) if !cx.policy.is_shared(&r.kind) => cx
+                    .ownership
+                    .owned()
+                    .any(|(key, owner, _)| key.kind == r.kind && *owner != s.identity),
+                _ => false,
+            })
+            .map(|s| s.index)
+            .collect()
     }
 }

@@ -24,8 +24,8 @@ use trespass_generators::sequence::{AuthMode, Role};
 use super::common::{Dedup, is_admin_value, is_privileged_field};
 use super::{CheckContext, Oracle, Verdict, Violation};
 use crate::exec::{
-    ObjectKey, Purpose, TraceStep, created_key, id_in, is_account_operation, item_key, list_items,
-    object_of,
+    ObjectKey, Purpose, TraceIndex, TraceStep, created_key, id_in, is_account_operation, item_key,
+    list_items, object_of,
 };
 
 /// The `mass-assignment` oracle.
@@ -100,6 +100,26 @@ impl Oracle for MassAssignment {
             }
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        // A user's (or the anonymous identity's) accepted write that sent a read-only or
+        // privileged field.
+        cx.trace
+            .steps
+            .iter()
+            .filter(|w| is_writer(w) && w.succeeded())
+            .filter(|w| {
+                let (Some(Value::Object(body)), Some(op), Some(target)) =
+                    (&w.body, cx.model.operation(&w.op), written(cx, w))
+                else {
+                    return false;
+                };
+                body.keys()
+                    .any(|f| guarded_field(cx.model, op, &target, f).is_some())
+            })
+            .map(|w| w.index)
+            .collect()
     }
 }
 

@@ -111,6 +111,38 @@ pub trait Oracle: Send + Sync {
     /// Every violation in the trace (several per trace are fine; they deduplicate by
     /// signature).
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation>;
+
+    /// The trace steps this oracle judged: the steps where it could have fired (its
+    /// preconditions held: a user addressing an object another identity owns, a user calling
+    /// an admin-only operation, ...), whatever it concluded. A campaign counts them in its
+    /// authorization coverage ([`crate::campaign::Coverage`]), so that "no findings" can be
+    /// told apart from "nothing judged". The default says nothing was judged: conformance
+    /// oracles judge every answer and do not count.
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        let _ = cx;
+        Vec::new()
+    }
+}
+
+/// Whether `step` is a cross-identity access: a sequence step of a non-admin identity that
+/// read, changed or deleted an object whose owner is known and is another identity. Returns
+/// the object's kind and what the step did to it. These are the steps object-level
+/// authorization is judged on (`bola`), and what a campaign's coverage counts per kind.
+pub fn cross_identity_access(
+    cx: &CheckContext<'_>,
+    step: &crate::exec::TraceStep,
+) -> Option<(String, trespass_generators::model::CrudRole)> {
+    use trespass_generators::model::CrudRole;
+    if !matches!(step.purpose, crate::exec::Purpose::Sequence { .. }) || step.role == Role::Admin {
+        return None;
+    }
+    let (resource, role) = cx.model.resource_of(&step.op)?;
+    if !matches!(role, CrudRole::Read | CrudRole::Update | CrudRole::Delete) {
+        return None;
+    }
+    let key = crate::exec::object_of(cx.model, &step.op, &step.path_params)?;
+    let (owner, _) = cx.ownership.owner(&key)?;
+    (*owner != step.identity).then(|| (resource.kind.clone(), role))
 }
 
 /// One broken invariant.

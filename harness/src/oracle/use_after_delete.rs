@@ -5,7 +5,7 @@ use trespass_generators::model::CrudRole;
 
 use super::common::{Dedup, a, crud};
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::object_of;
+use crate::exec::{TraceIndex, object_of};
 
 /// The `use-after-delete` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,5 +72,22 @@ impl Oracle for UseAfterDelete {
             });
         }
         out.finish()
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        // A step addressing an object deleted earlier in the trace.
+        cx.trace
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    crud(cx.model, &s.op),
+                    Some((_, CrudRole::Read | CrudRole::Update | CrudRole::Delete))
+                ) && object_of(cx.model, &s.op, &s.path_params)
+                    .and_then(|key| cx.ownership.deleted(&key).map(|(_, at)| at))
+                    .is_some_and(|at| at < s.index)
+            })
+            .map(|s| s.index)
+            .collect()
     }
 }

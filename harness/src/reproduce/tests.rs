@@ -424,6 +424,8 @@ fn a_script_request_stops_at_its_caps_on_an_endless_answer() {
     assert!(
         stderr.contains("Maximum file size") || stderr.contains("timed out"),
         "curl names its cap: {stderr}"
+    );
+}
 
 /// A hand-built account takeover: bob sets alice's password; alice's logins around it.
 #[test]

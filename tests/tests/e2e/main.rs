@@ -4,6 +4,7 @@ mod artifacts;
 mod cli;
 mod conformance;
 mod demos;
+mod coverage;
 mod fuzz;
 mod gate;
 mod init;
