@@ -203,6 +203,10 @@ fn list_steps(model: &ApiModel, cast: &[IdentitySpec], seeded: &SeededObjects) -
     for identity in cast.iter().filter(|c| c.role != Role::Anonymous) {
         for resource in &model.resources {
             for op_id in &resource.list {
+                // An admin-only list (`GET /admin/users`) is seeded by admins only.
+                if model.is_admin(op_id) && identity.role != Role::Admin {
+                    continue;
+                }
                 steps.extend(list_step(model, op_id, &identity.id, seeded));
             }
         }

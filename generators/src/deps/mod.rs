@@ -6,8 +6,8 @@
 //! hand.
 
 pub mod admin;
-mod keys;
 pub mod declared;
+mod keys;
 pub mod links;
 mod owner;
 pub mod resources;

@@ -20,8 +20,8 @@
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
-pub mod formats;
 mod coverage;
+pub mod formats;
 mod lane;
 mod report;
 mod reset;

@@ -5,12 +5,14 @@
 //! themselves), nor do shared kinds, objects their owner shared with the caller, or callers that
 //! escalated their own role earlier in the trace.
 //!
-//! Nor do elements that carry the kind's owner field (`[{"title": "x", "author": "alice"}]`):
-//! a list that labels every element with its owner is a directory of everyone's objects by
-//! design (a forum's index of posts); what must stay private is the object itself, which the
-//! `bola` oracle judges on reads of it.
+//! Nor do elements of a directory: a list whose elements are summaries of the kind's objects
+//! (fewer fields than the object itself) and carry the kind's owner field
+//! (`[{"title": "x", "author": "alice"}]` where a read shows the snippet's code and notes) lists
+//! everyone's objects by design (a forum's index of posts); what must stay private is the object
+//! itself, which the `bola` oracle judges on reads of it. A list of whole objects that happen to
+//! name their owner (`[{"id": 7, "userId": 2, "total": …}]`) is judged.
 
-use trespass_generators::model::CrudRole;
+use trespass_generators::model::{CrudRole, OperationId, Resource, SchemaId, SchemaKind};
 
 use super::common::{Dedup, escalated_before, is_user_step, role_in_trace};
 use super::{CheckContext, Oracle, Violation};
@@ -47,12 +49,13 @@ impl Oracle for ListLeak {
             let Some(body) = step.response_json() else {
                 continue;
             };
+            let directory = lists_summaries(cx, resource, &step.op);
             for item in list_items(body) {
                 let labelled = resource
                     .owner
                     .as_ref()
                     .is_some_and(|f| item.pointer(&f.pointer).is_some_and(|v| !v.is_null()));
-                if labelled {
+                if directory && labelled {
                     continue;
                 }
                 let Some(id) = item_key(resource, &step.op, item) else {
@@ -110,4 +113,36 @@ impl Oracle for ListLeak {
             .map(|s| s.index)
             .collect()
     }
+}
+
+/// Whether `list` answers with summaries of `resource`'s objects: its elements' schema has only
+/// fields of the object's schema, and fewer of them.
+fn lists_summaries(cx: &CheckContext<'_>, resource: &Resource, list: &OperationId) -> bool {
+    let schemas = &cx.model.schemas;
+    let Some(object) = resource.schema.and_then(|s| schemas.object_properties(s)) else {
+        return false;
+    };
+    let element = cx
+        .model
+        .operation(list)
+        .and_then(|op| op.success_responses().find_map(|(_, r)| r.json_schema()))
+        .and_then(|answer| element_schema(cx, answer))
+        .and_then(|e| schemas.object_properties(e));
+    element.is_some_and(|e| e.len() < object.len() && e.keys().all(|k| object.contains_key(k)))
+}
+
+/// The element schema of a list answer: an array's items, or those of an envelope's
+/// `data`/`items`/`results`/`content` array.
+fn element_schema(cx: &CheckContext<'_>, answer: SchemaId) -> Option<SchemaId> {
+    let schemas = &cx.model.schemas;
+    let items = |id: SchemaId| match &schemas.try_get(id)?.kind {
+        SchemaKind::Array(a) => Some(a.items),
+        _ => None,
+    };
+    items(answer).or_else(|| {
+        let props = schemas.object_properties(answer)?;
+        ["data", "items", "results", "content"]
+            .iter()
+            .find_map(|env| props.get(*env).and_then(|&inner| items(inner)))
+    })
 }

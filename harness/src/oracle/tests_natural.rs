@@ -90,6 +90,11 @@ pub(super) fn snippets() -> trespass_generators::ApiModel {
         pointer: "/author".into(),
         holds: OwnerRef::Username,
     });
+    // The object's schema (its read's answer), against which the list's `Summary` is a summary.
+    snippet.schema = model
+        .operation(&op("GET /api/v2/snippets/{title}"))
+        .and_then(|o| o.success_responses().find_map(|(_, r)| r.json_schema()));
+    assert!(snippet.schema.is_some());
     with_resource(model, snippet)
 }
 

@@ -114,7 +114,7 @@ pub const PLANTED: &[PlantedBug] = &[
         SERVER_ERROR,
         "POST /users/{userId}/orders",
         &[USER],
-        2,
+        1,
         "Placing an order with an empty cart fails in the pricing step with a 500.",
     ),
     bug(

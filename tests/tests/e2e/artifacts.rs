@@ -74,10 +74,7 @@ fn fuzz_into(service: Service, dir: &Path) {
 
 #[test]
 fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
-    // The forum is left out until the issue-11 inference and the account-takeover oracle are
-    // merged: today a campaign on it finds one planted bug, and this test needs two findings.
-    // The lead drops this filter with the ignore of `forum_vulnerable_findings_equal_the_manifest`.
-    for service in Service::ALL.into_iter().filter(|s| *s != Service::Forum) {
+    for service in Service::ALL {
         let dir = tempfile::tempdir().unwrap();
         fuzz_into(service, dir.path());
         let secrets = demo_identities(service).secrets();

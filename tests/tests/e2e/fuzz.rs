@@ -152,11 +152,9 @@ fn notes_secure_has_no_findings() {
     check_secure(Service::Notes);
 }
 
-/// Ignored until the forum's idioms are inferred (issue 11: keys from request bodies,
-/// `Location` and lists, owners by username or email, the account-takeover oracle); the lead
-/// enables it when that work is merged.
+/// The forum's idioms (keys from request bodies, `Location` and lists, owners by username or
+/// email, credentials changed for another account, read-only fields sent on sign-up).
 #[test]
-#[ignore = "needs the issue-11 inference and the account-takeover oracle"]
 fn forum_vulnerable_findings_equal_the_manifest() {
     check_vulnerable(Service::Forum);
 }

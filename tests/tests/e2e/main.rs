@@ -3,8 +3,8 @@
 mod artifacts;
 mod cli;
 mod conformance;
-mod demos;
 mod coverage;
+mod demos;
 mod fuzz;
 mod gate;
 mod init;

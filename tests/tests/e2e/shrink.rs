@@ -97,10 +97,7 @@ fn notes_findings_shrink_to_the_minimal_reproducer() {
     check(Service::Notes);
 }
 
-/// Ignored with `forum_vulnerable_findings_equal_the_manifest` (fuzz.rs): nothing to shrink
-/// until the forum's planted bugs are found.
 #[test]
-#[ignore = "needs the issue-11 inference and the account-takeover oracle"]
 fn forum_findings_shrink_to_the_minimal_reproducer() {
     check(Service::Forum);
 }
