@@ -218,15 +218,16 @@ impl Ownership {
         let Some((resource, role)) = model.resource_of(&step.op) else {
             return;
         };
-        if role == CrudRole::Create && step.authenticated() {
-            if let Some(id) = created_key(resource, step) {
-                self.creators
-                    .entry(ObjectKey {
-                        kind: resource.kind.clone(),
-                        id,
-                    })
-                    .or_insert_with(|| (step.identity.clone(), step.index));
-            }
+        if role == CrudRole::Create
+            && step.authenticated()
+            && let Some(id) = created_key(resource, step)
+        {
+            self.creators
+                .entry(ObjectKey {
+                    kind: resource.kind.clone(),
+                    id,
+                })
+                .or_insert_with(|| (step.identity.clone(), step.index));
         }
         if role == CrudRole::Delete {
             return self.observe_delete(model, step);

@@ -7,14 +7,14 @@
 //! key (a title, a name, a username) that a tool learns from an answer or a request of the
 //! trace; an authorization bug between two accounts needs the owner in the trace:
 //!
-//! - reading another user's snippet: the owner lists the snippets (the seeded snippet's title
-//!   and its `author` are in the list) or creates one, the other user reads it (2 steps);
+//! - reading another user's snippet: one step, the other user's read of a seeded snippet (the
+//!   tool's seeding lists, run after every reset, give its title and its `author`);
 //! - overwriting another user's notebook: the owner creates it (the name is in the request
 //!   body and the `Location` header), the other user replaces it (2 steps; the seeded
 //!   notebooks' names are listed nowhere);
-//! - changing another user's password: the victim reads `/api/v2/me` (its username), the
-//!   attacker changes that account's password (2 steps; the tool's login as the victim with
-//!   the old and the new password shows it took);
+//! - changing another user's password: one step, the attacker's change of the account named
+//!   by the victim's username (known from the identities file's login body); the tool's logins
+//!   as the victim with the old and the new password show it took;
 //! - `role` through `PATCH /api/v2/me`: the patch, then `GET /api/v2/me` shows `admin`
 //!   (2 steps, one account);
 //! - `role` through anonymous self-registration: the registration, then the admin's
@@ -51,7 +51,7 @@ pub const PLANTED: &[PlantedBug] = &[
         BOLA,
         "GET /api/v2/snippets/{title}",
         &[USER, USER],
-        2,
+        1,
         "Any signed-in user reads any snippet by title, its secret note included, seeded \
          snippets (found only through the list) too.",
     ),
@@ -68,7 +68,7 @@ pub const PLANTED: &[PlantedBug] = &[
         ACCOUNT_TAKEOVER,
         "PUT /api/v2/users/{username}/password",
         &[USER, USER],
-        2,
+        1,
         "The password change applies to the account named in the path, whoever calls; the \
          secure build applies it to the caller and ignores the path.",
     ),

@@ -273,7 +273,9 @@ fn the_manifest_matches_the_code_and_the_spec() {
             bug.bug
         );
         assert_eq!(bug.service, Service::Forum);
-        assert_eq!(bug.min_steps, 2, "{}", bug.bug);
+        // One step where the tool's seeding or the identities file gives the key (a seeded
+        // snippet's title, the victim's username), two where the owner must act first.
+        assert!((1..=2).contains(&bug.min_steps), "{}", bug.bug);
     }
     let oracles: BTreeSet<&str> = manifest.iter().map(|b| b.oracle).collect();
     assert_eq!(
