@@ -274,3 +274,35 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
+
+/// The email pattern every demo's spec declares for `format: email` fields.
+pub(crate) const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,32}){0,3}@([A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}\.){1,3}[A-Za-z]{2,12}$";
+
+/// `pattern` compiled; the patterns are constants covered by unit tests, so a failure would
+/// only disable the field (every value rejected), never panic.
+pub(crate) fn compiled(pattern: &'static str) -> Option<regex::Regex> {
+    regex::Regex::new(pattern).ok()
+}
+
+/// `value` of `field` matches the compiled pattern `re`, else a 400.
+pub(crate) fn matches(
+    re: &std::sync::LazyLock<Option<regex::Regex>>,
+    field: &str,
+    value: &str,
+) -> Result<(), ApiError> {
+    match re.as_ref() {
+        Some(re) if re.is_match(value) => Ok(()),
+        _ => Err(ApiError::bad_request(format!("`{field}` is malformed"))),
+    }
+}
+
+/// A string of `min..=max` characters (Unicode scalar values, as JSON Schema counts).
+pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let n = value.chars().count();
+    if n < min || n > max {
+        return Err(ApiError::bad_request(format!(
+            "`{field}` must be {min} to {max} characters long"
+        )));
+    }
+    Ok(())
+}

@@ -15,33 +15,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::store::{Db, Notebook, Role, Snippet, User};
-use crate::common::{ApiError, JsonBody};
+use crate::common::{ApiError, JsonBody, compiled, matches};
 
 /// `NewUser.username` pattern.
 pub(crate) const USERNAME_PATTERN: &str = r"^[A-Za-z0-9_.-]{3,32}$";
 /// `email` pattern (also `format: email`), the shop's.
-pub(crate) const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,32}){0,3}@([A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}\.){1,3}[A-Za-z]{2,12}$";
+pub(crate) use crate::common::EMAIL_PATTERN;
+pub(crate) use crate::common::text;
 
-static USERNAME: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(USERNAME_PATTERN).ok());
-static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(EMAIL_PATTERN).ok());
-
-fn matches(re: &LazyLock<Option<Regex>>, field: &str, value: &str) -> Result<(), ApiError> {
-    match re.as_ref() {
-        Some(re) if re.is_match(value) => Ok(()),
-        _ => Err(ApiError::bad_request(format!("`{field}` is malformed"))),
-    }
-}
-
-/// A string of `min..=max` characters (Unicode scalar values, as JSON Schema counts).
-pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::bad_request(format!(
-            "`{field}` must be {min} to {max} characters long"
-        )));
-    }
-    Ok(())
-}
+static USERNAME: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(USERNAME_PATTERN));
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(EMAIL_PATTERN));
 
 pub(crate) fn username(value: &str) -> Result<(), ApiError> {
     matches(&USERNAME, "username", value)

@@ -5,10 +5,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::common::ApiError;
+use crate::common::{ApiError, compiled, matches};
 
 /// `User.email` pattern, as in the spec.
-pub(crate) const EMAIL_PATTERN: &str = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,32}){0,3}@([A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}\.){1,3}[A-Za-z]{2,12}$";
+pub(crate) use crate::common::EMAIL_PATTERN;
+pub(crate) use crate::common::text;
 /// `Address.postalCode` pattern.
 pub(crate) const POSTAL_CODE_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]$";
 /// `Address.country` pattern (ISO 3166-1 alpha-2).
@@ -21,34 +22,10 @@ pub(crate) const MAX_QUANTITY: i64 = 100;
 /// Largest price (`Product.priceCents` maximum).
 pub(crate) const MAX_PRICE_CENTS: i64 = 10_000_000;
 
-fn compiled(pattern: &'static str) -> Option<Regex> {
-    // The patterns are constants covered by unit tests; a failure would only disable the
-    // field (every value rejected), never panic.
-    Regex::new(pattern).ok()
-}
-
 static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(EMAIL_PATTERN));
 static POSTAL_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(POSTAL_CODE_PATTERN));
 static COUNTRY: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(COUNTRY_PATTERN));
 static COUPON: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(COUPON_PATTERN));
-
-fn matches(re: &LazyLock<Option<Regex>>, field: &str, value: &str) -> Result<(), ApiError> {
-    match re.as_ref() {
-        Some(re) if re.is_match(value) => Ok(()),
-        _ => Err(ApiError::bad_request(format!("`{field}` is malformed"))),
-    }
-}
-
-/// A string of `min..=max` characters (Unicode scalar values, as JSON Schema counts).
-pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::bad_request(format!(
-            "`{field}` must be {min} to {max} characters long"
-        )));
-    }
-    Ok(())
-}
 
 /// An integer in `min..=max`.
 pub(crate) fn int(field: &str, value: i64, min: i64, max: i64) -> Result<(), ApiError> {
