@@ -309,6 +309,13 @@ pub(crate) fn key_sources(model: &ApiModel, r: &Resource) -> Vec<KeySource> {
     out
 }
 
+/// The schema of one element of list `op`'s answer (an array's items, or those of an
+/// envelope's array).
+pub fn list_element_schema(model: &ApiModel, op: &OperationId) -> Option<SchemaId> {
+    let op = model.operation(op)?;
+    list_element(&model.schemas, success_json_schema(op)?).map(|(element, _)| element)
+}
+
 /// The full pointer (from the answer's root) of the key in the first element of list `op`,
 /// for a [`KeySource::List`] whose element pointer is `pointer`.
 pub fn list_pointer(model: &ApiModel, op: &OperationId, pointer: &str) -> Option<String> {

@@ -15,11 +15,11 @@
 
 use indexmap::IndexMap;
 
-pub use super::keys::list_pointer;
 pub(crate) use super::keys::{
     create_key_sources, find_field, find_id_field, list_element, success_json_schema,
 };
 use super::keys::{key_candidates, key_sources};
+pub use super::keys::{list_element_schema, list_pointer};
 use super::owner::find_owner;
 use super::singleton::{join_singletons, own_object_segment};
 use crate::model::{

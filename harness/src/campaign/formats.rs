@@ -29,6 +29,17 @@ fn is_security(oracle: &str) -> bool {
     crate::oracle::SECURITY.contains(&oracle)
 }
 
+/// The oracles that ran, then any other a finding names (a replayed finding's), in order.
+fn oracles_of(summary: &Summary) -> Vec<&str> {
+    let mut oracles: Vec<&str> = summary.oracles.iter().map(String::as_str).collect();
+    for f in &summary.findings {
+        if !oracles.contains(&f.oracle.as_str()) {
+            oracles.push(&f.oracle);
+        }
+    }
+    oracles
+}
+
 /// Escapes text for XML attributes and text nodes.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -52,12 +63,7 @@ fn xml(text: &str) -> String {
 /// command) and, for an oracle without findings, one passing case saying what was run.
 pub fn junit(summary: &Summary, corpus: Option<&Path>) -> String {
     let mut suites = String::new();
-    let mut oracles: Vec<&str> = summary.oracles.iter().map(String::as_str).collect();
-    for f in &summary.findings {
-        if !oracles.contains(&f.oracle.as_str()) {
-            oracles.push(&f.oracle);
-        }
-    }
+    let oracles = oracles_of(summary);
     let time = summary.elapsed.as_secs_f64();
     let mut failures_total = 0;
     let mut tests_total = 0;
@@ -143,12 +149,7 @@ fn operation_line(spec_text: &str, path: &str, method: &str) -> Option<usize> {
 /// read). Security findings are errors, conformance findings warnings; unconfirmed findings
 /// are notes.
 pub fn sarif(summary: &Summary, corpus: Option<&Path>) -> Value {
-    let mut oracles: Vec<&str> = summary.oracles.iter().map(String::as_str).collect();
-    for f in &summary.findings {
-        if !oracles.contains(&f.oracle.as_str()) {
-            oracles.push(&f.oracle);
-        }
-    }
+    let oracles = oracles_of(summary);
     let rules: Vec<Value> = oracles
         .iter()
         .map(|o| {

@@ -12,7 +12,8 @@
 //! itself, which the `bola` oracle judges on reads of it. A list of whole objects that happen to
 //! name their owner (`[{"id": 7, "userId": 2, "total": …}]`) is judged.
 
-use trespass_generators::model::{CrudRole, OperationId, Resource, SchemaId, SchemaKind};
+use trespass_generators::deps::resources::list_element_schema;
+use trespass_generators::model::{CrudRole, OperationId, Resource};
 
 use super::common::{Dedup, escalated_before, is_user_step, role_in_trace};
 use super::{CheckContext, Oracle, Violation};
@@ -122,27 +123,6 @@ fn lists_summaries(cx: &CheckContext<'_>, resource: &Resource, list: &OperationI
     let Some(object) = resource.schema.and_then(|s| schemas.object_properties(s)) else {
         return false;
     };
-    let element = cx
-        .model
-        .operation(list)
-        .and_then(|op| op.success_responses().find_map(|(_, r)| r.json_schema()))
-        .and_then(|answer| element_schema(cx, answer))
-        .and_then(|e| schemas.object_properties(e));
+    let element = list_element_schema(cx.model, list).and_then(|e| schemas.object_properties(e));
     element.is_some_and(|e| e.len() < object.len() && e.keys().all(|k| object.contains_key(k)))
-}
-
-/// The element schema of a list answer: an array's items, or those of an envelope's
-/// `data`/`items`/`results`/`content` array.
-fn element_schema(cx: &CheckContext<'_>, answer: SchemaId) -> Option<SchemaId> {
-    let schemas = &cx.model.schemas;
-    let items = |id: SchemaId| match &schemas.try_get(id)?.kind {
-        SchemaKind::Array(a) => Some(a.items),
-        _ => None,
-    };
-    items(answer).or_else(|| {
-        let props = schemas.object_properties(answer)?;
-        ["data", "items", "results", "content"]
-            .iter()
-            .find_map(|env| props.get(*env).and_then(|&inner| items(inner)))
-    })
 }
