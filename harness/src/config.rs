@@ -69,6 +69,9 @@ pub struct Config {
     pub slow_threshold: Duration,
     /// Response bodies are cut at this size. Default 1 MiB; `TRESPASS_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `TRESPASS_*` variables of the environment that are no setting, in the order seen:
+    /// typos, or credentials the identities file uses ([`Config::warn_unknown_vars`]).
+    pub unknown_vars: Vec<String>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             slow_threshold: Duration::from_secs(5),
             max_body_bytes: 1024 * 1024,
+            unknown_vars: Vec::new(),
         }
     }
 }
@@ -100,13 +104,26 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// Warns (through `tracing`) about each unknown `TRESPASS_*` variable that `used` (the
+    /// variables the identities file substitutes) does not name: a typo would otherwise be
+    /// silently ignored, and a credential variable is not a typo.
+    pub fn warn_unknown_vars(&self, used: &std::collections::BTreeSet<String>) {
+        for unknown in self.unknown_vars.iter().filter(|v| !used.contains(*v)) {
+            tracing::warn!(
+                "ignoring unknown environment variable {unknown} (known: {})",
+                ENV_VARS.join(", ")
+            );
+        }
+    }
+
     /// Defaults overlaid with the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::default().overlay_env(std::env::vars())
     }
 
     /// `self` overlaid with the `TRESPASS_*` variables among `vars`. Unknown `TRESPASS_*` names
-    /// are warned about through `tracing`.
+    /// are kept in [`Config::unknown_vars`], for [`Config::warn_unknown_vars`] once it is known
+    /// which ones the identities file uses.
     pub fn overlay_env(
         mut self,
         vars: impl IntoIterator<Item = (String, String)>,
@@ -151,10 +168,7 @@ impl Config {
                     self.max_body_bytes = v.parse().map_err(|_| err("a number of bytes"))?
                 }
                 known if ENV_VARS.contains(&known) => {}
-                unknown => tracing::warn!(
-                    "ignoring unknown environment variable {unknown} (known: {})",
-                    ENV_VARS.join(", ")
-                ),
+                unknown => self.unknown_vars.push(unknown.to_string()),
             }
         }
         Ok(self)
@@ -241,9 +255,20 @@ mod tests {
     #[test]
     fn unknown_variables_are_not_errors() {
         let c = Config::default()
-            .overlay_env(vars(&[("TRESPASS_CASSES", "5")]))
+            .overlay_env(vars(&[
+                ("TRESPASS_CASSES", "5"),
+                ("TRESPASS_ALICE_TOKEN", "t"),
+            ]))
             .unwrap();
-        assert_eq!(c, Config::default());
+        assert_eq!(c.cases, None, "the typo sets nothing");
+        assert_eq!(c.unknown_vars, ["TRESPASS_CASSES", "TRESPASS_ALICE_TOKEN"]);
+        assert_eq!(
+            Config {
+                unknown_vars: Vec::new(),
+                ..c
+            },
+            Config::default()
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 mod common;
 pub mod forum;
+pub mod hostile;
 pub mod notes;
 pub mod planted;
 pub mod shop;

@@ -399,6 +399,7 @@ impl Harness {
             .build()
             .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
 
+        config.warn_unknown_vars(&started.identities.env_vars);
         let (mut found, mut fixed) = replay_saved(
             &runtime,
             &started,
@@ -416,6 +417,8 @@ impl Harness {
                 requests: 0,
                 rejected: 0,
                 rejections: Default::default(),
+                transport: Default::default(),
+                peak_memory: None,
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),

@@ -87,6 +87,8 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             requests: 50,
             rejected: 0,
             rejections: Default::default(),
+            transport: Default::default(),
+            peak_memory: None,
             elapsed: Duration::from_millis(10),
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),
@@ -186,6 +188,34 @@ fn a_bad_identities_file_is_an_error_naming_the_file() {
         .try_run()
         .unwrap_err();
     assert!(e.to_string().contains(".base_url("), "{e}");
+}
+
+#[test]
+fn refused_credentials_are_an_error_naming_the_identity() {
+    let target = trespass_targets::hostile::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("hostile.yaml");
+    std::fs::write(&spec, trespass_targets::hostile::SPEC_YAML).unwrap();
+    let ids = dir.path().join("ids.toml");
+    std::fs::write(
+        &ids,
+        "[[identity]]\nname = \"mallory\"\nrole = \"user\"\nauth = { bearer = \"not-the-token-1234\" }\n",
+    )
+    .unwrap();
+    let e = Harness::from_spec(&spec)
+        .base_url(target.url())
+        .identities_file(&ids)
+        .corpus(dir.path().join("findings"))
+        .cases(3)
+        .try_run()
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("credentials of `mallory` are refused") && text.contains("answered 401"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-token-1234"), "redacted: {text}");
+    assert_eq!(target.requests(), 1, "no case ran after the probe");
 }
 
 #[test]

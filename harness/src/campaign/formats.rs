@@ -287,6 +287,9 @@ pub fn markdown(summary: &Summary, corpus: Option<&Path>) -> String {
     if let Some(line) = summary.rejection_line() {
         let _ = writeln!(out, "\nNote: {line}.");
     }
+    if let Some(line) = summary.transport_line() {
+        let _ = writeln!(out, "\nNote: {line}.");
+    }
     out
 }
 

@@ -36,6 +36,7 @@ impl Campaign {
         let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
         reset::reset_target(&self.identities.target, sessions.client()).await?;
         sessions.log_in_all().await?;
+        sessions.probe_credentials(&self.model).await?;
         Ok(Lane {
             sessions,
             gate: RwLock::new(()),

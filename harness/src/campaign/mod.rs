@@ -40,7 +40,7 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
-pub use report::{REPORT_FORMAT_VERSION, ReportSink, Summary};
+pub use report::{OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, Summary, peak_memory};
 pub use reset::ResetError;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
@@ -56,6 +56,10 @@ use crate::redact::Redactor;
 use crate::shrink::Probe;
 use lane::LaneProbe;
 use worker::Shared;
+
+/// How long work still in flight at the deadline (a request, a confirmation, a shrink) may go
+/// on before it is dropped: `--duration` is a budget for the whole run, not for starting cases.
+const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a running campaign tells its caller.
 #[derive(Debug)]
@@ -230,7 +234,25 @@ impl Campaign {
             started,
         ));
         let runs = (0..workers).map(|w| self.worker(&lanes[w % lanes.len()], &shared, on_event));
-        futures_util::future::join_all(runs).await;
+        let runs = futures_util::future::join_all(runs);
+        match shared.budget.deadline() {
+            // The duration is a hard budget: what is still running at the deadline (a case on
+            // a slow target, a confirmation, a shrink) gets a short grace and is then dropped.
+            // Every finding is saved before it is confirmed further or shrunk, so nothing found
+            // is lost; the summary counts what finished.
+            Some(deadline) => {
+                let wall = tokio::time::Instant::from_std(deadline + DEADLINE_GRACE);
+                if tokio::time::timeout_at(wall, runs).await.is_err() {
+                    tracing::warn!(
+                        "the duration ran out with work in flight; stopped it {} s after the                          deadline (findings found so far are saved)",
+                        DEADLINE_GRACE.as_secs()
+                    );
+                }
+            }
+            None => {
+                runs.await;
+            }
+        }
         let resets_failed = shared
             .resets_failed
             .load(std::sync::atomic::Ordering::Relaxed);
@@ -248,6 +270,8 @@ impl Campaign {
             .collect();
         let (rejected, rejections) = shared.rejections.into_counts();
         Ok(Summary {
+            transport: shared.transport.into_counts(),
+            peak_memory: peak_memory(),
             format_version: REPORT_FORMAT_VERSION,
             seed: self.settings.seed,
             cases: shared.cases_done.into_inner(),

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::coverage::Coverage;
 use crate::artifact::write_atomically;
-use crate::exec::RejectReason;
+use crate::exec::{Received, RejectReason, Trace};
 use crate::finding::Finding;
+use crate::redact::Redactor;
 
 /// The version of the report's JSON form; bumped on incompatible changes.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
@@ -35,6 +36,19 @@ pub struct Summary {
     /// sorted by reason; the counts add up to `rejected`. Empty in reports written before it.
     #[serde(default)]
     pub rejections: BTreeMap<String, u64>,
+    /// Exchanges that got no whole HTTP answer, by [`TransportKind`] (`connect`, `reset`,
+    /// `malformed`, `truncated`, `redirect`, `timeout`, `other`), and answers whose body was
+    /// cut at the body cap ([`OVERSIZED`]), sorted by kind. Misbehaving answers are also
+    /// judged by `transport-error`, timeouts by `slow-response`; refused connections and
+    /// oversized bodies are only counted here. Empty in reports written before it.
+    ///
+    /// [`TransportKind`]: crate::http::TransportKind
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transport: BTreeMap<String, u64>,
+    /// The process's peak resident memory in bytes at the end of the run, where the platform
+    /// tells it (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory: Option<u64>,
     /// Wall-clock time of the run.
     #[serde(with = "seconds")]
     pub elapsed: Duration,
@@ -50,6 +64,80 @@ pub struct Summary {
     /// per oracle. Empty in reports written before it.
     #[serde(default)]
     pub coverage: Coverage,
+}
+
+/// The transport failures of a running campaign by kind, and the answers cut at the body cap:
+/// what becomes [`Summary::transport`]. The first of each kind is logged as a warning (the
+/// rest at debug), so a target that drops connections is never silent.
+#[derive(Debug, Default)]
+pub(super) struct TransportFailures {
+    by_kind: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// The [`Summary::transport`] key of answers whose body was longer than the body cap.
+pub const OVERSIZED: &str = "oversized";
+
+impl TransportFailures {
+    /// Counts the failed and oversized exchanges of `trace`.
+    pub(super) fn count(&self, trace: &Trace, redactor: &Redactor) {
+        for step in &trace.steps {
+            let (kind, what) = match &step.exchange.outcome {
+                Received::Error { kind, message } => (
+                    kind.as_str(),
+                    format!("got no whole answer ({kind}): {}", redactor.text(message)),
+                ),
+                Received::Response(r) if r.truncated => (
+                    OVERSIZED,
+                    format!(
+                        "answered {} with a body longer than the body cap (cut; \
+                         TRESPASS_MAX_BODY_BYTES sets the cap)",
+                        r.status
+                    ),
+                ),
+                Received::Response(_) => continue,
+            };
+            let first = {
+                let mut by_kind = self.by_kind.lock().unwrap_or_else(|e| e.into_inner());
+                let n = by_kind.entry(kind).or_default();
+                *n += 1;
+                *n == 1
+            };
+            if first {
+                tracing::warn!(
+                    "{} {what} (further `{kind}` exchanges are counted in the summary; \
+                     TRESPASS_LOG=debug shows each)",
+                    step.op
+                );
+            } else {
+                tracing::debug!("{} {what}", step.op);
+            }
+        }
+    }
+
+    /// The counts by kind name.
+    pub(super) fn into_counts(self) -> BTreeMap<String, u64> {
+        self.by_kind
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|(kind, n)| (kind.to_string(), n))
+            .collect()
+    }
+}
+
+/// The process's peak resident memory in bytes (`VmHWM` of `/proc/self/status`), where the
+/// platform tells it.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
@@ -115,6 +203,24 @@ impl Summary {
             line.push_str(&top.join(", "));
         }
         Some(line)
+    }
+
+    /// `transport: reset 9, truncated 3, oversized 1 (of 4031 requests)`: the exchanges that
+    /// got no whole answer or a body cut at the cap, by kind, or `None` when there were none.
+    pub fn transport_line(&self) -> Option<String> {
+        if self.transport.values().all(|n| *n == 0) {
+            return None;
+        }
+        let kinds: Vec<String> = self
+            .transport
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        Some(format!(
+            "transport: {} (of {} requests)",
+            kinds.join(", "),
+            self.requests
+        ))
     }
 
     /// Requests per second over the run.
@@ -197,6 +303,9 @@ impl Summary {
             self.requests_per_second(),
             self.seed
         );
+        if let Some(line) = self.transport_line() {
+            let _ = writeln!(out, "{line}");
+        }
         if self.interrupted {
             let _ = writeln!(
                 out,
@@ -293,6 +402,8 @@ mod tests {
                 .iter()
                 .map(|(reason, n)| (reason.to_string(), *n))
                 .collect(),
+            transport: Default::default(),
+            peak_memory: None,
             elapsed: Duration::ZERO,
             oracles: Vec::new(),
             findings: Vec::new(),

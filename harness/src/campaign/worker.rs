@@ -12,7 +12,7 @@ use trespass_generators::sequence::Sequence;
 use super::budget::Budget;
 use super::coverage::Coverage;
 use super::lane::{Lane, LaneProbe};
-use super::report::Rejections;
+use super::report::{Rejections, TransportFailures};
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
@@ -28,6 +28,7 @@ pub(super) struct Shared {
     pub(super) cases_done: AtomicU64,
     pub(super) requests: AtomicU64,
     pub(super) rejections: Rejections,
+    pub(super) transport: TransportFailures,
     /// Cases given up because the target's reset failed even after its retries.
     pub(super) resets_failed: AtomicU64,
     pub(super) stop: AtomicBool,
@@ -44,6 +45,7 @@ impl Shared {
             cases_done: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             rejections: Rejections::default(),
+            transport: TransportFailures::default(),
             resets_failed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             budget,
@@ -131,17 +133,22 @@ impl Campaign {
         if let Some(reject) = &result.trace.reject {
             shared.rejections.count(&reject.whence);
         }
+        shared.transport.count(&result.trace, &self.redactor);
         let judged = self.coverage(&result);
         shared
             .coverage
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .add(&judged);
-        for finding in self.judge(sequence, &result, case, shared) {
-            let mut finding = self
+        for mut finding in self.judge(sequence, &result, case, shared) {
+            finding.origin = self.origin.clone();
+            if self.settings.confirm {
+                // Saved before it is replayed: a run cut at its deadline still keeps it.
+                self.save(&finding);
+            }
+            let finding = self
                 .confirm(finding, sequence, lane, executor, shared)
                 .await;
-            finding.origin = self.origin.clone();
             self.save(&finding);
             let published = publish(shared, finding);
             on_event(Event::Finding(&published));

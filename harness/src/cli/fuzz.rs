@@ -65,6 +65,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .build()
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
     let live = live_target(&args, settings.workers)?;
+    config.warn_unknown_vars(&live.identities.env_vars);
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
         live.label,
@@ -318,6 +319,8 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         requests: 0,
         rejected: 0,
         rejections: Default::default(),
+        transport: Default::default(),
+        peak_memory: None,
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
         findings,

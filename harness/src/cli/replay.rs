@@ -36,6 +36,7 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
         ))
     })?;
     let config = Config::from_env().map_err(ExpectedError::wrap)?;
+    config.warn_unknown_vars(&live.identities.env_vars);
     let mut settings = Settings::from_config(&config, finding.seed);
     settings.confirm = false;
     settings.shrink = None;

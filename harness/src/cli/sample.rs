@@ -58,6 +58,7 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
         Some(seed) => seed,
         None => {
             let config = Config::from_env().map_err(ExpectedError::wrap)?;
+            config.warn_unknown_vars(&Default::default());
             config.seed.unwrap_or_else(random_seed)
         }
     };

@@ -19,6 +19,7 @@ mod trace;
 
 pub use crate::http::{
     AuthMode, Body, ClientConfig, Exchange, HttpClient, Received, Request, Response, ResponseBody,
+    TransportKind,
 };
 pub use known::{Known, Named};
 pub use ownership::{

@@ -111,6 +111,7 @@ impl StepError {
             StepError::BodyPointer { .. } => "body-pointer",
             StepError::Session(SessionError::UnknownIdentity(_)) => "unknown-identity",
             StepError::Session(SessionError::Login { .. }) => "login-failed",
+            StepError::Session(SessionError::Refused { .. }) => "credentials-refused",
         }
     }
 }

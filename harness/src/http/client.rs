@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::exchange::{Body, Received, Request, Response, ResponseBody};
+use super::exchange::{Body, Received, Request, Response, ResponseBody, TransportKind};
 use crate::errors::ExecError;
 
 /// Settings of the HTTP client.
@@ -107,7 +107,7 @@ impl HttpClient {
             Err(_) => {
                 return Received::Error {
                     message: format!("`{}` is not an HTTP method", request.method),
-                    timeout: false,
+                    kind: TransportKind::Other,
                 };
             }
         };
@@ -134,7 +134,7 @@ impl HttpClient {
         };
         let mut response = match builder.send().await {
             Ok(r) => r,
-            Err(e) => return transport_error(&e),
+            Err(e) => return transport_error(&e, Phase::Head),
         };
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
@@ -161,7 +161,7 @@ impl HttpClient {
                     bytes.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return transport_error(&e),
+                Err(e) => return transport_error(&e, Phase::Body),
             }
         }
         Received::Response(Response {
@@ -173,7 +173,16 @@ impl HttpClient {
     }
 }
 
-fn transport_error(e: &reqwest::Error) -> Received {
+/// Where in an exchange a transport error came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Connecting, sending, or waiting for the answer's head.
+    Head,
+    /// Reading the body of an answer whose head arrived.
+    Body,
+}
+
+fn transport_error(e: &reqwest::Error, phase: Phase) -> Received {
     // reqwest's Display includes the URL; keep it (no secrets in URLs we build: keys in query
     // strings are redacted when reports are written).
     let mut message = e.to_string();
@@ -183,9 +192,57 @@ fn transport_error(e: &reqwest::Error) -> Received {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Received::Error {
-        message,
-        timeout: e.is_timeout(),
+    let kind = classify(e, phase);
+    tracing::debug!("transport failure ({kind}): {message}");
+    Received::Error { message, kind }
+}
+
+/// The kind of a failed exchange, from reqwest's flags and the hyper and I/O errors beneath.
+fn classify(e: &reqwest::Error, phase: Phase) -> TransportKind {
+    if e.is_timeout() {
+        return TransportKind::Timeout;
+    }
+    if e.is_redirect() {
+        return TransportKind::Redirect;
+    }
+    if e.is_connect() {
+        return TransportKind::Connect;
+    }
+    let mut hyper = None;
+    let mut io = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if hyper.is_none() {
+            hyper = s.downcast_ref::<hyper::Error>();
+        }
+        if io.is_none() {
+            io = s.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        }
+        source = s.source();
+    }
+    if hyper.is_some_and(|h| h.is_timeout()) || io == Some(std::io::ErrorKind::TimedOut) {
+        return TransportKind::Timeout;
+    }
+    if hyper.is_some_and(|h| h.is_parse() || h.is_parse_too_large() || h.is_parse_status()) {
+        return TransportKind::Malformed;
+    }
+    let cut = hyper.is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+        || matches!(
+            io,
+            Some(
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        );
+    match phase {
+        // Anything that breaks a body whose head arrived cuts the answer short.
+        Phase::Body if cut || e.is_body() || e.is_decode() || hyper.is_some() => {
+            TransportKind::Truncated
+        }
+        Phase::Head if cut => TransportKind::Reset,
+        _ => TransportKind::Other,
     }
 }
 
@@ -244,5 +301,65 @@ mod tests {
             parse_body(b"{\"a\"".to_vec(), true),
             ResponseBody::Text("{\"a\"".into())
         );
+    }
+
+    #[test]
+    fn transport_failures_are_told_apart_by_kind() {
+        use trespass_targets::hostile::{Hostile, TOKEN};
+        let hostile = Hostile {
+            slow: Duration::from_millis(1500),
+        }
+        .start()
+        .unwrap();
+        let mut config = ClientConfig::new(Url::parse(hostile.url()).unwrap());
+        config.timeout = Duration::from_millis(700);
+        config.max_body_bytes = 200 * 1024;
+        let client = HttpClient::new(config).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let auth = [("authorization".to_string(), format!("Bearer {TOKEN}"))];
+        let get = |path: &str| {
+            runtime
+                .block_on(client.send(&Request::new("GET", path), &auth, &[]))
+                .0
+        };
+        for (path, kind) in [
+            ("/hang-up", TransportKind::Reset),
+            ("/garbage", TransportKind::Malformed),
+            ("/short-body", TransportKind::Truncated),
+            ("/loop", TransportKind::Redirect),
+            ("/slow", TransportKind::Timeout),
+        ] {
+            let received = get(path);
+            assert_eq!(
+                received.transport_failure(),
+                Some(kind),
+                "{path}: {received:?}"
+            );
+        }
+        let healthy = get("/health");
+        assert_eq!(healthy.status(), Some(200));
+        assert_eq!(healthy.transport_failure(), None);
+        let Received::Response(endless) = get("/endless") else {
+            panic!("an endless body is an answer, cut at the cap");
+        };
+        assert!(endless.truncated);
+
+        // Nothing listens on a port just freed: no connection at all.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let gone = HttpClient::new(ClientConfig::new(
+            Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+        ))
+        .unwrap();
+        let refused = runtime
+            .block_on(gone.send(&Request::new("GET", "/"), &[], &[]))
+            .0;
+        assert_eq!(refused.transport_failure(), Some(TransportKind::Connect));
     }
 }

@@ -154,13 +154,88 @@ pub enum ResponseBody {
 pub enum Received {
     /// An HTTP answer.
     Response(Response),
-    /// No HTTP answer: connection refused, reset, timed out, or a refused redirect.
+    /// No (whole) HTTP answer: connection refused or reset, not HTTP, a body cut short, a
+    /// redirect loop, a timeout.
     Error {
         /// What happened, redacted.
         message: String,
-        /// Whether the request timed out.
-        timeout: bool,
+        /// What kind of failure it was.
+        #[serde(default)]
+        kind: TransportKind,
     },
+}
+
+/// What went wrong when a request got no whole HTTP answer.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection: refused, or the host did not resolve. The target is down, not
+    /// misbehaving.
+    Connect,
+    /// The connection was closed or reset before the answer's head arrived (what a handler
+    /// that crashes its worker looks like).
+    Reset,
+    /// What came back is not HTTP.
+    Malformed,
+    /// The answer's head arrived but its body ended early: shorter than its `Content-Length`,
+    /// or a connection reset mid-body.
+    Truncated,
+    /// A redirect loop, or more redirects than allowed.
+    Redirect,
+    /// No whole answer within the request timeout.
+    Timeout,
+    /// Anything else (a request that could not be built or sent).
+    #[default]
+    Other,
+}
+
+impl TransportKind {
+    /// Every kind, in order.
+    pub const ALL: [TransportKind; 7] = [
+        TransportKind::Connect,
+        TransportKind::Reset,
+        TransportKind::Malformed,
+        TransportKind::Truncated,
+        TransportKind::Redirect,
+        TransportKind::Timeout,
+        TransportKind::Other,
+    ];
+
+    /// The kind's name in summaries and reports: `reset`, `malformed`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Reset => "reset",
+            TransportKind::Malformed => "malformed",
+            TransportKind::Truncated => "truncated",
+            TransportKind::Redirect => "redirect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "other",
+        }
+    }
+
+    /// Whether the target answered wrongly (a reset, garbage, a cut body, a redirect loop),
+    /// as opposed to not being there ([`TransportKind::Connect`]), being slow
+    /// ([`TransportKind::Timeout`], judged by `slow-response`) or the request failing on our
+    /// side ([`TransportKind::Other`]).
+    pub fn is_misbehaviour(self) -> bool {
+        matches!(
+            self,
+            TransportKind::Reset
+                | TransportKind::Malformed
+                | TransportKind::Truncated
+                | TransportKind::Redirect
+        )
+    }
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Received {
@@ -175,6 +250,14 @@ impl Received {
     /// The status code, if there was a response.
     pub fn status(&self) -> Option<u16> {
         self.response().map(|r| r.status)
+    }
+
+    /// The kind of transport failure, if there was no whole answer.
+    pub fn transport_failure(&self) -> Option<TransportKind> {
+        match self {
+            Received::Response(_) => None,
+            Received::Error { kind, .. } => Some(*kind),
+        }
     }
 }
 

@@ -11,4 +11,6 @@ mod client;
 mod exchange;
 
 pub use client::{ClientConfig, HttpClient};
-pub use exchange::{AuthMode, Body, Exchange, Received, Request, Response, ResponseBody};
+pub use exchange::{
+    AuthMode, Body, Exchange, Received, Request, Response, ResponseBody, TransportKind,
+};

@@ -25,6 +25,8 @@ pub struct IdentityFile {
     /// The `[[resource]]` tables: kinds declared or corrected by the user, applied to a model
     /// by [`IdentityFile::apply_resources`].
     pub resources: Vec<DeclaredResource>,
+    /// The environment variables its `${VAR}`s name, sorted.
+    pub env_vars: std::collections::BTreeSet<String>,
 }
 
 /// One identity trespass acts as.
@@ -283,10 +285,15 @@ impl IdentityFile {
         path: impl AsRef<Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, IdentityFileError> {
+        let used = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let recording = |var: &str| {
+            used.borrow_mut().insert(var.to_string());
+            env(var)
+        };
         let cx = Cx {
             text,
             path: path.as_ref(),
-            env: &env,
+            env: &recording,
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| cx.line_of(s.start));
@@ -295,7 +302,9 @@ impl IdentityFile {
                 IdentityFileErrorKind::Syntax(e.message().trim().to_string()),
             )
         })?;
-        cx.convert(raw)
+        let mut file = cx.convert(raw)?;
+        file.env_vars = used.into_inner();
+        Ok(file)
     }
 
     /// Every secret value of every identity (tokens, passwords, keys, and login-body fields
@@ -497,6 +506,7 @@ impl Cx<'_> {
                 reset_attempts,
             },
             resources,
+            env_vars: Default::default(),
         })
     }
 

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use tokio::sync::Mutex;
 
+use trespass_generators::model::{ApiModel, Method, Operation, ParameterLocation, SecurityScheme};
+
 use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
 use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
@@ -15,6 +17,19 @@ pub enum SessionError {
     /// No identity of that name in the identities file.
     #[error("no identity called `{0}` in the identities file")]
     UnknownIdentity(String),
+    /// The target refused an identity's credentials (401) on an operation they should pass.
+    #[error(
+        "the credentials of `{identity}` are refused: {operation} answered 401{answer} (check \
+         the identities file: a wrong or expired token, password or key)"
+    )]
+    Refused {
+        /// The identity.
+        identity: String,
+        /// `GET /account`.
+        operation: String,
+        /// `: ` and the start of the target's answer (redacted), or nothing.
+        answer: String,
+    },
     /// The login operation did not give a token.
     #[error("login as `{identity}` through {operation} failed: {reason}")]
     Login {
@@ -73,6 +88,39 @@ impl Sessions {
         for identity in &self.identities {
             if let Auth::Login(flow) = &identity.auth {
                 self.token(identity, flow, true).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends each identity with credentials once to an operation that needs authentication
+    /// and takes no parameters (a `GET` whose declared security the identity's kind of
+    /// credential fits), before the first case: a 401 means the credentials are wrong, and
+    /// is an error naming the identity, not a run in which every request of that identity
+    /// fails. An identity for which the spec has no such operation is not probed; a
+    /// transport failure is left to the run to count.
+    pub async fn probe_credentials(&self, model: &ApiModel) -> Result<(), SessionError> {
+        for identity in &self.identities {
+            let Some(op) = probe_operation(model, &identity.auth) else {
+                if !matches!(identity.auth, Auth::None) {
+                    tracing::debug!(
+                        "no parameterless GET fits the credentials of `{}`; not probed",
+                        identity.name
+                    );
+                }
+                continue;
+            };
+            let request = Request::new(op.method.as_str(), op.path.clone());
+            let (headers, query) = self.credentials(identity, AuthMode::Normal, false).await?;
+            let (outcome, _) = self.client.send(&request, &headers, &query).await;
+            if let Received::Response(response) = outcome
+                && response.status == 401
+            {
+                return Err(SessionError::Refused {
+                    identity: identity.name.clone(),
+                    operation: op.id.to_string(),
+                    answer: self.redactor.text(&answer_excerpt(&response)),
+                });
             }
         }
         Ok(())
@@ -272,6 +320,68 @@ fn basic(username: &str, password: &str) -> String {
 
 /// `: {"error":"bad credentials"}`: the start of an answer's body, for login errors (the caller
 /// redacts it); empty when the body is empty.
+/// The first operation, in spec order, that probes `auth`: a `GET` without path parameters
+/// or required parameters, one of whose security alternatives the credential fits.
+fn probe_operation<'m>(model: &'m ApiModel, auth: &Auth) -> Option<&'m Operation> {
+    if matches!(auth, Auth::None) {
+        return None;
+    }
+    model.operations.iter().find(|op| {
+        op.method == Method::Get
+            && !op.path.contains('{')
+            && op
+                .parameters
+                .iter()
+                .all(|p| !p.required && p.location != ParameterLocation::Path)
+            && op.effective_security.iter().any(|requirement| {
+                !requirement.is_empty()
+                    && requirement.schemes().all(|(name, _)| {
+                        model
+                            .security_schemes
+                            .get(name)
+                            .is_some_and(|scheme| fits(auth, scheme))
+                    })
+            })
+    })
+}
+
+/// Whether a credential of `auth`'s kind satisfies `scheme`.
+fn fits(auth: &Auth, scheme: &SecurityScheme) -> bool {
+    match (auth, scheme) {
+        (Auth::Bearer(_) | Auth::Login(_), SecurityScheme::Http { scheme, .. }) => {
+            scheme.eq_ignore_ascii_case("bearer")
+        }
+        (
+            Auth::Bearer(_) | Auth::Login(_),
+            SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. },
+        ) => true,
+        (Auth::Basic { .. }, SecurityScheme::Http { scheme, .. }) => {
+            scheme.eq_ignore_ascii_case("basic")
+        }
+        (
+            Auth::ApiKey { location, name, .. },
+            SecurityScheme::ApiKey {
+                name: declared,
+                location: declared_location,
+            },
+        ) => {
+            let same_place = matches!(
+                (location, declared_location),
+                (ApiKeyLocation::Header, ParameterLocation::Header)
+                    | (ApiKeyLocation::Query, ParameterLocation::Query)
+                    | (ApiKeyLocation::Cookie, ParameterLocation::Cookie)
+            );
+            same_place
+                && if *location == ApiKeyLocation::Header {
+                    name.eq_ignore_ascii_case(declared)
+                } else {
+                    name == declared
+                }
+        }
+        _ => false,
+    }
+}
+
 fn answer_excerpt(response: &crate::http::Response) -> String {
     const MAX: usize = 200;
     let text = match &response.body {

@@ -88,6 +88,17 @@ fn parses_every_auth_form() {
 }
 
 #[test]
+fn the_variables_a_file_substitutes_are_recorded() {
+    let file = parse(FULL).unwrap();
+    assert_eq!(
+        file.env_vars.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["ALICE_TOKEN", "CAROL_PW"]
+    );
+    let plain = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n").unwrap();
+    assert!(plain.env_vars.is_empty());
+}
+
+#[test]
 fn secrets_are_collected_and_never_debug_printed() {
     let file = parse(FULL).unwrap();
     let secrets = file.secrets();

@@ -14,6 +14,7 @@
 //! | `use-after-delete` | an object answers 2xx after its owner deleted it with 2xx |
 //! | `resource-hierarchy` | a nested path returns a child that does not belong to the parent in the path |
 //! | `slow-response` | a response slower than a threshold (default 5 s) |
+//! | `transport-error` | no whole answer: the connection closed or reset before answering, an answer that is not HTTP, a body cut short, a redirect loop |
 //! | `negative-acceptance` | a schema-invalid request answers 2xx (off by default) |
 //!
 //! Users add their own by implementing [`Oracle`]. Every violation carries a [`Signature`]
@@ -47,11 +48,13 @@ mod schema_conformance;
 mod server_error;
 mod slow_response;
 mod status_conformance;
+mod transport_error;
 pub use negative_acceptance::NegativeAcceptance;
 pub use schema_conformance::SchemaConformance;
 pub use server_error::ServerError;
 pub use slow_response::SlowResponse;
 pub use status_conformance::StatusConformance;
+pub use transport_error::TransportError;
 
 mod registry;
 pub use registry::{FailOn, SelectError, built_in, defaults, select};
@@ -234,6 +237,7 @@ pub const BUILT_IN: &[&str] = &[
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
     SlowResponse::NAME,
+    TransportError::NAME,
     NegativeAcceptance::NAME,
 ];
 
@@ -251,13 +255,14 @@ pub const SECURITY: &[&str] = &[
 ];
 
 /// Built-in oracles whose findings are departures from the spec or robustness bugs (5xx,
-/// undeclared statuses or shapes, slow answers, accepted invalid input): the class
+/// undeclared statuses or shapes, slow answers, broken exchanges, accepted invalid input): the class
 /// `conformance` of `--fail-on`.
 pub const CONFORMANCE: &[&str] = &[
     ServerError::NAME,
     StatusConformance::NAME,
     SchemaConformance::NAME,
     SlowResponse::NAME,
+    TransportError::NAME,
     NegativeAcceptance::NAME,
 ];
 

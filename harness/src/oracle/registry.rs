@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use super::{
     AccountTakeover, BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment,
     NegativeAcceptance, OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance,
-    ServerError, SlowResponse, StatusConformance, UseAfterDelete,
+    ServerError, SlowResponse, StatusConformance, TransportError, UseAfterDelete,
 };
 
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
@@ -36,6 +36,7 @@ pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
         UseAfterDelete::NAME => Box::new(UseAfterDelete),
         ResourceHierarchy::NAME => Box::new(ResourceHierarchy),
         SlowResponse::NAME => Box::new(SlowResponse),
+        TransportError::NAME => Box::new(TransportError),
         NegativeAcceptance::NAME => Box::new(NegativeAcceptance::new()),
         _ => return None,
     })

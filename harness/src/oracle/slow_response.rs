@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::common::Dedup;
 use super::server_error::acting_role;
 use super::{CheckContext, Oracle, Violation};
-use crate::exec::Received;
+use crate::exec::{Received, TransportKind};
 
 /// The `slow-response` oracle.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,11 +36,14 @@ impl Oracle for SlowResponse {
             }
             let what = match &step.exchange.outcome {
                 Received::Response(r) => format!("answered {} after {}", r.status, ms(elapsed)),
-                Received::Error { timeout: true, .. } => {
+                Received::Error {
+                    kind: TransportKind::Timeout,
+                    ..
+                } => {
                     format!("timed out after {} without an answer", ms(elapsed))
                 }
                 // A refused connection or a reset is not slowness, however long it took.
-                Received::Error { timeout: false, .. } => continue,
+                Received::Error { .. } => continue,
             };
             let role = acting_role(step);
             out.push(Violation {

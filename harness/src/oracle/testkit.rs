@@ -11,7 +11,7 @@ use trespass_generators::sequence::{AuthMode, IdentityId, Role};
 use super::{CheckContext, Oracle, Policy, Violation};
 use crate::exec::{
     Exchange, Known, LoginCheck, Ownership, Purpose, Received, Request, Response, ResponseBody,
-    StepIndex, Trace, TraceIndex, TraceStep,
+    StepIndex, Trace, TraceIndex, TraceStep, TransportKind,
 };
 use crate::identity;
 
@@ -216,17 +216,12 @@ impl TraceBuilder {
         self
     }
 
-    /// Replaces the last step's answer by a transport error (`timeout`: it timed out).
-    pub(crate) fn no_answer(mut self, timeout: bool) -> Self {
+    /// Replaces the last step's answer by a transport failure of `kind`.
+    pub(crate) fn no_answer(mut self, kind: TransportKind) -> Self {
         if let Some(last) = self.steps.last_mut() {
             last.exchange.outcome = Received::Error {
-                message: if timeout {
-                    "timed out"
-                } else {
-                    "connection refused"
-                }
-                .to_string(),
-                timeout,
+                message: format!("{kind} (made up by the test)"),
+                kind,
             };
         }
         self

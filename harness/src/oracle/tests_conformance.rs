@@ -10,7 +10,7 @@ use trespass_generators::sequence::AuthMode;
 
 use super::testkit::{TraceBuilder, notes, pairs, shop};
 use super::*;
-use crate::exec::{Body, ResponseBody};
+use crate::exec::{Body, ResponseBody, TransportKind};
 
 const ORDERS: &str = "/users/{userId}/orders";
 const ORDER: &str = "/users/{userId}/orders/{orderId}";
@@ -164,7 +164,7 @@ fn server_error_is_silent_below_500_and_names_anonymous_callers() {
     assert_eq!(v[0].roles, [Role::Anonymous], "no credentials: anonymous");
     assert!(
         place_order(500, Value::Null)
-            .no_answer(false)
+            .no_answer(TransportKind::Connect)
             .check(&ServerError)
             .is_empty(),
         "no answer at all is no status"
@@ -548,7 +548,7 @@ fn slow_response_fires_above_the_threshold_only() {
 #[test]
 fn slow_response_counts_timeouts_but_not_refused_connections() {
     let timed_out = get_order(200, Value::Null)
-        .no_answer(true)
+        .no_answer(TransportKind::Timeout)
         .elapsed(Duration::from_secs(10))
         .check(&SlowResponse);
     assert_eq!(timed_out.len(), 1);
@@ -558,10 +558,62 @@ fn slow_response_counts_timeouts_but_not_refused_connections() {
         timed_out[0].message
     );
     let refused = get_order(200, Value::Null)
-        .no_answer(false)
+        .no_answer(TransportKind::Connect)
         .elapsed(Duration::from_secs(10))
         .check(&SlowResponse);
     assert!(refused.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// transport-error
+
+#[test]
+fn transport_error_fires_on_a_broken_exchange() {
+    for (kind, said) in [
+        (
+            TransportKind::Reset,
+            "closed the connection without answering",
+        ),
+        (TransportKind::Malformed, "not HTTP"),
+        (TransportKind::Truncated, "cut short"),
+        (TransportKind::Redirect, "redirected in a loop"),
+    ] {
+        let v = get_order(200, Value::Null)
+            .no_answer(kind)
+            .check(&TransportError);
+        assert_eq!(
+            pairs(&v),
+            [("transport-error".into(), format!("GET {ORDER}"))],
+            "{kind}"
+        );
+        assert!(v[0].message.contains(said), "{kind}: {}", v[0].message);
+        assert_eq!(v[0].roles, [Role::User]);
+    }
+}
+
+#[test]
+fn transport_error_is_silent_on_answers_refusals_and_timeouts() {
+    for status in [200, 404, 500] {
+        assert!(
+            get_order(status, Value::Null)
+                .check(&TransportError)
+                .is_empty(),
+            "{status} is an answer"
+        );
+    }
+    for kind in [
+        TransportKind::Connect,
+        TransportKind::Timeout,
+        TransportKind::Other,
+    ] {
+        assert!(
+            get_order(200, Value::Null)
+                .no_answer(kind)
+                .check(&TransportError)
+                .is_empty(),
+            "{kind} is not the target answering wrongly"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

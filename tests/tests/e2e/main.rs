@@ -7,6 +7,7 @@ mod coverage;
 mod demos;
 mod fuzz;
 mod gate;
+mod hostile;
 mod init;
 mod inputs;
 mod replay;
