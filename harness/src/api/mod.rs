@@ -400,6 +400,9 @@ impl Harness {
             .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
 
         config.warn_unknown_vars(&started.identities.env_vars);
+        for warning in started.identities.login_warnings(&started.model) {
+            tracing::warn!("{warning}");
+        }
         let (mut found, mut fixed) = replay_saved(
             &runtime,
             &started,

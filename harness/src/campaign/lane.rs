@@ -10,7 +10,7 @@ use super::target::{Access, Endpoint};
 use super::{Campaign, CampaignError};
 use crate::exec::{ClientConfig, Executor, HttpClient};
 use crate::identity::Sessions;
-use crate::oracle::Signature;
+use crate::oracle::{Signature, Verdict};
 use crate::seeded::SeededObjects;
 use crate::shrink::{Probe, Reproduction};
 
@@ -36,7 +36,11 @@ impl Campaign {
         let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
         reset::reset_target(&self.identities.target, sessions.client()).await?;
         sessions.log_in_all().await?;
-        sessions.probe_credentials(&self.model).await?;
+        sessions
+            .probe_credentials(&self.model, |role, op| {
+                !matches!(self.policy.may_call(role, op), Verdict::Deny(_))
+            })
+            .await?;
         Ok(Lane {
             sessions,
             gate: RwLock::new(()),

@@ -477,6 +477,58 @@ mod tests {
     }
 
     #[test]
+    fn transport_failures_are_counted_by_kind_and_said_in_one_line() {
+        use crate::http::TransportKind;
+        assert_eq!(summary(3, &[]).transport_line(), None);
+        let mut run = summary(3, &[]);
+        run.requests = 40;
+        run.transport = [("reset".to_string(), 9), (OVERSIZED.to_string(), 1)]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            run.transport_line().as_deref(),
+            Some("transport: oversized 1, reset 9 (of 40 requests)")
+        );
+        assert!(run.table().contains("transport: oversized 1, reset 9"));
+        let json = serde_json::to_value(&run).unwrap();
+        assert_eq!(json["transport"]["reset"], 9);
+        assert!(
+            serde_json::to_value(summary(3, &[])).unwrap()["transport"].is_null(),
+            "left out when empty"
+        );
+
+        use crate::oracle::testkit::{TraceBuilder, shop};
+        let failures = TransportFailures::default();
+        let get = || {
+            TraceBuilder::new(shop()).step(
+                "alice:user",
+                "GET /users/{userId}/orders",
+                &[("userId", serde_json::json!(1))],
+                None,
+                200,
+                serde_json::json!([]),
+            )
+        };
+        for trace in [
+            get().no_answer(TransportKind::Reset),
+            get().no_answer(TransportKind::Reset),
+            get().no_answer(TransportKind::Connect),
+            get().truncated(),
+            get(),
+        ] {
+            failures.count(&trace.trace(), &Redactor::default());
+        }
+        assert_eq!(
+            failures.into_counts().into_iter().collect::<Vec<_>>(),
+            [
+                ("connect".to_string(), 1),
+                (OVERSIZED.to_string(), 1),
+                ("reset".to_string(), 2)
+            ]
+        );
+    }
+
+    #[test]
     fn report_sinks_parse() {
         assert_eq!(
             "json:out/r.json".parse::<ReportSink>(),

@@ -66,6 +66,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
     let live = live_target(&args, settings.workers)?;
     config.warn_unknown_vars(&live.identities.env_vars);
+    for warning in live.identities.login_warnings(&live.model) {
+        tracing::warn!("{warning}");
+    }
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
         live.label,

@@ -109,6 +109,51 @@ impl LoginFlow {
     }
 }
 
+impl IdentityFile {
+    /// One warning per identity whose login operation `model` does not describe, naming the
+    /// spec's likely login operations: a typo there otherwise shows only as a failed login
+    /// (some APIs do log in outside their spec, so it is no error).
+    pub fn login_warnings(&self, model: &trespass_generators::ApiModel) -> Vec<String> {
+        let likely: Vec<String> = model
+            .operations
+            .iter()
+            .filter(|op| {
+                op.method.as_str() == "POST" && {
+                    let path = op.path.to_ascii_lowercase();
+                    ["login", "signin", "sign-in", "token", "session", "auth"]
+                        .iter()
+                        .any(|word| path.contains(word))
+                }
+            })
+            .take(3)
+            .map(|op| op.id.to_string())
+            .collect();
+        self.identities
+            .iter()
+            .filter_map(|identity| {
+                let Auth::Login(flow) = &identity.auth else {
+                    return None;
+                };
+                let id = trespass_generators::model::OperationId::new(&flow.method, &flow.path);
+                if model.operation(&id).is_some() {
+                    return None;
+                }
+                let hint = if likely.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (the spec's look like: {})", likely.join(", "))
+                };
+                Some(format!(
+                    "{}: `{}` logs in through {}, which the spec does not describe{hint}",
+                    self.path.display(),
+                    identity.name,
+                    flow.operation()
+                ))
+            })
+            .collect()
+    }
+}
+
 /// The `[policy]` section of the identities file: which operations are admin-only or public,
 /// and which object kinds every user may read (the oracles' [`crate::oracle::Policy`] is built
 /// from it).

@@ -46,7 +46,7 @@ pub use file::{
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub(crate) use session::INVALID_TOKEN;
-pub use session::{SessionError, Sessions};
+pub use session::{PROBES, SessionError, Sessions};
 
 #[cfg(test)]
 mod tests;

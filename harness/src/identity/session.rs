@@ -4,9 +4,11 @@ use std::collections::HashMap;
 
 use tokio::sync::Mutex;
 
-use trespass_generators::model::{ApiModel, Method, Operation, ParameterLocation, SecurityScheme};
+use trespass_generators::model::{
+    ApiModel, Method, Operation, OperationId, ParameterLocation, SecurityScheme,
+};
 
-use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Secret};
+use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Role, Secret};
 use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
 
@@ -93,15 +95,25 @@ impl Sessions {
         Ok(())
     }
 
-    /// Sends each identity with credentials once to an operation that needs authentication
-    /// and takes no parameters (a `GET` whose declared security the identity's kind of
-    /// credential fits), before the first case: a 401 means the credentials are wrong, and
-    /// is an error naming the identity, not a run in which every request of that identity
-    /// fails. An identity for which the spec has no such operation is not probed; a
-    /// transport failure is left to the run to count.
-    pub async fn probe_credentials(&self, model: &ApiModel) -> Result<(), SessionError> {
+    /// Sends each identity with credentials to operations that need authentication and take
+    /// no parameters (`GET`s whose declared security the identity's kind of credential fits,
+    /// not admin-only unless the identity is an admin, and allowed to its role by `may_call`),
+    /// before the first case. When every probe (up to [`PROBES`]) answers 401 the credentials
+    /// are wrong: an error naming the identity, not a run in which every request of that
+    /// identity fails. An identity for which the spec has no such operation is not probed; a
+    /// transport failure or any other status clears it (the run judges what it means).
+    pub async fn probe_credentials(
+        &self,
+        model: &ApiModel,
+        may_call: impl Fn(Role, &OperationId) -> bool,
+    ) -> Result<(), SessionError> {
         for identity in &self.identities {
-            let Some(op) = probe_operation(model, &identity.auth) else {
+            let fits = |op: &Operation| {
+                (identity.role == Role::Admin || !model.is_admin(&op.id))
+                    && may_call(identity.role, &op.id)
+            };
+            let probes = probe_operations(model, &identity.auth, fits);
+            if probes.is_empty() {
                 if !matches!(identity.auth, Auth::None) {
                     tracing::debug!(
                         "no parameterless GET fits the credentials of `{}`; not probed",
@@ -109,16 +121,27 @@ impl Sessions {
                     );
                 }
                 continue;
-            };
-            let request = Request::new(op.method.as_str(), op.path.clone());
+            }
             let (headers, query) = self.credentials(identity, AuthMode::Normal, false).await?;
-            let (outcome, _) = self.client.send(&request, &headers, &query).await;
-            if let Received::Response(response) = outcome
-                && response.status == 401
+            let mut first_refusal = None;
+            let mut refused = 0;
+            for op in &probes {
+                let request = Request::new(op.method.as_str(), op.path.clone());
+                let (outcome, _) = self.client.send(&request, &headers, &query).await;
+                match outcome {
+                    Received::Response(response) if response.status == 401 => {
+                        refused += 1;
+                        first_refusal.get_or_insert((op.id.to_string(), response));
+                    }
+                    _ => break,
+                }
+            }
+            if refused == probes.len()
+                && let Some((operation, response)) = first_refusal
             {
                 return Err(SessionError::Refused {
                     identity: identity.name.clone(),
-                    operation: op.id.to_string(),
+                    operation,
                     answer: self.redactor.text(&answer_excerpt(&response)),
                 });
             }
@@ -320,30 +343,44 @@ fn basic(username: &str, password: &str) -> String {
 
 /// `: {"error":"bad credentials"}`: the start of an answer's body, for login errors (the caller
 /// redacts it); empty when the body is empty.
-/// The first operation, in spec order, that probes `auth`: a `GET` without path parameters
-/// or required parameters, one of whose security alternatives the credential fits.
-fn probe_operation<'m>(model: &'m ApiModel, auth: &Auth) -> Option<&'m Operation> {
+/// Operations that probe `auth`, at most [`PROBES`], in model order: `allowed` `GET`s without
+/// path parameters or required parameters, one of whose security alternatives the credential
+/// fits.
+fn probe_operations<'m>(
+    model: &'m ApiModel,
+    auth: &Auth,
+    allowed: impl Fn(&Operation) -> bool,
+) -> Vec<&'m Operation> {
     if matches!(auth, Auth::None) {
-        return None;
+        return Vec::new();
     }
-    model.operations.iter().find(|op| {
-        op.method == Method::Get
-            && !op.path.contains('{')
-            && op
-                .parameters
-                .iter()
-                .all(|p| !p.required && p.location != ParameterLocation::Path)
-            && op.effective_security.iter().any(|requirement| {
-                !requirement.is_empty()
-                    && requirement.schemes().all(|(name, _)| {
-                        model
-                            .security_schemes
-                            .get(name)
-                            .is_some_and(|scheme| fits(auth, scheme))
-                    })
-            })
-    })
+    model
+        .operations
+        .iter()
+        .filter(|op| {
+            op.method == Method::Get
+                && allowed(op)
+                && !op.path.contains('{')
+                && op
+                    .parameters
+                    .iter()
+                    .all(|p| !p.required && p.location != ParameterLocation::Path)
+                && op.effective_security.iter().any(|requirement| {
+                    !requirement.is_empty()
+                        && requirement.schemes().all(|(name, _)| {
+                            model
+                                .security_schemes
+                                .get(name)
+                                .is_some_and(|scheme| fits(auth, scheme))
+                        })
+                })
+        })
+        .take(PROBES)
+        .collect()
 }
+
+/// The most operations one identity's credentials are probed on before the first case.
+pub const PROBES: usize = 3;
 
 /// Whether a credential of `auth`'s kind satisfies `scheme`.
 fn fits(auth: &Auth, scheme: &SecurityScheme) -> bool {

@@ -99,6 +99,35 @@ fn the_variables_a_file_substitutes_are_recorded() {
 }
 
 #[test]
+fn a_login_operation_the_spec_lacks_is_warned_about_with_likely_ones() {
+    let file = parse(FULL).unwrap();
+    let with = trespass_generators::load_str(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /auth/login:\n    post:\n      \
+         responses: {'200': {description: ok}}\n",
+        "with.yaml",
+    )
+    .unwrap();
+    assert!(file.login_warnings(&with).is_empty());
+    let without = trespass_generators::load_str(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /v1/sessions:\n    post:\n      \
+         responses: {'200': {description: ok}}\n  /v1/things:\n    post:\n      \
+         responses: {'200': {description: ok}}\n",
+        "without.yaml",
+    )
+    .unwrap();
+    let warnings = file.login_warnings(&without);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("ids.toml")
+            && warnings[0].contains("`carol` logs in through POST /auth/login")
+            && warnings[0].contains("look like: POST /v1/sessions")
+            && !warnings[0].contains("/v1/things"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
 fn secrets_are_collected_and_never_debug_printed() {
     let file = parse(FULL).unwrap();
     let secrets = file.secrets();

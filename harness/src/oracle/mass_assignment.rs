@@ -84,19 +84,25 @@ impl Oracle for MassAssignment {
                         .then(|| privilege_used(cx, write))
                         .flatten()
                 });
-                if let Some(evidence) = evidence {
-                    out.push(Violation {
-                        oracle: MassAssignment::NAME.into(),
-                        operation: write.op.clone(),
-                        roles: vec![write.role],
-                        step: write.index,
-                        message: format!(
-                            "{} set `{field}` to {value} through {} ({why}), and {evidence}",
-                            write.identity, write.op
-                        ),
-                        rule: format!("`{field}` is {why}: a user cannot set it"),
-                    });
+                let Some((evidence, seen_at)) = evidence else {
+                    continue;
+                };
+                // Another accepted write of the same value before the evidence (the same
+                // identity's, or to the same object) may be what took: not this write's bug.
+                if set_by_another(cx, write, &target, field, value, seen_at) {
+                    continue;
                 }
+                out.push(Violation {
+                    oracle: MassAssignment::NAME.into(),
+                    operation: write.op.clone(),
+                    roles: vec![write.role],
+                    step: write.index,
+                    message: format!(
+                        "{} set `{field}` to {value} through {} ({why}), and {evidence}",
+                        write.identity, write.op
+                    ),
+                    rule: format!("`{field}` is {why}: a user cannot set it"),
+                });
             }
         }
         out.finish()
@@ -303,33 +309,62 @@ fn value_before(
         .find_map(|object| object.get(field).cloned())
 }
 
-/// A later answer shows the target with `value` in `field`.
+/// A later answer shows the target with `value` in `field`: what it says, and its step.
 fn shown_later(
     cx: &CheckContext<'_>,
     write: &TraceStep,
     target: &Target,
     field: &str,
     value: &Value,
-) -> Option<String> {
+) -> Option<(String, usize)> {
     cx.trace.steps[write.index.0 + 1..]
         .iter()
         .find(|s| shown(cx, s, target, write).and_then(|o| o.get(field)) == Some(value))
-        .map(|s| format!("{} through {} shows it took", s.identity, s.op))
+        .map(|s| {
+            (
+                format!("{} through {} shows it took", s.identity, s.op),
+                s.index.0,
+            )
+        })
 }
 
-/// The writer later gets 2xx on an admin-only operation.
-fn privilege_used(cx: &CheckContext<'_>, write: &TraceStep) -> Option<String> {
+/// The writer later gets 2xx on an admin-only operation: what it says, and its step.
+fn privilege_used(cx: &CheckContext<'_>, write: &TraceStep) -> Option<(String, usize)> {
     cx.trace.steps[write.index.0 + 1..]
         .iter()
         .filter(|s| s.identity == write.identity && s.succeeded())
         .find(|s| matches!(cx.policy.may_call(s.role, &s.op), Verdict::Deny(_)))
         .map(|s| {
-            format!(
-                "then called admin-only {} with {}",
-                s.op,
-                s.status().unwrap_or_default()
+            (
+                format!(
+                    "then called admin-only {} with {}",
+                    s.op,
+                    s.status().unwrap_or_default()
+                ),
+                s.index.0,
             )
         })
+}
+
+/// Whether an accepted sequence write other than `write`, before step `seen_at`, sent `field`
+/// with `value` too, as the same identity or to the same object: then which write took is
+/// unknown, and `write` is not judged (the other is judged on a trace of its own).
+fn set_by_another(
+    cx: &CheckContext<'_>,
+    write: &TraceStep,
+    target: &Target,
+    field: &str,
+    value: &Value,
+    seen_at: usize,
+) -> bool {
+    cx.trace.steps[..seen_at].iter().any(|other| {
+        other.index != write.index
+            && matches!(other.purpose, Purpose::Sequence { .. })
+            && other.exchange.auth == AuthMode::Normal
+            && other.succeeded()
+            && matches!(&other.body, Some(Value::Object(body)) if body.get(field) == Some(value))
+            && (other.identity == write.identity || written(cx, other).as_ref() == Some(target))
+    })
 }
 
 #[cfg(test)]

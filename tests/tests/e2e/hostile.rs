@@ -258,8 +258,8 @@ fn refused_credentials_and_an_unreachable_target_are_exit_2_before_the_first_cas
     assert!(!stderr.contains(wrong), "the token is redacted: {stderr}");
     assert_eq!(
         target.requests(),
-        1,
-        "the probe is the only request: no case ran"
+        3,
+        "three probes (GETs the token fits), all refused: no case ran"
     );
 
     let gone = nothing_listening();
