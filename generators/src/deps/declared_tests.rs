@@ -245,7 +245,11 @@ fn a_declared_create_is_linked_to_the_kinds_reads_again() {
     apply_declarations(&mut model, &[d]).unwrap();
     assert!(linked(&model), "{:#?}", model.links);
     let r = model.resource("account").unwrap();
-    assert_eq!(r.read, [read.clone()], "the inferred read stays");
+    assert_eq!(
+        r.read,
+        std::slice::from_ref(&read),
+        "the inferred read stays"
+    );
     assert_eq!(
         r.key_sources,
         [KeySource::ResponseBody {
