@@ -22,8 +22,16 @@
 //!
 //! A producer never feeds a parameter it takes itself (reading `/orders/{orderId}` does not
 //! produce order ids), and links are unique per (producer, consumer, target).
+//!
+//! Every rule looks its producers and consumers up in indexes built once per model
+//! ([`Index`]: operations by the schemas they return, by the fields of their answers, by the
+//! `<collection>/{param}` pairs of their paths, by the names of their id-like request fields),
+//! so inference stays near-linear in the number of operations; the order of the links is that
+//! of scanning every operation for every rule.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -40,14 +48,15 @@ const MAX_NAME_MATCH_PRODUCERS: usize = 8;
 
 /// Infers the links of `model` (its resources must already be inferred).
 pub fn infer_links(model: &ApiModel) -> Vec<Link> {
+    let index = Index::new(model);
     let mut out = Links::default();
     openapi_links(model, &mut out);
-    for r in &model.resources {
-        kind_links(model, r, &mut out);
+    for (r, producers) in model.resources.iter().zip(&index.productions) {
+        kind_links(&index, r, producers, &mut out);
     }
-    field_links(model, &mut out);
-    name_links(model, &mut out);
-    schema_name_links(model, &mut out);
+    field_links(&index, &mut out);
+    name_links(&index, &mut out);
+    schema_name_links(&index, &mut out);
     out.links
 }
 
@@ -55,6 +64,8 @@ pub fn infer_links(model: &ApiModel) -> Vec<Link> {
 struct Links {
     links: Vec<Link>,
     seen: HashSet<(OperationId, OperationId, LinkTarget)>,
+    /// (consumer, parameter name) of every link to a parameter, in any location.
+    parameters: HashSet<(OperationId, String)>,
 }
 
 impl Links {
@@ -68,11 +79,256 @@ impl Links {
             link.target.clone(),
         );
         if self.seen.insert(key) {
+            if let LinkTarget::Parameter { name, .. } = &link.target {
+                self.parameters
+                    .insert((link.consumer.clone(), name.clone()));
+            }
             self.links.push(link);
             true
         } else {
             false
         }
+    }
+
+    /// Whether some link already feeds the parameter `name` of `consumer`.
+    fn feeds_parameter(&self, consumer: &OperationId, name: &str) -> bool {
+        self.parameters
+            .contains(&(consumer.clone(), name.to_string()))
+    }
+}
+
+/// What [`same_schema`] compares: the component name of a named schema, else the id. Two
+/// schemas are the same exactly when their keys are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SchemaKey<'m> {
+    Name(&'m str),
+    Id(SchemaId),
+}
+
+fn schema_key(schemas: &Schemas, id: SchemaId) -> SchemaKey<'_> {
+    match schemas.try_get(id).and_then(|s| s.name.as_deref()) {
+        Some(name) => SchemaKey::Name(name),
+        None => SchemaKey::Id(id),
+    }
+}
+
+/// One id-like field a consumer may take (rule 3's targets, in the consumer's order: its query
+/// parameters, then its writable JSON request body fields).
+struct FieldTarget<'m> {
+    op: usize,
+    position: usize,
+    query: bool,
+    name: &'m str,
+}
+
+/// A candidate producer of rule 4 for one parameter name and type class, with what does not
+/// depend on the consumer already checked.
+struct NameProducer {
+    op: usize,
+    status: StatusKey,
+    pointer: String,
+    /// Strong evidence: a record with no id of its own that names the id, or a parent's id.
+    strong: bool,
+}
+
+/// A producer of rule 5 for one parameter or field name.
+struct SchemaProducer {
+    op: usize,
+    status: StatusKey,
+    pointer: String,
+}
+
+/// The type class of a value for rule 4: values of one schema can be used for another when the
+/// classes are equal (both strings, both numbers) or either is open (`None`).
+fn type_class(schemas: &Schemas, id: SchemaId) -> Option<&'static str> {
+    match schemas.try_get(id).map(|s| &s.kind) {
+        Some(SchemaKind::String(_)) => Some("string"),
+        Some(SchemaKind::Integer(_) | SchemaKind::Number(_)) => Some("number"),
+        Some(SchemaKind::Any) | None => None,
+        Some(_) => Some("other"),
+    }
+}
+
+/// The lookups of link inference, built once per model.
+struct Index<'m> {
+    model: &'m ApiModel,
+    /// Operation positions by id.
+    positions: HashMap<&'m OperationId, usize>,
+    /// Operations (positions, in order) with a 2xx JSON answer that is, or lists, a schema.
+    returning: HashMap<SchemaKey<'m>, Vec<usize>>,
+    /// Operations (positions, in order) whose first 2xx JSON answer has a field, or lists
+    /// objects with it.
+    answering_field: HashMap<&'m str, Vec<usize>>,
+    /// `(kind of the collection, parameter)` -> (operation, segment) of every path parameter
+    /// that follows a collection, in order.
+    collection_params: HashMap<(String, &'m str), Vec<(usize, usize)>>,
+    /// Query parameters and writable request body fields by lowercase name.
+    field_targets: HashMap<String, Vec<FieldTarget<'m>>>,
+    /// The productions of each resource of the model, in order.
+    productions: Vec<Vec<Production>>,
+    /// Resources by the key of their schema.
+    resources_by_schema: HashMap<SchemaKey<'m>, Vec<&'m Resource>>,
+    /// Resources by kind (the first of each kind).
+    resources_by_kind: HashMap<&'m str, &'m Resource>,
+    /// Named schemas by lowercase name, in arena order.
+    schemas_by_name: HashMap<String, Vec<SchemaId>>,
+    /// Rule 4's candidates per parameter name and type class.
+    name_producers: RefCell<HashMap<NameKey, Rc<Vec<NameProducer>>>>,
+    /// Rule 5's producers (with the component's id field) per parameter or field name.
+    schema_producers: RefCell<HashMap<String, SchemaProducers>>,
+}
+
+/// A path parameter's name and type class (rule 4's candidates depend on nothing else).
+type NameKey = (String, Option<&'static str>);
+
+/// Rule 5's producers of one name, with the id field of the component they return.
+type SchemaProducers = Rc<(String, Vec<SchemaProducer>)>;
+
+impl<'m> Index<'m> {
+    fn new(model: &'m ApiModel) -> Self {
+        let schemas = &model.schemas;
+        let mut index = Index {
+            model,
+            positions: HashMap::new(),
+            returning: HashMap::new(),
+            answering_field: HashMap::new(),
+            collection_params: HashMap::new(),
+            field_targets: HashMap::new(),
+            productions: Vec::new(),
+            resources_by_schema: HashMap::new(),
+            resources_by_kind: HashMap::new(),
+            schemas_by_name: HashMap::new(),
+            name_producers: Default::default(),
+            schema_producers: Default::default(),
+        };
+        for (i, op) in model.operations.iter().enumerate() {
+            index.positions.entry(&op.id).or_insert(i);
+            index.index_answers(i, op);
+            let segs = segments(&op.path);
+            for j in 1..segs.len() {
+                let Segment::Param(p) = segs[j] else {
+                    continue;
+                };
+                let coll = segs[..j].iter().rev().find_map(|s| match s {
+                    Segment::Literal(l) => Some(*l),
+                    Segment::Param(_) => None,
+                });
+                if let Some(coll) = coll {
+                    index
+                        .collection_params
+                        .entry((singular(coll), p))
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+            index.index_field_targets(i, op);
+        }
+        for r in &model.resources {
+            index.resources_by_kind.entry(r.kind.as_str()).or_insert(r);
+            if let Some(s) = r.schema {
+                index
+                    .resources_by_schema
+                    .entry(schema_key(schemas, s))
+                    .or_default()
+                    .push(r);
+            }
+        }
+        for (id, s) in schemas.iter() {
+            if let Some(name) = &s.name {
+                index
+                    .schemas_by_name
+                    .entry(name.to_ascii_lowercase())
+                    .or_default()
+                    .push(id);
+            }
+        }
+        index.productions = model
+            .resources
+            .iter()
+            .map(|r| productions(&index, r))
+            .collect();
+        index
+    }
+
+    /// Indexes the answers of operation `i`: the schemas it returns (and lists), the fields of
+    /// its first JSON answer.
+    fn index_answers(&mut self, i: usize, op: &'m Operation) {
+        let schemas = &self.model.schemas;
+        for (_, response) in op.success_responses() {
+            let Some(s) = response.json_schema() else {
+                continue;
+            };
+            let mut keys = vec![schema_key(schemas, s)];
+            if let Some((element, _)) = list_element(schemas, s) {
+                keys.push(schema_key(schemas, element));
+            }
+            for key in keys {
+                let ops = self.returning.entry(key).or_default();
+                if ops.last() != Some(&i) {
+                    ops.push(i);
+                }
+            }
+        }
+        let Some(first) = op.success_responses().find_map(|(_, r)| r.json_schema()) else {
+            return;
+        };
+        let direct = schemas.object_properties(first).into_iter();
+        let listed = list_element(schemas, first)
+            .and_then(|(element, _)| schemas.object_properties(element))
+            .into_iter();
+        for props in direct.chain(listed) {
+            for name in props.keys() {
+                let ops = self.answering_field.entry(name.as_str()).or_default();
+                if ops.last() != Some(&i) {
+                    ops.push(i);
+                }
+            }
+        }
+    }
+
+    /// Indexes the query parameters and writable JSON request body fields of operation `i`.
+    fn index_field_targets(&mut self, i: usize, op: &'m Operation) {
+        let schemas = &self.model.schemas;
+        let mut position = 0;
+        let mut add = |name: &'m str, query: bool| {
+            self.field_targets
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(FieldTarget {
+                    op: i,
+                    position,
+                    query,
+                    name,
+                });
+            position += 1;
+        };
+        for p in &op.parameters {
+            if p.location == ParameterLocation::Query {
+                add(p.name.as_str(), true);
+            }
+        }
+        if let Some(body) = op
+            .request_body
+            .as_ref()
+            .and_then(|b| json_schema_of(&b.content))
+            && let Some(props) = schemas.object_properties(body)
+        {
+            for (name, &prop) in props {
+                let read_only = schemas.try_get(prop).is_some_and(|s| s.read_only);
+                if !read_only {
+                    add(name.as_str(), false);
+                }
+            }
+        }
+    }
+
+    fn op(&self, position: usize) -> &'m Operation {
+        &self.model.operations[position]
+    }
+
+    /// The positions of `ids` that are operations of the model.
+    fn positions_of<'a>(&'a self, ids: &'a [OperationId]) -> impl Iterator<Item = usize> + 'a {
+        ids.iter().filter_map(|id| self.positions.get(id).copied())
     }
 }
 
@@ -172,9 +428,25 @@ struct Production {
     path: String,
 }
 
-fn productions(model: &ApiModel, r: &Resource) -> Vec<Production> {
+/// The productions of kind `r`, in operation order. Only the kind's own creates, lists, reads
+/// and updates, and the operations returning (or listing) its schema can produce its ids.
+fn productions(index: &Index<'_>, r: &Resource) -> Vec<Production> {
+    let model = index.model;
+    let mut candidates: Vec<usize> = index
+        .positions_of(&r.create)
+        .chain(index.positions_of(&r.list))
+        .chain(index.positions_of(&r.read))
+        .chain(index.positions_of(&r.update))
+        .collect();
+    if let Some(rs) = r.schema
+        && let Some(ops) = index.returning.get(&schema_key(&model.schemas, rs))
+    {
+        candidates.extend(ops);
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut out = Vec::new();
-    for op in &model.operations {
+    for op in candidates.into_iter().map(|i| index.op(i)) {
         if takes_any(op, &r.id_params) {
             continue;
         }
@@ -260,115 +532,89 @@ fn unanswered_create(model: &ApiModel, r: &Resource, op: &Operation) -> Option<P
     })
 }
 
-fn kind_links(model: &ApiModel, r: &Resource, out: &mut Links) {
-    if r.id_params.is_empty() {
+fn kind_links(index: &Index<'_>, r: &Resource, producers: &[Production], out: &mut Links) {
+    if r.id_params.is_empty() || producers.is_empty() {
         return;
     }
-    let producers = productions(model, r);
-    if producers.is_empty() {
-        return;
+    // The path parameters that follow a collection of the kind (over other parameters:
+    // `/repos/{owner}/{repo}`) and are one of its id parameters, in path order.
+    let mut places: Vec<(usize, usize, &str)> = Vec::new();
+    for p in &r.id_params {
+        if let Some(found) = index.collection_params.get(&(r.kind.clone(), p.as_str())) {
+            places.extend(found.iter().map(|&(op, seg)| (op, seg, p.as_str())));
+        }
     }
-    for consumer in &model.operations {
-        let segs = segments(&consumer.path);
-        for i in 1..segs.len() {
-            let Segment::Param(p) = &segs[i] else {
-                continue;
+    places.sort_unstable();
+    places.dedup();
+    for (op, _, p) in places {
+        let consumer = index.op(op);
+        for prod in producers {
+            let nested = consumer
+                .path
+                .starts_with(&format!("{}/", prod.path.trim_end_matches('/')));
+            let evidence = match (&prod.source, &prod.field) {
+                (LinkSource::LocationHeader { .. }, _) => Evidence::LocationHeader,
+                (_, Some(field)) if nested => Evidence::PathNesting {
+                    field: field.clone(),
+                    parameter: p.to_string(),
+                },
+                (_, field) => Evidence::NameMatch {
+                    field: field.clone().unwrap_or_default(),
+                    parameter: p.to_string(),
+                },
             };
-            // The collection before the key, over other parameters (`/repos/{owner}/{repo}`).
-            let coll = segs[..i].iter().rev().find_map(|s| match s {
-                Segment::Literal(l) => Some(*l),
-                Segment::Param(_) => None,
+            out.push(Link {
+                producer: prod.op.clone(),
+                source: prod.source.clone(),
+                consumer: consumer.id.clone(),
+                target: LinkTarget::Parameter {
+                    location: ParameterLocation::Path,
+                    name: p.to_string(),
+                },
+                evidence,
             });
-            if coll.is_none_or(|c| singular(c) != r.kind) || !r.id_params.iter().any(|x| x == p) {
-                continue;
-            }
-            for prod in &producers {
-                let nested = consumer
-                    .path
-                    .starts_with(&format!("{}/", prod.path.trim_end_matches('/')));
-                let evidence = match (&prod.source, &prod.field) {
-                    (LinkSource::LocationHeader { .. }, _) => Evidence::LocationHeader,
-                    (_, Some(field)) if nested => Evidence::PathNesting {
-                        field: field.clone(),
-                        parameter: (*p).to_string(),
-                    },
-                    (_, field) => Evidence::NameMatch {
-                        field: field.clone().unwrap_or_default(),
-                        parameter: (*p).to_string(),
-                    },
-                };
-                out.push(Link {
-                    producer: prod.op.clone(),
-                    source: prod.source.clone(),
-                    consumer: consumer.id.clone(),
-                    target: LinkTarget::Parameter {
-                        location: ParameterLocation::Path,
-                        name: (*p).to_string(),
-                    },
-                    evidence,
-                });
-            }
         }
     }
 }
 
 /// Rule 3: request body fields and query parameters named after a kind's id.
-fn field_links(model: &ApiModel, out: &mut Links) {
-    for r in &model.resources {
-        let names = [format!("{}id", r.kind), format!("{}_id", r.kind)];
-        let matches_kind = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-        let producers: Vec<Production> = productions(model, r)
-            .into_iter()
-            .filter(|p| p.field.is_some())
-            .collect();
+fn field_links(index: &Index<'_>, out: &mut Links) {
+    for (r, producers) in index.model.resources.iter().zip(&index.productions) {
+        let producers: Vec<&Production> = producers.iter().filter(|p| p.field.is_some()).collect();
         if producers.is_empty() {
             continue;
         }
-        for consumer in &model.operations {
-            let mut targets: Vec<(LinkTarget, String)> = Vec::new();
-            for p in &consumer.parameters {
-                if p.location == ParameterLocation::Query && matches_kind(&p.name) {
-                    targets.push((
-                        LinkTarget::Parameter {
-                            location: p.location,
-                            name: p.name.clone(),
-                        },
-                        p.name.clone(),
-                    ));
+        // The consumers' fields named `<kind>id` / `<kind>_id` (any case), in operation order.
+        let mut targets: Vec<&FieldTarget<'_>> =
+            [format!("{}id", r.kind), format!("{}_id", r.kind)]
+                .iter()
+                .filter_map(|name| index.field_targets.get(&name.to_ascii_lowercase()))
+                .flatten()
+                .collect();
+        targets.sort_unstable_by_key(|t| (t.op, t.position));
+        for t in targets {
+            let consumer = index.op(t.op);
+            let target = if t.query {
+                LinkTarget::Parameter {
+                    location: ParameterLocation::Query,
+                    name: t.name.to_string(),
                 }
-            }
-            if let Some(body) = consumer
-                .request_body
-                .as_ref()
-                .and_then(|b| json_schema_of(&b.content))
-                && let Some(props) = model.schemas.object_properties(body)
-            {
-                for (name, &prop) in props {
-                    // A read-only field is the server's to set: never a place to send an id.
-                    let read_only = model.schemas.try_get(prop).is_some_and(|s| s.read_only);
-                    if matches_kind(name) && !read_only {
-                        targets.push((
-                            LinkTarget::Body {
-                                pointer: format!("/{}", crate::pointer::escape(name)),
-                            },
-                            name.clone(),
-                        ));
-                    }
+            } else {
+                LinkTarget::Body {
+                    pointer: format!("/{}", crate::pointer::escape(t.name)),
                 }
-            }
-            for (target, name) in targets {
-                for prod in &producers {
-                    out.push(Link {
-                        producer: prod.op.clone(),
-                        source: prod.source.clone(),
-                        consumer: consumer.id.clone(),
-                        target: target.clone(),
-                        evidence: Evidence::NameMatch {
-                            field: prod.field.clone().unwrap_or_default(),
-                            parameter: name.clone(),
-                        },
-                    });
-                }
+            };
+            for prod in &producers {
+                out.push(Link {
+                    producer: prod.op.clone(),
+                    source: prod.source.clone(),
+                    consumer: consumer.id.clone(),
+                    target: target.clone(),
+                    evidence: Evidence::NameMatch {
+                        field: prod.field.clone().unwrap_or_default(),
+                        parameter: t.name.to_string(),
+                    },
+                });
             }
         }
     }
@@ -382,7 +628,8 @@ fn field_links(model: &ApiModel, out: &mut Links) {
 /// members, each a `userId`), and a record's parent id (`GET /documents` lists documents with their
 /// `teamId` -> the `{teamId}` of `/teams/{teamId}/documents/{documentId}`). At most
 /// [`MAX_NAME_MATCH_PRODUCERS`] producers per consumer target.
-fn name_links(model: &ApiModel, out: &mut Links) {
+fn name_links(index: &Index<'_>, out: &mut Links) {
+    let model = index.model;
     for consumer in &model.operations {
         for param in consumer
             .parameters
@@ -393,44 +640,23 @@ fn name_links(model: &ApiModel, out: &mut Links) {
             if id_name_kind(&param.name).is_none() {
                 continue;
             }
-            let already = out.links.iter().any(|l| {
-                l.consumer == consumer.id
-                    && matches!(&l.target, LinkTarget::Parameter { name, .. } if *name == param.name)
-            });
+            let already = out.feeds_parameter(&consumer.id, &param.name);
+            let candidates = name_producers(index, &param.name, param.schema);
             let mut added = 0;
-            for producer in &model.operations {
+            for candidate in candidates.iter() {
                 if added >= MAX_NAME_MATCH_PRODUCERS {
                     break;
                 }
-                if producer.id == consumer.id
-                    || takes_any(producer, std::slice::from_ref(&param.name))
-                {
-                    continue;
-                }
-                let Some((status, schema)) = producer
-                    .success_responses()
-                    .find_map(|(s, r)| r.json_schema().map(|id| (*s, id)))
-                else {
-                    continue;
-                };
-                let Some((field_schema, pointer, record)) =
-                    field_of(&model.schemas, schema, &param.name)
-                else {
-                    continue;
-                };
-                if !types_agree(&model.schemas, field_schema, param.schema) {
-                    continue;
-                }
-                // A record with no id of its own that names the id: the answer itself (a
-                // login), or each element of a list answer (a team's members).
-                let names_the_id = (record == schema || is_array(&model.schemas, schema))
-                    && has_no_id(&model.schemas, record);
-                if already && !names_the_id && !is_parent_id(model, record, &param.name) {
+                let producer = index.op(candidate.op);
+                if producer.id == consumer.id || (already && !candidate.strong) {
                     continue;
                 }
                 let pushed = out.push(Link {
                     producer: producer.id.clone(),
-                    source: LinkSource::ResponseBody { status, pointer },
+                    source: LinkSource::ResponseBody {
+                        status: candidate.status,
+                        pointer: candidate.pointer.clone(),
+                    },
                     consumer: consumer.id.clone(),
                     target: LinkTarget::Parameter {
                         location: ParameterLocation::Path,
@@ -447,6 +673,58 @@ fn name_links(model: &ApiModel, out: &mut Links) {
             }
         }
     }
+}
+
+/// The producers rule 4 considers for a path parameter `name` of type `schema`, in operation
+/// order: those whose first JSON answer has the field `name` (or lists objects with it) of an
+/// agreeing type and that do not take `name` themselves. Computed once per name and type class.
+fn name_producers(index: &Index<'_>, name: &str, schema: SchemaId) -> Rc<Vec<NameProducer>> {
+    let model = index.model;
+    let class = type_class(&model.schemas, schema);
+    let key = (name.to_string(), class);
+    if let Some(found) = index.name_producers.borrow().get(&key) {
+        return found.clone();
+    }
+    let mut out = Vec::new();
+    let ops = index
+        .answering_field
+        .get(name)
+        .map_or(&[][..], Vec::as_slice);
+    for &i in ops {
+        let producer = index.op(i);
+        if takes_any(producer, &[name.to_string()]) {
+            continue;
+        }
+        let Some((status, schema)) = producer
+            .success_responses()
+            .find_map(|(s, r)| r.json_schema().map(|id| (*s, id)))
+        else {
+            continue;
+        };
+        let Some((field_schema, pointer, record)) = field_of(&model.schemas, schema, name) else {
+            continue;
+        };
+        let agree = match (type_class(&model.schemas, field_schema), class) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+        if !agree {
+            continue;
+        }
+        // A record with no id of its own that names the id: the answer itself (a login), or
+        // each element of a list answer (a team's members).
+        let names_the_id = (record == schema || is_array(&model.schemas, schema))
+            && has_no_id(&model.schemas, record);
+        out.push(NameProducer {
+            op: i,
+            status,
+            pointer,
+            strong: names_the_id || is_parent_id(index, record, name),
+        });
+    }
+    let out = Rc::new(out);
+    index.name_producers.borrow_mut().insert(key, out.clone());
+    out
 }
 
 /// Whether `schema` is an array (a list answer, not an object holding one).
@@ -466,15 +744,19 @@ fn has_no_id(schemas: &Schemas, schema: SchemaId) -> bool {
 
 /// Whether `field` of a `record` schema holds the id of the record's parent: the record is
 /// the object of a kind nested under a kind whose id parameter is `field`.
-fn is_parent_id(model: &ApiModel, record: SchemaId, field: &str) -> bool {
-    model.resources.iter().any(|r| {
-        r.schema
-            .is_some_and(|s| same_schema(&model.schemas, s, record))
-            && r.parent
-                .as_deref()
-                .and_then(|p| model.resource(p))
-                .is_some_and(|p| p.id_params.iter().any(|x| x == field))
-    })
+fn is_parent_id(index: &Index<'_>, record: SchemaId, field: &str) -> bool {
+    let key = schema_key(&index.model.schemas, record);
+    index
+        .resources_by_schema
+        .get(&key)
+        .is_some_and(|resources| {
+            resources.iter().any(|r| {
+                r.parent
+                    .as_deref()
+                    .and_then(|p| index.resources_by_kind.get(p))
+                    .is_some_and(|p| p.id_params.iter().any(|x| x == field))
+            })
+        })
 }
 
 /// The field `name` of an object schema (pointer `/name`), or of the elements of a list
@@ -497,12 +779,14 @@ fn field_of(
 /// with producers, but a component schema is named `X` and has an id field: the operations
 /// that return that schema (or a list of it) produce the ids (`GET /me` returns `User` ->
 /// `{userId}` of `POST /admin/users/{userId}/suspend` and `userId` of a member to add).
-fn schema_name_links(model: &ApiModel, out: &mut Links) {
+fn schema_name_links(index: &Index<'_>, out: &mut Links) {
+    let model = index.model;
     let produced: HashSet<&str> = model
         .resources
         .iter()
-        .filter(|r| !productions(model, r).is_empty())
-        .map(|r| r.kind.as_str())
+        .zip(&index.productions)
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(r, _)| r.kind.as_str())
         .collect();
     for consumer in &model.operations {
         let mut targets: Vec<(LinkTarget, String)> = Vec::new();
@@ -541,33 +825,25 @@ fn schema_name_links(model: &ApiModel, out: &mut Links) {
             if produced.contains(kind.as_str()) {
                 continue;
             }
-            let Some((component, field)) = named_component(&model.schemas, &kind) else {
+            let Some(found) = schema_producers(index, &name, &kind) else {
                 continue;
             };
+            let (field, producers) = &*found;
             let mut added = 0;
-            for producer in &model.operations {
+            for candidate in producers {
                 if added >= MAX_NAME_MATCH_PRODUCERS {
                     break;
                 }
-                if producer.id == consumer.id || takes_any(producer, std::slice::from_ref(&name)) {
+                let producer = index.op(candidate.op);
+                if producer.id == consumer.id {
                     continue;
                 }
-                let found = producer.success_responses().find_map(|(status, r)| {
-                    let schema = r.json_schema()?;
-                    let token = crate::pointer::escape(&field);
-                    if same_schema(&model.schemas, schema, component) {
-                        return Some((*status, format!("/{token}")));
-                    }
-                    let (element, prefix) = list_element(&model.schemas, schema)?;
-                    same_schema(&model.schemas, element, component)
-                        .then(|| (*status, format!("{prefix}/{token}")))
-                });
-                let Some((status, pointer)) = found else {
-                    continue;
-                };
                 let pushed = out.push(Link {
                     producer: producer.id.clone(),
-                    source: LinkSource::ResponseBody { status, pointer },
+                    source: LinkSource::ResponseBody {
+                        status: candidate.status,
+                        pointer: candidate.pointer.clone(),
+                    },
                     consumer: consumer.id.clone(),
                     target: target.clone(),
                     evidence: Evidence::NameMatch {
@@ -583,6 +859,52 @@ fn schema_name_links(model: &ApiModel, out: &mut Links) {
     }
 }
 
+/// Rule 5's producers of `name` (of kind `kind`, which no resource produces), in operation
+/// order, with the id field of the component named like the kind: the operations that return
+/// the component (or a list of it) and do not take `name` themselves. `None` when no
+/// component is named like the kind. Computed once per name.
+fn schema_producers(index: &Index<'_>, name: &str, kind: &str) -> Option<SchemaProducers> {
+    if let Some(found) = index.schema_producers.borrow().get(name) {
+        return Some(found.clone());
+    }
+    let model = index.model;
+    let (component, field) = named_component(index, kind)?;
+    let token = crate::pointer::escape(&field);
+    let mut out = Vec::new();
+    let ops = index
+        .returning
+        .get(&schema_key(&model.schemas, component))
+        .map_or(&[][..], Vec::as_slice);
+    for &i in ops {
+        let producer = index.op(i);
+        if takes_any(producer, &[name.to_string()]) {
+            continue;
+        }
+        let found = producer.success_responses().find_map(|(status, r)| {
+            let schema = r.json_schema()?;
+            if same_schema(&model.schemas, schema, component) {
+                return Some((*status, format!("/{token}")));
+            }
+            let (element, prefix) = list_element(&model.schemas, schema)?;
+            same_schema(&model.schemas, element, component)
+                .then(|| (*status, format!("{prefix}/{token}")))
+        });
+        if let Some((status, pointer)) = found {
+            out.push(SchemaProducer {
+                op: i,
+                status,
+                pointer,
+            });
+        }
+    }
+    let found = Rc::new((field, out));
+    index
+        .schema_producers
+        .borrow_mut()
+        .insert(name.to_string(), found.clone());
+    Some(found)
+}
+
 /// `user` for `userId`, `user_id`, `UserID`, `user-id`; `None` for names that are not
 /// `<x>Id` (`id`, `paid`).
 fn id_name_kind(name: &str) -> Option<String> {
@@ -595,15 +917,16 @@ fn id_name_kind(name: &str) -> Option<String> {
 
 /// The component schema named like `kind` (case-insensitive, `User` for `user`) that has an id
 /// field, with that field.
-fn named_component(schemas: &Schemas, kind: &str) -> Option<(SchemaId, String)> {
-    schemas.iter().find_map(|(id, s)| {
-        let name = s.name.as_deref()?;
-        if !name.eq_ignore_ascii_case(kind) {
-            return None;
-        }
-        let (field, _) = find_id_field(schemas, id, kind, &[])?;
-        Some((id, field))
-    })
+fn named_component(index: &Index<'_>, kind: &str) -> Option<(SchemaId, String)> {
+    let schemas = &index.model.schemas;
+    index
+        .schemas_by_name
+        .get(&kind.to_ascii_lowercase())?
+        .iter()
+        .find_map(|&id| {
+            let (field, _) = find_id_field(schemas, id, kind, &[])?;
+            Some((id, field))
+        })
 }
 
 /// Whether `op` takes one of `names` as a path parameter.
@@ -622,20 +945,6 @@ fn same_schema(schemas: &Schemas, a: SchemaId, b: SchemaId) -> bool {
         return false;
     };
     x.name.is_some() && x.name == y.name
-}
-
-/// Whether values of `a` can be used for `b` (both strings, both numbers, or either open).
-fn types_agree(schemas: &Schemas, a: SchemaId, b: SchemaId) -> bool {
-    let class = |id: SchemaId| match schemas.try_get(id).map(|s| &s.kind) {
-        Some(SchemaKind::String(_)) => Some("string"),
-        Some(SchemaKind::Integer(_) | SchemaKind::Number(_)) => Some("number"),
-        Some(SchemaKind::Any) | None => None,
-        Some(_) => Some("other"),
-    };
-    match (class(a), class(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => true,
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! [`super::keys`]; the caller's own objects (`/me`) join their kind, see
 //! [`super::singleton`]; owners are found by [`super::owner`].
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 
 pub(crate) use super::keys::{
@@ -27,7 +29,7 @@ use crate::model::{
 };
 
 /// One segment of a path template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Segment<'a> {
     /// A literal segment (`orders`).
     Literal(&'a str),
@@ -117,23 +119,69 @@ fn item_role(method: Method) -> Option<CrudRole> {
     })
 }
 
-/// Whether some path of `all` has a parameter right after the literal `coll`.
-fn has_items(all: &[Vec<Segment<'_>>], coll: &str) -> bool {
-    all.iter().any(|other| {
-        other
-            .windows(2)
-            .any(|w| w[0] == Segment::Literal(coll) && matches!(w[1], Segment::Param(_)))
-    })
+/// What [`place`] asks of the set of all paths, indexed once per model (asking every path
+/// for every operation is quadratic in the number of operations).
+pub(crate) struct PathIndex<'a> {
+    /// Literals that some path follows with a parameter (`orders` of `/orders/{orderId}`).
+    item_literals: HashSet<&'a str>,
+    /// Every path prefix that some path follows with a parameter (`[orders]` of
+    /// `/orders/{orderId}`, `[users, {userId}, orders]` of `/users/{userId}/orders/{orderId}`).
+    item_prefixes: HashSet<Vec<Segment<'a>>>,
+}
+
+impl<'a> PathIndex<'a> {
+    /// Indexes `paths`.
+    pub(crate) fn new<'p>(paths: impl IntoIterator<Item = &'p &'a str>) -> Self
+    where
+        'a: 'p,
+    {
+        let mut index = Self {
+            item_literals: HashSet::new(),
+            item_prefixes: HashSet::new(),
+        };
+        for path in paths {
+            let segs = segments(path);
+            for (i, seg) in segs.iter().enumerate() {
+                if !matches!(seg, Segment::Param(_)) {
+                    continue;
+                }
+                if i > 0
+                    && let Segment::Literal(l) = segs[i - 1]
+                {
+                    index.item_literals.insert(l);
+                }
+                if !index.item_prefixes.contains(&segs[..i]) {
+                    index.item_prefixes.insert(segs[..i].to_vec());
+                }
+            }
+        }
+        index
+    }
+
+    /// Whether some path has a parameter right after the literal `coll`.
+    fn has_items(&self, coll: &str) -> bool {
+        self.item_literals.contains(coll)
+    }
+
+    /// Whether some path is `segs` followed by a parameter (then `segs` is a collection).
+    fn is_collection(&self, segs: &[Segment<'_>]) -> bool {
+        self.item_prefixes.contains(segs)
+    }
 }
 
 /// Classifies one operation (with the set of all paths, to tell collections from actions).
+#[cfg(test)]
 pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
+    place_in(op, &PathIndex::new(all_paths))
+}
+
+/// [`place`] with the paths indexed.
+pub(crate) fn place_in(op: &Operation, all: &PathIndex<'_>) -> Option<Placement> {
     let segs = segments(&op.path);
     let n = segs.len();
     if n == 0 {
         return None;
     }
-    let all: Vec<Vec<Segment<'_>>> = all_paths.iter().map(|p| segments(p)).collect();
     let parent_of = |upto: usize| -> Option<String> {
         // The kind of the nearest `literal/{param}` pair before `upto`.
         (1..upto)
@@ -163,7 +211,7 @@ pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
                 parent: parent_of(n - 3),
             })
         }
-        (Segment::Literal(coll), _) => place_literal(op, &segs, &all, coll, parent_of),
+        (Segment::Literal(coll), _) => place_literal(op, &segs, all, coll, parent_of),
         _ => None,
     }
 }
@@ -173,15 +221,13 @@ pub(crate) fn place(op: &Operation, all_paths: &[&str]) -> Option<Placement> {
 fn place_literal(
     op: &Operation,
     segs: &[Segment<'_>],
-    all: &[Vec<Segment<'_>>],
+    all: &PathIndex<'_>,
     coll: &str,
     parent_of: impl Fn(usize) -> Option<String>,
 ) -> Option<Placement> {
     let n = segs.len();
     // `/orders`: a collection when some path puts an item below it.
-    let is_collection = all
-        .iter()
-        .any(|o| o.len() > n && o[..n] == *segs && matches!(o[n], Segment::Param(_)));
+    let is_collection = all.is_collection(segs);
     // `/documents/{documentId}/shares` when `/shares/{shareId}` exists elsewhere: the
     // collection of a kind whose items live at a top-level path; the same below the caller
     // (`/user/repos` when repositories live at `/repos/{owner}/{repo}`). And a top-level
@@ -193,7 +239,7 @@ fn place_literal(
             Segment::Literal(l) => n == 2 && super::singleton::names_caller(l),
         };
     let top_level_list = n == 1 && op.method == Method::Get;
-    let items_elsewhere = (under_parent || top_level_list) && has_items(all, coll);
+    let items_elsewhere = (under_parent || top_level_list) && all.has_items(coll);
     if is_collection || items_elsewhere {
         let role = match op.method {
             Method::Get => CrudRole::List,
@@ -212,7 +258,7 @@ fn place_literal(
         && op.method == Method::Post
         && REGISTER.contains(&coll.to_ascii_lowercase().as_str())
         && let Segment::Literal(users) = &segs[n - 2]
-        && has_items(all, users)
+        && all.has_items(users)
     {
         return Some(Placement {
             kind: singular(users),
@@ -240,12 +286,13 @@ fn place_literal(
 /// Builds the resources of `model`, sorted by kind.
 pub fn infer_resources(model: &ApiModel) -> Vec<Resource> {
     let all_paths: Vec<&str> = model.operations.iter().map(|o| o.path.as_str()).collect();
+    let all_paths = PathIndex::new(&all_paths);
     let mut by_kind: IndexMap<String, Resource> = IndexMap::new();
     for op in &model.operations {
         if own_object_segment(op).is_some() {
             continue;
         }
-        let Some(pl) = place(op, &all_paths) else {
+        let Some(pl) = place_in(op, &all_paths) else {
             continue;
         };
         let r = by_kind

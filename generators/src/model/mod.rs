@@ -91,8 +91,19 @@ pub struct ApiModel {
 
 impl ApiModel {
     /// The operation with this id.
+    ///
+    /// Loaded models keep their operations sorted by path, so the operations of `id`'s path
+    /// are found by binary search; a model edited out of that order is searched in full.
     pub fn operation(&self, id: &OperationId) -> Option<&Operation> {
-        self.operations.iter().find(|op| &op.id == id)
+        let path = id.path();
+        let start = self
+            .operations
+            .partition_point(|op| op.path.as_str() < path);
+        self.operations[start..]
+            .iter()
+            .take_while(|op| op.path == path)
+            .find(|op| &op.id == id)
+            .or_else(|| self.operations.iter().find(|op| &op.id == id))
     }
 
     /// The operation whose spec `operationId` is `name`.

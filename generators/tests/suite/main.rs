@@ -7,6 +7,7 @@ mod common;
 
 mod demo_specs;
 mod infer_idioms;
+mod infer_large;
 mod loader_never_panics;
 mod loader_openapiv3;
 mod loader_refs;
@@ -15,5 +16,6 @@ mod real_census;
 mod real_specs;
 mod sequence_patterns;
 mod sequence_shrink;
+mod synthetic;
 mod values_negative;
 mod values_validity;
