@@ -620,10 +620,23 @@ pub fn list_items(body: &Value) -> Vec<&Value> {
 }
 
 fn location_id(step: &TraceStep) -> Option<String> {
-    let location = step.exchange.outcome.response()?.header("location")?;
+    location_key(step.exchange.outcome.response()?.header("location")?)
+}
+
+/// The key a `Location` header names: its path's last segment, percent-decoded (a key sent
+/// again is encoded again when the path is rendered, so `a%20b` must come back as `a b`, not
+/// be sent as `a%2520b`).
+pub(crate) fn location_key(location: &str) -> Option<String> {
     let path = location.split(['?', '#']).next()?;
     let last = path.trim_end_matches('/').rsplit('/').next()?;
-    (!last.is_empty()).then(|| last.to_string())
+    if last.is_empty() {
+        return None;
+    }
+    Some(
+        percent_encoding::percent_decode_str(last)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// `GET /me`, `/users/me`, `/account`, `/profile`, `/whoami`, `/self`, `/user`: the caller's
@@ -668,6 +681,19 @@ fn account_record<'a>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_location_names_its_last_segment_decoded() {
+        for (location, key) in [
+            ("/api/v2/notebooks/my%20notes", Some("my notes")),
+            ("https://api.example/v1/books/caf%C3%A9/", Some("café")),
+            ("/orders/42?expand=items#top", Some("42")),
+            ("/orders/", Some("orders")),
+            ("", None),
+        ] {
+            assert_eq!(location_key(location).as_deref(), key, "{location}");
+        }
+    }
 
     #[test]
     fn ids_compare_as_text() {

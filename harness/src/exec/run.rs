@@ -327,10 +327,8 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
         RefSource::Header { name } => response.header(name).map(|h| Value::String(h.to_string())),
         RefSource::Location => response
             .header("location")
-            .and_then(|l| l.split(['?', '#']).next())
-            .and_then(|p| p.trim_end_matches('/').rsplit('/').next())
-            .filter(|s| !s.is_empty())
-            .map(|s| Value::String(s.to_string())),
+            .and_then(super::ownership::location_key)
+            .map(Value::String),
         RefSource::Request { pointer } => match &producer.exchange.request.body {
             Some(Body::Json(body)) => body.pointer(pointer).cloned(),
             Some(Body::Form(pairs)) => pointer

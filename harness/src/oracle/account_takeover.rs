@@ -48,6 +48,27 @@ impl Oracle for AccountTakeover {
         }
         out.finish()
     }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        // A non-admin's accepted write of another identity's credentials that the executor
+        // checked with logins.
+        let mut writes: Vec<TraceIndex> = cx
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| match s.purpose {
+                Purpose::LoginCheck { of, .. } => cx
+                    .trace
+                    .at(of)
+                    .filter(|w| w.succeeded() && w.role != Role::Admin && w.identity != s.identity)
+                    .map(|w| w.index),
+                _ => None,
+            })
+            .collect();
+        writes.sort();
+        writes.dedup();
+        writes
+    }
 }
 
 fn judge(

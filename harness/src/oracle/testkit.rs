@@ -322,6 +322,15 @@ impl TraceBuilder {
 
     /// Runs `oracle` over the trace built so far.
     pub(crate) fn check(&self, oracle: &dyn Oracle) -> Vec<Violation> {
+        self.with_context(|cx| oracle.check(cx))
+    }
+
+    /// The steps `oracle` says it judged on the trace built so far.
+    pub(crate) fn judged(&self, oracle: &dyn Oracle) -> Vec<TraceIndex> {
+        self.with_context(|cx| oracle.judged(cx))
+    }
+
+    fn with_context<T>(&self, f: impl FnOnce(&CheckContext<'_>) -> T) -> T {
         let ownership = self.ownership();
         let trace = Trace {
             steps: self.steps.clone(),
@@ -335,7 +344,7 @@ impl TraceBuilder {
             &policy,
             Duration::from_secs(5),
         );
-        oracle.check(&cx)
+        f(&cx)
     }
 }
 

@@ -271,6 +271,23 @@ fn resource_hierarchy_compares_parent_fields_with_the_path() {
         )]
     );
     assert!(read(1).check(&ResourceHierarchy).is_empty());
+    assert_eq!(
+        read(1).judged(&ResourceHierarchy),
+        [TraceIndex(0)],
+        "judged though silent"
+    );
+    let unnamed = TraceBuilder::new(shop()).step(
+        "alice:user",
+        "GET /users/{userId}/orders/{orderId}",
+        &[("userId", json!(1)), ("orderId", json!(5))],
+        None,
+        200,
+        json!({"id": 5}),
+    );
+    assert!(
+        unnamed.judged(&ResourceHierarchy).is_empty(),
+        "an order that does not name its user cannot be judged"
+    );
 }
 
 /// `trace`, then alice deletes address `id` of user 1 (204) and `reader` reads it back with

@@ -129,64 +129,57 @@ fn a_role_set_through_patch_me_is_judged_on_get_me_and_on_admin_calls() {
     assert!(admin_call(401).check(&MassAssignment).is_empty());
 }
 
+/// `trace`, then alice changes her password sending `role: admin` along (answered 204).
+fn password_with_role(trace: TraceBuilder) -> TraceBuilder {
+    trace.step(
+        "alice:user",
+        "PUT /v1/users/{username}/password",
+        &[("username", json!("alice"))],
+        Some(json!({"password": "pw-new-1", "role": "admin"})),
+        204,
+        Value::Null,
+    )
+}
+
 #[test]
 fn a_value_two_writes_sent_is_blamed_on_neither() {
     // The PATCH made alice an admin (the bug); the password change sent `role` too and
     // ignored it. Which write took is unknown on this trace, so neither is reported here:
     // the PATCH alone is reported on traces of its own (above).
-    let both = patch_me("user")
-        .step(
-            "alice:user",
-            "PUT /v1/users/{username}/password",
-            &[("username", json!("alice"))],
-            Some(json!({"password": "pw-new-1", "role": "admin"})),
-            204,
-            Value::Null,
-        )
-        .step(
-            "alice:user",
-            "GET /v1/admin/users",
-            &[],
-            None,
-            200,
-            json!([]),
-        );
+    let both = password_with_role(patch_me("user")).step(
+        "alice:user",
+        "GET /v1/admin/users",
+        &[],
+        None,
+        200,
+        json!([]),
+    );
     assert!(
         both.check(&MassAssignment).is_empty(),
         "{:?}",
         both.check(&MassAssignment)
     );
-    let shown = patch_me("admin")
-        .step(
-            "alice:user",
-            "PUT /v1/users/{username}/password",
-            &[("username", json!("alice"))],
-            Some(json!({"password": "pw-new-1", "role": "admin"})),
-            204,
-            Value::Null,
-        )
-        .step("alice:user", "GET /v1/me", &[], None, 200, me("admin"));
+    let shown = password_with_role(patch_me("admin")).step(
+        "alice:user",
+        "GET /v1/me",
+        &[],
+        None,
+        200,
+        me("admin"),
+    );
     assert!(shown.check(&MassAssignment).is_empty());
 
     // The password change alone, with the same evidence, is judged.
-    let alone = profile()
-        .step("alice:user", "GET /v1/me", &[], None, 200, me("user"))
-        .step(
-            "alice:user",
-            "PUT /v1/users/{username}/password",
-            &[("username", json!("alice"))],
-            Some(json!({"password": "pw-new-1", "role": "admin"})),
-            204,
-            Value::Null,
-        )
-        .step(
-            "alice:user",
-            "GET /v1/admin/users",
-            &[],
-            None,
-            200,
-            json!([]),
-        );
+    let alone =
+        password_with_role(profile().step("alice:user", "GET /v1/me", &[], None, 200, me("user")))
+            .step(
+                "alice:user",
+                "GET /v1/admin/users",
+                &[],
+                None,
+                200,
+                json!([]),
+            );
     assert_eq!(
         pairs(&alone.check(&MassAssignment)),
         [(

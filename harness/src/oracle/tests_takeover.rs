@@ -138,6 +138,29 @@ fn takeover_fires_when_the_new_value_logs_in_or_the_old_one_stops() {
 }
 
 #[test]
+fn takeover_judges_the_checked_writes_of_non_admins() {
+    let checked = change("ben:user", 200, 200, Some(200), Some(403));
+    assert!(checked.check(&AccountTakeover).is_empty());
+    assert_eq!(
+        checked.judged(&AccountTakeover),
+        [TraceIndex(1)],
+        "judged though silent"
+    );
+    assert!(
+        change("root:admin", 200, 200, Some(403), Some(200))
+            .judged(&AccountTakeover)
+            .is_empty(),
+        "an admin's write is not judged"
+    );
+    assert!(
+        change("ben:user", 403, 200, None, None)
+            .judged(&AccountTakeover)
+            .is_empty(),
+        "a refused write is not judged"
+    );
+}
+
+#[test]
 fn takeover_is_silent_when_the_change_went_elsewhere_or_was_refused() {
     // Applied to ben's own account: ann still logs in, ben's value is not hers.
     assert!(

@@ -30,15 +30,25 @@ fn nothing_listening() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-const DURATION: Duration = Duration::from_secs(10);
+/// A finished `trespass fuzz` of a hostile server, with what it left behind.
+struct HostileRun {
+    target: hostile::RunningHostile,
+    _dir: tempfile::TempDir,
+    spec: PathBuf,
+    ids: PathBuf,
+    corpus: PathBuf,
+    took: Duration,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// The JSON report.
+    summary: Value,
+}
 
-#[test]
-fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
-    let target = Hostile {
-        slow: Duration::from_secs(2),
-    }
-    .start()
-    .unwrap();
+/// Fuzzes a hostile server whose `/slow` answers after `slow` with two workers for `duration`,
+/// requests timing out after `timeout`, answers slow past 500 ms, shrinking on.
+fn fuzz_hostile(slow: Duration, duration: Duration, timeout: &str) -> HostileRun {
+    let target = Hostile { slow }.start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (spec, ids) = write_files(dir.path(), &hostile::identities_toml());
     let report = dir.path().join("report.json");
@@ -47,7 +57,7 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
     let out = trespass!()
         .args(["fuzz", "--seed", "3", "--workers", "2"])
         .arg("--duration")
-        .arg(format!("{}s", DURATION.as_secs()))
+        .arg(format!("{}s", duration.as_secs()))
         .args(["--base-url", target.url()])
         .arg("--spec")
         .arg(&spec)
@@ -57,25 +67,53 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
         .arg(format!("json:{}", report.display()))
         .arg("--corpus")
         .arg(&corpus)
-        // A slow answer times out after 1 s and is slow past 500 ms; shrinking stays on.
-        .env("TRESPASS_REQUEST_TIMEOUT", "1s")
+        .env("TRESPASS_REQUEST_TIMEOUT", timeout)
         .env("TRESPASS_SLOW_THRESHOLD", "500ms")
-        .env("TRESPASS_MAX_SHRINK_TIME", "30s")
+        .env("TRESPASS_MAX_SHRINK_TIME", "60s")
         .env("TRESPASS_MAX_BODY_BYTES", "262144")
         .output()
         .unwrap();
     let took = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     // Shown with --nocapture: what a user of this target sees.
     eprintln!("took {took:?}\n{stdout}\n{stderr}");
     assert!(
-        took < DURATION + Duration::from_secs(5),
-        "the run took {took:?} for a {DURATION:?} budget\n{stderr}"
+        took < duration + Duration::from_secs(5),
+        "the run took {took:?} for a {duration:?} budget\n{stdout}\n{stderr}"
     );
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let summary = serde_json::from_slice(&std::fs::read(&report).unwrap())
+        .unwrap_or_else(|e| panic!("the report: {e}\n{stderr}"));
+    HostileRun {
+        target,
+        _dir: dir,
+        spec,
+        ids,
+        corpus,
+        took,
+        code: out.status.code(),
+        stdout,
+        stderr,
+        summary,
+    }
+}
 
-    let summary: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+#[test]
+fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
+    // `/slow` times out after 1 s.
+    let run = fuzz_hostile(Duration::from_secs(2), Duration::from_secs(10), "1s");
+    let HostileRun {
+        target,
+        spec,
+        ids,
+        corpus,
+        stdout,
+        stderr,
+        summary,
+        ..
+    } = &run;
+    assert_eq!(run.code, Some(1), "{stdout}\n{stderr}");
+
     let found: Vec<(String, String)> = summary["findings"]
         .as_array()
         .unwrap()
@@ -182,46 +220,17 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
 fn the_duration_is_a_hard_budget_even_with_requests_in_flight() {
     // `/slow` outlasts the request timeout: each call holds a worker (and a confirmation or a
     // shrink holds the target) for 7 s, so work is in flight at the deadline, and only the
-    // hard budget ends the run on time. Without it this run takes 20 s and more.
-    let target = Hostile {
-        slow: Duration::from_secs(8),
-    }
-    .start()
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (spec, ids) = write_files(dir.path(), &hostile::identities_toml());
-    let report = dir.path().join("report.json");
-    let budget = Duration::from_secs(6);
-    let started = Instant::now();
-    let out = trespass!()
-        .args(["fuzz", "--seed", "3", "--workers", "2", "--duration", "6s"])
-        .args(["--base-url", target.url()])
-        .arg("--spec")
-        .arg(&spec)
-        .arg("--identities")
-        .arg(&ids)
-        .arg("--report")
-        .arg(format!("json:{}", report.display()))
-        .arg("--corpus")
-        .arg(dir.path().join("findings"))
-        .env("TRESPASS_REQUEST_TIMEOUT", "7s")
-        .env("TRESPASS_SLOW_THRESHOLD", "500ms")
-        .env("TRESPASS_MAX_SHRINK_TIME", "60s")
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // hard budget ends the run on time (asserted by `fuzz_hostile`). Without it this run
+    // takes 20 s and more.
+    let run = fuzz_hostile(Duration::from_secs(8), Duration::from_secs(6), "7s");
     assert!(
-        took < budget + Duration::from_secs(5),
-        "the run took {took:?} for a {budget:?} budget\n{stdout}\n{stderr}"
+        matches!(run.code, Some(0 | 1)),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
     );
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{stdout}\n{stderr}"
-    );
-    let summary: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    assert!(summary["cases"].as_u64().is_some(), "{summary}");
+    assert!(run.summary["cases"].as_u64().is_some(), "{}", run.summary);
+    assert!(run.took >= Duration::from_secs(6), "ran to its duration");
 }
 
 #[test]
