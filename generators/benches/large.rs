@@ -131,7 +131,7 @@ fn main() {
         "total ms",
         "us/op",
         "ratio",
-        "peak MB"
+        "peak MiB"
     );
     let mut base: Option<f64> = None;
     for n in sizes {
