@@ -169,7 +169,7 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
     assert!(peak < 100 * 1024 * 1024, "peak memory {peak} bytes");
 
     // A saved transport-error finding replays against the live target...
-    let finding = std::fs::read_dir(&corpus)
+    let finding = std::fs::read_dir(corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| {
@@ -183,9 +183,9 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
         .arg(&finding)
         .args(["--base-url", target.url()])
         .arg("--spec")
-        .arg(&spec)
+        .arg(spec)
         .arg("--identities")
-        .arg(&ids)
+        .arg(ids)
         .output()
         .unwrap();
     let replay_out = String::from_utf8_lossy(&out.stdout);
@@ -204,9 +204,9 @@ fn a_hostile_target_is_judged_counted_and_left_within_the_budget() {
         .arg(&finding)
         .args(["--base-url", &gone])
         .arg("--spec")
-        .arg(&spec)
+        .arg(spec)
         .arg("--identities")
-        .arg(&ids)
+        .arg(ids)
         .output()
         .unwrap();
     let replay_out = String::from_utf8_lossy(&out.stdout);
