@@ -27,6 +27,35 @@ pub(crate) fn minimal_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy
     strategy_in(model, id, &ValueContext::request().with_max_depth(0))
 }
 
+/// Like [`schema_strategy`], for a path parameter: only values that fill a path segment, never
+/// an empty one nor a dot segment (`.`, `..`), which would send the request to another route
+/// (`GET /users/` for `GET /users/{id}`). Shrinking keeps to them too: a simplified value that
+/// would leave the segment empty is not taken. A schema that admits no such value leaves the
+/// operation without values for the parameter (the step is not generated).
+pub(crate) fn path_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy<Value> {
+    schema_strategy(model, id)
+        .prop_filter("a path segment is never empty nor a dot segment", |v| {
+            fills_path_segment(v)
+        })
+        .sboxed()
+}
+
+/// Whether `value`, sent as a path parameter, fills its segment: it is not null, not an empty
+/// string, array or object, and not `.` or `..` (which a server or proxy would resolve).
+pub fn fills_path_segment(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !matches!(s.as_str(), "" | "." | ".."),
+        Value::Array(items) => match items.as_slice() {
+            [] => false,
+            [only] => fills_path_segment(only),
+            _ => true,
+        },
+        Value::Object(map) => !map.is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
 fn strategy_in(model: &ApiModel, id: SchemaId, context: &ValueContext) -> SBoxedStrategy<Value> {
     match values::strategy(&model.schemas, id, context) {
         Ok(strategy) => strategy,
@@ -77,6 +106,66 @@ mod tests {
                 &ValueContext::request(),
                 &v
             ));
+        }
+    }
+
+    #[test]
+    fn path_values_fill_their_segment_even_when_shrunk() {
+        let m = model(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+             Name: {type: string, maxLength: 3}\n    Dots: {type: string, enum: ['', '.', '..', 'a']}\n    \
+             Never: {type: string, enum: ['', '..']}\n",
+        );
+        let name = m.schemas.by_name("Name").unwrap();
+        let mut runner = TestRunner::deterministic();
+        let mut seen_empty_plain = false;
+        for _ in 0..200 {
+            let plain = schema_strategy(&m, name)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            seen_empty_plain |= plain == Value::String(String::new());
+            let mut tree = path_strategy(&m, name).new_tree(&mut runner).unwrap();
+            assert!(fills_path_segment(&tree.current()), "{}", tree.current());
+            while tree.simplify() {
+                assert!(fills_path_segment(&tree.current()), "{}", tree.current());
+            }
+            assert_eq!(
+                tree.current().as_str().map(str::len),
+                Some(1),
+                "shrinks to one character"
+            );
+        }
+        assert!(seen_empty_plain, "the schema alone admits the empty string");
+        let dots = m.schemas.by_name("Dots").unwrap();
+        for _ in 0..50 {
+            let v = path_strategy(&m, dots)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            assert_eq!(v, Value::String("a".into()));
+        }
+        let never = m.schemas.by_name("Never").unwrap();
+        assert!(path_strategy(&m, never).new_tree(&mut runner).is_err());
+    }
+
+    #[test]
+    fn what_fills_a_path_segment() {
+        for (value, fills) in [
+            (serde_json::json!(""), false),
+            (serde_json::json!("."), false),
+            (serde_json::json!(".."), false),
+            (serde_json::json!("..."), true),
+            (serde_json::json!(null), false),
+            (serde_json::json!([]), false),
+            (serde_json::json!([""]), false),
+            (serde_json::json!(["", ""]), true),
+            (serde_json::json!({}), false),
+            (serde_json::json!(0), true),
+            (serde_json::json!(false), true),
+            (serde_json::json!("a b"), true),
+        ] {
+            assert_eq!(fills_path_segment(&value), fills, "{value}");
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 mod kinds;
 mod privileged;
 
-use super::arg_values::{minimal_strategy, schema_strategy};
+use super::arg_values::{minimal_strategy, path_strategy, schema_strategy};
 use super::step::RefSource;
 use crate::model::{
     ApiModel, CrudRole, Operation, OperationId, ParameterLocation, SchemaKind, SecurityScheme,
@@ -339,7 +339,11 @@ fn op_info(
             name: p.name.clone(),
             required: p.required || p.location == ParameterLocation::Path,
             kind: None,
-            strategy: schema_strategy(model, p.schema),
+            strategy: if p.location == ParameterLocation::Path {
+                path_strategy(model, p.schema)
+            } else {
+                schema_strategy(model, p.schema)
+            },
             echoes: Vec::new(),
         })
         .collect();

@@ -2,6 +2,7 @@
 //! that generates them ([`SequenceStrategy`]) and the shrinking tree ([`SequenceTree`]).
 
 mod arg_values;
+pub use arg_values::fills_path_segment;
 mod catalog;
 mod state;
 mod step;

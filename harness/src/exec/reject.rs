@@ -87,6 +87,15 @@ pub enum StepError {
     /// A path parameter has no value.
     #[error("no value for path parameter `{0}`")]
     MissingPathValue(String),
+    /// A path parameter's value would leave its segment empty or make it a dot segment
+    /// (`""`, `.`, `..`): the request would reach another route, so it is not sent.
+    #[error("path parameter `{name}` would be `{value}`: the request would reach another route")]
+    UnroutablePathValue {
+        /// The parameter.
+        name: String,
+        /// Its value, as JSON.
+        value: String,
+    },
     /// A referenced value cannot be placed in the body.
     #[error("body {at}: {error}")]
     BodyPointer {
@@ -108,6 +117,7 @@ impl StepError {
             StepError::UnresolvedRef { .. } => "unresolved-ref",
             StepError::PathTemplate(_) => "path-template",
             StepError::MissingPathValue(_) => "missing-path-value",
+            StepError::UnroutablePathValue { .. } => "unroutable-path-value",
             StepError::BodyPointer { .. } => "body-pointer",
             StepError::Session(SessionError::UnknownIdentity(_)) => "unknown-identity",
             StepError::Session(SessionError::Login { .. }) => "login-failed",
@@ -221,6 +231,15 @@ mod tests {
         let verify = RejectReason::Verify(StepError::MissingPathValue("orderId".into()));
         assert_eq!(verify.to_string(), "no value for path parameter `orderId`");
         assert_eq!(verify.kind(), "missing-path-value");
+        let empty = RejectReason::Verify(StepError::UnroutablePathValue {
+            name: "userId".into(),
+            value: "\"\"".into(),
+        });
+        assert_eq!(
+            empty.to_string(),
+            "path parameter `userId` would be `\"\"`: the request would reach another route"
+        );
+        assert_eq!(empty.kind(), "unroutable-path-value");
         let login = at(StepError::Session(SessionError::Login {
             identity: "bob".into(),
             operation: "POST /login".into(),

@@ -129,7 +129,8 @@ fn explode(op: &Operation, location: ParameterLocation, name: &str) -> bool {
     param(op, location, name).is_some_and(|p| p.explode)
 }
 
-/// Fills the path template of `op` with percent-encoded values.
+/// Fills the path template of `op` with percent-encoded values; a value that would leave its
+/// segment empty or make it a dot segment is refused ([`StepError::UnroutablePathValue`]).
 pub(crate) fn fill_path(
     op: &Operation,
     values: &IndexMap<String, Value>,
@@ -146,6 +147,12 @@ pub(crate) fn fill_path(
         let value = values
             .get(name)
             .ok_or_else(|| StepError::MissingPathValue(name.to_string()))?;
+        if !trespass_generators::sequence::fills_path_segment(value) {
+            return Err(StepError::UnroutablePathValue {
+                name: name.to_string(),
+                value: value.to_string(),
+            });
+        }
         let p = param(op, ParameterLocation::Path, name);
         out.push_str(&params::path_segment(value, p));
         rest = &after[end + 1..];
@@ -257,6 +264,38 @@ mod tests {
         )
         .expect("renders");
         assert_eq!(rendered.request.query[0].1, "ééééé");
+    }
+
+    #[test]
+    fn a_path_value_that_would_reach_another_route_is_refused() {
+        let model = trespass_generators::spec::load_str(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /users/{id}/email:\n    get:\n      \
+             parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      \
+             responses: {'200': {description: ok}}\n",
+            "route.yaml",
+        )
+        .expect("loads");
+        let op = model
+            .operation(&trespass_generators::model::OperationId::new(
+                "GET",
+                "/users/{id}/email",
+            ))
+            .expect("declared");
+        let fill = |v: serde_json::Value| {
+            let mut values = IndexMap::new();
+            values.insert("id".to_string(), v);
+            fill_path(op, &values)
+        };
+        assert_eq!(fill(json!("a b/c")).unwrap(), "/users/a%20b%2Fc/email");
+        assert_eq!(fill(json!("...")).unwrap(), "/users/.../email");
+        assert_eq!(fill(json!(7)).unwrap(), "/users/7/email");
+        for unroutable in [json!(""), json!("."), json!(".."), json!(null), json!([])] {
+            let e = fill(unroutable.clone()).unwrap_err();
+            assert!(
+                matches!(e, StepError::UnroutablePathValue { ref name, .. } if name == "id"),
+                "{unroutable}: {e}"
+            );
+        }
     }
 
     #[test]
