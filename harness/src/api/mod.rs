@@ -424,6 +424,9 @@ impl Harness {
                 peak_memory: None,
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
+                root_causes: crate::campaign::RootCause::group(
+                    &found.iter().map(|f| f.finding.clone()).collect::<Vec<_>>(),
+                ),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
                 interrupted: false,
                 coverage: Default::default(),
@@ -439,10 +442,11 @@ impl Harness {
             };
             let summary = runtime.block_on(campaign.run(&started.target, &on_event))?;
             for finding in &summary.findings {
-                fixed.retain(|f| f.finding.signature != finding.signature);
+                // A saved finding of an older form (no cause in its signature) is the same.
+                fixed.retain(|f| !f.finding.signature.matches(&finding.signature));
                 if !found
                     .iter()
-                    .any(|f| f.finding.signature == finding.signature)
+                    .any(|f| f.finding.signature.matches(&finding.signature))
                 {
                     found.push(Found {
                         finding: finding.clone(),

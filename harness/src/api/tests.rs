@@ -53,6 +53,7 @@ fn bola() -> Finding {
         step: TraceIndex(1),
         message: "bob read alice's order 4001".into(),
         rule: "objects are private to their owner".into(),
+        cause: None,
     };
     let sequence = Sequence {
         steps: vec![
@@ -92,6 +93,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             elapsed: Duration::from_millis(10),
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),
+            root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
         },

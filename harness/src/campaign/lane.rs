@@ -113,7 +113,7 @@ impl Probe for LaneProbe<'_, '_> {
             .campaign
             .violations(&run)
             .into_iter()
-            .find(|v| v.signature() == *self.signature);
+            .find(|v| self.signature.matches(&v.signature()));
         if violation.is_none()
             && let Some(reject) = &run.trace.reject
             && reject.whence.is_login_failure()

@@ -22,9 +22,11 @@
 mod budget;
 mod coverage;
 pub mod formats;
+mod in_flight;
 mod lane;
 mod report;
 mod reset;
+pub mod root_cause;
 mod settings;
 pub mod target;
 mod worker;
@@ -42,6 +44,7 @@ pub use budget::{Budget, case_limit};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, Summary, peak_memory};
 pub use reset::ResetError;
+pub use root_cause::RootCause;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
@@ -262,7 +265,7 @@ impl Campaign {
                  (TRESPASS_LOG=debug shows each try)"
             );
         }
-        let findings = shared
+        let findings: Vec<Finding> = shared
             .findings
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
@@ -280,6 +283,7 @@ impl Campaign {
             rejections,
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
+            root_causes: RootCause::group(&findings),
             findings,
             interrupted: crate::interrupt::stop_requested(),
             coverage: shared

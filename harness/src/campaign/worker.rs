@@ -11,6 +11,7 @@ use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
 use super::coverage::Coverage;
+use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
 use super::report::{Rejections, TransportFailures};
 use super::{Campaign, Event, runner_for};
@@ -36,6 +37,8 @@ pub(super) struct Shared {
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
     /// What the oracles judged in the cases run so far.
     pub(super) coverage: Mutex<Coverage>,
+    /// The sequences running on each lane.
+    pub(super) in_flight: InFlight,
 }
 
 impl Shared {
@@ -51,6 +54,7 @@ impl Shared {
             budget,
             findings: Mutex::new(BTreeMap::new()),
             coverage: Mutex::new(Coverage::default()),
+            in_flight: InFlight::default(),
         }
     }
 }
@@ -118,14 +122,16 @@ impl Campaign {
         shared: &Shared,
         on_event: OnEvent<'_>,
     ) -> CaseEnd {
-        let result = {
+        let (result, in_flight) = {
             let _running = lane.gate.read().await;
             if let Err(e) = self.reset_before_sequence(lane).await {
                 let e = self.redactor.text(&e.to_string());
                 tracing::warn!("case {case} given up: {e}");
                 return CaseEnd::ResetFailed;
             }
-            executor.run(sequence).await
+            let flight = shared.in_flight.start(lane);
+            let result = executor.run(sequence).await;
+            (result, flight.others())
         };
         shared
             .requests
@@ -142,6 +148,7 @@ impl Campaign {
             .add(&judged);
         for mut finding in self.judge(sequence, &result, case, shared) {
             finding.origin = self.origin.clone();
+            finding.in_flight = in_flight;
             if self.settings.confirm {
                 // Saved before it is replayed: a run cut at its deadline still keeps it.
                 self.save(&finding);

@@ -326,6 +326,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         peak_memory: None,
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
+        root_causes: crate::campaign::RootCause::group(&findings),
         findings,
         interrupted: crate::interrupt::stop_requested(),
         coverage: Default::default(),
