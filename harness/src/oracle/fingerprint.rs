@@ -111,7 +111,7 @@ fn text_title(text: &str) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or_default();
     if first.starts_with("Traceback (most recent call last)") {
-        return lines.last().unwrap_or(first).to_string();
+        return lines.next_back().unwrap_or(first).to_string();
     }
     strip_tags(first)
 }
