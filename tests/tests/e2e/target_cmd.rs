@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -117,16 +116,11 @@ fn worker_logs(corpus: &Path) -> Vec<PathBuf> {
     logs
 }
 
-/// Nothing is left of the instances: no recorded process, nothing on their ports.
-fn assert_all_stopped(pids: &Path, ports: &BTreeSet<u16>) {
+/// Nothing is left of the instances: no recorded process runs. (Their ports are no evidence:
+/// tests running at the same time may be given the same free port right after.)
+fn assert_all_stopped(pids: &Path) {
     for pid in recorded(pids) {
         assert!(gone(&pid), "instance {pid} is still running");
-    }
-    for port in ports {
-        assert!(
-            TcpStream::connect(("127.0.0.1", *port)).is_err(),
-            "something still listens on port {port}"
-        );
     }
 }
 
@@ -192,7 +186,7 @@ fn one_instance_per_worker_finds_the_planted_bugs_and_none_is_left_running() {
         let log_text = std::fs::read_to_string(log).unwrap();
         assert!(log_text.contains("url:"), "the demo's output: {log_text}");
     }
-    assert_all_stopped(&pids, &ports);
+    assert_all_stopped(&pids);
     let manifest: BTreeSet<(String, String)> = trespass_targets::planted::manifest(Service::Shop)
         .iter()
         .map(|b| (b.oracle.to_string(), b.operation.to_string()))
@@ -240,7 +234,7 @@ fn the_identities_file_may_name_the_command() {
     );
     assert!(stderr.contains("is not run"), "{stderr}");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert_all_stopped(&pids, &ports_in_logs(&corpus));
+    assert_all_stopped(&pids);
 }
 
 #[test]
@@ -341,7 +335,7 @@ fn a_crashed_instance_is_restarted_and_the_crash_is_reported_once() {
         logs.contains("crashing-shop: crashing on POST /users/"),
         "{logs}"
     );
-    assert_all_stopped(&pids, &ports_in_logs(&corpus));
+    assert_all_stopped(&pids);
 
     // The saved finding replays on a fresh instance: it still crashes.
     let file = std::fs::read_dir(&corpus)
@@ -375,7 +369,7 @@ fn a_crashed_instance_is_restarted_and_the_crash_is_reported_once() {
         "fixed on a target that does not crash: {}",
         text(&out)
     );
-    assert_all_stopped(&replay_pids, &BTreeSet::new());
+    assert_all_stopped(&replay_pids);
 }
 
 /// Starts `trespass fuzz --target-cmd` on two workers for a long budget and waits until both
@@ -450,9 +444,13 @@ fn ctrl_c_leaves_no_instance_behind() {
             status.code().is_some_and(|c| expected.contains(&c)),
             "{presses} press(es): {status:?} {stderr}"
         );
-        let ports = ports_in_logs(&dir.path().join("findings"));
+        assert_eq!(
+            ports_in_logs(&dir.path().join("findings")).len(),
+            2,
+            "{stderr}"
+        );
         assert_eq!(recorded(&pids).len(), 2, "{stderr}");
-        assert_all_stopped(&pids, &ports);
+        assert_all_stopped(&pids);
         eprintln!("{presses} press(es): no instance left");
     }
 }
