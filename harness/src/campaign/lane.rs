@@ -20,6 +20,9 @@ pub(super) struct Lane {
     /// Sequences hold it shared; confirmations and shrinking hold it alone.
     pub(super) gate: RwLock<()>,
     pub(super) access: Access,
+    /// The instance behind the endpoint, when the campaign's target started it from a
+    /// command: asked after every sequence whether it crashed (see `crash.rs`).
+    pub(super) supervisor: Option<super::Supervisor>,
 }
 
 impl Campaign {
@@ -45,6 +48,7 @@ impl Campaign {
             sessions,
             gate: RwLock::new(()),
             access,
+            supervisor: None,
         })
     }
 

@@ -20,7 +20,9 @@
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
+mod command;
 mod coverage;
+mod crash;
 pub mod formats;
 mod in_flight;
 mod lane;
@@ -41,6 +43,7 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
+pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, Summary, peak_memory};
 pub use reset::ResetError;
@@ -48,7 +51,9 @@ pub use root_cause::RootCause;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
-pub use target::{Access, Endpoint, Endpoints, Target, TargetError, TargetKind};
+pub use target::{
+    Access, Endpoint, Endpoints, Supervisor, Target, TargetCommand, TargetError, TargetKind,
+};
 
 use crate::errors::ExecError;
 use crate::exec::{Executor, RunResult};
@@ -227,8 +232,10 @@ impl Campaign {
             });
         }
         let mut lanes = Vec::with_capacity(endpoints.len());
-        for (endpoint, access) in endpoints.iter() {
-            lanes.push(self.lane(endpoint, access).await?);
+        for (i, (endpoint, access)) in endpoints.iter().enumerate() {
+            let mut lane = self.lane(endpoint, access).await?;
+            lane.supervisor = endpoints.supervisor(i).cloned();
+            lanes.push(lane);
         }
         let started = Instant::now();
         let shared = Shared::new(Budget::start(

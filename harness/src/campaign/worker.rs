@@ -11,6 +11,7 @@ use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
 use super::coverage::Coverage;
+use super::crash::Crash;
 use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
 use super::report::{Rejections, TransportFailures};
@@ -65,6 +66,8 @@ enum CaseEnd {
     Done,
     /// The target could not be reset (even after the reset's retries): the case is given up.
     ResetFailed,
+    /// The worker's instance crashed and could not be started again: the worker stops.
+    TargetLost,
 }
 
 /// Cases in a row one worker gives up on failed resets before it stops the campaign: one
@@ -84,10 +87,13 @@ impl Campaign {
             let Some(sequence) = self.sequence_for(case) else {
                 continue;
             };
-            if let CaseEnd::ResetFailed = self
+            let end = self
                 .run_case(lane, &executor, case, &sequence, shared, on_event)
-                .await
-            {
+                .await;
+            if let CaseEnd::TargetLost = end {
+                break;
+            }
+            if let CaseEnd::ResetFailed = end {
                 shared.resets_failed.fetch_add(1, Ordering::Relaxed);
                 failed_resets += 1;
                 if failed_resets >= MAX_FAILED_RESETS_IN_A_ROW {
@@ -122,6 +128,9 @@ impl Campaign {
         shared: &Shared,
         on_event: OnEvent<'_>,
     ) -> CaseEnd {
+        if !self.revive_before_sequence(lane).await {
+            return CaseEnd::TargetLost;
+        }
         let (result, in_flight) = {
             let _running = lane.gate.read().await;
             if let Err(e) = self.reset_before_sequence(lane).await {
@@ -140,6 +149,15 @@ impl Campaign {
             shared.rejections.count(&reject.whence);
         }
         shared.transport.count(&result.trace, &self.redactor);
+        // A crashed instance: restarted, and the crash is the finding (not what it broke).
+        match self
+            .check_crash(lane, executor, case, sequence, &result, shared, on_event)
+            .await
+        {
+            Crash::None => {}
+            Crash::Handled => return CaseEnd::Done,
+            Crash::Lost => return CaseEnd::TargetLost,
+        }
         let judged = self.coverage(&result);
         shared
             .coverage
@@ -276,7 +294,7 @@ impl Campaign {
     /// Writes `finding` to the store, if the campaign has one, with its reproducers beside it
     /// (see [`crate::reproduce`]). A write that fails is logged: the campaign goes on, and the
     /// report still has the finding.
-    fn save(&self, finding: &Finding) {
+    pub(super) fn save(&self, finding: &Finding) {
         let Some(store) = &self.store else {
             return;
         };
@@ -300,7 +318,7 @@ impl Campaign {
 
 /// Stores `finding` in the campaign's map, keeping the count other workers added, and returns
 /// what was stored.
-fn publish(shared: &Shared, mut finding: Finding) -> Finding {
+pub(super) fn publish(shared: &Shared, mut finding: Finding) -> Finding {
     let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
     finding.count = all.get(&finding.signature).map_or(1, |f| f.count);
     all.insert(finding.signature.clone(), finding.clone());

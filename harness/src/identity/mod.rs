@@ -40,8 +40,8 @@ mod secret;
 mod session;
 
 pub use file::{
-    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow, PolicySection,
-    Reset, Role, TargetConfig,
+    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow,
+    PORT_PLACEHOLDER, PolicySection, Reset, Role, TargetConfig, check_target_command,
 };
 pub use resources::DeclaredResource;
 pub use secret::Secret;

@@ -165,6 +165,26 @@ fn reset_attempts_default_to_three_and_may_be_set() {
 }
 
 #[test]
+fn the_target_command_is_read_with_its_variables() {
+    let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n").unwrap();
+    assert_eq!(file.target.command, None);
+    let file = parse(
+        "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \"./api --port {port} --token ${ALICE_TOKEN}\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        file.target.command.as_deref(),
+        Some("./api --port {port} --token tok-alice")
+    );
+    let err = parse(
+        "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \"./api --port {port} ${NOPE}\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.line, Some(5), "{err}");
+    assert!(err.to_string().contains("NOPE"), "{err}");
+}
+
+#[test]
 fn reset_may_be_a_command() {
     let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset = { command = \"./reset.sh\" }\n").unwrap();
     assert_eq!(file.target.reset, Some(Reset::Command("./reset.sh".into())));
@@ -239,6 +259,21 @@ fn bad_files_name_line_and_key() {
             "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset_attempts = 0\n",
             5,
             "target.reset_attempts",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset_attempts = 2\ncommand = \"./api --port 8080\"\n",
+            6,
+            "`target.command`: the command has no `{port}`",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \" \"\n",
+            5,
+            "`target.command`: the command is empty",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = [\"./api\"]\n",
+            5,
+            "invalid type",
         ),
         (
             "[[identity]]\nname = \"a\"\nrole = \n",

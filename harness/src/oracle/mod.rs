@@ -307,6 +307,12 @@ pub const BUILT_IN: &[&str] = &[
     NegativeAcceptance::NAME,
 ];
 
+/// The name of the findings of a crashed target instance (a target started from a command
+/// whose process exited during a sequence). No oracle judges traces for it: the campaign
+/// watches the process. It counts in the `security` class of `--fail-on` (a request that
+/// brings the service down is a denial of service) and may be named there.
+pub const TARGET_CRASH: &str = "target-crash";
+
 /// Built-in oracles whose findings are security bugs (authorization, authentication, business
 /// logic): the class `security` of `--fail-on`.
 pub const SECURITY: &[&str] = &[

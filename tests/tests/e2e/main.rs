@@ -15,3 +15,4 @@ mod reports;
 mod resets;
 mod shrink;
 mod snapshots;
+mod target_cmd;
