@@ -46,7 +46,9 @@ pub use file::{
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub(crate) use session::INVALID_TOKEN;
-pub use session::{PROBES, SessionError, Sessions};
+pub use session::{LostIdentity, PROBES, SessionError, Sessions};
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
