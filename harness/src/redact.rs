@@ -538,6 +538,7 @@ auth.bearer = "carol-bearer-0123456789"
             requests: 2,
             rejected: 0,
             rejections: Default::default(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::from_millis(5),

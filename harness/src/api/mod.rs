@@ -435,6 +435,7 @@ impl Harness {
                 requests: 0,
                 rejected: 0,
                 rejections: Default::default(),
+                sharing: Default::default(),
                 transport: Default::default(),
                 peak_memory: None,
                 elapsed: Duration::ZERO,

@@ -88,6 +88,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             requests: 50,
             rejected: 0,
             rejections: Default::default(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::from_millis(10),

@@ -115,7 +115,7 @@ impl Campaign {
         if self.settings.confirm {
             self.save(&finding);
             if !shared.budget.expired() {
-                let _alone = lane.gate.write().await;
+                let _alone = lane.alone().await;
                 finding.confirmed = self.crashes_again(lane, executor, sequence).await;
                 if let Crash::Lost = self.restarted(lane, supervisor).await {
                     return Crash::Lost;

@@ -27,10 +27,11 @@ pub(super) struct Flight<'a> {
 }
 
 impl InFlight {
-    /// A sequence starts on `lane` (a [`super::lane::Lane`]).
+    /// A sequence starts on `lane`: the gate of an endpoint ([`super::lane::Gate`]), which
+    /// every worker's lane to that endpoint shares.
     pub(super) fn start<L>(&self, lane: &L) -> Flight<'_> {
-        // A lane is one element of the campaign's list of lanes, which outlives every flight:
-        // its address names it.
+        // A gate lives as long as the campaign's lanes, which outlive every flight: its
+        // address names it.
         let key = std::ptr::from_ref(lane).addr();
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
         let counts = lanes.entry(key).or_default();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,10 @@ pub struct Summary {
     /// sorted by reason; the counts add up to `rejected`. Empty in reports written before it.
     #[serde(default)]
     pub rejections: BTreeMap<String, u64>,
+    /// How the workers shared one target: sequences run alone, identities healed. Zero in
+    /// reports written before it.
+    #[serde(default, skip_serializing_if = "SharingCounts::is_empty")]
+    pub sharing: SharingCounts,
     /// Exchanges that got no whole HTTP answer, by [`TransportKind`] (`connect`, `reset`,
     /// `malformed`, `truncated`, `redirect`, `timeout`, `other`), and answers whose body was
     /// cut at the body cap ([`OVERSIZED`]), sorted by kind. Misbehaving answers are also
@@ -145,6 +150,51 @@ pub fn peak_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// How the workers of a campaign shared its targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SharingCounts {
+    /// Sequences that ran alone on a shared target, between resets, because one of their
+    /// operations disturbs the others (the reset, an account's change or deletion, a
+    /// credential change, `[policy] exclusive_operations`).
+    #[serde(default)]
+    pub alone: u64,
+    /// Sequences in which an identity's session failed where it had worked, run again alone
+    /// after a reset and a fresh login without losing it again.
+    #[serde(default)]
+    pub healed: u64,
+    /// Of those, the ones that lost an identity again when run alone (the sequence loses it
+    /// itself: its operation may belong in `[policy] exclusive_operations`).
+    #[serde(default)]
+    pub unhealable: u64,
+}
+
+impl SharingCounts {
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The [`SharingCounts`] of a running campaign.
+#[derive(Debug, Default)]
+pub(super) struct Sharing {
+    pub(super) alone: AtomicU64,
+    pub(super) healed: AtomicU64,
+    pub(super) unhealable: AtomicU64,
+}
+
+impl Sharing {
+    /// What was counted.
+    pub(super) fn counts(&self) -> SharingCounts {
+        SharingCounts {
+            alone: self.alone.load(Ordering::Relaxed),
+            healed: self.healed.load(Ordering::Relaxed),
+            unhealable: self.unhealable.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
 /// what becomes [`Summary::rejected`] and [`Summary::rejections`].
 #[derive(Debug, Default)]
@@ -206,6 +256,23 @@ impl Summary {
         if !top.is_empty() {
             line.push_str(": ");
             line.push_str(&top.join(", "));
+        }
+        Some(line)
+    }
+
+    /// `shared target: 12 sequences ran alone, 3 lost identities healed, 1 not`, or `None`
+    /// when nothing was counted.
+    pub fn sharing_line(&self) -> Option<String> {
+        let s = &self.sharing;
+        if s.is_empty() {
+            return None;
+        }
+        let mut line = format!("shared target: {} sequence(s) ran alone", s.alone);
+        if s.healed + s.unhealable > 0 {
+            line.push_str(&format!(
+                ", {} lost identit(ies) healed, {} not",
+                s.healed, s.unhealable
+            ));
         }
         Some(line)
     }
@@ -450,6 +517,7 @@ mod tests {
                 .iter()
                 .map(|(reason, n)| (reason.to_string(), *n))
                 .collect(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::ZERO,

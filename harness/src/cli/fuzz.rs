@@ -143,6 +143,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
+    if let Some(line) = summary.sharing_line() {
+        eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
+    }
     Ok(exit_code(&args, &summary))
 }
 
@@ -327,6 +330,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         requests: 0,
         rejected: 0,
         rejections: Default::default(),
+        sharing: Default::default(),
         transport: Default::default(),
         peak_memory: None,
         elapsed: std::time::Duration::ZERO,

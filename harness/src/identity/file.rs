@@ -167,6 +167,10 @@ pub struct PolicySection {
     pub public_operations: Vec<String>,
     /// Resource kinds every user may read (a catalogue), so reading another's is no BOLA.
     pub shared_resources: Vec<String>,
+    /// Patterns of operations that disturb every sequence in flight on a shared target (same
+    /// forms): a sequence with one runs alone, between resets. Added to what trespass finds
+    /// itself (the reset operation, writes to accounts, credential changes).
+    pub exclusive_operations: Vec<String>,
 }
 
 /// How to treat the target.
@@ -286,6 +290,8 @@ struct RawPolicy {
     public_operations: Vec<Spanned<String>>,
     #[serde(default)]
     shared_resources: Vec<String>,
+    #[serde(default)]
+    exclusive_operations: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -548,6 +554,10 @@ impl Cx<'_> {
             public_operations: self
                 .patterns(raw.policy.public_operations, "policy.public_operations")?,
             shared_resources: raw.policy.shared_resources,
+            exclusive_operations: self.patterns(
+                raw.policy.exclusive_operations,
+                "policy.exclusive_operations",
+            )?,
         };
         let reset = match raw.target.reset {
             None => None,

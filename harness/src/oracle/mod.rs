@@ -69,7 +69,7 @@ use trespass_generators::sequence::Role;
 
 use crate::exec::{Ownership, Trace, TraceIndex};
 
-pub use policy::{Policy, Verdict};
+pub use policy::{Policy, Verdict, pattern_matches};
 
 /// Everything an oracle may look at.
 #[derive(Debug, Clone, Copy)]
