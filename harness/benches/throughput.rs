@@ -16,6 +16,7 @@ use trespass::exec::{ClientConfig, Executor, HttpClient, Request};
 use trespass::identity::Sessions;
 use trespass::oracle::Policy;
 use trespass::redact::Redactor;
+use trespass_generators::model::OperationId;
 use trespass_generators::sequence::AuthMode;
 use trespass_targets::{Mode, Service};
 
@@ -63,7 +64,7 @@ fn measure(service: Service, cases: u64) -> (usize, Duration, Duration) {
         .build()
         .expect("runtime");
 
-    let mut recorded: Vec<(String, AuthMode, Request)> = Vec::new();
+    let mut recorded: Vec<(String, AuthMode, OperationId, Request)> = Vec::new();
     let started = Instant::now();
     runtime.block_on(async {
         for case in 0..cases {
@@ -76,6 +77,7 @@ fn measure(service: Service, cases: u64) -> (usize, Duration, Duration) {
                 recorded.push((
                     step.identity.as_str().to_string(),
                     step.exchange.auth,
+                    step.op.clone(),
                     step.exchange.request.clone(),
                 ));
             }
@@ -85,8 +87,8 @@ fn measure(service: Service, cases: u64) -> (usize, Duration, Duration) {
 
     let started = Instant::now();
     runtime.block_on(async {
-        for (identity, auth, request) in &recorded {
-            let exchange = sessions.send(identity, *auth, request).await;
+        for (identity, auth, op, request) in &recorded {
+            let exchange = sessions.send(identity, *auth, op, request).await;
             std::hint::black_box(exchange.ok());
         }
     });

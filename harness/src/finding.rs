@@ -43,6 +43,17 @@ pub struct Finding {
     pub message: String,
     /// The invariant or policy rule it broke.
     pub rule: String,
+    /// What tells it apart from violations of the same oracle, operation and roles, readable
+    /// and redacted (`server-error`: the fingerprint of the error answer, `500
+    /// application/json: internal error: cannot price <v>`); the signature ends with a short
+    /// hash of it. Absent for other oracles, and in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// How many other sequences were running on the same target when it was first seen (0
+    /// when it ran alone, and in files written before it). A finding first seen with others
+    /// in flight and not reproduced alone may be theirs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub in_flight: u32,
     /// Whether a replay of the sequence alone (on a freshly reset target, when a reset is
     /// configured) showed it again.
     pub confirmed: bool,
@@ -74,6 +85,10 @@ pub struct Finding {
 
 fn format_version() -> u32 {
     FINDING_FORMAT_VERSION
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Where a finding came from: the spec (with the SHA-256 of its text, so a replay can warn
@@ -255,6 +270,8 @@ impl Finding {
             roles: violation.roles.clone(),
             message: redactor.text(&violation.message),
             rule: violation.rule.clone(),
+            cause: violation.cause.as_deref().map(|c| redactor.text(c)),
+            in_flight: 0,
             confirmed: false,
             flaky: false,
             count: 1,
@@ -279,6 +296,9 @@ impl Finding {
     ) {
         self.message = redactor.text(&violation.message);
         self.rule = redactor.text(&violation.rule);
+        if let Some(cause) = &violation.cause {
+            self.cause = Some(redactor.text(cause));
+        }
         self.step = violation.step;
         self.steps = steps_of(trace, redactor);
         self.sequence = redactor.sequence(sequence);
@@ -316,6 +336,22 @@ impl Finding {
     /// The step that shows the violation, if the finding recorded it.
     pub fn violating_step(&self) -> Option<&StepReport> {
         self.steps.get(self.step.0)
+    }
+
+    /// `seen only with 3 other sequences in flight` (not reproduced alone) or `first seen
+    /// with 1 other sequence in flight`; `None` when it was first seen running alone.
+    pub fn in_flight_note(&self) -> Option<String> {
+        if self.in_flight == 0 {
+            return None;
+        }
+        let n = self.in_flight;
+        let others = if n == 1 { "sequence" } else { "sequences" };
+        let seen = if self.confirmed {
+            "first seen"
+        } else {
+            "seen only"
+        };
+        Some(format!("{seen} with {n} other {others} in flight"))
     }
 
     /// One line for the terminal: `[bola] GET /x/{id} (user,user): message`.
@@ -552,6 +588,7 @@ mod tests {
             step: TraceIndex(1),
             message: "bob read alice's order".into(),
             rule: "objects are private to their owner".into(),
+            cause: None,
         };
         let sequence = Sequence {
             steps: vec![Step {
@@ -591,6 +628,32 @@ mod tests {
         assert_eq!(all[0].1, first, "the second save replaced the first");
         assert_eq!(all[0].1.status(), "flaky");
         assert_eq!(all[1].1.oracle, "list-leak");
+    }
+
+    #[test]
+    fn files_without_cause_or_in_flight_still_load() {
+        let mut json = serde_json::to_value(finding("server-error")).unwrap();
+        assert!(json.get("cause").is_none() && json.get("in_flight").is_none());
+        let old: Finding = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!((old.cause.as_deref(), old.in_flight), (None, 0));
+        assert_eq!(old.in_flight_note(), None);
+        json["cause"] = "500 text/plain: boom".into();
+        json["in_flight"] = 3.into();
+        let new: Finding = serde_json::from_value(json).unwrap();
+        assert_eq!(new.cause.as_deref(), Some("500 text/plain: boom"));
+        assert_eq!(
+            new.in_flight_note().as_deref(),
+            Some("seen only with 3 other sequences in flight")
+        );
+        let confirmed = Finding {
+            confirmed: true,
+            in_flight: 1,
+            ..new
+        };
+        assert_eq!(
+            confirmed.in_flight_note().as_deref(),
+            Some("first seen with 1 other sequence in flight")
+        );
     }
 
     #[test]

@@ -510,6 +510,7 @@ auth.bearer = "carol-bearer-0123456789"
             step: TraceIndex(1),
             message: format!("answered with alice-pw-Secret9 and {LEARNED_TOKEN}"),
             rule: "no 5xx".into(),
+            cause: None,
         };
         Finding::new(&violation, &sequence, &trace, 0, 1, redactor)
     }
@@ -537,11 +538,13 @@ auth.bearer = "carol-bearer-0123456789"
             requests: 2,
             rejected: 0,
             rejections: Default::default(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::from_millis(5),
             oracles: vec!["server-error".into()],
             findings: vec![finding(&run_redactor())],
+            root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
         };

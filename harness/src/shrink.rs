@@ -347,6 +347,7 @@ mod tests {
                     step: TraceIndex(0),
                     message: String::new(),
                     rule: String::new(),
+                    cause: None,
                 },
                 run: RunResult {
                     trace: Trace::default(),

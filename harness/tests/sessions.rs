@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use trespass::exec::{AuthMode, ClientConfig, HttpClient, Received, Request, ResponseBody};
 use trespass::identity::{IdentityFile, Sessions};
 use trespass::redact::Redactor;
+use trespass_generators::model::OperationId;
 
 #[derive(Default)]
 struct Server {
@@ -111,6 +112,11 @@ fn sessions(url: &str, max_body: usize) -> Sessions {
     sessions_with(IDENTITIES, url, max_body)
 }
 
+/// The operation of a request to a parameterless path.
+fn op(request: &Request) -> OperationId {
+    OperationId::new(&request.method, &request.path)
+}
+
 fn status(e: &trespass::exec::Exchange) -> u16 {
     e.outcome.status().expect("an HTTP answer")
 }
@@ -121,9 +127,15 @@ fn login_once_then_relogin_on_401() {
     let s = sessions(&url, 1 << 20);
     rt.block_on(async {
         let req = Request::new("GET", "/whoami");
-        let a = s.send("alice", AuthMode::Normal, &req).await.unwrap();
+        let a = s
+            .send("alice", AuthMode::Normal, &op(&req), &req)
+            .await
+            .unwrap();
         assert_eq!(status(&a), 200);
-        let a = s.send("alice", AuthMode::Normal, &req).await.unwrap();
+        let a = s
+            .send("alice", AuthMode::Normal, &op(&req), &req)
+            .await
+            .unwrap();
         assert_eq!(status(&a), 200);
         assert_eq!(
             server.logins.load(Ordering::SeqCst),
@@ -131,10 +143,18 @@ fn login_once_then_relogin_on_401() {
             "the token is reused"
         );
         // The server forgets every token: the next request gets 401, logs in again, retries.
-        s.send("anon", AuthMode::Normal, &Request::new("POST", "/rotate"))
+        s.send(
+            "anon",
+            AuthMode::Normal,
+            &op(&Request::new("POST", "/rotate")),
+            &Request::new("POST", "/rotate"),
+        )
+        .await
+        .unwrap();
+        let a = s
+            .send("alice", AuthMode::Normal, &op(&req), &req)
             .await
             .unwrap();
-        let a = s.send("alice", AuthMode::Normal, &req).await.unwrap();
         assert_eq!(status(&a), 200);
         assert_eq!(server.logins.load(Ordering::SeqCst), 2);
     });
@@ -147,16 +167,28 @@ fn none_and_invalid_modes_send_no_valid_credentials() {
     rt.block_on(async {
         let req = Request::new("GET", "/whoami");
         for who in ["alice", "bob"] {
-            let normal = s.send(who, AuthMode::Normal, &req).await.unwrap();
+            let normal = s
+                .send(who, AuthMode::Normal, &op(&req), &req)
+                .await
+                .unwrap();
             assert_eq!(status(&normal), 200, "{who}");
-            let none = s.send(who, AuthMode::None, &req).await.unwrap();
+            let none = s.send(who, AuthMode::None, &op(&req), &req).await.unwrap();
             assert_eq!(status(&none), 401, "{who}");
-            let invalid = s.send(who, AuthMode::Invalid, &req).await.unwrap();
+            let invalid = s
+                .send(who, AuthMode::Invalid, &op(&req), &req)
+                .await
+                .unwrap();
             assert_eq!(status(&invalid), 401, "{who}");
         }
-        let anon = s.send("anon", AuthMode::Normal, &req).await.unwrap();
+        let anon = s
+            .send("anon", AuthMode::Normal, &op(&req), &req)
+            .await
+            .unwrap();
         assert_eq!(status(&anon), 401);
-        let err = s.send("mallory", AuthMode::Normal, &req).await.unwrap_err();
+        let err = s
+            .send("mallory", AuthMode::Normal, &op(&req), &req)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("mallory"), "{err}");
     });
 }
@@ -167,12 +199,22 @@ fn redirects_stay_on_the_target_host() {
     let s = sessions(&url, 1 << 20);
     rt.block_on(async {
         let away = s
-            .send("bob", AuthMode::Normal, &Request::new("GET", "/away"))
+            .send(
+                "bob",
+                AuthMode::Normal,
+                &op(&Request::new("GET", "/away")),
+                &Request::new("GET", "/away"),
+            )
             .await
             .unwrap();
         assert_eq!(status(&away), 302, "not followed to another host");
         let home = s
-            .send("bob", AuthMode::Normal, &Request::new("GET", "/home"))
+            .send(
+                "bob",
+                AuthMode::Normal,
+                &op(&Request::new("GET", "/home")),
+                &Request::new("GET", "/home"),
+            )
             .await
             .unwrap();
         assert_eq!(status(&home), 200, "followed on the same host");
@@ -185,7 +227,12 @@ fn bodies_are_capped() {
     let s = sessions(&url, 1000);
     rt.block_on(async {
         let big = s
-            .send("anon", AuthMode::Normal, &Request::new("GET", "/big"))
+            .send(
+                "anon",
+                AuthMode::Normal,
+                &op(&Request::new("GET", "/big")),
+                &Request::new("GET", "/big"),
+            )
             .await
             .unwrap();
         let Received::Response(r) = &big.outcome else {
@@ -203,7 +250,12 @@ fn failed_login_is_a_clear_error_without_the_password() {
     let s = sessions_with(&text, &url, 1 << 20);
     rt.block_on(async {
         let err = s
-            .send("alice", AuthMode::Normal, &Request::new("GET", "/whoami"))
+            .send(
+                "alice",
+                AuthMode::Normal,
+                &op(&Request::new("GET", "/whoami")),
+                &Request::new("GET", "/whoami"),
+            )
             .await
             .unwrap_err()
             .to_string();
@@ -220,9 +272,14 @@ fn learned_tokens_are_redacted() {
     let (url, _server, rt) = start();
     let s = sessions(&url, 1 << 20);
     rt.block_on(async {
-        s.send("alice", AuthMode::Normal, &Request::new("GET", "/whoami"))
-            .await
-            .unwrap();
+        s.send(
+            "alice",
+            AuthMode::Normal,
+            &op(&Request::new("GET", "/whoami")),
+            &Request::new("GET", "/whoami"),
+        )
+        .await
+        .unwrap();
     });
     let shown = s
         .redactor()

@@ -48,7 +48,8 @@ use trespass_generators::model::ApiModel;
 use url::Url;
 
 use crate::campaign::{
-    Campaign, CampaignError, Event, Settings, Summary, Target, TargetError, TargetKind,
+    Campaign, CampaignError, Event, Settings, Summary, Target, TargetCommand, TargetError,
+    TargetKind,
 };
 use crate::config::{Config, ConfigError};
 use crate::errors::IdentityFileError;
@@ -152,6 +153,7 @@ enum Source {
 pub struct Harness {
     source: Source,
     base_url: Option<String>,
+    target_command: Option<String>,
     identities: Option<PathBuf>,
     cases: Option<u64>,
     seed: Option<u64>,
@@ -170,6 +172,7 @@ impl Harness {
         Self {
             source,
             base_url: None,
+            target_command: None,
             identities: None,
             cases: None,
             seed: None,
@@ -208,6 +211,16 @@ impl Harness {
     /// Where the target listens (`http://127.0.0.1:8080`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Starts the target with this shell command, one instance per worker, `{port}` replaced
+    /// by a free port on 127.0.0.1 (`./my-api --port {port}`); the instances log to
+    /// `<corpus>/targets/worker-N.log` and are stopped when the run ends. With
+    /// [`Harness::base_url`] too, only its path is used. Without either, the identities
+    /// file's `[target] command` is used when it has one.
+    pub fn target_command(mut self, command: impl Into<String>) -> Self {
+        self.target_command = Some(command.into());
         self
     }
 
@@ -373,7 +386,9 @@ impl Harness {
         };
         let mut replay_oracles = select()?;
         for (file, finding) in &saved {
-            if !replay_oracles.iter().any(|o| o.name() == finding.oracle) {
+            // A crash is judged by watching the instance (see `replay_saved`), not by an oracle.
+            let crash = finding.oracle == crate::oracle::TARGET_CRASH;
+            if !crash && !replay_oracles.iter().any(|o| o.name() == finding.oracle) {
                 replay_oracles.push(crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
                     HarnessError::UnknownOracle {
                         file: file.clone(),
@@ -420,10 +435,14 @@ impl Harness {
                 requests: 0,
                 rejected: 0,
                 rejections: Default::default(),
+                sharing: Default::default(),
                 transport: Default::default(),
                 peak_memory: None,
                 elapsed: Duration::ZERO,
                 oracles: oracles.iter().map(|o| o.name().to_string()).collect(),
+                root_causes: crate::campaign::RootCause::group(
+                    &found.iter().map(|f| f.finding.clone()).collect::<Vec<_>>(),
+                ),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
                 interrupted: false,
                 coverage: Default::default(),
@@ -439,10 +458,11 @@ impl Harness {
             };
             let summary = runtime.block_on(campaign.run(&started.target, &on_event))?;
             for finding in &summary.findings {
-                fixed.retain(|f| f.finding.signature != finding.signature);
+                // A saved finding of an older form (no cause in its signature) is the same.
+                fixed.retain(|f| !f.finding.signature.matches(&finding.signature));
                 if !found
                     .iter()
-                    .any(|f| f.finding.signature == finding.signature)
+                    .any(|f| f.finding.signature.matches(&finding.signature))
                 {
                     found.push(Found {
                         finding: finding.clone(),
@@ -478,6 +498,19 @@ impl Harness {
                     .ok_or_else(|| HarnessError::NoIdentities { spec: spec.clone() })?;
                 let identities = IdentityFile::load(identities_path)?;
                 identities.apply_resources(&mut model)?;
+                let origin = Origin::new(spec.display().to_string(), &text)
+                    .identities(identities_path.display().to_string());
+                if let Some(command) = self.command(&identities).map(str::to_string) {
+                    let command = command.as_str();
+                    let target = self.start_command(command, workers)?;
+                    return Ok(StartedTarget {
+                        model,
+                        identities,
+                        target,
+                        origin,
+                        label: format!("fuzzing `{command}` ({})", spec.display()),
+                    });
+                }
                 let url = self
                     .base_url
                     .as_ref()
@@ -495,9 +528,7 @@ impl Harness {
                         other => HarnessError::Start(other.to_string()),
                     },
                 )?;
-                let origin = Origin::new(spec.display().to_string(), &text)
-                    .identities(identities_path.display().to_string())
-                    .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
+                let origin = origin.base_url(crate::redact::Redactor::new().url(base_url.as_str()));
                 Ok(StartedTarget {
                     model,
                     identities,
@@ -536,6 +567,33 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// The command that starts the target: [`Harness::target_command`], else the identities
+    /// file's `[target] command` when no base URL is given.
+    fn command<'a>(&'a self, identities: &'a IdentityFile) -> Option<&'a str> {
+        self.target_command.as_deref().or(identities
+            .target
+            .command
+            .as_deref()
+            .filter(|_| self.base_url.is_none()))
+    }
+
+    /// Starts `command` once per worker, logging into `<corpus>/targets`.
+    fn start_command(&self, command: &str, workers: usize) -> Result<Target, HarnessError> {
+        let mut started = TargetCommand::new(command, self.corpus.join("targets"))
+            .map_err(|e| HarnessError::Start(format!("the target command `{command}`: {e}")))?;
+        if let Some(url) = &self.base_url {
+            let base = Url::parse(url).map_err(|e| HarnessError::BadBaseUrl {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+            started = started.with_base_path_of(&base);
+        }
+        Target::start(TargetKind::Command(started), workers)
+            .map_err(|e| HarnessError::Start(e.to_string()))
+    }
+}
+
 /// Replays the `saved` findings on the first endpoint of `started`: those that still fail,
 /// and those that no longer do.
 fn replay_saved(
@@ -568,7 +626,20 @@ fn replay_saved(
         } else {
             confirmations.max(1)
         };
-        let replayed = runtime.block_on(replayer.replay(endpoint, &finding, runs))?;
+        let replayed = if finding.oracle == crate::oracle::TARGET_CRASH {
+            let Some(supervisor) = endpoints.supervisor(0) else {
+                return Err(HarnessError::NotReplayed {
+                    file,
+                    signature: finding.signature.to_string(),
+                    reason: "a target crash replays on a target started from a command \
+                             (Harness::target_command)"
+                        .to_string(),
+                });
+            };
+            runtime.block_on(replayer.replay_crash(endpoint, supervisor, &finding, runs))?
+        } else {
+            runtime.block_on(replayer.replay(endpoint, &finding, runs))?
+        };
         match replayed.evidence {
             Some(shown) => {
                 eprintln!("trespass: still fails (replayed): {}", shown.headline());

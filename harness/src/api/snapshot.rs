@@ -4,9 +4,9 @@
 //! (`<test>__bola-get-orders-orderid-user-user`), and one index snapshot (`<test>__findings`)
 //! listing every signature, so a finding that appears or disappears fails the assertion. A
 //! finding's snapshot holds what stays the same across runs with the same seed whatever the
-//! workers' interleaving: oracle, operation, roles, rule, status and the minimized steps as
-//! identity, role, method, path template and status. No times, counts, case numbers, concrete
-//! ids or timestamps. The replay command is in the snapshot's header (its `description`).
+//! workers' interleaving: oracle, operation, roles, rule, cause (of a `server-error`), status
+//! and the minimized steps as identity, role, method, path template and status. No times,
+//! counts, case numbers, concrete ids or timestamps. The replay command is in the snapshot's header (its `description`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -72,6 +72,9 @@ pub fn render(found: &Found) -> String {
     let _ = writeln!(out, "operation: {}", finding.operation);
     let _ = writeln!(out, "roles: {}", roles.join(", "));
     let _ = writeln!(out, "rule: {}", Redactor::volatile(&finding.rule));
+    if let Some(cause) = &finding.cause {
+        let _ = writeln!(out, "cause: {}", Redactor::volatile(cause));
+    }
     let _ = writeln!(out, "status: {}", finding.status());
     let _ = writeln!(out, "steps:");
     // The reported exchanges of the sequence's own steps, in order (the executor's re-reads

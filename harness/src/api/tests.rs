@@ -53,6 +53,7 @@ fn bola() -> Finding {
         step: TraceIndex(1),
         message: "bob read alice's order 4001".into(),
         rule: "objects are private to their owner".into(),
+        cause: None,
     };
     let sequence = Sequence {
         steps: vec![
@@ -87,11 +88,13 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             requests: 50,
             rejected: 0,
             rejections: Default::default(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::from_millis(10),
             oracles: vec!["bola".into()],
             findings: findings.iter().map(|f| f.finding.clone()).collect(),
+            root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
         },

@@ -3,14 +3,24 @@
 //!
 //! Everything here is written from the summary's findings, which are redacted when recorded, so
 //! no report carries a secret.
+//!
+//! Bugs and signatures: the Markdown report has one row per root cause (one bug, see
+//! [`RootCause`]) listing its signatures; JUnit and SARIF keep one test case or result per
+//! finding (signature), so that a dashboard's history of a signature carries on, and name the
+//! root cause of each (its id, key, and the other signatures of the same bug).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::Summary;
+use super::{RootCause, Summary};
 use crate::finding::Finding;
+
+/// The root cause of `finding` among `groups`.
+fn group_of<'g>(groups: &'g [RootCause], finding: &Finding) -> Option<&'g RootCause> {
+    groups.iter().find(|g| g.contains(finding))
+}
 
 /// The replay command of `finding` when its file lives in `corpus`.
 fn replay_command(finding: &Finding, corpus: Option<&Path>) -> String {
@@ -67,6 +77,7 @@ pub fn junit(summary: &Summary, corpus: Option<&Path>) -> String {
     let time = summary.elapsed.as_secs_f64();
     let mut failures_total = 0;
     let mut tests_total = 0;
+    let groups = summary.groups();
     for oracle in &oracles {
         let found: Vec<&Finding> = summary
             .findings
@@ -77,16 +88,30 @@ pub fn junit(summary: &Summary, corpus: Option<&Path>) -> String {
         for f in &found {
             let name = format!("{} [{}]", f.operation, f.identities().join(" -> "));
             let message = f.headline();
+            let mut details = String::new();
+            if let Some(cause) = &f.cause {
+                let _ = write!(details, "\ncause: {cause}");
+            }
+            if let Some(note) = f.in_flight_note() {
+                let _ = write!(details, "\nconcurrency: {note}");
+            }
+            if let Some(g) = group_of(&groups, f) {
+                let _ = write!(details, "\nroot cause: {} ({})", g.id, g.key);
+                for other in g.signatures.iter().filter(|s| **s != f.signature) {
+                    let _ = write!(details, "\nsame root cause: {other}");
+                }
+            }
             let _ = write!(
                 cases,
                 "    <testcase classname=\"trespass.{oracle}\" name=\"{}\">\n      \
-                 <failure message=\"{}\" type=\"{oracle}\">{}\n\nrule: {}\nstatus: {}\nreplay: {}</failure>\n    \
+                 <failure message=\"{}\" type=\"{oracle}\">{}\n\nrule: {}\nstatus: {}{}\nreplay: {}</failure>\n    \
                  </testcase>\n",
                 xml(&name),
                 xml(&message),
                 xml(&f.message),
                 xml(&f.rule),
                 f.status(),
+                xml(&details),
                 xml(&replay_command(f, corpus)),
             );
         }
@@ -147,9 +172,11 @@ fn operation_line(spec_text: &str, path: &str, method: &str) -> Option<usize> {
 /// SARIF 2.1.0: one rule per oracle that ran, one result per finding located at the spec file
 /// and its operation (the JSON pointer of the operation, and its line when the spec file can be
 /// read). Security findings are errors, conformance findings warnings; unconfirmed findings
-/// are notes.
+/// are notes. Each result's properties name its root cause (`rootCause`, `rootCauseKey`) and
+/// the other signatures of the same bug (`relatedSignatures`).
 pub fn sarif(summary: &Summary, corpus: Option<&Path>) -> Value {
     let oracles = oracles_of(summary);
+    let groups = summary.groups();
     let rules: Vec<Value> = oracles
         .iter()
         .map(|o| {
@@ -199,6 +226,10 @@ pub fn sarif(summary: &Summary, corpus: Option<&Path>) -> Value {
                     "region": {"startLine": line},
                 });
             }
+            let group = group_of(&groups, f);
+            let related: Vec<&str> = group
+                .map(|g| g.signatures.iter().filter(|s| **s != f.signature).map(|s| s.as_str()).collect())
+                .unwrap_or_default();
             json!({
                 "ruleId": f.oracle,
                 "ruleIndex": oracles.iter().position(|o| *o == f.oracle).unwrap_or(0),
@@ -212,6 +243,11 @@ pub fn sarif(summary: &Summary, corpus: Option<&Path>) -> Value {
                     "identities": f.identities(),
                     "status": f.status(),
                     "count": f.count,
+                    "cause": f.cause,
+                    "inFlight": f.in_flight,
+                    "rootCause": group.map(|g| g.id.as_str()),
+                    "rootCauseKey": group.map(|g| g.key.as_str()),
+                    "relatedSignatures": related,
                 },
             })
         })
@@ -237,36 +273,65 @@ pub fn sarif(summary: &Summary, corpus: Option<&Path>) -> Value {
     })
 }
 
-/// Markdown: a headline, the findings as a table (with their replay commands) and the run's
-/// figures; fit for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
+/// Markdown: a headline, the bugs as a table (one row per root cause, with its signatures and
+/// their replay commands) and the run's figures; fit for `$GITHUB_STEP_SUMMARY` or a
+/// pull-request comment.
 pub fn markdown(summary: &Summary, corpus: Option<&Path>) -> String {
     let mut out = String::new();
-    let security = summary
-        .findings
+    let groups = summary.groups();
+    let security = groups
         .iter()
-        .filter(|f| is_security(&f.oracle))
+        .filter(|g| g.oracles.iter().any(|o| is_security(o)))
         .count();
-    let _ = writeln!(out, "## trespass: {} finding(s)\n", summary.findings.len());
-    if summary.findings.is_empty() {
+    let _ = writeln!(
+        out,
+        "## trespass: {} bug(s) from {} finding(s)\n",
+        groups.len(),
+        summary.findings.len()
+    );
+    if groups.is_empty() {
         out.push_str("No findings.\n\n");
     } else {
         let _ = writeln!(
             out,
             "{security} security, {} conformance.\n",
-            summary.findings.len() - security
+            groups.len() - security
         );
-        out.push_str("| oracle | operation | identities | status | replay |\n");
+        out.push_str("| oracle | operation | signatures | status | replay |\n");
         out.push_str("| --- | --- | --- | --- | --- |\n");
         let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-        for f in &summary.findings {
+        for g in &groups {
+            let members: Vec<&Finding> = g
+                .signatures
+                .iter()
+                .filter_map(|s| summary.findings.iter().find(|f| f.signature == *s))
+                .collect();
+            let mut signatures: Vec<String> = members
+                .iter()
+                .map(|f| {
+                    let mut notes = vec![format!("{} case(s)", f.count)];
+                    if f.status() != "confirmed" {
+                        notes.push(f.status().to_string());
+                    }
+                    notes.extend(f.in_flight_note());
+                    format!("`{}` ({})", cell(f.signature.as_str()), notes.join(", "))
+                })
+                .collect();
+            if let Some(cause) = &g.cause {
+                signatures.insert(0, format!("cause: `{}`", cell(cause)));
+            }
+            let replays: Vec<String> = members
+                .iter()
+                .map(|f| format!("`{}`", cell(&replay_command(f, corpus))))
+                .collect();
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | `{}` |",
-                cell(&f.oracle),
-                cell(f.operation.as_str()),
-                cell(&f.identities().join(" → ")),
-                f.status(),
-                cell(&replay_command(f, corpus)),
+                "| {} | `{}` | {} | {} | {} |",
+                cell(&g.oracles.join(" + ")),
+                cell(g.operation.as_str()),
+                signatures.join("<br>"),
+                g.status,
+                replays.join("<br>"),
             );
         }
         out.push('\n');

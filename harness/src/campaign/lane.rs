@@ -1,8 +1,12 @@
-//! A lane: one endpoint with its sessions, its [`Access`] and the gate that lets a
-//! confirmation or a shrink run alone on it; and the [`LaneProbe`] that replays sequences on
-//! a lane for confirmation, shrinking and `replay`.
+//! A lane: one worker's way to an endpoint, with its own sessions, its [`Access`] and the
+//! [`Gate`] that the lanes of one endpoint share (sequences hold it together; confirmation,
+//! shrinking, healing and exclusive sequences hold it alone); and the [`LaneProbe`] that
+//! replays sequences on a lane for confirmation, shrinking and `replay`.
 
-use tokio::sync::RwLock;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
 use super::reset::{self, ResetError};
@@ -14,37 +18,109 @@ use crate::oracle::{Signature, Verdict};
 use crate::seeded::SeededObjects;
 use crate::shrink::{Probe, Reproduction};
 
-/// One endpoint with its sessions and the gate that lets a confirmation run alone.
+/// What the lanes of one endpoint share: the lock that lets one of them run alone, and how
+/// many resets the endpoint has had (a lane of a shared endpoint logs in afresh after one).
+#[derive(Debug, Default)]
+pub(super) struct Gate {
+    lock: RwLock<()>,
+    resets: AtomicU64,
+}
+
+/// One worker's way to an endpoint: its sessions and the endpoint's gate.
 pub(super) struct Lane {
     pub(super) sessions: Sessions,
-    /// Sequences hold it shared; confirmations and shrinking hold it alone.
-    pub(super) gate: RwLock<()>,
+    pub(super) gate: Arc<Gate>,
     pub(super) access: Access,
+    /// The instance behind the endpoint, when the campaign's target started it from a
+    /// command: asked after every sequence whether it crashed (see `crash.rs`).
+    pub(super) supervisor: Option<super::Supervisor>,
+    /// The endpoint's resets these sessions have caught up with.
+    seen_resets: AtomicU64,
+}
+
+impl Lane {
+    /// Waits until sequences may run together with others, and returns the guard.
+    pub(super) async fn together(&self) -> RwLockReadGuard<'_, ()> {
+        let guard = self.gate.lock.read().await;
+        self.catch_up().await;
+        guard
+    }
+
+    /// Waits until no other sequence runs on the endpoint, and returns the guard.
+    pub(super) async fn alone(&self) -> RwLockWriteGuard<'_, ()> {
+        let guard = self.gate.lock.write().await;
+        self.catch_up().await;
+        guard
+    }
+
+    /// On a shared endpoint that was reset since these sessions last looked: forget the
+    /// tokens, so every identity logs in afresh.
+    async fn catch_up(&self) {
+        let resets = self.gate.resets.load(Ordering::Acquire);
+        if self.seen_resets.swap(resets, Ordering::AcqRel) != resets
+            && self.access == Access::Shared
+        {
+            self.sessions.forget_tokens().await;
+        }
+    }
+
+    /// Resets the endpoint (when a reset is configured); `relogin` makes this lane's
+    /// identities log in afresh too (the other lanes of a shared endpoint always do).
+    pub(super) async fn reset(
+        &self,
+        target: &crate::identity::TargetConfig,
+        relogin: bool,
+    ) -> Result<(), ResetError> {
+        if target.reset.is_none() {
+            if relogin {
+                self.sessions.forget_tokens().await;
+            }
+            return Ok(());
+        }
+        let result = reset::reset_target(target, self.sessions.client()).await;
+        let resets = self.gate.resets.fetch_add(1, Ordering::AcqRel) + 1;
+        self.seen_resets.store(resets, Ordering::Release);
+        if relogin {
+            self.sessions.forget_tokens().await;
+        }
+        result
+    }
 }
 
 impl Campaign {
-    /// The lane of `endpoint`, after the initial reset (when the identities file names one).
+    /// The lane of worker `worker` (from 1) on `endpoint`, through `gate` (one per endpoint),
+    /// after the endpoint's initial reset when `first` (and the identities file names one).
+    /// Credentials with `{worker}` are the worker's.
     pub(super) async fn lane(
         &self,
         endpoint: &Endpoint,
         access: Access,
+        gate: Arc<Gate>,
+        worker: usize,
+        first: bool,
     ) -> Result<Lane, CampaignError> {
         let mut config = ClientConfig::new(endpoint.base_url.clone());
         config.timeout = self.settings.request_timeout;
         config.max_body_bytes = self.settings.max_body_bytes;
         let client = HttpClient::new(config)?;
-        let sessions = Sessions::new(client, &self.identities, self.redactor.clone());
-        reset::reset_target(&self.identities.target, sessions.client()).await?;
+        let identities = self.identities.for_worker(worker);
+        let sessions = Sessions::new(client, &identities, self.redactor.clone());
+        if first {
+            reset::reset_target(&self.identities.target, sessions.client()).await?;
+        }
         sessions.log_in_all().await?;
         sessions
             .probe_credentials(&self.model, |role, op| {
                 !matches!(self.policy.may_call(role, op), Verdict::Deny(_))
             })
             .await?;
+        let seen_resets = AtomicU64::new(gate.resets.load(Ordering::Acquire));
         Ok(Lane {
             sessions,
-            gate: RwLock::new(()),
+            gate,
             access,
+            supervisor: None,
+            seen_resets,
         })
     }
 
@@ -69,6 +145,8 @@ pub(super) struct LaneProbe<'c, 'e> {
     /// Why the last replay could not run the sequence at all (the reset failed, or an
     /// identity could not log in), when that was the case; `None` after a replay that ran.
     pub(super) unrun: Option<String>,
+    /// Reset before each replay (the default).
+    pub(super) reset_first: bool,
 }
 
 impl<'c, 'e> LaneProbe<'c, 'e> {
@@ -85,6 +163,7 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
             executor,
             signature,
             unrun: None,
+            reset_first: true,
         }
     }
 
@@ -92,7 +171,7 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
     /// when the reset failed even after its retries.
     async fn reset(&mut self) -> bool {
         let target = &self.campaign.identities.target;
-        if let Err(e) = reset::reset_target(target, self.lane.sessions.client()).await {
+        if let Err(e) = self.lane.reset(target, false).await {
             let reason = self.campaign.redactor.text(&e.to_string());
             tracing::warn!("cannot replay for {}: {reason}", self.signature);
             self.unrun = Some(reason);
@@ -105,7 +184,7 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
 impl Probe for LaneProbe<'_, '_> {
     async fn replay(&mut self, sequence: &Sequence) -> Option<Reproduction> {
         self.unrun = None;
-        if !self.reset().await {
+        if self.reset_first && !self.reset().await {
             return None;
         }
         let run = self.executor.run(sequence).await;
@@ -113,7 +192,7 @@ impl Probe for LaneProbe<'_, '_> {
             .campaign
             .violations(&run)
             .into_iter()
-            .find(|v| v.signature() == *self.signature);
+            .find(|v| self.signature.matches(&v.signature()));
         if violation.is_none()
             && let Some(reject) = &run.trace.reject
             && reject.whence.is_login_failure()

@@ -10,21 +10,33 @@
 //!   reset before every sequence when the identities file names a reset, so each sequence
 //!   starts from the same state;
 //! - an [`Access::Shared`] endpoint is reset once at the start; sequences then run
-//!   concurrently.
+//!   concurrently, each worker with sessions of its own (credentials with `{worker}` are the
+//!   worker's own accounts), except those with an operation that disturbs the others (see
+//!   [`exclusive`]): such a sequence runs alone, between resets, and the identities log in
+//!   afresh after it.
+//!
+//! An identity whose session fails where it worked before (see
+//! [`crate::identity::Sessions`]) is *healed*: the sequence runs again alone, after a reset
+//! and a fresh login; the summary counts the healed and the unhealable ones.
 //!
 //! A new signature is *confirmed* by replaying its sequence alone (no other sequence in flight
-//! on that endpoint, after a reset when one is configured) and checking that the same signature
-//! fires again. Findings that do not reproduce are kept and marked unconfirmed.
+//! on that endpoint; after a reset when one is configured, or on a shared endpoint first as
+//! the other sequences left it) and checking that the same signature fires again. Findings that do not reproduce are kept and marked unconfirmed.
 //!
 //! The run stops at whichever of its case count and its duration comes first; one deadline
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
 mod budget;
+mod command;
 mod coverage;
+mod crash;
+mod exclusive;
 pub mod formats;
+mod in_flight;
 mod lane;
 mod report;
 mod reset;
+pub mod root_cause;
 mod settings;
 pub mod target;
 mod worker;
@@ -39,13 +51,19 @@ use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, case_limit};
+pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
-pub use report::{OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, Summary, peak_memory};
+pub use report::{
+    OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, SharingCounts, Summary, peak_memory,
+};
 pub use reset::ResetError;
+pub use root_cause::RootCause;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
-pub use target::{Access, Endpoint, Endpoints, Target, TargetError, TargetKind};
+pub use target::{
+    Access, Endpoint, Endpoints, Supervisor, Target, TargetCommand, TargetError, TargetKind,
+};
 
 use crate::errors::ExecError;
 use crate::exec::{Executor, RunResult};
@@ -119,6 +137,8 @@ pub struct Campaign {
     redactor: Redactor,
     store: Option<FindingStore>,
     origin: Option<Origin>,
+    /// Operations whose sequences run alone on a shared target, with why.
+    exclusive: std::collections::BTreeMap<trespass_generators::model::OperationId, String>,
 }
 
 impl std::fmt::Debug for Campaign {
@@ -147,7 +167,12 @@ impl Campaign {
         let policy = Policy::new(&model, &identities.policy);
         let strategy = SequenceStrategy::new(&model, &identities.cast());
         let redactor = Redactor::new();
+        let exclusive = exclusive::exclusive_operations(&model, &identities);
+        for (op, why) in &exclusive {
+            tracing::debug!("{op} runs alone on a shared target: {why}");
+        }
         Self {
+            exclusive,
             model,
             identities,
             policy,
@@ -223,9 +248,20 @@ impl Campaign {
                 endpoints: endpoints.len(),
             });
         }
-        let mut lanes = Vec::with_capacity(endpoints.len());
-        for (endpoint, access) in endpoints.iter() {
-            lanes.push(self.lane(endpoint, access).await?);
+        // One lane (own sessions) per worker; the lanes of one endpoint share its gate, and
+        // the first of them makes the initial reset.
+        let all: Vec<(&Endpoint, Access)> = endpoints.iter().collect();
+        let gates: Vec<std::sync::Arc<lane::Gate>> =
+            all.iter().map(|_| Default::default()).collect();
+        let mut lanes = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (endpoint, access) = all[w % all.len()];
+            let gate = gates[w % all.len()].clone();
+            let mut lane = self
+                .lane(endpoint, access, gate, w + 1, w < all.len())
+                .await?;
+            lane.supervisor = endpoints.supervisor(w % all.len()).cloned();
+            lanes.push(lane);
         }
         let started = Instant::now();
         let shared = Shared::new(Budget::start(
@@ -233,7 +269,9 @@ impl Campaign {
             self.settings.duration,
             started,
         ));
-        let runs = (0..workers).map(|w| self.worker(&lanes[w % lanes.len()], &shared, on_event));
+        let runs = lanes
+            .iter()
+            .map(|lane| self.worker(lane, &shared, on_event));
         let runs = futures_util::future::join_all(runs);
         match shared.budget.deadline() {
             // The duration is a hard budget: what is still running at the deadline (a case on
@@ -262,13 +300,14 @@ impl Campaign {
                  (TRESPASS_LOG=debug shows each try)"
             );
         }
-        let findings = shared
+        let findings: Vec<Finding> = shared
             .findings
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
             .into_values()
             .collect();
         let (rejected, rejections) = shared.rejections.into_counts();
+        let sharing = shared.sharing.counts();
         Ok(Summary {
             transport: shared.transport.into_counts(),
             peak_memory: peak_memory(),
@@ -278,8 +317,10 @@ impl Campaign {
             requests: shared.requests.into_inner(),
             rejected,
             rejections,
+            sharing,
             elapsed: started.elapsed(),
             oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
+            root_causes: RootCause::group(&findings),
             findings,
             interrupted: crate::interrupt::stop_requested(),
             coverage: shared
@@ -297,7 +338,9 @@ impl Campaign {
         finding: &Finding,
         runs: u32,
     ) -> Result<Replayed, CampaignError> {
-        let lane = self.lane(endpoint, Access::Exclusive).await?;
+        let lane = self
+            .lane(endpoint, Access::Exclusive, Default::default(), 1, true)
+            .await?;
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         let mut probe = LaneProbe::new(self, &lane, &executor, &finding.signature);
         let mut replayed = Replayed {

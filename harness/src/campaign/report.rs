@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::coverage::Coverage;
+use super::root_cause::RootCause;
 use crate::artifact::write_atomically;
 use crate::exec::{Received, RejectReason, Trace};
 use crate::finding::Finding;
@@ -36,6 +38,10 @@ pub struct Summary {
     /// sorted by reason; the counts add up to `rejected`. Empty in reports written before it.
     #[serde(default)]
     pub rejections: BTreeMap<String, u64>,
+    /// How the workers shared one target: sequences run alone, identities healed. Zero in
+    /// reports written before it.
+    #[serde(default, skip_serializing_if = "SharingCounts::is_empty")]
+    pub sharing: SharingCounts,
     /// Exchanges that got no whole HTTP answer, by [`TransportKind`] (`connect`, `reset`,
     /// `malformed`, `truncated`, `redirect`, `timeout`, `other`), and answers whose body was
     /// cut at the body cap ([`OVERSIZED`]), sorted by kind. Misbehaving answers are also
@@ -56,6 +62,10 @@ pub struct Summary {
     pub oracles: Vec<String>,
     /// Unique findings, sorted by signature.
     pub findings: Vec<Finding>,
+    /// The findings grouped by root cause, one per bug (see [`RootCause`]). Written from
+    /// `findings` with every report; empty in reports written before it.
+    #[serde(default)]
+    pub root_causes: Vec<RootCause>,
     /// The run was interrupted (Ctrl-C, SIGTERM) before its budget was spent; the counts are
     /// what ran until then.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -140,6 +150,51 @@ pub fn peak_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// How the workers of a campaign shared its targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SharingCounts {
+    /// Sequences that ran alone on a shared target, between resets, because one of their
+    /// operations disturbs the others (the reset, an account's change or deletion, a
+    /// credential change, `[policy] exclusive_operations`).
+    #[serde(default)]
+    pub alone: u64,
+    /// Sequences in which an identity's session failed where it had worked, run again alone
+    /// after a reset and a fresh login without losing it again.
+    #[serde(default)]
+    pub healed: u64,
+    /// Of those, the ones that lost an identity again when run alone (the sequence loses it
+    /// itself: its operation may belong in `[policy] exclusive_operations`).
+    #[serde(default)]
+    pub unhealable: u64,
+}
+
+impl SharingCounts {
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The [`SharingCounts`] of a running campaign.
+#[derive(Debug, Default)]
+pub(super) struct Sharing {
+    pub(super) alone: AtomicU64,
+    pub(super) healed: AtomicU64,
+    pub(super) unhealable: AtomicU64,
+}
+
+impl Sharing {
+    /// What was counted.
+    pub(super) fn counts(&self) -> SharingCounts {
+        SharingCounts {
+            alone: self.alone.load(Ordering::Relaxed),
+            healed: self.healed.load(Ordering::Relaxed),
+            unhealable: self.unhealable.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// The rejected sequences of a running campaign, counted by reason ([`RejectReason::kind`]):
 /// what becomes [`Summary::rejected`] and [`Summary::rejections`].
 #[derive(Debug, Default)]
@@ -205,6 +260,23 @@ impl Summary {
         Some(line)
     }
 
+    /// `shared target: 12 sequences ran alone, 3 lost identities healed, 1 not`, or `None`
+    /// when nothing was counted.
+    pub fn sharing_line(&self) -> Option<String> {
+        let s = &self.sharing;
+        if s.is_empty() {
+            return None;
+        }
+        let mut line = format!("shared target: {} sequence(s) ran alone", s.alone);
+        if s.healed + s.unhealable > 0 {
+            line.push_str(&format!(
+                ", {} lost identit(ies) healed, {} not",
+                s.healed, s.unhealable
+            ));
+        }
+        Some(line)
+    }
+
     /// `transport: reset 9, truncated 3, oversized 1 (of 4031 requests)`: the exchanges that
     /// got no whole answer or a body cut at the cap, by kind, or `None` when there were none.
     pub fn transport_line(&self) -> Option<String> {
@@ -245,57 +317,38 @@ impl Summary {
         out
     }
 
-    /// The human summary: a table of findings (oracle, operation, identities, count), the
-    /// authorization coverage (or a plain line saying nothing could be judged) and the run's
-    /// figures.
+    /// The findings grouped by root cause (computed from `findings`, so always in step with
+    /// them).
+    pub fn groups(&self) -> Vec<RootCause> {
+        RootCause::group(&self.findings)
+    }
+
+    /// The summary as reports write it: `root_causes` computed from `findings`.
+    pub fn with_root_causes(&self) -> Summary {
+        let mut out = self.clone();
+        out.root_causes = self.groups();
+        out
+    }
+
+    /// The human summary: a table of bugs, one line per root cause (oracles, operation, cases,
+    /// status) with its signatures under it, the authorization coverage (or a plain line saying
+    /// nothing could be judged) and the run's figures.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let rows: Vec<[String; 4]> = self
-            .findings
-            .iter()
-            .map(|f| {
-                [
-                    if f.confirmed {
-                        f.oracle.clone()
-                    } else {
-                        format!("{} (unconfirmed)", f.oracle)
-                    },
-                    f.operation.as_str().to_string(),
-                    f.identities().join(" → "),
-                    f.count.to_string(),
-                ]
-            })
-            .collect();
-        if rows.is_empty() {
+        let groups = self.groups();
+        if groups.is_empty() {
             out.push_str("no findings\n");
         } else {
-            let header = [
-                "oracle".to_string(),
-                "operation".into(),
-                "identities".into(),
-                "count".into(),
-            ];
-            let mut widths = header.clone().map(|h| h.chars().count());
-            for row in &rows {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
-            for row in std::iter::once(&header).chain(rows.iter()) {
-                let line: Vec<String> = row
-                    .iter()
-                    .zip(widths)
-                    .map(|(cell, w)| format!("{cell:<w$}"))
-                    .collect();
-                let _ = writeln!(out, "{}", line.join("  ").trim_end());
-            }
+            self.write_groups(&groups, &mut out);
         }
         if self.cases > 0 {
             out.push_str(&self.coverage.text(&self.oracles));
         }
         let _ = writeln!(
             out,
-            "{} unique finding(s) in {} case(s), {} request(s) in {:.1} s ({:.0} req/s), seed {}",
+            "{} bug(s) from {} unique finding(s) in {} case(s), {} request(s) in {:.1} s \
+             ({:.0} req/s), seed {}",
+            groups.len(),
             self.findings.len(),
             self.cases,
             self.requests,
@@ -314,6 +367,69 @@ impl Summary {
             );
         }
         out
+    }
+
+    /// One row per root cause, each followed by its cause (when it has one) and by its
+    /// signatures with what sets each apart (cases when there are several, a status other
+    /// than confirmed, other sequences in flight when it was first seen).
+    fn write_groups(&self, groups: &[RootCause], out: &mut String) {
+        let rows: Vec<[String; 4]> = groups
+            .iter()
+            .map(|g| {
+                [
+                    g.oracles.join(" + "),
+                    g.operation.as_str().to_string(),
+                    g.count.to_string(),
+                    g.status.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "oracle".to_string(),
+            "operation".into(),
+            "cases".into(),
+            "status".into(),
+        ];
+        let mut widths = header.clone().map(|h| h.chars().count());
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |row: &[String; 4]| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            cells.join("  ").trim_end().to_string()
+        };
+        let _ = writeln!(out, "{}", line(&header));
+        for (group, row) in groups.iter().zip(&rows) {
+            let _ = writeln!(out, "{}", line(row));
+            if let Some(cause) = &group.cause {
+                let _ = writeln!(out, "    cause: {cause}");
+            }
+            for signature in &group.signatures {
+                let Some(f) = self.findings.iter().find(|f| &f.signature == signature) else {
+                    continue;
+                };
+                let mut notes = Vec::new();
+                if group.signatures.len() > 1 {
+                    notes.push(format!("{} case(s)", f.count));
+                }
+                if f.status() != "confirmed" {
+                    notes.push(f.status().to_string());
+                }
+                notes.extend(f.in_flight_note());
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", notes.join(", "))
+                };
+                let _ = writeln!(out, "    {signature}{notes}");
+            }
+        }
     }
 }
 
@@ -363,9 +479,8 @@ impl ReportSink {
     /// [`ReportSink::write`], naming finding files under `corpus` in replay commands.
     pub fn write_in(&self, summary: &Summary, corpus: Option<&Path>) -> std::io::Result<()> {
         let text = match self {
-            ReportSink::Json(_) => {
-                serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?
-            }
+            ReportSink::Json(_) => serde_json::to_string_pretty(&summary.with_root_causes())
+                .map_err(std::io::Error::other)?,
             ReportSink::Junit(_) => super::formats::junit(summary, corpus),
             ReportSink::Sarif(_) => {
                 serde_json::to_string_pretty(&super::formats::sarif(summary, corpus))
@@ -402,11 +517,13 @@ mod tests {
                 .iter()
                 .map(|(reason, n)| (reason.to_string(), *n))
                 .collect(),
+            sharing: Default::default(),
             transport: Default::default(),
             peak_memory: None,
             elapsed: Duration::ZERO,
             oracles: Vec::new(),
             findings: Vec::new(),
+            root_causes: Vec::new(),
             interrupted: false,
             coverage: Coverage::default(),
         }

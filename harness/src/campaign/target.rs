@@ -6,17 +6,22 @@
 //! - [`TargetKind::Embedded`]: an embedded demo service, one in-process instance per worker,
 //!   each on its own free port: every [`Endpoint`] is [`Access::Exclusive`];
 //! - [`TargetKind::Url`]: a target already running at a URL, shared by all the workers
-//!   ([`Access::Shared`]; [`Access::Exclusive`] when the target is started for one worker).
-//!
-//! (A kind that starts one process of the user's per worker, `--target-cmd`, fits the same
-//! shape: exclusive endpoints, restarted by starting the process again.)
+//!   ([`Access::Shared`]; [`Access::Exclusive`] when the target is started for one worker);
+//! - [`TargetKind::Command`]: the user's command (`--target-cmd`, `[target] command`), one
+//!   process per worker on its own free port, each in its own process group and logging to
+//!   `worker-<N>.log` (see [`super::command`]): every endpoint is [`Access::Exclusive`], and
+//!   carries a [`Supervisor`] that the campaign asks, after every sequence, whether the
+//!   instance crashed (it is then restarted on the same port, and the crash is a finding).
 //!
 //! Starting waits until every endpoint accepts connections (readiness); dropping the target
 //! stops what it started.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
+
+pub use super::command::{Supervisor, TargetCommand};
 
 #[cfg(feature = "cli")]
 use trespass_generators::model::ApiModel;
@@ -45,9 +50,10 @@ pub struct Endpoint {
 }
 
 /// The endpoints a campaign runs on, each with the [`Access`] its workers have. Worker `w`
-/// uses endpoint `w % len`; an exclusive endpoint must not be given to two workers.
+/// uses endpoint `w % len`; an exclusive endpoint must not be given to two workers. The
+/// endpoints of a started command come with the [`Supervisor`] of their instance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Endpoints(Vec<(Endpoint, Access)>);
+pub struct Endpoints(Vec<(Endpoint, Access)>, Vec<Supervisor>);
 
 impl Endpoints {
     /// Endpoints that each serve one worker (give at least one per worker).
@@ -57,12 +63,19 @@ impl Endpoints {
                 .into_iter()
                 .map(|e| (e, Access::Exclusive))
                 .collect(),
+            Vec::new(),
         )
     }
 
     /// One endpoint shared by all the workers.
     pub fn shared(endpoint: Endpoint) -> Self {
-        Self(vec![(endpoint, Access::Shared)])
+        Self(vec![(endpoint, Access::Shared)], Vec::new())
+    }
+
+    /// The supervisor of endpoint `index`'s instance, when the target started it from a
+    /// command.
+    pub fn supervisor(&self, index: usize) -> Option<&Supervisor> {
+        self.1.get(index)
     }
 
     /// The endpoints with their access.
@@ -121,6 +134,8 @@ pub enum TargetKind {
     /// A target already running at this URL, shared by all the workers (a single worker has
     /// it to itself).
     Url(Url),
+    /// The user's command, one process per worker (see [`TargetCommand`]).
+    Command(TargetCommand),
 }
 
 /// Why a target could not be started or used.
@@ -151,6 +166,9 @@ enum Instance {
     },
     /// Something running elsewhere.
     Remote(Endpoint),
+    /// A process started from the user's command (stopped when the last clone of its
+    /// supervisor is dropped).
+    Process(Supervisor),
 }
 
 impl Instance {
@@ -159,6 +177,9 @@ impl Instance {
             #[cfg(feature = "cli")]
             Instance::Embedded { endpoint, .. } => endpoint.clone(),
             Instance::Remote(endpoint) => endpoint.clone(),
+            Instance::Process(supervisor) => Endpoint {
+                base_url: supervisor.base_url(),
+            },
         }
     }
 }
@@ -194,6 +215,14 @@ impl Target {
             TargetKind::Url(url) => vec![Instance::Remote(Endpoint {
                 base_url: url.clone(),
             })],
+            TargetKind::Command(command) => {
+                let command = Arc::new(command.clone());
+                // Started one after another: an instance that cannot start stops the others
+                // (dropped) before the error is returned.
+                (0..workers)
+                    .map(|w| Supervisor::start(Arc::clone(&command), w).map(Instance::Process))
+                    .collect::<Result<_, _>>()?
+            }
         };
         let target = Self {
             kind,
@@ -216,14 +245,31 @@ impl Target {
         let all = self.instances.iter().map(Instance::endpoint);
         match self.kind {
             TargetKind::Url(_) if self.workers == 1 => Endpoints::exclusive(all),
-            TargetKind::Url(_) => Endpoints(all.map(|e| (e, Access::Shared)).collect()),
+            TargetKind::Url(_) => Endpoints(all.map(|e| (e, Access::Shared)).collect(), Vec::new()),
             #[cfg(feature = "cli")]
             TargetKind::Embedded { .. } => Endpoints::exclusive(all),
+            TargetKind::Command(_) => {
+                let supervisors = self
+                    .instances
+                    .iter()
+                    .filter_map(|i| match i {
+                        Instance::Process(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Endpoints(Endpoints::exclusive(all).0, supervisors)
+            }
         }
     }
 
-    /// Restarts instance `index` (a fresh embedded demo on a new port; a URL target is only
-    /// checked again) and returns its endpoint once it accepts connections.
+    /// The supervisors of the instances started from a command (none for other kinds).
+    pub fn supervisors(&self) -> Vec<Supervisor> {
+        self.endpoints().1
+    }
+
+    /// Restarts instance `index` (a fresh embedded demo on a new port; a command's process
+    /// stopped and started again on its port; a URL target is only checked again) and returns
+    /// its endpoint once it accepts connections.
     pub fn restart(&mut self, index: usize) -> Result<Endpoint, TargetError> {
         let Some(instance) = self.instances.get_mut(index) else {
             return Err(TargetError::Start(format!(
@@ -236,6 +282,11 @@ impl Target {
                 *instance = start_embedded(*service, *mode)?;
             }
             TargetKind::Url(_) => {}
+            TargetKind::Command(_) => {
+                if let Instance::Process(supervisor) = instance {
+                    supervisor.restart()?;
+                }
+            }
         }
         let endpoint = instance.endpoint();
         ready(&endpoint)?;

@@ -11,8 +11,11 @@ use trespass_generators::sequence::Sequence;
 
 use super::budget::Budget;
 use super::coverage::Coverage;
+use super::crash::Crash;
+use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
-use super::report::{Rejections, TransportFailures};
+use super::report::{Rejections, Sharing, TransportFailures};
+use super::target::Access;
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
@@ -29,6 +32,8 @@ pub(super) struct Shared {
     pub(super) requests: AtomicU64,
     pub(super) rejections: Rejections,
     pub(super) transport: TransportFailures,
+    /// Sequences run alone, identities healed.
+    pub(super) sharing: Sharing,
     /// Cases given up because the target's reset failed even after its retries.
     pub(super) resets_failed: AtomicU64,
     pub(super) stop: AtomicBool,
@@ -36,6 +41,8 @@ pub(super) struct Shared {
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
     /// What the oracles judged in the cases run so far.
     pub(super) coverage: Mutex<Coverage>,
+    /// The sequences running on each lane.
+    pub(super) in_flight: InFlight,
 }
 
 impl Shared {
@@ -46,11 +53,13 @@ impl Shared {
             requests: AtomicU64::new(0),
             rejections: Rejections::default(),
             transport: TransportFailures::default(),
+            sharing: Sharing::default(),
             resets_failed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             budget,
             findings: Mutex::new(BTreeMap::new()),
             coverage: Mutex::new(Coverage::default()),
+            in_flight: InFlight::default(),
         }
     }
 }
@@ -61,6 +70,8 @@ enum CaseEnd {
     Done,
     /// The target could not be reset (even after the reset's retries): the case is given up.
     ResetFailed,
+    /// The worker's instance crashed and could not be started again: the worker stops.
+    TargetLost,
 }
 
 /// Cases in a row one worker gives up on failed resets before it stops the campaign: one
@@ -80,10 +91,13 @@ impl Campaign {
             let Some(sequence) = self.sequence_for(case) else {
                 continue;
             };
-            if let CaseEnd::ResetFailed = self
+            let end = self
                 .run_case(lane, &executor, case, &sequence, shared, on_event)
-                .await
-            {
+                .await;
+            if let CaseEnd::TargetLost = end {
+                break;
+            }
+            if let CaseEnd::ResetFailed = end {
                 shared.resets_failed.fetch_add(1, Ordering::Relaxed);
                 failed_resets += 1;
                 if failed_resets >= MAX_FAILED_RESETS_IN_A_ROW {
@@ -118,14 +132,14 @@ impl Campaign {
         shared: &Shared,
         on_event: OnEvent<'_>,
     ) -> CaseEnd {
-        let result = {
-            let _running = lane.gate.read().await;
-            if let Err(e) = self.reset_before_sequence(lane).await {
-                let e = self.redactor.text(&e.to_string());
-                tracing::warn!("case {case} given up: {e}");
-                return CaseEnd::ResetFailed;
-            }
-            executor.run(sequence).await
+        if !self.revive_before_sequence(lane).await {
+            return CaseEnd::TargetLost;
+        }
+        let Some((result, in_flight)) = self
+            .run_sequence(lane, executor, case, sequence, shared)
+            .await
+        else {
+            return CaseEnd::ResetFailed;
         };
         shared
             .requests
@@ -134,6 +148,15 @@ impl Campaign {
             shared.rejections.count(&reject.whence);
         }
         shared.transport.count(&result.trace, &self.redactor);
+        // A crashed instance: restarted, and the crash is the finding (not what it broke).
+        match self
+            .check_crash(lane, executor, case, sequence, &result, shared, on_event)
+            .await
+        {
+            Crash::None => {}
+            Crash::Handled => return CaseEnd::Done,
+            Crash::Lost => return CaseEnd::TargetLost,
+        }
         let judged = self.coverage(&result);
         shared
             .coverage
@@ -142,6 +165,7 @@ impl Campaign {
             .add(&judged);
         for mut finding in self.judge(sequence, &result, case, shared) {
             finding.origin = self.origin.clone();
+            finding.in_flight = in_flight;
             if self.settings.confirm {
                 // Saved before it is replayed: a run cut at its deadline still keeps it.
                 self.save(&finding);
@@ -164,7 +188,7 @@ impl Campaign {
             };
             let at = sequence_step(&result.trace, published.step);
             let shrunk = {
-                let _alone = lane.gate.write().await;
+                let _alone = lane.alone().await;
                 let signature = published.signature.clone();
                 let mut probe = LaneProbe::new(self, lane, executor, &signature);
                 self.shrink(published, case, at, &result, budget, &mut probe)
@@ -177,6 +201,105 @@ impl Campaign {
             }
         }
         CaseEnd::Done
+    }
+
+    /// Runs `sequence` (case `case`) on `lane`: together with the other workers' sequences,
+    /// or alone between resets on a shared endpoint when one of its operations is exclusive.
+    /// An identity lost on the way is healed: the sequence runs again alone, after a reset
+    /// and a fresh login, and that run counts. `None` when a reset failed (even after its
+    /// retries) before the sequence could run.
+    async fn run_sequence(
+        &self,
+        lane: &Lane,
+        executor: &Executor<'_>,
+        case: u64,
+        sequence: &Sequence,
+        shared: &Shared,
+    ) -> Option<(RunResult, u32)> {
+        let target = &self.identities.target;
+        let given_up = |e: super::ResetError| {
+            let e = self.redactor.text(&e.to_string());
+            tracing::warn!("case {case} given up: {e}");
+        };
+        let alone = lane.access == Access::Shared
+            && sequence
+                .steps
+                .iter()
+                .any(|s| self.exclusive.contains_key(&s.op));
+        let _ = lane.sessions.take_lost();
+        let first = if alone {
+            shared.sharing.alone.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("case {case} runs alone: it has an exclusive operation");
+            let _alone = lane.alone().await;
+            if let Err(e) = lane.reset(target, true).await {
+                given_up(e);
+                return None;
+            }
+            let run = counted(lane, executor, sequence, shared).await;
+            self.reset_after(lane, case).await;
+            run
+        } else {
+            let _running = lane.together().await;
+            if let Err(e) = self.reset_before_sequence(lane).await {
+                given_up(e);
+                return None;
+            }
+            counted(lane, executor, sequence, shared).await
+        };
+        let Some(lost) = lane.sessions.take_lost() else {
+            return Some(first);
+        };
+        if alone {
+            tracing::debug!(
+                "case {case} lost `{}` while running alone (its own steps did): {}",
+                lost.identity,
+                lost.how
+            );
+            return Some(first);
+        }
+        tracing::debug!(
+            "case {case} lost `{}` ({}); running it again alone after a reset and a fresh login",
+            lost.identity,
+            lost.how
+        );
+        shared
+            .requests
+            .fetch_add(first.0.trace.steps.len() as u64, Ordering::Relaxed);
+        let _alone = lane.alone().await;
+        if let Err(e) = lane.reset(target, true).await {
+            shared.sharing.unhealable.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("case {case}: cannot heal `{}`: {e}", lost.identity);
+            return Some(first);
+        }
+        let again = counted(lane, executor, sequence, shared).await;
+        match lane.sessions.take_lost() {
+            None => {
+                shared.sharing.healed.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(lost) => {
+                shared.sharing.unhealable.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    "case {case} lost `{}` again when run alone ({}): its own steps do (an \
+                     operation of it may belong in [policy] exclusive_operations)",
+                    lost.identity,
+                    lost.how
+                );
+                self.reset_after(lane, case).await;
+            }
+        }
+        Some(again)
+    }
+
+    /// Resets a shared `lane` after a sequence that ran alone there, so that the others find
+    /// the state they expect; the identities log in afresh.
+    async fn reset_after(&self, lane: &Lane, case: u64) {
+        if lane.access != Access::Shared {
+            return;
+        }
+        if let Err(e) = lane.reset(&self.identities.target, true).await {
+            let e = self.redactor.text(&e.to_string());
+            tracing::warn!("the reset after case {case}, which ran alone, failed: {e}");
+        }
     }
 
     /// The violations of one run; counts known signatures and returns the new ones (claimed,
@@ -215,8 +338,9 @@ impl Campaign {
         new
     }
 
-    /// Replays `finding`'s sequence alone on `lane` (after a reset, when configured) and marks
-    /// it confirmed when the same signature fires again. Past the deadline no confirmation
+    /// Replays `finding`'s sequence alone on `lane` (on a shared lane first as the target is,
+    /// then after a reset when configured) and marks it confirmed when the same signature
+    /// fires again. Past the deadline no confirmation
     /// starts: the finding stays unconfirmed.
     async fn confirm(
         &self,
@@ -233,8 +357,18 @@ impl Campaign {
         if shared.budget.expired() {
             return finding;
         }
-        let _alone = lane.gate.write().await;
+        let _alone = lane.alone().await;
         let mut probe = LaneProbe::new(self, lane, executor, &finding.signature);
+        // On a shared target, first in the state the other sequences left (objects they
+        // made may be what it needs): alone, it is no artefact of sequences side by side.
+        if lane.access == Access::Shared {
+            probe.reset_first = false;
+            if probe.replay(sequence).await.is_some() {
+                finding.confirmed = true;
+                return finding;
+            }
+            probe.reset_first = true;
+        }
         finding.confirmed = probe.replay(sequence).await.is_some();
         finding
     }
@@ -269,21 +403,18 @@ impl Campaign {
     /// Writes `finding` to the store, if the campaign has one, with its reproducers beside it
     /// (see [`crate::reproduce`]). A write that fails is logged: the campaign goes on, and the
     /// report still has the finding.
-    fn save(&self, finding: &Finding) {
+    pub(super) fn save(&self, finding: &Finding) {
         let Some(store) = &self.store else {
             return;
         };
+        // The reproducers act as worker 1 (`{worker}` in credentials is 1).
+        let identities = self.identities.for_worker(1);
         let saved = store.save(finding).and_then(|path| {
-            crate::reproduce::write_beside(
-                &path,
-                finding,
-                Some(&self.model),
-                Some(&self.identities),
-            )
-            .map_err(|source| crate::finding::FindingError::Io {
-                path: path.with_extension("sh"),
-                source,
-            })
+            crate::reproduce::write_beside(&path, finding, Some(&self.model), Some(&identities))
+                .map_err(|source| crate::finding::FindingError::Io {
+                    path: path.with_extension("sh"),
+                    source,
+                })
         });
         if let Err(e) = saved {
             tracing::error!("cannot save finding {}: {e}", finding.signature);
@@ -291,9 +422,22 @@ impl Campaign {
     }
 }
 
+/// Runs `sequence` on `lane`, counted among the sequences in flight on its endpoint; returns
+/// the run and how many other sequences ran on the endpoint meanwhile.
+async fn counted(
+    lane: &Lane,
+    executor: &Executor<'_>,
+    sequence: &Sequence,
+    shared: &Shared,
+) -> (RunResult, u32) {
+    let flight = shared.in_flight.start(&*lane.gate);
+    let run = executor.run(sequence).await;
+    (run, flight.others())
+}
+
 /// Stores `finding` in the campaign's map, keeping the count other workers added, and returns
 /// what was stored.
-fn publish(shared: &Shared, mut finding: Finding) -> Finding {
+pub(super) fn publish(shared: &Shared, mut finding: Finding) -> Finding {
     let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
     finding.count = all.get(&finding.signature).map_or(1, |f| f.count);
     all.insert(finding.signature.clone(), finding.clone());

@@ -58,24 +58,34 @@ impl Command {
 #[command(
     after_help = "Budget: --cases and --duration (TRESPASS_CASES, TRESPASS_DURATION). Given both, \
 the run stops at whichever comes first; a duration alone runs until the time is up; neither \
-runs 100 cases. Without --base-url the embedded demo target is started \
-in-process (one instance per worker) and fuzzed with its own spec and identities."
+runs 100 cases. Without --base-url or --target-cmd (or a [target] command in the identities \
+file) the embedded demo target is started in-process (one instance per worker) and fuzzed with \
+its own spec and identities. --target-cmd starts one instance per worker, each on a free port \
+of 127.0.0.1, logging to <corpus>/targets/worker-N.log; with --base-url too, only the URL's path \
+is used (http://127.0.0.1:<port><path>)."
 )]
 pub struct FuzzArgs {
-    /// OpenAPI spec (YAML or JSON). Required with --base-url.
+    /// OpenAPI spec (YAML or JSON). Required with --base-url and --target-cmd.
     #[arg(long)]
     pub spec: Option<PathBuf>,
-    /// Base URL of the target; without it the embedded demo target is fuzzed.
+    /// Base URL of the target; without it (and without a target command) the embedded demo
+    /// target is fuzzed. With --target-cmd: only its path is used.
     #[arg(long)]
     pub base_url: Option<String>,
-    /// Identities-and-policy file (TOML). Required with --base-url.
+    /// Start the target with this shell command, one instance per worker: `{port}` is
+    /// replaced by a free port on 127.0.0.1 (e.g. `./my-api --port {port}`). Each instance
+    /// runs in its own process group and is stopped at the end; one that crashes is started
+    /// again, and the crash is a finding (`target-crash`). Overrides `[target] command`.
+    #[arg(long, value_name = "CMD")]
+    pub target_cmd: Option<String>,
+    /// Identities-and-policy file (TOML). Required with --base-url and --target-cmd.
     #[arg(long)]
     pub identities: Option<PathBuf>,
     /// The embedded demo service to fuzz when no --base-url is given.
-    #[arg(long, value_enum, default_value = "shop", conflicts_with = "base_url")]
+    #[arg(long, value_enum, default_value = "shop", conflicts_with_all = ["base_url", "target_cmd"])]
     pub service: DemoService,
     /// Fuzz the embedded demo target's secure mode (no planted bugs).
-    #[arg(long, conflicts_with = "base_url")]
+    #[arg(long, conflicts_with_all = ["base_url", "target_cmd"])]
     pub secure: bool,
     /// Most sequences to run; with --duration too, the run stops at whichever comes first.
     /// Default: 100 when neither --cases nor --duration is given (TRESPASS_CASES counts as
@@ -135,6 +145,11 @@ pub struct ReplayArgs {
     /// Base URL of the target (default: the one recorded in the finding).
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Start the target with this shell command (`{port}` is replaced by a free port) and
+    /// replay on it; default: the `[target] command` of the identities file when no base URL
+    /// is given or recorded. Its log goes to `targets/worker-0.log` beside the finding.
+    #[arg(long, value_name = "CMD")]
+    pub target_cmd: Option<String>,
     /// OpenAPI spec (default: the one recorded in the finding).
     #[arg(long)]
     pub spec: Option<PathBuf>,
@@ -142,7 +157,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub identities: Option<PathBuf>,
     /// Replay on the embedded demo target's secure mode (findings from the embedded demo).
-    #[arg(long, conflicts_with = "base_url")]
+    #[arg(long, conflicts_with_all = ["base_url", "target_cmd"])]
     pub secure: bool,
     /// Replays to run; the finding still fails when any of them shows it.
     #[arg(long, default_value_t = 1)]

@@ -12,7 +12,9 @@ use url::Url;
 use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::{demo_mode, mode_name};
-use crate::campaign::{Campaign, Event, ReportSink, Settings, Summary, Target, TargetKind};
+use crate::campaign::{
+    Campaign, Event, ReportSink, Settings, Summary, Target, TargetCommand, TargetKind,
+};
 use crate::config::Config;
 use crate::exit_codes;
 use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
@@ -64,6 +66,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .enable_all()
         .build()
         .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
+    // Before any target is started: a second Ctrl-C stops the instances of --target-cmd.
+    runtime.spawn(stop_on_signals());
     let live = live_target(&args, settings.workers)?;
     config.warn_unknown_vars(&live.identities.env_vars);
     for warning in live.identities.login_warnings(&live.model) {
@@ -121,7 +125,6 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             progress.set_message(format!("{requests} requests, {findings} findings"));
         }
     };
-    runtime.spawn(stop_on_signals());
     let summary = runtime
         .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
@@ -139,6 +142,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     // On stderr, as the log: stdout carries the findings and the summary table.
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
+    }
+    if let Some(line) = summary.sharing_line() {
+        eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
     }
     Ok(exit_code(&args, &summary))
 }
@@ -196,6 +202,8 @@ async fn stop_on_signals() {
          (interrupt again to quit at once)"
     );
     next_signal(&mut term).await;
+    // Quitting without unwinding: the instances started from --target-cmd are killed here.
+    crate::campaign::stop_started();
     std::process::exit(i32::from(exit_codes::INTERRUPTED));
 }
 
@@ -322,10 +330,12 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         requests: 0,
         rejected: 0,
         rejections: Default::default(),
+        sharing: Default::default(),
         transport: Default::default(),
         peak_memory: None,
         elapsed: std::time::Duration::ZERO,
         oracles: Vec::new(),
+        root_causes: crate::campaign::RootCause::group(&findings),
         findings,
         interrupted: crate::interrupt::stop_requested(),
         coverage: Default::default(),
@@ -333,34 +343,51 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
 }
 
 fn live_target(args: &FuzzArgs, workers: usize) -> Result<LiveTarget, ExpectedError> {
-    match &args.base_url {
-        Some(base) => {
-            let (Some(spec), Some(identities)) = (&args.spec, &args.identities) else {
-                return Err(ExpectedError::usage(
-                    "--base-url needs --spec and --identities as well",
-                ));
-            };
-            remote(spec, identities, base, workers)
-        }
-        None => {
-            if args.spec.is_some() || args.identities.is_some() {
-                return Err(ExpectedError::usage(
-                    "--spec and --identities go with --base-url; without it the embedded demo target is fuzzed",
-                ));
-            }
+    let external = args.base_url.is_some() || args.target_cmd.is_some();
+    match (&args.spec, &args.identities) {
+        (None, None) if !external => {
             embedded(args.service.into(), demo_mode(args.secure), workers.max(1))
         }
+        (Some(spec), Some(identities)) => {
+            let target = ExternalTarget {
+                base: args.base_url.as_deref(),
+                command: args.target_cmd.as_deref(),
+                logs: args.corpus.join("targets"),
+            };
+            remote(spec, identities, &target, workers)
+        }
+        _ if external => Err(ExpectedError::usage(
+            "--base-url and --target-cmd need --spec and --identities as well",
+        )),
+        _ => Err(ExpectedError::usage(
+            "--spec and --identities go together, with --base-url or --target-cmd (or a \
+             [target] command in the identities file); without them the embedded demo target \
+             is fuzzed",
+        )),
     }
 }
 
-/// A target at `base`, described by the spec and identities files, for `workers` workers.
+/// Where an external target is: at a URL, or started from a command (whose instances log in
+/// `logs`).
+pub(super) struct ExternalTarget<'a> {
+    /// `--base-url`.
+    pub(super) base: Option<&'a str>,
+    /// `--target-cmd`.
+    pub(super) command: Option<&'a str>,
+    /// Where the instances of a command log.
+    pub(super) logs: std::path::PathBuf,
+}
+
+/// A target described by the spec and identities files, at `target.base` or started from a
+/// command (`--target-cmd`, else the `[target] command` of the identities file when no base
+/// URL is given), for `workers` workers.
 pub(super) fn remote(
     spec: &std::path::Path,
     identities: &std::path::Path,
-    base: &str,
+    target: &ExternalTarget<'_>,
     workers: usize,
 ) -> Result<LiveTarget, ExpectedError> {
-    let base_url = parse_base_url(base)?;
+    let base_url = target.base.map(parse_base_url).transpose()?;
     let text = std::fs::read_to_string(spec)
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
     let mut model = super::load_spec(spec)?;
@@ -369,14 +396,48 @@ pub(super) fn remote(
     identities_file
         .apply_resources(&mut model)
         .map_err(ExpectedError::wrap)?;
-    let origin = Origin::new(spec.display().to_string(), &text)
-        .identities(identities.display().to_string())
-        .base_url(crate::redact::Redactor::new().url(base_url.as_str()));
+    let from_file = identities_file.target.command.as_deref();
+    if target.command.is_none() && base_url.is_some() && from_file.is_some() {
+        eprintln!(
+            "note: --base-url is given, so the [target] command of {} is not run",
+            identities.display()
+        );
+    }
+    let command = target.command.or(from_file.filter(|_| base_url.is_none()));
+    let origin =
+        Origin::new(spec.display().to_string(), &text).identities(identities.display().to_string());
+    let (kind, label, origin) = match (command, base_url) {
+        (Some(command), base) => {
+            let mut started = TargetCommand::new(command, &target.logs).map_err(|e| {
+                ExpectedError::usage(format!("the target command `{command}`: {e}"))
+            })?;
+            if let Some(base) = &base {
+                started = started.with_base_path_of(base);
+            }
+            let label = format!(
+                "`{command}` ({} instance(s), logs in {})",
+                workers.max(1),
+                target.logs.display()
+            );
+            // The instances' URLs die with the run: a replay starts the command again.
+            (TargetKind::Command(started), label, origin)
+        }
+        (None, Some(base)) => {
+            let origin = origin.base_url(crate::redact::Redactor::new().url(base.as_str()));
+            (TargetKind::Url(base.clone()), base.to_string(), origin)
+        }
+        (None, None) => {
+            return Err(ExpectedError::usage(format!(
+                "no target: give --base-url or --target-cmd (or a [target] command in {})",
+                identities.display()
+            )));
+        }
+    };
     Ok(LiveTarget {
         model,
         identities: identities_file,
-        target: start(TargetKind::Url(base_url.clone()), workers)?,
-        label: base_url.to_string(),
+        target: start(kind, workers)?,
+        label,
         origin,
     })
 }

@@ -7,7 +7,7 @@ use trespass_targets::Service;
 use super::ExpectedError;
 use super::args::ReplayArgs;
 use super::demo::demo_mode;
-use super::fuzz::{LiveTarget, demo_at, embedded, remote};
+use super::fuzz::{ExternalTarget, LiveTarget, demo_at, embedded, remote};
 use crate::campaign::{Campaign, Settings};
 use crate::config::Config;
 use crate::exit_codes;
@@ -18,6 +18,19 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     if args.runs == 0 {
         return Err(ExpectedError::usage("--runs must be at least 1"));
     }
+    // Its own thread, so that a Ctrl-C while the target starts stops the instances started
+    // from a command (they run in process groups of their own, which Ctrl-C does not reach).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            crate::campaign::stop_started();
+            std::process::exit(i32::from(exit_codes::INTERRUPTED));
+        }
+    });
     let live = live_target(&args, &finding)?;
     if let Some(saved) = &finding.origin
         && saved.spec_sha256 != live.origin.spec_sha256
@@ -28,19 +41,33 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
             saved.spec, live.origin.spec
         );
     }
-    let oracle = crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
-        ExpectedError::usage(format!(
+    // A crash is judged by watching the instance, not by an oracle.
+    let crash = finding.oracle == crate::oracle::TARGET_CRASH;
+    let supervisor = live.target.supervisors().into_iter().next();
+    if crash && supervisor.is_none() {
+        return Err(ExpectedError::usage(format!(
+            "{}: a `{}` finding replays on a target started from a command: give \
+             --target-cmd (or a [target] command in the identities file)",
+            args.finding.display(),
+            finding.oracle
+        )));
+    }
+    let oracles: Vec<_> = crate::oracle::built_in(&finding.oracle)
+        .into_iter()
+        .collect();
+    if !crash && oracles.is_empty() {
+        return Err(ExpectedError::usage(format!(
             "{}: oracle `{}` is not built in; replay it through the library API with the same oracle",
             args.finding.display(),
             finding.oracle
-        ))
-    })?;
+        )));
+    }
     let config = Config::from_env().map_err(ExpectedError::wrap)?;
     config.warn_unknown_vars(&live.identities.env_vars);
     let mut settings = Settings::from_config(&config, finding.seed);
     settings.confirm = false;
     settings.shrink = None;
-    let campaign = Campaign::new(live.model, live.identities, vec![oracle], settings);
+    let campaign = Campaign::new(live.model, live.identities, oracles, settings);
     let endpoints = live.target.endpoints();
     let endpoint = endpoints
         .first()
@@ -50,13 +77,13 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
     for line in finding.sequence_lines() {
         println!("    {line}");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
-    let replayed = runtime
-        .block_on(campaign.replay(endpoint, &finding, args.runs))
-        .map_err(ExpectedError::wrap)?;
+    let replayed = match &supervisor {
+        Some(supervisor) if crash => {
+            runtime.block_on(campaign.replay_crash(endpoint, supervisor, &finding, args.runs))
+        }
+        _ => runtime.block_on(campaign.replay(endpoint, &finding, args.runs)),
+    }
+    .map_err(ExpectedError::wrap)?;
     let runs = if replayed.runs == 1 { "run" } else { "runs" };
     if replayed.evidence.is_none() && !replayed.fixed() {
         return Err(ExpectedError::usage(format!(
@@ -106,7 +133,7 @@ fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, Expec
         .clone()
         .or_else(|| origin.and_then(|o| o.base_url.clone()));
     match (base_url, embedded_service) {
-        (None, Some(service)) => {
+        (None, Some(service)) if args.target_cmd.is_none() => {
             if args.spec.is_some() || args.identities.is_some() {
                 return Err(ExpectedError::usage(
                     "the finding comes from the embedded demo: --spec and --identities go with --base-url",
@@ -114,12 +141,14 @@ fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, Expec
             }
             embedded(service, demo_mode(args.secure), 1)
         }
-        (Some(base), Some(service)) if args.spec.is_none() && args.identities.is_none() => {
+        (Some(base), Some(service))
+            if args.spec.is_none() && args.identities.is_none() && args.target_cmd.is_none() =>
+        {
             // A demo target served elsewhere (`trespass demo`): its embedded spec and
             // identities apply.
             demo_at(service, &base)
         }
-        (Some(base), _) => {
+        (base, _) => {
             let spec = args
                 .spec
                 .clone()
@@ -128,23 +157,34 @@ fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, Expec
                 .identities
                 .clone()
                 .or_else(|| recorded(origin.and_then(|o| o.identities.as_ref())));
+            let logs = args
+                .finding
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("targets");
+            let target = ExternalTarget {
+                base: base.as_deref(),
+                command: args.target_cmd.as_deref(),
+                logs,
+            };
             match (spec, identities) {
                 (Some(spec), Some(identities)) => remote(
                     existing(&spec, "--spec")?,
                     existing(&identities, "--identities")?,
-                    &base,
+                    &target,
                     1,
                 ),
                 _ => Err(ExpectedError::usage(format!(
-                    "{}: give --spec and --identities (the finding does not record them)",
-                    args.finding.display()
+                    "{}: give --spec and --identities (the finding does not record them){}",
+                    args.finding.display(),
+                    if target.base.is_none() && target.command.is_none() {
+                        ", and --base-url or --target-cmd"
+                    } else {
+                        ""
+                    }
                 ))),
             }
         }
-        (None, None) => Err(ExpectedError::usage(format!(
-            "{}: the finding records no target; give --base-url, --spec and --identities",
-            args.finding.display()
-        ))),
     }
 }
 

@@ -28,5 +28,6 @@ pub use ownership::{
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};
+pub(crate) use takeover::sets_credential;
 pub use takeover::{LoginCheck, changed_login};
 pub use trace::{Purpose, Reject, StepIndex, Trace, TraceIndex, TraceStep};

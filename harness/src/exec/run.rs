@@ -151,7 +151,12 @@ impl<'a> Executor<'a> {
 
         let exchange = self
             .sessions
-            .send(step.identity.as_str(), step.auth, &rendered.request)
+            .send(
+                step.identity.as_str(),
+                step.auth,
+                &step.op,
+                &rendered.request,
+            )
             .await
             .map_err(|e| at_step(e.into()))?;
         let trace_step = TraceStep {
@@ -212,7 +217,7 @@ impl<'a> Executor<'a> {
         };
         let exchange = self
             .sessions
-            .send(change.holder.as_str(), AuthMode::None, &request)
+            .send(change.holder.as_str(), AuthMode::None, &op, &request)
             .await
             .map_err(|e| RejectReason::Step {
                 op: op.clone(),
@@ -277,7 +282,7 @@ impl<'a> Executor<'a> {
         let request = Request::new(op.method.as_str(), path);
         let exchange = self
             .sessions
-            .send(owner.as_str(), AuthMode::Normal, &request)
+            .send(owner.as_str(), AuthMode::Normal, read_op, &request)
             .await
             .map_err(|e| RejectReason::Step {
                 op: read_op.clone(),

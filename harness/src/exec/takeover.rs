@@ -85,6 +85,11 @@ fn credential_of(field: &str) -> Option<Credential> {
     }
 }
 
+/// Whether a field of that name sets a new credential (a password or a login e-mail address).
+pub(crate) fn sets_credential(field: &str) -> bool {
+    credential_of(field).is_some()
+}
+
 /// Whether `field` of `op`'s request schema is marked write-only in the spec.
 fn write_only(model: &ApiModel, op: &OperationId, field: &str) -> bool {
     model

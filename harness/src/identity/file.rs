@@ -167,6 +167,10 @@ pub struct PolicySection {
     pub public_operations: Vec<String>,
     /// Resource kinds every user may read (a catalogue), so reading another's is no BOLA.
     pub shared_resources: Vec<String>,
+    /// Patterns of operations that disturb every sequence in flight on a shared target (same
+    /// forms): a sequence with one runs alone, between resets. Added to what trespass finds
+    /// itself (the reset operation, writes to accounts, credential changes).
+    pub exclusive_operations: Vec<String>,
 }
 
 /// How to treat the target.
@@ -178,6 +182,9 @@ pub struct TargetConfig {
     /// How many times a failed reset is tried in all (with growing pauses) before the case is
     /// given up: [`DEFAULT_RESET_ATTEMPTS`] unless `[target] reset_attempts` says otherwise.
     pub reset_attempts: u32,
+    /// The shell command that starts one instance of the target on the port that replaces
+    /// `{port}` (`[target] command`): `trespass fuzz` starts one per worker.
+    pub command: Option<String>,
 }
 
 impl Default for TargetConfig {
@@ -185,8 +192,26 @@ impl Default for TargetConfig {
         Self {
             reset: None,
             reset_attempts: DEFAULT_RESET_ATTEMPTS,
+            command: None,
         }
     }
+}
+
+/// Where the port of an instance goes in a target command.
+pub const PORT_PLACEHOLDER: &str = "{port}";
+
+/// Why `command` cannot start a target (empty, or no `{port}`), if it cannot.
+pub fn check_target_command(command: &str) -> Result<(), String> {
+    if command.trim().is_empty() {
+        return Err("the command is empty".to_string());
+    }
+    if !command.contains(PORT_PLACEHOLDER) {
+        return Err(format!(
+            "the command has no `{PORT_PLACEHOLDER}`: trespass picks a free port for every \
+             instance and puts it there (`my-api --port {PORT_PLACEHOLDER}`)"
+        ));
+    }
+    Ok(())
 }
 
 /// Tries of a failed reset before the case is given up, unless the identities file says.
@@ -265,6 +290,8 @@ struct RawPolicy {
     public_operations: Vec<Spanned<String>>,
     #[serde(default)]
     shared_resources: Vec<String>,
+    #[serde(default)]
+    exclusive_operations: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -274,6 +301,8 @@ struct RawTarget {
     reset: Option<Spanned<RawResetValue>>,
     #[serde(default)]
     reset_attempts: Option<Spanned<u32>>,
+    #[serde(default)]
+    command: Option<Spanned<String>>,
 }
 
 /// `reset` is either a string (`"POST /__reset"`) or a table (`{ command = "..." }`). serde's
@@ -525,6 +554,10 @@ impl Cx<'_> {
             public_operations: self
                 .patterns(raw.policy.public_operations, "policy.public_operations")?,
             shared_resources: raw.policy.shared_resources,
+            exclusive_operations: self.patterns(
+                raw.policy.exclusive_operations,
+                "policy.exclusive_operations",
+            )?,
         };
         let reset = match raw.target.reset {
             None => None,
@@ -541,6 +574,20 @@ impl Cx<'_> {
             }
             Some(n) => n.into_inner(),
         };
+        let command = match raw.target.command {
+            None => None,
+            Some(command) => {
+                let text = self.subst(&command, "target.command")?;
+                if let Err(message) = check_target_command(&text) {
+                    return self.invalid(
+                        command.span().start,
+                        "target.command".to_string(),
+                        message,
+                    );
+                }
+                Some(text)
+            }
+        };
         let resources = self.resources(raw.resource)?;
         Ok(IdentityFile {
             path: self.path.to_path_buf(),
@@ -549,6 +596,7 @@ impl Cx<'_> {
             target: TargetConfig {
                 reset,
                 reset_attempts,
+                command,
             },
             resources,
             env_vars: Default::default(),

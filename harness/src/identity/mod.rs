@@ -38,15 +38,19 @@ mod file;
 mod resources;
 mod secret;
 mod session;
+mod worker;
 
 pub use file::{
-    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow, PolicySection,
-    Reset, Role, TargetConfig,
+    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow,
+    PORT_PLACEHOLDER, PolicySection, Reset, Role, TargetConfig, check_target_command,
 };
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub(crate) use session::INVALID_TOKEN;
-pub use session::{PROBES, SessionError, Sessions};
+pub use session::{LostIdentity, PROBES, SessionError, Sessions};
+pub use worker::WORKER;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! Sessions: sending requests as an identity, with its credentials.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio::sync::Mutex;
 
@@ -48,12 +48,42 @@ pub enum SessionError {
 pub(crate) const INVALID_TOKEN: &str = "trespass-invalid-token-0000000000";
 
 /// The identities of a run, each able to send requests with its own credentials.
+///
+/// A session is judged by what it passed: a `401` is an authorization refusal (a verdict)
+/// unless a request that passed before with the same credentials, sent again, answers `401`
+/// too: then they are invalid, and a login identity logs in again (at most once per request),
+/// other credentials are *lost*. A login that fails for an identity that logged in before is lost
+/// too. [`Sessions::take_lost`] tells the campaign, which heals it (reset, log in, run again).
 #[derive(Debug)]
 pub struct Sessions {
     client: HttpClient,
     identities: Vec<Identity>,
     tokens: Mutex<HashMap<String, Secret>>,
     redactor: Redactor,
+    standing: std::sync::Mutex<HashMap<String, Standing>>,
+    lost: std::sync::Mutex<Option<LostIdentity>>,
+}
+
+/// What one identity's credentials passed in these sessions.
+#[derive(Debug, Default)]
+struct Standing {
+    /// Operations that answered 2xx to its own credentials.
+    passed: HashSet<OperationId>,
+    /// The last `GET` that answered 2xx to its own credentials: sent again to tell a refusal
+    /// from invalid credentials.
+    last_get: Option<Request>,
+    /// It logged in through its login flow at least once.
+    logged_in: bool,
+}
+
+/// An identity whose session failed where it had worked: its login fails although it logged
+/// in before, or its credentials are refused where they passed before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostIdentity {
+    /// The identity.
+    pub identity: String,
+    /// What showed it (redacted).
+    pub how: String,
 }
 
 impl Sessions {
@@ -65,7 +95,29 @@ impl Sessions {
             identities: file.identities.clone(),
             tokens: Mutex::new(HashMap::new()),
             redactor,
+            standing: std::sync::Mutex::new(HashMap::new()),
+            lost: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The first identity lost since the last call (see [`LostIdentity`]), clearing it.
+    pub fn take_lost(&self) -> Option<LostIdentity> {
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn lose(&self, identity: &str, how: String) {
+        let how = self.redactor.text(&how);
+        tracing::debug!("identity `{identity}` is lost: {how}");
+        let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        lost.get_or_insert(LostIdentity {
+            identity: identity.to_string(),
+            how,
+        });
+    }
+
+    fn standing<T>(&self, identity: &str, f: impl FnOnce(&mut Standing) -> T) -> T {
+        let mut all = self.standing.lock().unwrap_or_else(|e| e.into_inner());
+        f(all.entry(identity.to_string()).or_default())
     }
 
     /// The identities, in file order.
@@ -154,12 +206,16 @@ impl Sessions {
         self.tokens.lock().await.clear();
     }
 
-    /// Sends `request` as `identity` authenticating per `mode`. A login identity whose request
-    /// answers 401 with its own credentials logs in again once and retries.
+    /// Sends `request` (of operation `op`) as `identity` authenticating per `mode`. A `401`
+    /// to the identity's own credentials is checked by sending the identity's last passed
+    /// `GET` again: when that answers `401` too, a login identity logs in again and the
+    /// request is retried once; other credentials are lost. Otherwise the `401` stands: a
+    /// refusal, for the oracles to judge.
     pub async fn send(
         &self,
         identity: &str,
         mode: AuthMode,
+        op: &OperationId,
         request: &Request,
     ) -> Result<Exchange, SessionError> {
         let who = self
@@ -169,13 +225,42 @@ impl Sessions {
             .ok_or_else(|| SessionError::UnknownIdentity(identity.to_string()))?;
         let (headers, query) = self.credentials(who, mode, false).await?;
         let (mut outcome, mut elapsed) = self.client.send(request, &headers, &query).await;
-        if mode == AuthMode::Normal
-            && matches!(who.auth, Auth::Login(_))
+        let own = mode == AuthMode::Normal && !matches!(who.auth, Auth::None);
+        let login = matches!(who.auth, Auth::Login(_));
+        // A refusal of the identity's own credentials: are they still good where they passed?
+        // Without a request to check with, a login identity logs in again where the operation
+        // passed before (a fresh token that is refused too is a refusal).
+        let dead = own
             && outcome.status() == Some(401)
-        {
-            tracing::debug!("{identity}: 401, logging in again");
-            let (headers, query) = self.credentials(who, mode, true).await?;
-            (outcome, elapsed) = self.client.send(request, &headers, &query).await;
+            && match self.credentials_dead(identity, &headers, &query).await {
+                Some(dead) => dead,
+                None => login && self.standing(identity, |s| s.passed.contains(op)),
+            };
+        if dead {
+            if login {
+                tracing::debug!(
+                    "{identity}: {op} answered 401, and so does a request that passed with \
+                     this token: logging in again"
+                );
+                let (headers, query) = self.credentials(who, mode, true).await?;
+                (outcome, elapsed) = self.client.send(request, &headers, &query).await;
+            } else {
+                self.lose(
+                    identity,
+                    format!(
+                        "{op} answered 401, and so does a request that passed with the same \
+                         credentials"
+                    ),
+                );
+            }
+        }
+        if own && outcome.response().is_some_and(|r| r.is_success()) {
+            self.standing(identity, |s| {
+                s.passed.insert(op.clone());
+                if request.method == "GET" {
+                    s.last_get = Some(request.clone());
+                }
+            });
         }
         Ok(Exchange {
             identity: identity.to_string(),
@@ -184,6 +269,20 @@ impl Sessions {
             outcome,
             elapsed,
         })
+    }
+
+    /// Whether `identity`'s credentials (`headers`, `query`) are refused where they passed:
+    /// its last passed `GET`, sent again with them, answers `401`; `None` when it has no
+    /// passed `GET` to send.
+    async fn credentials_dead(
+        &self,
+        identity: &str,
+        headers: &[(String, String)],
+        query: &[(String, String)],
+    ) -> Option<bool> {
+        let check = self.standing(identity, |s| s.last_get.clone())?;
+        let (outcome, _) = self.client.send(&check, headers, query).await;
+        Some(outcome.status() == Some(401))
     }
 
     /// The headers and query parameters that carry `identity`'s credentials in `mode`.
@@ -261,7 +360,16 @@ impl Sessions {
         if !fresh && let Some(token) = tokens.get(&identity.name) {
             return Ok(token.clone());
         }
-        let token = self.login(identity, flow).await?;
+        let token = match self.login(identity, flow).await {
+            Ok(token) => token,
+            Err(e) => {
+                if self.standing(&identity.name, |s| s.logged_in) {
+                    self.lose(&identity.name, e.to_string());
+                }
+                return Err(e);
+            }
+        };
+        self.standing(&identity.name, |s| s.logged_in = true);
         tokens.insert(identity.name.clone(), token.clone());
         Ok(token)
     }

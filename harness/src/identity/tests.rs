@@ -165,6 +165,26 @@ fn reset_attempts_default_to_three_and_may_be_set() {
 }
 
 #[test]
+fn the_target_command_is_read_with_its_variables() {
+    let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n").unwrap();
+    assert_eq!(file.target.command, None);
+    let file = parse(
+        "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \"./api --port {port} --token ${ALICE_TOKEN}\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        file.target.command.as_deref(),
+        Some("./api --port {port} --token tok-alice")
+    );
+    let err = parse(
+        "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \"./api --port {port} ${NOPE}\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.line, Some(5), "{err}");
+    assert!(err.to_string().contains("NOPE"), "{err}");
+}
+
+#[test]
 fn reset_may_be_a_command() {
     let file = parse("[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset = { command = \"./reset.sh\" }\n").unwrap();
     assert_eq!(file.target.reset, Some(Reset::Command("./reset.sh".into())));
@@ -241,6 +261,21 @@ fn bad_files_name_line_and_key() {
             "target.reset_attempts",
         ),
         (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\nreset_attempts = 2\ncommand = \"./api --port 8080\"\n",
+            6,
+            "`target.command`: the command has no `{port}`",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = \" \"\n",
+            5,
+            "`target.command`: the command is empty",
+        ),
+        (
+            "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[target]\ncommand = [\"./api\"]\n",
+            5,
+            "invalid type",
+        ),
+        (
             "[[identity]]\nname = \"a\"\nrole = \n",
             3,
             "string values must be quoted",
@@ -275,5 +310,75 @@ fn missing_file_is_an_io_error_naming_it() {
         err.to_string()
             .starts_with("/nonexistent/ids.toml: cannot read"),
         "{err}"
+    );
+}
+
+#[test]
+fn worker_placeholders_give_each_worker_its_own_credentials() {
+    let file = parse(
+        r#"
+[[identity]]
+name = "alice"
+role = "user"
+auth.login = { operation = "POST /login", body = { username = "alice-{worker}", password = "pw-{worker}", tags = ["w{worker}"] }, token = "/t" }
+
+[[identity]]
+name = "kim"
+role = "user"
+auth = { basic = { username = "kim{worker}", password = "pw-kim" } }
+
+[[identity]]
+name = "tok"
+role = "admin"
+auth = { bearer = "tok-{worker}-x" }
+
+[policy]
+exclusive_operations = ["DELETE /users/{userId}", "tag:danger"]
+"#,
+    )
+    .unwrap();
+    assert!(file.uses_worker());
+    assert_eq!(
+        file.policy.exclusive_operations,
+        ["DELETE /users/{userId}", "tag:danger"]
+    );
+    let second = file.for_worker(2);
+    let Auth::Login(flow) = &second.identities[0].auth else {
+        panic!("a login flow");
+    };
+    assert_eq!(
+        flow.body.expose(),
+        &serde_json::json!({"username": "alice-2", "password": "pw-2", "tags": ["w2"]})
+    );
+    assert_eq!(
+        second.identities[1].auth,
+        Auth::Basic {
+            username: "kim2".into(),
+            password: Secret::new("pw-kim")
+        }
+    );
+    assert_eq!(
+        second.identities[2].auth,
+        Auth::Bearer(Secret::new("tok-2-x"))
+    );
+    assert!(!second.uses_worker());
+    assert!(second.secrets().contains(&"pw-2".to_string()));
+    assert!(!parse(FULL).unwrap().uses_worker());
+    assert_eq!(
+        parse(FULL).unwrap().for_worker(3).identities,
+        parse(FULL).unwrap().identities
+    );
+}
+
+#[test]
+fn exclusive_operations_must_be_patterns() {
+    let e = parse(
+        "[[identity]]\nname = \"a\"\nrole = \"anonymous\"\n[policy]\nexclusive_operations = [\"users\"]\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.line, Some(5), "{e}");
+    assert!(
+        e.to_string().contains("policy.exclusive_operations[0]"),
+        "{e}"
     );
 }

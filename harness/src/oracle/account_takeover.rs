@@ -123,5 +123,6 @@ fn judge(
             status = write.status().unwrap_or_default(),
         ),
         rule: "only the account holder (or an admin) changes an account's credentials".into(),
+        cause: None,
     })
 }

@@ -47,6 +47,7 @@ impl Oracle for Bfla {
                     step.status().unwrap_or_default()
                 ),
                 rule,
+                cause: None,
             });
         }
         out.finish()

@@ -103,6 +103,7 @@ fn direct_access(cx: &CheckContext<'_>, step: &TraceStep) -> Option<Violation> {
             status = step.status().unwrap_or_default(),
         ),
         rule: format!("{} belongs to its owner alone ({owner}: {claim})", a(&kind)),
+        cause: None,
     })
 }
 
@@ -169,6 +170,7 @@ fn effect_of_write(
             "{} belongs to its owner alone; a refused write must have no effect",
             a(&kind)
         ),
+        cause: None,
     })
 }
 

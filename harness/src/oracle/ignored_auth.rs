@@ -47,6 +47,7 @@ impl Oracle for IgnoredAuth {
                     step.status().unwrap_or_default()
                 ),
                 rule: rule.to_string(),
+                cause: None,
             });
         }
         out.finish()

@@ -92,6 +92,7 @@ impl Oracle for ListLeak {
                         step.identity, step.op, resource.kind
                     ),
                     rule: format!("a user's lists show only their own {}s", resource.kind),
+                    cause: None,
                 });
             }
         }

@@ -102,6 +102,7 @@ impl Oracle for MassAssignment {
                         write.identity, write.op
                     ),
                     rule: format!("`{field}` is {why}: a user cannot set it"),
+                    cause: None,
                 });
             }
         }

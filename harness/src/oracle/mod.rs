@@ -43,6 +43,7 @@ pub use resource_hierarchy::ResourceHierarchy;
 pub use use_after_delete::UseAfterDelete;
 
 // conformance oracles
+pub mod fingerprint;
 mod negative_acceptance;
 mod schema_conformance;
 mod server_error;
@@ -68,7 +69,7 @@ use trespass_generators::sequence::Role;
 
 use crate::exec::{Ownership, Trace, TraceIndex};
 
-pub use policy::{Policy, Verdict};
+pub use policy::{Policy, Verdict, pattern_matches};
 
 /// Everything an oracle may look at.
 #[derive(Debug, Clone, Copy)]
@@ -165,16 +166,28 @@ pub struct Violation {
     /// The invariant or policy rule it broke (`objects of user alice are hers alone`,
     /// `admin-only by tag:admin`).
     pub rule: String,
+    /// What tells violations of one oracle, operation and roles apart by their cause, stable
+    /// from run to run (`server-error`: the [`fingerprint`] of the error answer, `500
+    /// application/json: internal error: cannot price <v>`); a short hash of it is part of
+    /// the signature. `None` for oracles whose signature says it all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl Violation {
     /// The violation's signature.
     pub fn signature(&self) -> Signature {
-        Signature::new(&self.oracle, &self.operation, &self.roles)
+        Signature::with_cause(
+            &self.oracle,
+            &self.operation,
+            &self.roles,
+            self.cause.as_deref(),
+        )
     }
 }
 
-/// What identifies a finding across runs: oracle, operation and roles; never concrete ids.
+/// What identifies a finding across runs: oracle, operation and roles, and for violations with
+/// a [`Violation::cause`] a short hash of it; never concrete ids.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Signature(String);
@@ -186,9 +199,52 @@ impl Signature {
         Self(format!("{oracle} {operation} [{}]", roles.join(",")))
     }
 
+    /// `server-error POST /orders [user] #1a2b3c4d`: with `cause`, the signature ends with the
+    /// first 8 hex digits of its SHA-256 (the readable cause goes in the finding).
+    pub fn with_cause(
+        oracle: &str,
+        operation: &OperationId,
+        roles: &[Role],
+        cause: Option<&str>,
+    ) -> Self {
+        let base = Self::new(oracle, operation, roles);
+        match cause {
+            Some(cause) => Self(format!("{base} #{}", cause_hash(cause))),
+            None => base,
+        }
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The signature without its cause hash (`server-error POST /orders [user]`).
+    pub fn base(&self) -> &str {
+        self.split().0
+    }
+
+    /// The cause hash (`1a2b3c4d`), when the signature has one.
+    pub fn cause_hash(&self) -> Option<&str> {
+        self.split().1
+    }
+
+    fn split(&self) -> (&str, Option<&str>) {
+        match self.0.rsplit_once(" #") {
+            Some((base, hash))
+                if base.ends_with(']') && hash.chars().all(|c| c.is_ascii_hexdigit()) =>
+            {
+                (base, Some(hash))
+            }
+            _ => (&self.0, None),
+        }
+    }
+
+    /// Whether a violation of signature `seen` shows the finding of this signature: the same
+    /// signature, or, for a finding saved before causes were part of signatures (no cause
+    /// hash), the same signature whatever its cause.
+    pub fn matches(&self, seen: &Signature) -> bool {
+        self == seen || (self.cause_hash().is_none() && seen.base() == self.0)
     }
 
     /// A file name for the signature: readable, ASCII, and unique (a short hash of the whole
@@ -223,6 +279,16 @@ impl fmt::Display for Signature {
     }
 }
 
+/// The first 8 hex digits of the SHA-256 of `cause`.
+pub fn cause_hash(cause: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(cause.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Names of the built-in oracles, in report order.
 pub const BUILT_IN: &[&str] = &[
     ServerError::NAME,
@@ -240,6 +306,12 @@ pub const BUILT_IN: &[&str] = &[
     TransportError::NAME,
     NegativeAcceptance::NAME,
 ];
+
+/// The name of the findings of a crashed target instance (a target started from a command
+/// whose process exited during a sequence). No oracle judges traces for it: the campaign
+/// watches the process. It counts in the `security` class of `--fail-on` (a request that
+/// brings the service down is a denial of service) and may be named there.
+pub const TARGET_CRASH: &str = "target-crash";
 
 /// Built-in oracles whose findings are security bugs (authorization, authentication, business
 /// logic): the class `security` of `--fail-on`.
@@ -301,6 +373,33 @@ mod tests {
             &[Role::User, Role::Admin],
         );
         assert_ne!(stem, other.file_stem());
+    }
+
+    #[test]
+    fn causes_end_signatures_as_a_hash_and_old_signatures_match_any_cause() {
+        let op = OperationId::new("POST", "/orders");
+        let old = Signature::new("server-error", &op, &[Role::User]);
+        let a = Signature::with_cause("server-error", &op, &[Role::User], Some("500 x: a"));
+        let b = Signature::with_cause("server-error", &op, &[Role::User], Some("500 x: b"));
+        assert_ne!(a, b);
+        assert_eq!(a.base(), old.as_str());
+        assert_eq!(a.cause_hash().map(str::len), Some(8));
+        assert_eq!(old.cause_hash(), None);
+        assert!(
+            a.as_str().starts_with("server-error POST /orders [user] #"),
+            "{a}"
+        );
+        // The file name carries the cause's hash, nothing of its text.
+        let stem = a.file_stem();
+        assert!(stem.contains(a.cause_hash().unwrap()), "{stem}");
+        assert!(stem.len() < 100, "{stem}");
+        assert!(a.matches(&a) && !a.matches(&b) && !a.matches(&old));
+        assert!(
+            old.matches(&a) && old.matches(&b),
+            "a finding saved before causes"
+        );
+        let admin = Signature::with_cause("server-error", &op, &[Role::Admin], Some("500 x: a"));
+        assert!(!old.matches(&admin));
     }
 }
 

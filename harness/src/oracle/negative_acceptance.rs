@@ -197,6 +197,7 @@ impl Oracle for NegativeAcceptance {
                     step.status().unwrap_or_default()
                 ),
                 rule: format!("{} refuses requests its spec does not allow", step.op),
+                cause: None,
             });
         }
         out.finish()

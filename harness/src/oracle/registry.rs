@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use super::{
     AccountTakeover, BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment,
     NegativeAcceptance, OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance,
-    ServerError, SlowResponse, StatusConformance, TransportError, UseAfterDelete,
+    ServerError, SlowResponse, StatusConformance, TARGET_CRASH, TransportError, UseAfterDelete,
 };
 
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
@@ -101,9 +101,13 @@ impl FailOn {
             let item = item.to_ascii_lowercase();
             match item.as_str() {
                 "all" => return Ok(Self::All),
-                "security" => oracles.extend(SECURITY.iter().map(|n| n.to_string())),
+                "security" => {
+                    oracles.extend(SECURITY.iter().map(|n| n.to_string()));
+                    // A request that brings the target down is a denial of service.
+                    oracles.insert(TARGET_CRASH.to_string());
+                }
                 "conformance" => oracles.extend(CONFORMANCE.iter().map(|n| n.to_string())),
-                name if BUILT_IN.contains(&name) => {
+                name if BUILT_IN.contains(&name) || name == TARGET_CRASH => {
                     oracles.insert(name.to_string());
                 }
                 other => return Err(SelectError::UnknownFailOn(other.to_string())),

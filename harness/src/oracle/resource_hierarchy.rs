@@ -52,6 +52,7 @@ impl Oracle for ResourceHierarchy {
                         a(&kind)
                     ),
                     rule: format!("{} under /{{{parent}}} belongs to that {parent}", a(&kind)),
+                    cause: None,
                 });
             }
         }

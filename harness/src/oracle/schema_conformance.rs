@@ -144,6 +144,7 @@ impl Oracle for SchemaConformance {
                      status",
                     step.op
                 ),
+                cause: None,
             });
         }
         out.finish()

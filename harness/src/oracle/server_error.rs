@@ -3,6 +3,13 @@
 //! Every step counts, verification re-reads included: a 5xx is a crash or an unhandled error
 //! whoever caused it. An undeclared 5xx is reported here only; `status-conformance` leaves
 //! 5xx statuses to this oracle so that one planted crash is one finding.
+//!
+//! 5xx answers of different causes are different findings: the [`fingerprint`] of the error
+//! answer (status, content type, and its title with numbers, ids and quoted values taken out)
+//! is the violation's cause, and a short hash of it is part of the signature
+//! (`server-error POST /orders [user] #1a2b3c4d`).
+//!
+//! [`fingerprint`]: super::fingerprint
 
 use trespass_generators::sequence::Role;
 
@@ -26,11 +33,20 @@ impl Oracle for ServerError {
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
         let mut out = Dedup::default();
+        let mut identities: Vec<&str> =
+            cx.trace.steps.iter().map(|s| s.identity.as_str()).collect();
+        identities.sort_unstable();
+        identities.dedup();
         for (step, status) in cx.trace.answered() {
             if !(500..600).contains(&status) {
                 continue;
             }
             let role = acting_role(step);
+            let fingerprint = step
+                .exchange
+                .outcome
+                .response()
+                .map(|r| super::fingerprint::of_response(r, &identities));
             out.push(Violation {
                 oracle: ServerError::NAME.into(),
                 operation: step.op.clone(),
@@ -41,6 +57,7 @@ impl Oracle for ServerError {
                     step.identity, step.op
                 ),
                 rule: "the service never answers with a 5xx status".into(),
+                cause: fingerprint,
             });
         }
         out.finish()

@@ -56,6 +56,7 @@ impl Oracle for SlowResponse {
                     step.identity, step.op
                 ),
                 rule: format!("every answer arrives within {}", ms(threshold)),
+                cause: None,
             });
         }
         out.finish()

@@ -56,6 +56,7 @@ impl Oracle for StatusConformance {
                     "{} answers only with the statuses its spec declares",
                     step.op
                 ),
+                cause: None,
             });
         }
         out.finish()

@@ -116,7 +116,40 @@ fn server_error_fires_on_any_5xx_once_per_signature() {
     assert!(v[0].message.contains("alice") && v[0].message.contains("500"));
     assert!(v[0].rule.contains("5xx"), "{}", v[0].rule);
 
-    let twice = place_order(502, Value::Null)
+    let twice = place_order(500, error("order 17 of 'alice' failed"))
+        .step(
+            "bob:user",
+            &format!("POST {ORDERS}"),
+            &[("userId", json!(2))],
+            Some(json!({"addressId": 2})),
+            500,
+            error("order 18 of 'bob' failed"),
+        )
+        .check(&ServerError);
+    assert_eq!(
+        twice.len(),
+        1,
+        "same oracle, operation, roles and cause (other ids): one finding"
+    );
+    assert_eq!(
+        twice[0].cause.as_deref(),
+        Some("500 application/json: order <n> of <v> failed")
+    );
+    assert_eq!(twice[0].signature().cause_hash().map(str::len), Some(8));
+
+    let two_causes = place_order(500, error("internal error: cannot price an empty order"))
+        .step(
+            "bob:user",
+            &format!("POST {ORDERS}"),
+            &[("userId", json!(2))],
+            Some(json!({"addressId": 2})),
+            500,
+            error("database is locked"),
+        )
+        .check(&ServerError);
+    assert_eq!(two_causes.len(), 2, "two causes: two findings");
+    assert_ne!(two_causes[0].signature(), two_causes[1].signature());
+    let statuses = place_order(502, Value::Null)
         .step(
             "bob:user",
             &format!("POST {ORDERS}"),
@@ -126,11 +159,7 @@ fn server_error_fires_on_any_5xx_once_per_signature() {
             Value::Null,
         )
         .check(&ServerError);
-    assert_eq!(
-        twice.len(),
-        1,
-        "same oracle, operation and roles: one finding"
-    );
+    assert_eq!(statuses.len(), 2, "502 and 503 are two causes");
 
     let notes_comment = TraceBuilder::new(notes())
         .step(

@@ -49,6 +49,7 @@ impl Oracle for TransportError {
                     what_happened(*kind)
                 ),
                 rule: "every request gets a whole HTTP answer".into(),
+                cause: None,
             });
         }
         out.finish()

@@ -69,6 +69,7 @@ impl Oracle for UseAfterDelete {
                     step.status().unwrap_or_default()
                 ),
                 rule: format!("a deleted {kind} stays deleted"),
+                cause: None,
             });
         }
         out.finish()

@@ -13,5 +13,7 @@ mod inputs;
 mod replay;
 mod reports;
 mod resets;
+mod shared;
 mod shrink;
 mod snapshots;
+mod target_cmd;

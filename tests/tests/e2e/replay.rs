@@ -208,3 +208,53 @@ fn a_run_killed_mid_shrink_leaves_a_replayable_finding() {
         String::from_utf8_lossy(&replay.stderr)
     );
 }
+
+/// A `server-error` finding saved before causes were part of signatures (no `#hash`, no
+/// `cause`) still loads, still fails on the vulnerable demo and is fixed on the secure one.
+#[test]
+fn a_server_error_finding_saved_without_its_cause_still_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("findings");
+    let out = trespass!()
+        .args(["fuzz", "--seed", "7", "--cases", "60", "--workers", "1"])
+        .args(["--oracles", "server-error", "--no-shrink"])
+        .arg("--corpus")
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let file = finding_files(&corpus)
+        .into_iter()
+        .find(|f| f.to_string_lossy().contains("server-error-"))
+        .expect("a server-error finding");
+    let mut finding: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let signature = finding["signature"].as_str().unwrap().to_string();
+    let (old, hash) = signature.rsplit_once(" #").expect("a cause hash");
+    assert_eq!(hash.len(), 8, "{signature}");
+    assert!(finding["cause"].as_str().unwrap().starts_with("500 "));
+    finding["signature"] = old.into();
+    finding.as_object_mut().unwrap().remove("cause");
+    let old_file = dir.path().join("old.json");
+    std::fs::write(&old_file, finding.to_string()).unwrap();
+    for (secure, expected) in [(false, 1), (true, 0)] {
+        let mut replay = trespass!();
+        replay.arg("replay").arg(&old_file);
+        if secure {
+            replay.arg("--secure");
+        }
+        let out = replay.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "secure {secure}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

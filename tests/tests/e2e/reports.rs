@@ -72,6 +72,26 @@ fn junit_sarif_and_markdown_reports_of_one_run() {
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
+    // Root causes: every finding's signature in exactly one, and each SARIF result names it.
+    let root_causes = summary["root_causes"].as_array().unwrap();
+    assert!(!root_causes.is_empty() && root_causes.len() <= findings.len());
+    for f in findings {
+        let holding: Vec<&serde_json::Value> = root_causes
+            .iter()
+            .filter(|g| {
+                g["signatures"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&f["signature"])
+            })
+            .collect();
+        assert_eq!(holding.len(), 1, "{}: {root_causes:?}", f["signature"]);
+        let result = results
+            .iter()
+            .find(|r| r["partialFingerprints"]["trespassSignature/v1"] == f["signature"])
+            .unwrap();
+        assert_eq!(result["properties"]["rootCause"], holding[0]["id"]);
+    }
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
@@ -109,17 +129,26 @@ fn junit_sarif_and_markdown_reports_of_one_run() {
     assert_eq!(failures, findings.len(), "{junit}");
     assert!(cases >= failures, "{junit}");
 
-    // Markdown: a table row per finding, with its replay command.
+    // Markdown: a table row per root cause, with the replay command of each of its findings.
     let md = std::fs::read_to_string(report("md")).unwrap();
     assert_no_secret(&md, &secrets, "the Markdown report");
     assert!(
-        md.starts_with(&format!("## trespass: {} finding(s)", findings.len())),
+        md.starts_with(&format!(
+            "## trespass: {} bug(s) from {} finding(s)",
+            root_causes.len(),
+            findings.len()
+        )),
         "{md}"
     );
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("`trespass replay "))
+        .collect();
+    assert_eq!(rows.len(), root_causes.len(), "{md}");
     assert_eq!(
-        md.lines()
-            .filter(|l| l.contains("`trespass replay "))
-            .count(),
+        rows.iter()
+            .map(|l| l.matches("`trespass replay ").count())
+            .sum::<usize>(),
         findings.len(),
         "{md}"
     );

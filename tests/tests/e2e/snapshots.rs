@@ -100,6 +100,73 @@ fn fuzz_stdout_on_the_embedded_demo() {
     insta::assert_snapshot!("fuzz_stdout", normalise(&stdout, dir.path()));
 }
 
+/// The summary table lists each bug once: one line per root cause (the same oracle and
+/// operation never twice), every signature printed as found sits under exactly one of them, and
+/// signatures of one bug (the same BOLA seen by a user on another user's object and on an
+/// admin's) share a line.
+#[test]
+fn the_summary_lists_each_bug_once() {
+    let (_dir, stdout) = fuzz_demo();
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("oracle "))
+        .skip(1)
+        .take_while(|l| !l.starts_with("authorization coverage"))
+        .collect();
+    let rows: Vec<(&str, &str)> = table
+        .iter()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| {
+            let mut cells = l.split("  ").map(str::trim).filter(|c| !c.is_empty());
+            (cells.next().unwrap(), cells.next().unwrap())
+        })
+        .collect();
+    assert!(!rows.is_empty(), "{stdout}");
+    let mut unique = rows.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), rows.len(), "a bug listed twice:\n{stdout}");
+    // The signatures as found: the first word of each shrink line.
+    let found: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("  ")?
+                .split_once(": minimized")
+                .map(|(s, _)| s)
+        })
+        .collect();
+    assert!(!found.is_empty(), "{stdout}");
+    let listed: Vec<&str> = table
+        .iter()
+        .filter_map(|l| l.strip_prefix("    "))
+        .filter(|l| !l.starts_with("cause: "))
+        .map(|l| l.split(" (").next().unwrap())
+        .collect();
+    for signature in &found {
+        assert_eq!(
+            listed.iter().filter(|l| *l == signature).count(),
+            1,
+            "{signature} under one bug:\n{stdout}"
+        );
+    }
+    let bolas = found
+        .iter()
+        .filter(|s| s.starts_with("bola GET /users/{userId}/addresses/{addressId} "))
+        .count();
+    assert_eq!(
+        bolas, 2,
+        "[user,user] and [user,admin] are found:\n{stdout}"
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|(_, op)| *op == "GET /users/{userId}/addresses/{addressId}")
+            .filter(|(oracle, _)| oracle.contains("bola"))
+            .count(),
+        1,
+        "one line for both:\n{stdout}"
+    );
+}
+
 /// The curl script of the BOLA between two users: both log in, bob creates an address, alice
 /// reads it.
 #[test]

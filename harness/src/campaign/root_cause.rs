@@ -1,0 +1,240 @@
+//! Findings grouped by root cause: one [`RootCause`] per bug, with the signatures it showed
+//! up under.
+//!
+//! One bug often fires more than one signature: a missing ownership check on
+//! `GET /orders/{orderId}` is `bola … [user,user]` when a user reads another user's order and
+//! `bola … [user,admin]` when the order is an admin's; a user who may call the admin-only
+//! `DELETE /users/{userId}` on another user is both `bfla` (a user called an admin operation)
+//! and `bola` (a user deleted someone else's object). The root cause key is
+//!
+//! ```text
+//! FAMILY OPERATION [#CAUSE]
+//! ```
+//!
+//! - the family is the oracle, except that `bola` and `bfla` are one family, `access-control`:
+//!   on one operation both are the same missing check (the operation's objects are the victims
+//!   of both; an operation that is admin-only is a `bola` only through being callable at all);
+//! - the operation is the one the violation is about;
+//! - the cause is the hash a signature ends with (`server-error`: the fingerprint of the error
+//!   answer), so 5xx answers of different causes stay apart;
+//! - the roles are left out: which roles showed the bug says who can exploit it, not what it is.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use trespass_generators::model::OperationId;
+
+use crate::finding::Finding;
+use crate::oracle::{BUILT_IN, Bfla, Bola, Signature, cause_hash};
+
+/// The family of `bola` and `bfla` in root cause keys.
+pub const ACCESS_CONTROL: &str = "access-control";
+
+/// One bug: the findings that share a root cause key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootCause {
+    /// The first 8 hex digits of the key's SHA-256: a short name for the bug that stays the
+    /// same from run to run.
+    pub id: String,
+    /// `access-control DELETE /users/{userId}`, `server-error POST /orders #1a2b3c4d`.
+    pub key: String,
+    /// The oracles of its findings, built-in ones in report order.
+    pub oracles: Vec<String>,
+    /// The operation.
+    pub operation: OperationId,
+    /// The readable cause (`server-error`: the error answer's fingerprint), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The signatures of its findings, sorted.
+    pub signatures: Vec<Signature>,
+    /// Cases that showed any of them.
+    pub count: u64,
+    /// `confirmed` when any of its findings is, else `flaky` when any is, else
+    /// `unconfirmed`.
+    pub status: String,
+    /// The headline of its most telling finding (confirmed first, then in oracle order).
+    pub headline: String,
+}
+
+/// The root cause key of `finding` (see the module's documentation).
+pub fn key_of(finding: &Finding) -> String {
+    let family = family(&finding.oracle);
+    match finding.signature.cause_hash() {
+        Some(hash) => format!("{family} {} #{hash}", finding.operation),
+        None => format!("{family} {}", finding.operation),
+    }
+}
+
+/// `access-control` for `bola` and `bfla`, else the oracle's name.
+pub fn family(oracle: &str) -> &str {
+    if oracle == Bola::NAME || oracle == Bfla::NAME {
+        ACCESS_CONTROL
+    } else {
+        oracle
+    }
+}
+
+/// Where `oracle` sorts: built-in oracles in report order, then the others.
+fn oracle_rank(oracle: &str) -> usize {
+    BUILT_IN
+        .iter()
+        .position(|o| *o == oracle)
+        .unwrap_or(BUILT_IN.len())
+}
+
+/// 0 for confirmed, 1 for flaky, 2 for unconfirmed.
+fn status_rank(finding: &Finding) -> u8 {
+    match finding.status() {
+        "confirmed" => 0,
+        "flaky" => 1,
+        _ => 2,
+    }
+}
+
+impl RootCause {
+    /// The root causes of `findings`, one per key, sorted by their oracles, operation and key.
+    pub fn group(findings: &[Finding]) -> Vec<RootCause> {
+        let mut by_key: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+        for f in findings {
+            by_key.entry(key_of(f)).or_default().push(f);
+        }
+        let mut out: Vec<RootCause> = by_key
+            .into_iter()
+            .map(|(key, members)| Self::of(key, members))
+            .collect();
+        out.sort_by(|a, b| {
+            (a.oracles.join(" + "), a.operation.as_str(), &a.key).cmp(&(
+                b.oracles.join(" + "),
+                b.operation.as_str(),
+                &b.key,
+            ))
+        });
+        out
+    }
+
+    fn of(key: String, mut members: Vec<&Finding>) -> RootCause {
+        members.sort_by(|a, b| {
+            (status_rank(a), oracle_rank(&a.oracle), &a.signature).cmp(&(
+                status_rank(b),
+                oracle_rank(&b.oracle),
+                &b.signature,
+            ))
+        });
+        let primary = members[0];
+        let mut oracles: Vec<String> = members.iter().map(|f| f.oracle.clone()).collect();
+        oracles.sort_by(|a, b| (oracle_rank(a), a).cmp(&(oracle_rank(b), b)));
+        oracles.dedup();
+        let mut signatures: Vec<Signature> = members.iter().map(|f| f.signature.clone()).collect();
+        signatures.sort();
+        RootCause {
+            id: cause_hash(&key),
+            oracles,
+            operation: primary.operation.clone(),
+            cause: members.iter().find_map(|f| f.cause.clone()),
+            signatures,
+            count: members.iter().map(|f| f.count).sum(),
+            status: primary.status().to_string(),
+            headline: primary.headline(),
+            key,
+        }
+    }
+
+    /// Whether `finding` is one of this root cause's.
+    pub fn contains(&self, finding: &Finding) -> bool {
+        self.signatures.contains(&finding.signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trespass_generators::sequence::{Role, Sequence};
+
+    use super::*;
+    use crate::exec::{Trace, TraceIndex};
+    use crate::oracle::Violation;
+    use crate::redact::Redactor;
+
+    fn finding(oracle: &str, op: &str, roles: &[Role], cause: Option<&str>) -> Finding {
+        let violation = Violation {
+            oracle: oracle.into(),
+            operation: OperationId::parse(op).unwrap(),
+            roles: roles.to_vec(),
+            step: TraceIndex(0),
+            message: format!("{oracle} on {op}"),
+            rule: "a rule".into(),
+            cause: cause.map(str::to_string),
+        };
+        let mut f = Finding::new(
+            &violation,
+            &Sequence::default(),
+            &Trace::default(),
+            1,
+            7,
+            &Redactor::new(),
+        );
+        f.confirmed = true;
+        f
+    }
+
+    #[test]
+    fn one_bug_under_several_signatures_is_one_root_cause() {
+        use Role::{Admin, User};
+        let read = "GET /users/{userId}/orders/{orderId}";
+        let delete = "DELETE /users/{userId}";
+        let mut findings = vec![
+            finding("bola", read, &[User, User], None),
+            finding("bola", read, &[User, Admin], None),
+            finding("bfla", delete, &[User], None),
+            finding("bola", delete, &[User, User], None),
+            finding("server-error", "POST /orders", &[User], Some("500 a: x")),
+            finding("server-error", "POST /orders", &[Admin], Some("500 a: x")),
+            finding("server-error", "POST /orders", &[User], Some("500 a: y")),
+            finding("list-leak", read, &[User, User], None),
+        ];
+        findings[1].count = 4;
+        findings[1].confirmed = false;
+        let groups = RootCause::group(&findings);
+        let x = cause_hash("500 a: x");
+        let y = cause_hash("500 a: y");
+        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+        keys.sort_unstable();
+        let mut expected = [
+            "access-control DELETE /users/{userId}".to_string(),
+            format!("access-control {read}"),
+            format!("list-leak {read}"),
+            format!("server-error POST /orders #{x}"),
+            format!("server-error POST /orders #{y}"),
+        ];
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        let by_key = |key: &str| groups.iter().find(|g| g.key == key).unwrap();
+        let bola = by_key(&format!("access-control {read}"));
+        assert_eq!(bola.signatures.len(), 2, "[user,user] and [user,admin]");
+        assert_eq!(bola.count, 5);
+        assert_eq!(bola.status, "confirmed", "one of them is");
+        assert_eq!(bola.oracles, ["bola"]);
+        let delete_group = by_key("access-control DELETE /users/{userId}");
+        assert_eq!(delete_group.oracles, ["bola", "bfla"], "report order");
+        assert!(
+            delete_group.headline.starts_with("[bola]"),
+            "{}",
+            delete_group.headline
+        );
+        let same_cause = by_key(&format!("server-error POST /orders #{x}"));
+        assert_eq!(same_cause.signatures.len(), 2, "one cause, two roles");
+        assert_eq!(same_cause.cause.as_deref(), Some("500 a: x"));
+        let other_cause = by_key(&format!("server-error POST /orders #{y}"));
+        assert_eq!(other_cause.signatures.len(), 1);
+        assert_eq!(bola.id.len(), 8);
+        assert_ne!(same_cause.id, other_cause.id);
+        // Sorted by oracles, then operation: `bola` before `bola + bfla`.
+        assert_eq!(groups[0].key, format!("access-control {read}"));
+        assert_eq!(groups[1].key, "access-control DELETE /users/{userId}");
+        assert!(
+            findings
+                .iter()
+                .all(|f| groups.iter().filter(|g| g.contains(f)).count() == 1)
+        );
+        assert!(RootCause::group(&[]).is_empty());
+    }
+}
