@@ -42,6 +42,30 @@ impl RejectReason {
         }
     }
 
+    /// Whether the step is skipped rather than the sequence rejected: it needs the answer of
+    /// an earlier step that the target refused (answered other than 2xx), that got no answer,
+    /// that listed nothing where the step counts on the first object listed, or that was itself
+    /// skipped (`skipped`: the indices of the sequence steps skipped so far). The target's
+    /// answer to that earlier step is the end of what the steps needing it could show (and
+    /// the oracles judge it); the sequence's other steps still run. Any other reason (a field
+    /// the answer lacks, a session that cannot act, a malformed step) rejects the sequence.
+    pub fn skips_step(&self, skipped: &[usize]) -> bool {
+        let RejectReason::Step {
+            cause: StepError::UnresolvedRef { reference, problem },
+            ..
+        } = self
+        else {
+            return false;
+        };
+        match problem {
+            RefProblem::Failed { .. }
+            | RefProblem::NoAnswer { .. }
+            | RefProblem::NotListed { .. } => true,
+            RefProblem::NotRun => skipped.contains(&reference.step),
+            RefProblem::Missing => false,
+        }
+    }
+
     /// Whether an identity could not log in: the sequence says nothing of the target then.
     pub fn is_login_failure(&self) -> bool {
         matches!(
@@ -140,6 +164,15 @@ pub enum RefProblem {
         identity: IdentityId,
         /// Its status.
         status: u16,
+    },
+    /// The producing step answered 2xx with fewer listed objects than the reference counts
+    /// on (an empty list).
+    #[error("{op} as {identity} listed nothing there")]
+    NotListed {
+        /// The producer's operation.
+        op: OperationId,
+        /// The producer's identity.
+        identity: IdentityId,
     },
     /// The answer does not hold the referenced value.
     #[error("not in the answer")]

@@ -371,8 +371,9 @@ impl Gen<'_, '_> {
         // Sometimes the very same request again: a repeated create or add.
         if self.chance(1, 3) && !self.full() {
             let again = self.plans[self.plans.len() - 1].clone();
+            let producer = self.producers[self.producers.len() - 1];
             self.plans.push(again);
-            self.producers.push(Some(op));
+            self.producers.push(producer);
         }
         Ok(true)
     }
@@ -414,9 +415,10 @@ impl Gen<'_, '_> {
     }
 
     /// The step whose answer supplies `echo`, with the identity that sent it: an earlier step
-    /// of the producer, or one sent now.
+    /// of the producer, or one sent now by an identity entitled to it.
     fn echo_source(&mut self, echo: &Echo) -> Result<Option<(usize, usize)>, Reason> {
-        let named = self.identities_where(|_, c| c.role != Role::Anonymous);
+        let named = self
+            .identities_where(|i, c| c.role != Role::Anonymous && self.entitled(i, echo.producer));
         let earlier: Vec<usize> = (0..self.producers.len())
             .filter(|&i| self.producers[i] == Some(echo.producer))
             .collect();
@@ -435,7 +437,6 @@ impl Gen<'_, '_> {
         };
         let anchor = self.own_anchor(echo.producer, z)?;
         self.prepare(echo.producer, z)?;
-        let step = self.plans.len();
         let emitted = self.step(
             z,
             echo.producer,
@@ -444,7 +445,8 @@ impl Gen<'_, '_> {
             Prefer::Own,
             false,
         )?;
-        Ok(emitted.map(|_| (step, z)))
+        // The producer's own step: prerequisites its body named were set up before it.
+        Ok(emitted.map(|e| (e.step, z)))
     }
 
     pub(super) fn change_then_observe(&mut self) -> Result<bool, Reason> {
