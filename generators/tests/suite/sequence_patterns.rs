@@ -670,3 +670,38 @@ fn negative_bodies_break_one_constraint_and_are_never_built_upon() {
     );
     assert!(long_comments >= 1, "a comment over its maxLength");
 }
+
+/// No step takes a value from the answer to a call the policy refuses its identity (an
+/// anonymous call of a secured operation, a user's call of an admin operation) or one sent
+/// without the identity's credentials: that answer is a refusal, and the step would never run.
+#[test]
+fn no_step_relies_on_a_refused_call() {
+    let roles: BTreeMap<String, Role> = cast()
+        .into_iter()
+        .map(|c| (c.id.as_str().to_string(), c.role))
+        .collect();
+    for (name, model) in [("shop", shop()), ("notes", notes())] {
+        let mut refs = 0;
+        for seq in generate(&model, 300, 5) {
+            for (index, step) in seq.steps.iter().enumerate() {
+                for r in step.args.refs() {
+                    refs += 1;
+                    let producer = &seq.steps[r.step];
+                    let op = model.operation(&producer.op).expect("an operation of the spec");
+                    let role = roles[producer.identity.as_str()];
+                    let refused = (role == Role::Anonymous && !op.allows_anonymous())
+                        || (role != Role::Admin && model.is_admin(&producer.op));
+                    assert!(
+                        !refused && producer.auth == AuthMode::Normal,
+                        "{name}: step {index} ({}) takes {r} from {} as {} ({role:?}, {:?})",
+                        step.op,
+                        producer.op,
+                        producer.identity,
+                        producer.auth
+                    );
+                }
+            }
+        }
+        assert!(refs > 300, "{name}: the sequences do use earlier answers ({refs})");
+    }
+}

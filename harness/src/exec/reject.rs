@@ -1,7 +1,8 @@
 //! Why a sequence was rejected: the typed reasons a step cannot be sent.
 //!
 //! A rejection is not a finding: the rest of the sequence is meaningless once one step cannot
-//! be sent. Each reason has a stable short [`RejectReason::kind`] label, so rejections can be
+//! be sent. One kind of reason skips the step instead ([`RejectReason::skips_step`]): a step
+//! that needs the answer of an earlier step the target refused. Each reason has a stable short [`RejectReason::kind`] label, so rejections can be
 //! counted by where they happened (as proptest counts its rejections by "whence"), and a
 //! [`Display`](std::fmt::Display) that is the sentence recorded in the trace.
 
@@ -261,6 +262,51 @@ mod tests {
         }));
         assert_eq!(login.kind(), "login-failed");
         assert!(login.is_login_failure());
+    }
+
+    #[test]
+    fn a_refused_producer_skips_the_step_anything_else_rejects() {
+        let op = OperationId::new("GET", "/orders/{orderId}");
+        let alice = IdentityId::new("alice");
+        let needing = |problem: RefProblem| RejectReason::Step {
+            op: op.clone(),
+            identity: IdentityId::new("bob"),
+            cause: StepError::UnresolvedRef {
+                reference: reference(),
+                problem,
+            },
+        };
+        let failed = RefProblem::Failed {
+            op: op.clone(),
+            identity: alice.clone(),
+            status: 403,
+        };
+        let unanswered = RefProblem::NoAnswer {
+            op: op.clone(),
+            identity: alice.clone(),
+        };
+        let empty = RefProblem::NotListed {
+            op: op.clone(),
+            identity: alice.clone(),
+        };
+        for problem in [failed, unanswered, empty.clone()] {
+            assert!(needing(problem.clone()).skips_step(&[]), "{problem}");
+        }
+        assert_eq!(
+            needing(empty).to_string(),
+            format!(
+                "GET /orders/{{orderId}} as bob: {}: GET /orders/{{orderId}} as alice listed nothing there",
+                reference()
+            )
+        );
+        // A step that did not run: skipped only when it was itself skipped.
+        assert!(needing(RefProblem::NotRun).skips_step(&[0]));
+        assert!(!needing(RefProblem::NotRun).skips_step(&[1]));
+        // A field a 2xx answer lacks is the generators' miss: the sequence is rejected.
+        assert!(!needing(RefProblem::Missing).skips_step(&[0]));
+        assert!(
+            !RejectReason::Verify(StepError::MissingPathValue("orderId".into())).skips_step(&[0])
+        );
     }
 
     #[test]

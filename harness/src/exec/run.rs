@@ -444,6 +444,39 @@ mod tests {
                     .into()
             )
         );
+        let listed = TraceBuilder::new(shop())
+            .step(
+                "alice:user",
+                "GET /users/{userId}/orders",
+                &[("userId", json!(1))],
+                None,
+                200,
+                json!([]),
+            )
+            .step(
+                "alice:user",
+                "POST /users/{userId}/cart/items",
+                &[("userId", json!(1))],
+                Some(json!({"productId": 1, "quantity": 1})),
+                200,
+                json!({"items": [{"id": 4}]}),
+            )
+            .trace();
+        let problem = |r: Ref| match resolve(&listed, &r) {
+            Err(StepError::UnresolvedRef { problem, .. }) => problem,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            problem(body_ref(0, "/0/id")),
+            RefProblem::NotListed { .. }
+        ));
+        assert!(matches!(
+            problem(body_ref(1, "/items/1/id")),
+            RefProblem::NotListed { .. }
+        ));
+        assert_eq!(problem(body_ref(1, "/items/0/sku")), RefProblem::Missing);
+        assert_eq!(problem(body_ref(1, "/total")), RefProblem::Missing);
+        assert_eq!(resolve(&listed, &body_ref(1, "/items/0/id")), Ok(json!(4)));
         assert_eq!(
             why(body_ref(5, "/id")),
             (

@@ -14,4 +14,5 @@ mod replay;
 mod reports;
 mod resets;
 mod shrink;
+mod skips;
 mod snapshots;
