@@ -687,7 +687,9 @@ fn no_step_relies_on_a_refused_call() {
                 for r in step.args.refs() {
                     refs += 1;
                     let producer = &seq.steps[r.step];
-                    let op = model.operation(&producer.op).expect("an operation of the spec");
+                    let op = model
+                        .operation(&producer.op)
+                        .expect("an operation of the spec");
                     let role = roles[producer.identity.as_str()];
                     let refused = (role == Role::Anonymous && !op.allows_anonymous())
                         || (role != Role::Admin && model.is_admin(&producer.op));
@@ -702,6 +704,9 @@ fn no_step_relies_on_a_refused_call() {
                 }
             }
         }
-        assert!(refs > 300, "{name}: the sequences do use earlier answers ({refs})");
+        assert!(
+            refs > 300,
+            "{name}: the sequences do use earlier answers ({refs})"
+        );
     }
 }

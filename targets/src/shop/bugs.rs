@@ -114,7 +114,8 @@ pub const PLANTED: &[PlantedBug] = &[
         SERVER_ERROR,
         "POST /users/{userId}/orders",
         &[USER],
-        1,
+        // Every user's cart is seeded: the first order empties it, the second fails.
+        2,
         "Placing an order with an empty cart fails in the pricing step with a 500.",
     ),
     bug(

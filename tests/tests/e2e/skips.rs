@@ -113,11 +113,19 @@ fn steps_needing_a_refused_answer_are_skipped_and_the_rest_runs() {
         .collect();
     assert_eq!(
         sent,
-        [(0, Some(200)), (1, Some(401)), (3, Some(200)), (5, Some(200))],
+        [
+            (0, Some(200)),
+            (1, Some(401)),
+            (3, Some(200)),
+            (5, Some(200))
+        ],
         "{:#?}",
         result.trace.reject
     );
-    let reject = result.trace.reject.expect("a field the answer lacks rejects");
+    let reject = result
+        .trace
+        .reject
+        .expect("a field the answer lacks rejects");
     assert_eq!(reject.step, StepIndex(7));
     assert_eq!(reject.whence.kind(), "unresolved-ref");
     assert!(
