@@ -142,8 +142,6 @@ enum Prefer {
 
 /// What a generated step did to the state.
 struct Emitted {
-    /// Its index among the plans (prerequisites it set up come before it).
-    step: usize,
     /// The object the step created or fetched (account), if any.
     produced: Option<usize>,
 }

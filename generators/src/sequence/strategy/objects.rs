@@ -174,44 +174,22 @@ impl Gen<'_, '_> {
     }
 
     /// `x` lists kind `k` and takes the key of the first object listed: an object made by
-    /// anyone, seeded by the service included, which `x` found but does not own. The list is
-    /// one `x` may call, under parents `x` owns (another user's would be refused); half of the
-    /// time `x` first makes one of its own there, so that the list is not empty (a parent made
-    /// in this very sequence has no children yet).
+    /// anyone, seeded by the service included, which `x` found but does not own.
     pub(super) fn obtain_listed(&mut self, x: usize, k: usize) -> Result<Option<usize>, Reason> {
-        let lists: Vec<usize> = (0..self.cat.kinds[k].listed.len())
-            .filter(|&i| self.entitled(x, self.cat.kinds[k].listed[i].0))
-            .collect();
-        let Some(i) = self.pick(&lists) else {
+        let Some(i) = self.below_opt(self.cat.kinds[k].listed.len()) else {
             return Ok(None);
         };
         let (op, source) = self.cat.kinds[k].listed[i].clone();
         let kind = self.cat.kinds.get_index(k).map(|(name, _)| name.clone());
         let Some(kind) = kind else { return Ok(None) };
-        let mut anchors = Vec::new();
-        if self.owners_of(k).contains(&x)
-            && !self.cat.kinds[k].create.is_empty()
-            && self.chance(1, 2)
-        {
-            anchors.extend(self.ensure_owned(x, k, 1)?);
-        } else {
-            let parent_kinds: Vec<usize> = self.cat.ops[op]
-                .params
-                .iter()
-                .filter(|p| p.required)
-                .filter_map(|p| p.kind.as_ref())
-                .filter_map(|pk| self.cat.kinds.get_index_of(pk))
-                .collect();
-            for pk in parent_kinds {
-                self.ensure_owned(x, pk, 1)?;
-            }
-        }
         self.prepare(op, x)?;
-        let Some(emitted) = self.step(x, op, AuthMode::Normal, &anchors, Prefer::Own, false)?
-        else {
+        if self
+            .step(x, op, AuthMode::Normal, &[], Prefer::Own, false)?
+            .is_none()
+        {
             return Ok(None);
-        };
-        let step = emitted.step;
+        }
+        let step = self.plans.len() - 1;
         let parents = self.plans[step]
             .params
             .iter()

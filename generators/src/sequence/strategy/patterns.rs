@@ -371,9 +371,8 @@ impl Gen<'_, '_> {
         // Sometimes the very same request again: a repeated create or add.
         if self.chance(1, 3) && !self.full() {
             let again = self.plans[self.plans.len() - 1].clone();
-            let producer = self.producers[self.producers.len() - 1];
             self.plans.push(again);
-            self.producers.push(producer);
+            self.producers.push(Some(op));
         }
         Ok(true)
     }
@@ -415,10 +414,9 @@ impl Gen<'_, '_> {
     }
 
     /// The step whose answer supplies `echo`, with the identity that sent it: an earlier step
-    /// of the producer, or one sent now by an identity entitled to it.
+    /// of the producer, or one sent now.
     fn echo_source(&mut self, echo: &Echo) -> Result<Option<(usize, usize)>, Reason> {
-        let named = self
-            .identities_where(|i, c| c.role != Role::Anonymous && self.entitled(i, echo.producer));
+        let named = self.identities_where(|_, c| c.role != Role::Anonymous);
         let earlier: Vec<usize> = (0..self.producers.len())
             .filter(|&i| self.producers[i] == Some(echo.producer))
             .collect();
@@ -437,6 +435,7 @@ impl Gen<'_, '_> {
         };
         let anchor = self.own_anchor(echo.producer, z)?;
         self.prepare(echo.producer, z)?;
+        let step = self.plans.len();
         let emitted = self.step(
             z,
             echo.producer,
@@ -445,8 +444,7 @@ impl Gen<'_, '_> {
             Prefer::Own,
             false,
         )?;
-        // The producer's own step: prerequisites its body named were set up before it.
-        Ok(emitted.map(|e| (e.step, z)))
+        Ok(emitted.map(|_| (step, z)))
     }
 
     pub(super) fn change_then_observe(&mut self) -> Result<bool, Reason> {

@@ -79,27 +79,16 @@ impl Gen<'_, '_> {
                         extra: Vec::new(),
                         refs: Vec::new(),
                     };
-                    let step = self.push_plan(actor, op, auth, params, Some(body), None);
-                    return Ok(Some(Emitted {
-                        step,
-                        produced: None,
-                    }));
+                    self.push_plan(actor, op, auth, params, Some(body), None);
+                    return Ok(Some(Emitted { produced: None }));
                 }
                 None => Some(self.body_plan(b, actor, mass)?),
             },
         };
-        // Only an answer the target gives the identity as a matter of course holds values for
-        // later steps: not one sent without credentials, nor one the policy refuses it (an
-        // anonymous create of a secured kind, a user's call of an admin operation).
-        let effective = auth == AuthMode::Normal && self.entitled(actor, op);
-        let producer = effective.then_some(op);
+        let producer = (auth == AuthMode::Normal).then_some(op);
         let step = self.push_plan(actor, op, auth, params, body, producer);
-        let produced = if effective {
-            self.apply(step, actor, op, &bound.objects)
-        } else {
-            None
-        };
-        Ok(Some(Emitted { step, produced }))
+        let produced = self.apply(step, actor, op, auth, &bound.objects);
+        Ok(Some(Emitted { produced }))
     }
 
     /// The arguments `anchors` fix for a step of `info`: the anchored object's id for the last
@@ -237,26 +226,14 @@ impl Gen<'_, '_> {
 
     /// The object of `kind` a body field of a step by `actor` names (an order's `addressId`),
     /// set up first when there is none yet, as for path parameters (bounded: a create needing
-    /// a create ...). A step that sets up a prerequisite names only the actor's own objects
-    /// of a kind it can make (another user's address would make the order, and every step
-    /// that needs it, fail); others may name anyone's.
+    /// a create ...).
     fn linked_object(&mut self, kind: &str, actor: usize) -> Result<Option<usize>, Reason> {
         // An account (a member's `userId`) is anyone's: naming oneself is the rarer case.
         let singleton = self.cat.kinds.get(kind).is_some_and(|k| k.singleton);
         let prefer = if singleton { Prefer::Any } else { Prefer::Own };
-        let makes_own = self
-            .cat
-            .kinds
-            .get_index_of(kind)
-            .is_some_and(|k| self.owners_of(k).contains(&actor));
-        let chosen = if self.setting_up > 0 && !singleton && makes_own {
-            let own = self.state.owned(kind, actor);
-            self.pick(&own)
-        } else {
-            self.choose_object(kind, actor, prefer)
-        };
-        if chosen.is_some() || self.setting_up >= 3 || self.cast[actor].role == Role::Anonymous {
-            return Ok(chosen.or_else(|| self.choose_object(kind, actor, prefer)));
+        let chosen = self.choose_object(kind, actor, prefer);
+        if chosen.is_some() || self.setting_up >= 2 || self.cast[actor].role == Role::Anonymous {
+            return Ok(chosen);
         }
         let Some(k) = self.cat.kinds.get_index_of(kind) else {
             return Ok(chosen);
@@ -269,15 +246,12 @@ impl Gen<'_, '_> {
             self.pick(&owners)
         };
         let Some(owner) = owner else {
-            return Ok(self.choose_object(kind, actor, prefer));
+            return Ok(chosen);
         };
         self.setting_up += 1;
         let made = self.ensure_owned(owner, k, 1);
         self.setting_up -= 1;
-        match made? {
-            Some(made) => Ok(Some(made)),
-            None => Ok(self.choose_object(kind, actor, prefer)),
-        }
+        made
     }
 
     /// Appends the plan of a step of `op` by `actor`, with the operation whose answer may
@@ -303,26 +277,16 @@ impl Gen<'_, '_> {
         self.plans.len() - 1
     }
 
-    /// Whether the policy lets `actor` call `op` at all: anonymous identities no secured
-    /// operation, non-admins no admin operation. A refused call is still sent (it is what the
-    /// authorization oracles judge), but nothing later relies on its answer.
-    pub(super) fn entitled(&self, actor: usize, op: usize) -> bool {
-        let info = &self.cat.ops[op];
-        match self.cast[actor].role {
-            Role::Anonymous => !info.secured && !info.admin,
-            Role::User => !info.admin,
-            Role::Admin => true,
-        }
-    }
-
-    /// Applies step `step` (of `op` by `actor`, sent with its credentials and entitled to the
-    /// operation) to the reference state: the object it creates or the account it fetches
-    /// (returned), or the object it deletes (among `objects`, the objects its parameters name).
+    /// Applies step `step` (of `op` by `actor`) to the reference state: the object it creates
+    /// or the account it fetches (returned), or the object it deletes (among `objects`, the
+    /// objects its parameters name). A step sent without the identity's credentials changes
+    /// nothing it owns.
     fn apply(
         &mut self,
         step: usize,
         actor: usize,
         op: usize,
+        auth: AuthMode,
         objects: &IndexMap<String, usize>,
     ) -> Option<usize> {
         let info = &self.cat.ops[op];
@@ -333,8 +297,9 @@ impl Gen<'_, '_> {
             .filter(|(loc, _, _)| *loc == ParameterLocation::Path)
             .map(|(_, name, arg)| (name.clone(), arg.clone()))
             .collect();
+        let effective = auth == AuthMode::Normal;
         match &info.kind {
-            Some((kind, CrudRole::Create)) => {
+            Some((kind, CrudRole::Create)) if effective => {
                 let k = self.cat.kinds.get(kind);
                 if let Some((_, source)) = k.and_then(|k| k.create.iter().find(|(o, _)| *o == op)) {
                     produced = Some(self.state.add(Obj {
@@ -351,7 +316,7 @@ impl Gen<'_, '_> {
                     }));
                 }
             }
-            Some((kind, CrudRole::Delete)) => {
+            Some((kind, CrudRole::Delete)) if effective => {
                 let own_param = info
                     .params
                     .iter()
@@ -364,6 +329,7 @@ impl Gen<'_, '_> {
             _ => {}
         }
         if let Some((kind, source)) = &info.account
+            && effective
             && self.state.account(kind, actor).is_none()
             && self.cast[actor].role != Role::Anonymous
         {
