@@ -59,18 +59,18 @@ fn steps_needing_a_refused_answer_are_skipped_and_the_rest_runs() {
                 vec![("userId", body(0, "/id")), ("orderId", body(1, "/id"))],
                 None,
             ),
-            // alice has no orders after a reset: an empty list.
+            // alice lists her orders: fewer than a hundred.
             step(
                 "alice",
                 "GET /users/{userId}/orders",
                 vec![("userId", body(0, "/id"))],
                 None,
             ),
-            // Skipped: the list named no order.
+            // Skipped: the list has no hundredth order.
             step(
                 "carol",
                 order,
-                vec![("userId", body(0, "/id")), ("orderId", body(3, "/0/id"))],
+                vec![("userId", body(0, "/id")), ("orderId", body(3, "/99/id"))],
                 None,
             ),
             // Runs: needs nothing that was refused.
