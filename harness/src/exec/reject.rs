@@ -1,7 +1,8 @@
 //! Why a sequence was rejected: the typed reasons a step cannot be sent.
 //!
 //! A rejection is not a finding: the rest of the sequence is meaningless once one step cannot
-//! be sent. Each reason has a stable short [`RejectReason::kind`] label, so rejections can be
+//! be sent. One kind of reason skips the step instead ([`RejectReason::skips_step`]): a step
+//! that needs the answer of an earlier step the target refused. Each reason has a stable short [`RejectReason::kind`] label, so rejections can be
 //! counted by where they happened (as proptest counts its rejections by "whence"), and a
 //! [`Display`](std::fmt::Display) that is the sentence recorded in the trace.
 
@@ -39,6 +40,30 @@ impl RejectReason {
         match self {
             RejectReason::Step { cause, .. } | RejectReason::Verify(cause) => cause.kind(),
             RejectReason::Recorded(_) => "recorded",
+        }
+    }
+
+    /// Whether the step is skipped rather than the sequence rejected: it needs the answer of
+    /// an earlier step that the target refused (answered other than 2xx), that got no answer,
+    /// that listed nothing where the step counts on the first object listed, or that was itself
+    /// skipped (`skipped`: the indices of the sequence steps skipped so far). The target's
+    /// answer to that earlier step is the end of what the steps needing it could show (and
+    /// the oracles judge it); the sequence's other steps still run. Any other reason (a field
+    /// the answer lacks, a session that cannot act, a malformed step) rejects the sequence.
+    pub fn skips_step(&self, skipped: &[usize]) -> bool {
+        let RejectReason::Step {
+            cause: StepError::UnresolvedRef { reference, problem },
+            ..
+        } = self
+        else {
+            return false;
+        };
+        match problem {
+            RefProblem::Failed { .. }
+            | RefProblem::NoAnswer { .. }
+            | RefProblem::NotListed { .. } => true,
+            RefProblem::NotRun => skipped.contains(&reference.step),
+            RefProblem::Missing => false,
         }
     }
 
@@ -151,6 +176,15 @@ pub enum RefProblem {
         /// Its status.
         status: u16,
     },
+    /// The producing step answered 2xx with fewer listed objects than the reference counts
+    /// on (an empty list).
+    #[error("{op} as {identity} listed nothing there")]
+    NotListed {
+        /// The producer's operation.
+        op: OperationId,
+        /// The producer's identity.
+        identity: IdentityId,
+    },
     /// The answer does not hold the referenced value.
     #[error("not in the answer")]
     Missing,
@@ -247,6 +281,51 @@ mod tests {
         }));
         assert_eq!(login.kind(), "login-failed");
         assert!(login.is_login_failure());
+    }
+
+    #[test]
+    fn a_refused_producer_skips_the_step_anything_else_rejects() {
+        let op = OperationId::new("GET", "/orders/{orderId}");
+        let alice = IdentityId::new("alice");
+        let needing = |problem: RefProblem| RejectReason::Step {
+            op: op.clone(),
+            identity: IdentityId::new("bob"),
+            cause: StepError::UnresolvedRef {
+                reference: reference(),
+                problem,
+            },
+        };
+        let failed = RefProblem::Failed {
+            op: op.clone(),
+            identity: alice.clone(),
+            status: 403,
+        };
+        let unanswered = RefProblem::NoAnswer {
+            op: op.clone(),
+            identity: alice.clone(),
+        };
+        let empty = RefProblem::NotListed {
+            op: op.clone(),
+            identity: alice.clone(),
+        };
+        for problem in [failed, unanswered, empty.clone()] {
+            assert!(needing(problem.clone()).skips_step(&[]), "{problem}");
+        }
+        assert_eq!(
+            needing(empty).to_string(),
+            format!(
+                "GET /orders/{{orderId}} as bob: {}: GET /orders/{{orderId}} as alice listed nothing there",
+                reference()
+            )
+        );
+        // A step that did not run: skipped only when it was itself skipped.
+        assert!(needing(RefProblem::NotRun).skips_step(&[0]));
+        assert!(!needing(RefProblem::NotRun).skips_step(&[1]));
+        // A field a 2xx answer lacks is the generators' miss: the sequence is rejected.
+        assert!(!needing(RefProblem::Missing).skips_step(&[0]));
+        assert!(
+            !RejectReason::Verify(StepError::MissingPathValue("orderId".into())).skips_step(&[0])
+        );
     }
 
     #[test]

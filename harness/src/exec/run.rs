@@ -68,26 +68,41 @@ impl<'a> Executor<'a> {
     }
 
     /// Runs `sequence`. Never fails: a step that cannot be sent ends the run with a
-    /// [`Reject`] in the trace.
+    /// [`Reject`] in the trace, except a step that needs the answer of an earlier step the
+    /// target refused (non-2xx, no answer, an empty list: see [`RejectReason::skips_step`]).
+    /// That step is skipped, and every later step that needs its answer; the others still run.
     pub async fn run(&self, sequence: &Sequence) -> RunResult {
         let mut trace = Trace::default();
         let mut ownership = Ownership::new(self.shared_kinds.iter().cloned())
             .with_known(Known::from_identities(self.sessions.identities()));
+        let mut skipped: Vec<usize> = Vec::new();
         for (index, step) in sequence.steps.iter().enumerate() {
             let index = StepIndex(index);
-            if let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await {
-                tracing::debug!(
-                    step = index.0,
-                    kind = whence.kind(),
-                    "sequence rejected: {}",
-                    self.sessions.redactor().text(&whence.to_string())
-                );
-                trace.reject = Some(Reject {
-                    step: index,
-                    whence,
-                });
-                break;
+            let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await else {
+                continue;
+            };
+            let reason = self.sessions.redactor().text(&whence.to_string());
+            if whence.skips_step(&skipped) {
+                tracing::debug!(step = index.0, "step skipped: {reason}");
+                skipped.push(index.0);
+                continue;
             }
+            tracing::debug!(
+                step = index.0,
+                kind = whence.kind(),
+                "sequence rejected: {reason}"
+            );
+            trace.reject = Some(Reject {
+                step: index,
+                whence,
+            });
+            break;
+        }
+        if !skipped.is_empty() {
+            tracing::debug!(
+                "sequence ran to its end with {} step(s) skipped: {skipped:?}",
+                skipped.len()
+            );
         }
         RunResult { trace, ownership }
     }
@@ -328,7 +343,17 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
         }));
     }
     let value = match &r.source {
-        RefSource::Body { pointer } => response.json().and_then(|b| b.pointer(pointer)).cloned(),
+        RefSource::Body { pointer } => {
+            let body = response.json();
+            let value = body.and_then(|b| b.pointer(pointer)).cloned();
+            if value.is_none() && body.is_some_and(|b| past_the_end(b, pointer)) {
+                return Err(unresolved(RefProblem::NotListed {
+                    op: producer.op.clone(),
+                    identity: producer.identity.clone(),
+                }));
+            }
+            value
+        }
         RefSource::Header { name } => response.header(name).map(|h| Value::String(h.to_string())),
         RefSource::Location => response
             .header("location")
@@ -344,6 +369,28 @@ fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
         },
     };
     value.ok_or_else(|| unresolved(RefProblem::Missing))
+}
+
+/// Whether `pointer` misses in `body` because it indexes past the end of an array (`/0/id`
+/// in `[]`, `/items/0/id` in `{"items": []}`): the answer listed fewer objects than the
+/// reference counts on, not a field the answer lacks.
+fn past_the_end(body: &Value, pointer: &str) -> bool {
+    let mut current = body;
+    for token in trespass_generators::pointer::split(pointer) {
+        current = match current {
+            Value::Array(items) => match token.parse::<usize>() {
+                Ok(i) if i >= items.len() => return true,
+                Ok(i) => &items[i],
+                Err(_) => return false,
+            },
+            Value::Object(map) => match map.get(&token) {
+                Some(next) => next,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    false
 }
 
 #[cfg(test)]
@@ -402,6 +449,39 @@ mod tests {
                     .into()
             )
         );
+        let listed = TraceBuilder::new(shop())
+            .step(
+                "alice:user",
+                "GET /users/{userId}/orders",
+                &[("userId", json!(1))],
+                None,
+                200,
+                json!([]),
+            )
+            .step(
+                "alice:user",
+                "POST /users/{userId}/cart/items",
+                &[("userId", json!(1))],
+                Some(json!({"productId": 1, "quantity": 1})),
+                200,
+                json!({"items": [{"id": 4}]}),
+            )
+            .trace();
+        let problem = |r: Ref| match resolve(&listed, &r) {
+            Err(StepError::UnresolvedRef { problem, .. }) => problem,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            problem(body_ref(0, "/0/id")),
+            RefProblem::NotListed { .. }
+        ));
+        assert!(matches!(
+            problem(body_ref(1, "/items/1/id")),
+            RefProblem::NotListed { .. }
+        ));
+        assert_eq!(problem(body_ref(1, "/items/0/sku")), RefProblem::Missing);
+        assert_eq!(problem(body_ref(1, "/total")), RefProblem::Missing);
+        assert_eq!(resolve(&listed, &body_ref(1, "/items/0/id")), Ok(json!(4)));
         assert_eq!(
             why(body_ref(5, "/id")),
             (

@@ -132,6 +132,36 @@ fn check_secure(service: Service) {
     assert!(summary.requests > CASES, "the campaign did send requests");
 }
 
+/// Fewer than one sequence in ten is rejected on the manifest run of `service` (each case runs
+/// on a freshly reset target, so the count depends on the seed alone). A step that needs the
+/// answer of a step the target refused is skipped, not counted: what counts is a sequence the
+/// generators made that could not run (a field an answer lacks, an identity that cannot log in).
+fn check_rejections(service: Service) {
+    let summary = vulnerable_run(service);
+    assert!(
+        summary.rejected * 10 < summary.cases,
+        "{} of {} sequences rejected: {:?}",
+        summary.rejected,
+        summary.cases,
+        summary.rejections
+    );
+}
+
+#[test]
+fn shop_rejects_under_a_tenth_of_its_sequences() {
+    check_rejections(Service::Shop);
+}
+
+#[test]
+fn notes_rejects_under_a_tenth_of_its_sequences() {
+    check_rejections(Service::Notes);
+}
+
+#[test]
+fn forum_rejects_under_a_tenth_of_its_sequences() {
+    check_rejections(Service::Forum);
+}
+
 #[test]
 fn shop_vulnerable_findings_equal_the_manifest() {
     check_vulnerable(Service::Shop);

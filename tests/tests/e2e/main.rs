@@ -15,5 +15,6 @@ mod reports;
 mod resets;
 mod shared;
 mod shrink;
+mod skips;
 mod snapshots;
 mod target_cmd;
