@@ -25,6 +25,7 @@ pub mod formats;
 mod lane;
 mod report;
 mod reset;
+mod saved;
 mod settings;
 pub mod target;
 mod worker;
@@ -38,10 +39,11 @@ use trespass_generators::model::ApiModel;
 use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
-pub use budget::{Budget, case_limit};
+pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, Summary, peak_memory};
 pub use reset::ResetError;
+pub use saved::Reshrunk;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
@@ -145,7 +147,10 @@ impl Campaign {
         settings: Settings,
     ) -> Self {
         let policy = Policy::new(&model, &identities.policy);
-        let strategy = SequenceStrategy::new(&model, &identities.cast());
+        // The reset operation and the policy's exclusions are never sent, whoever builds the
+        // campaign; `with_selection` narrows further.
+        let selection = crate::identity::selection::default_selection(&model, &identities);
+        let strategy = SequenceStrategy::new(&model, &identities.cast()).with_selection(&selection);
         let redactor = Redactor::new();
         Self {
             model,
@@ -169,6 +174,13 @@ impl Campaign {
     /// Records where the spec, identities and target came from in every finding.
     pub fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = Some(origin);
+        self
+    }
+
+    /// Narrows the operations sequences send to `selection` (see
+    /// [`crate::identity::selection::resolve`]), on top of the reset and policy exclusions.
+    pub fn with_selection(mut self, selection: &trespass_generators::sequence::Selection) -> Self {
+        self.strategy = self.strategy.with_selection(selection);
         self
     }
 
@@ -228,11 +240,10 @@ impl Campaign {
             lanes.push(self.lane(endpoint, access).await?);
         }
         let started = Instant::now();
-        let shared = Shared::new(Budget::start(
-            self.settings.cases,
-            self.settings.duration,
-            started,
-        ));
+        let shared = Shared::new(
+            Budget::start(self.settings.cases, self.settings.duration, started),
+            ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
+        );
         let runs = (0..workers).map(|w| self.worker(&lanes[w % lanes.len()], &shared, on_event));
         let runs = futures_util::future::join_all(runs);
         match shared.budget.deadline() {
@@ -260,6 +271,14 @@ impl Campaign {
             tracing::warn!(
                 "{resets_failed} case(s) were given up because the target's reset failed \
                  (TRESPASS_LOG=debug shows each try)"
+            );
+        }
+        let unshrunk = shared.shrink_share.skipped();
+        if unshrunk > 0 {
+            tracing::warn!(
+                "{unshrunk} finding(s) saved as found, not shrunk: shrinking used its share \
+                 ({} % of the duration, --shrink-share); `trespass shrink FILE` shrinks one later",
+                self.settings.shrink_share
             );
         }
         let findings = shared

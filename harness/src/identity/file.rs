@@ -167,6 +167,11 @@ pub struct PolicySection {
     pub public_operations: Vec<String>,
     /// Resource kinds every user may read (a catalogue), so reading another's is no BOLA.
     pub shared_resources: Vec<String>,
+    /// Patterns of operations sequences never send (same forms, plus a bare path glob
+    /// `/admin/*` or operationId); see [`super::selection`].
+    pub exclude_operations: Vec<String>,
+    /// The line of each of `exclude_operations`, for errors only the spec can reveal.
+    pub(crate) exclude_lines: Vec<usize>,
 }
 
 /// How to treat the target.
@@ -265,6 +270,8 @@ struct RawPolicy {
     public_operations: Vec<Spanned<String>>,
     #[serde(default)]
     shared_resources: Vec<String>,
+    #[serde(default)]
+    exclude_operations: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -525,6 +532,13 @@ impl Cx<'_> {
             public_operations: self
                 .patterns(raw.policy.public_operations, "policy.public_operations")?,
             shared_resources: raw.policy.shared_resources,
+            exclude_lines: raw
+                .policy
+                .exclude_operations
+                .iter()
+                .map(|p| self.line_of(p.span().start))
+                .collect(),
+            exclude_operations: self.selection_patterns(raw.policy.exclude_operations)?,
         };
         let reset = match raw.target.reset {
             None => None,
@@ -680,6 +694,28 @@ impl Cx<'_> {
                     pattern.span().start,
                     format!("{key}[{i}]"),
                     format!("`{p}` is not a pattern: use \"tag:NAME\", \"path:/glob/**\", \"operationId:NAME\" or \"METHOD /path\""),
+                );
+            }
+            out.push(p.to_string());
+        }
+        Ok(out)
+    }
+
+    /// `policy.exclude_operations`: each a selection pattern
+    /// ([`trespass_generators::sequence::parse_pattern`]).
+    fn selection_patterns(
+        &self,
+        patterns: Vec<Spanned<String>>,
+    ) -> Result<Vec<String>, IdentityFileError> {
+        let mut out = Vec::with_capacity(patterns.len());
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            let p = pattern.get_ref().trim();
+            if let Err(e) = trespass_generators::sequence::parse_pattern(p) {
+                let key = format!("policy.exclude_operations[{i}]");
+                return self.invalid(
+                    pattern.span().start,
+                    key,
+                    format!("{e}, or a path glob like \"/admin/*\""),
                 );
             }
             out.push(p.to_string());

@@ -37,6 +37,7 @@
 mod file;
 mod resources;
 mod secret;
+pub mod selection;
 mod session;
 
 pub use file::{
@@ -45,6 +46,7 @@ pub use file::{
 };
 pub use resources::DeclaredResource;
 pub use secret::Secret;
+pub use selection::{OperationFilter, SelectionError};
 pub(crate) use session::INVALID_TOKEN;
 pub use session::{PROBES, SessionError, Sessions};
 

@@ -13,5 +13,6 @@ mod inputs;
 mod replay;
 mod reports;
 mod resets;
+mod selection;
 mod shrink;
 mod snapshots;
