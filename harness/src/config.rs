@@ -10,6 +10,7 @@
 //! | [`Config::duration`] | none (cases decide) | `TRESPASS_DURATION` (`30s`, `5m`, `1h`) |
 //! | [`Config::workers`] | 2 | `TRESPASS_WORKERS` |
 //! | [`Config::max_shrink_time`] | 60 s | `TRESPASS_MAX_SHRINK_TIME` |
+//! | [`Config::shrink_share`] | 25 % | `TRESPASS_SHRINK_SHARE` |
 //! | [`Config::confirmations`] | 3 | `TRESPASS_CONFIRMATIONS` |
 //! | [`Config::request_timeout`] | 10 s | `TRESPASS_REQUEST_TIMEOUT` |
 //! | [`Config::slow_threshold`] | 5 s | `TRESPASS_SLOW_THRESHOLD` |
@@ -28,6 +29,10 @@ use std::time::Duration;
 /// Cases a run takes when neither a case count nor a duration is given.
 pub const DEFAULT_CASES: u64 = 100;
 
+/// The share (percent) of a `--duration` that shrinking may use in all, across every finding
+/// of the campaign, unless set otherwise (`--shrink-share`, `TRESPASS_SHRINK_SHARE`).
+pub const DEFAULT_SHRINK_SHARE: u8 = 25;
+
 /// Names of the environment variables [`Config::from_env`] reads (plus `TRESPASS_LOG`).
 pub const ENV_VARS: &[&str] = &[
     "TRESPASS_CASES",
@@ -35,6 +40,7 @@ pub const ENV_VARS: &[&str] = &[
     "TRESPASS_DURATION",
     "TRESPASS_WORKERS",
     "TRESPASS_MAX_SHRINK_TIME",
+    "TRESPASS_SHRINK_SHARE",
     "TRESPASS_CONFIRMATIONS",
     "TRESPASS_REQUEST_TIMEOUT",
     "TRESPASS_SLOW_THRESHOLD",
@@ -59,6 +65,9 @@ pub struct Config {
     pub workers: usize,
     /// Time budget for shrinking one finding. Default 60 s; `TRESPASS_MAX_SHRINK_TIME`.
     pub max_shrink_time: Duration,
+    /// With a duration: the percentage of it that shrinking may use in all, across every
+    /// finding (0 to 100). Default 25; `TRESPASS_SHRINK_SHARE` (`25` or `25%`).
+    pub shrink_share: u8,
     /// Replays that must reproduce a minimized finding before it is reported as confirmed
     /// (otherwise it is flaky). Default 3; `TRESPASS_CONFIRMATIONS`.
     pub confirmations: u32,
@@ -82,6 +91,7 @@ impl Default for Config {
             duration: None,
             workers: 2,
             max_shrink_time: Duration::from_secs(60),
+            shrink_share: DEFAULT_SHRINK_SHARE,
             confirmations: 3,
             request_timeout: Duration::from_secs(10),
             slow_threshold: Duration::from_secs(5),
@@ -155,6 +165,9 @@ impl Config {
                 "TRESPASS_MAX_SHRINK_TIME" => {
                     self.max_shrink_time = parse_duration(v).map_err(|e| err(&e))?
                 }
+                "TRESPASS_SHRINK_SHARE" => {
+                    self.shrink_share = parse_share(v).map_err(|e| err(&e))?
+                }
                 "TRESPASS_CONFIRMATIONS" => {
                     self.confirmations = v.parse().map_err(|_| err("a whole number"))?
                 }
@@ -172,6 +185,15 @@ impl Config {
             }
         }
         Ok(self)
+    }
+}
+
+/// Parses a percentage from 0 to 100: `25` or `25%`.
+pub fn parse_share(text: &str) -> Result<u8, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<u8>() {
+        Ok(n) if n <= 100 => Ok(n),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
     }
 }
 
@@ -217,6 +239,7 @@ mod tests {
                 ("TRESPASS_SEED", "42"),
                 ("TRESPASS_DURATION", "2m"),
                 ("TRESPASS_MAX_SHRINK_TIME", "1500ms"),
+                ("TRESPASS_SHRINK_SHARE", "40%"),
                 ("PATH", "/bin"),
             ]))
             .unwrap();
@@ -224,6 +247,15 @@ mod tests {
         assert_eq!(c.seed, Some(42));
         assert_eq!(c.duration, Some(Duration::from_secs(120)));
         assert_eq!(c.max_shrink_time, Duration::from_millis(1500));
+        assert_eq!(c.shrink_share, 40);
+        assert_eq!(Config::default().shrink_share, DEFAULT_SHRINK_SHARE);
+        assert_eq!(parse_share(" 0 "), Ok(0));
+        assert_eq!(parse_share("100%"), Ok(100));
+        assert!(parse_share("101").is_err() && parse_share("-1").is_err());
+        let bad = Config::default()
+            .overlay_env(vars(&[("TRESPASS_SHRINK_SHARE", "half")]))
+            .unwrap_err();
+        assert_eq!(bad.var, "TRESPASS_SHRINK_SHARE");
         assert_eq!(c.workers, Config::default().workers);
     }
 

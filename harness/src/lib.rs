@@ -18,6 +18,7 @@
 //! | `TRESPASS_DURATION` | wall-clock budget (`250ms`, `30s`, `5m`, `1h`); the run stops at whichever of it and the cases comes first | none |
 //! | `TRESPASS_WORKERS` | sequences run concurrently (at least 1) | 2 |
 //! | `TRESPASS_MAX_SHRINK_TIME` | time budget for shrinking one finding | 60 s |
+//! | `TRESPASS_SHRINK_SHARE` | with a duration: percentage of it shrinking may use in all, across findings | 25 |
 //! | `TRESPASS_CONFIRMATIONS` | replays of a shrunk finding that must all show it, else it is flaky | 3 |
 //! | `TRESPASS_REQUEST_TIMEOUT` | time allowed for one request | 10 s |
 //! | `TRESPASS_SLOW_THRESHOLD` | answers slower than this are reported by `slow-response` | 5 s |

@@ -641,7 +641,7 @@ fn as_pointer(field: &str) -> String {
 
 /// The operation (or path, tag, operationId) closest to what a pattern that matched nothing
 /// asked for.
-fn suggest(model: &ApiModel, pattern: &OperationPattern) -> Option<String> {
+pub(crate) fn suggest(model: &ApiModel, pattern: &OperationPattern) -> Option<String> {
     match pattern {
         OperationPattern::Operation { method, path } => {
             let wanted = normalise_params(path);

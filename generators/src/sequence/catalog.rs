@@ -240,6 +240,10 @@ impl KindInfo {
 pub(crate) struct Catalog {
     pub ops: Vec<OpInfo>,
     pub kinds: IndexMap<String, KindInfo>,
+    /// Per operation: never sent ([`super::Selection::exclude`]).
+    excluded: Vec<bool>,
+    /// Per operation: patterns may aim at it; the others are sent only to produce inputs.
+    aimed: Vec<bool>,
 }
 
 /// The scalar top-level fields of the JSON success response of `op`, with their shapes.
@@ -291,7 +295,8 @@ impl Catalog {
         self.kinds.get(kind)?.read.iter().find_map(|&r| {
             let read = &self.ops[r];
             let need = path_params(read);
-            (!need.is_empty() && need.iter().all(|n| have.contains(n))).then(|| read.id.clone())
+            (!need.is_empty() && need.iter().all(|n| have.contains(n)) && self.aimed(r))
+                .then(|| read.id.clone())
         })
     }
 
@@ -310,7 +315,59 @@ impl Catalog {
         find_echoes(model, &mut ops);
         // Create operations of kinds whose id could not be located are still useful as plain
         // steps; kinds nobody produces stay without objects.
-        Catalog { ops, kinds }
+        let n = ops.len();
+        Catalog {
+            ops,
+            kinds,
+            excluded: vec![false; n],
+            aimed: vec![true; n],
+        }
+    }
+
+    /// Narrows the catalog to `selection`: excluded operations leave every list a pattern or a
+    /// prerequisite draws from (creates, accounts, reads, lists, echo producers), and only the
+    /// operations it aims at stay [`Catalog::aimed`]. Applied on top of earlier narrowing.
+    pub fn restrict(&mut self, selection: &super::Selection) {
+        for (i, op) in self.ops.iter().enumerate() {
+            self.excluded[i] |= selection.excludes(&op.id);
+            self.aimed[i] &= selection.aims_at(&op.id);
+        }
+        let off = self.excluded.clone();
+        let keep = |op: &usize| !off[*op];
+        for k in self.kinds.values_mut() {
+            k.create.retain(|(op, _)| keep(op));
+            k.listed.retain(|(op, _)| keep(op));
+            for list in [
+                &mut k.account,
+                &mut k.read,
+                &mut k.update,
+                &mut k.delete,
+                &mut k.list,
+            ] {
+                list.retain(keep);
+            }
+        }
+        for op in &mut self.ops {
+            for p in &mut op.params {
+                p.echoes.retain(|e| keep(&e.producer));
+            }
+            if let Some(b) = &mut op.body {
+                for (_, echoes) in &mut b.echoes {
+                    echoes.retain(|e| keep(&e.producer));
+                }
+                b.echoes.retain(|(_, echoes)| !echoes.is_empty());
+            }
+        }
+    }
+
+    /// Whether operation `op` is never sent.
+    pub fn excluded(&self, op: usize) -> bool {
+        self.excluded.get(op).copied().unwrap_or(false)
+    }
+
+    /// Whether patterns may aim at operation `op` (else it is sent only to produce inputs).
+    pub fn aimed(&self, op: usize) -> bool {
+        self.aimed.get(op).copied().unwrap_or(true)
     }
 }
 

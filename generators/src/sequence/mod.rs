@@ -4,11 +4,13 @@
 mod arg_values;
 pub use arg_values::fills_path_segment;
 mod catalog;
+mod select;
 mod state;
 mod step;
 mod strategy;
 mod tree;
 
+pub use select::{Selection, parse_pattern, select};
 pub use step::{
     Arg, Args, AuthMode, BodyArg, BodyRef, IdentityId, IdentitySpec, Ref, RefSource, Role,
     Sequence, Step,

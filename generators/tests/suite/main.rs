@@ -15,6 +15,7 @@ mod loader_versions;
 mod real_census;
 mod real_specs;
 mod sequence_patterns;
+mod sequence_select;
 mod sequence_shrink;
 mod synthetic;
 mod values_negative;

@@ -54,7 +54,7 @@ use crate::campaign::{
 use crate::config::{Config, ConfigError};
 use crate::errors::IdentityFileError;
 use crate::finding::{Finding, FindingError, FindingStore, Origin};
-use crate::identity::IdentityFile;
+use crate::identity::{IdentityFile, OperationFilter};
 
 /// The corpus folder findings are saved to and replayed from unless [`Harness::corpus`] says
 /// otherwise (relative to the working directory, which `cargo test` sets to the package's).
@@ -161,8 +161,11 @@ pub struct Harness {
     oracles: String,
     corpus: PathBuf,
     shrink: bool,
+    shrink_share: Option<u8>,
     replay_only: Option<PathBuf>,
     secure: bool,
+    /// `--include` / `--exclude` patterns.
+    filter: OperationFilter,
     /// The environment to read `TRESPASS_*` from instead of the process's (for tests).
     env: Option<Vec<(String, String)>>,
 }
@@ -180,8 +183,10 @@ impl Harness {
             oracles: "default".into(),
             corpus: PathBuf::from(DEFAULT_CORPUS),
             shrink: true,
+            shrink_share: None,
             replay_only: None,
             secure: false,
+            filter: OperationFilter::default(),
             env: None,
         }
     }
@@ -268,6 +273,31 @@ impl Harness {
     /// Whether to shrink confirmed findings against the target (default `true`).
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
+        self
+    }
+
+    /// With a duration (`TRESPASS_DURATION`): the percentage of it that shrinking may use in
+    /// all, across every finding (0 to 100, capped at 100; default `TRESPASS_SHRINK_SHARE`,
+    /// else 25). Findings past it are saved as found, not shrunk.
+    pub fn shrink_share(mut self, percent: u8) -> Self {
+        self.shrink_share = Some(percent.min(100));
+        self
+    }
+
+    /// Aims only at the operations `pattern` selects (call again to add more; a comma list is
+    /// split): `"METHOD /path"`, `tag:NAME`, a path glob `/admin/*` or an operationId, as
+    /// `--include`. Operations that produce their inputs are still sent as setup steps.
+    pub fn include(mut self, pattern: impl AsRef<str>) -> Self {
+        let more = OperationFilter::new(&[pattern], &[] as &[&str]);
+        self.filter.include.extend(more.include);
+        self
+    }
+
+    /// Never sends the operations `pattern` selects (same forms, as `--exclude`), in addition
+    /// to the policy's `exclude_operations` and the target's reset operation.
+    pub fn exclude(mut self, pattern: impl AsRef<str>) -> Self {
+        let more = OperationFilter::new(&[] as &[&str], &[pattern]);
+        self.filter.exclude.extend(more.exclude);
         self
     }
 
@@ -359,6 +389,9 @@ impl Harness {
             }
             config.workers = workers;
         }
+        if let Some(share) = self.shrink_share {
+            config.shrink_share = share;
+        }
         let (seed, random) = match config.seed.or(self.seed) {
             Some(seed) => (seed, false),
             None => (random_seed(), true),
@@ -448,7 +481,14 @@ impl Harness {
                 coverage: Default::default(),
             }
         } else {
+            let selection = crate::identity::selection::resolve(
+                &started.model,
+                Some(&started.identities),
+                &self.filter,
+            )
+            .map_err(|e| HarnessError::Setting(e.to_string()))?;
             let campaign = Campaign::new(started.model, started.identities, oracles, settings)
+                .with_selection(&selection)
                 .with_store(store.clone())
                 .with_origin(started.origin);
             let on_event = |event: Event<'_>| {

@@ -37,6 +37,7 @@ mod lane;
 mod report;
 mod reset;
 pub mod root_cause;
+mod saved;
 mod settings;
 pub mod target;
 mod worker;
@@ -50,7 +51,7 @@ use trespass_generators::model::ApiModel;
 use trespass_generators::sequence::{Sequence, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
-pub use budget::{Budget, case_limit};
+pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use report::{
@@ -58,6 +59,7 @@ pub use report::{
 };
 pub use reset::ResetError;
 pub use root_cause::RootCause;
+pub use saved::Reshrunk;
 pub use settings::Settings;
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
@@ -165,7 +167,10 @@ impl Campaign {
         settings: Settings,
     ) -> Self {
         let policy = Policy::new(&model, &identities.policy);
-        let strategy = SequenceStrategy::new(&model, &identities.cast());
+        // The reset operation and the policy's exclusions are never sent, whoever builds the
+        // campaign; `with_selection` narrows further.
+        let selection = crate::identity::selection::default_selection(&model, &identities);
+        let strategy = SequenceStrategy::new(&model, &identities.cast()).with_selection(&selection);
         let redactor = Redactor::new();
         let exclusive = exclusive::exclusive_operations(&model, &identities);
         for (op, why) in &exclusive {
@@ -194,6 +199,13 @@ impl Campaign {
     /// Records where the spec, identities and target came from in every finding.
     pub fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = Some(origin);
+        self
+    }
+
+    /// Narrows the operations sequences send to `selection` (see
+    /// [`crate::identity::selection::resolve`]), on top of the reset and policy exclusions.
+    pub fn with_selection(mut self, selection: &trespass_generators::sequence::Selection) -> Self {
+        self.strategy = self.strategy.with_selection(selection);
         self
     }
 
@@ -264,11 +276,10 @@ impl Campaign {
             lanes.push(lane);
         }
         let started = Instant::now();
-        let shared = Shared::new(Budget::start(
-            self.settings.cases,
-            self.settings.duration,
-            started,
-        ));
+        let shared = Shared::new(
+            Budget::start(self.settings.cases, self.settings.duration, started),
+            ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
+        );
         let runs = lanes
             .iter()
             .map(|lane| self.worker(lane, &shared, on_event));
@@ -298,6 +309,14 @@ impl Campaign {
             tracing::warn!(
                 "{resets_failed} case(s) were given up because the target's reset failed \
                  (TRESPASS_LOG=debug shows each try)"
+            );
+        }
+        let unshrunk = shared.shrink_share.skipped();
+        if unshrunk > 0 {
+            tracing::warn!(
+                "{unshrunk} finding(s) saved as found, not shrunk: shrinking used its share \
+                 ({} % of the duration, --shrink-share); `trespass shrink FILE` shrinks one later",
+                self.settings.shrink_share
             );
         }
         let findings: Vec<Finding> = shared

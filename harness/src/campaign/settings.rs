@@ -29,6 +29,10 @@ pub struct Settings {
     /// Shrink each confirmed finding against the target within this budget (cut to the time
     /// the run has left); `None` keeps findings as generated.
     pub shrink: Option<ShrinkBudget>,
+    /// With a `duration`: the percentage of it that shrinking may use in all, across every
+    /// finding ([`super::ShrinkShare`]); findings past it are saved as found (not shrunk),
+    /// for `trespass shrink FILE` to shrink later.
+    pub shrink_share: u8,
 }
 
 impl Settings {
@@ -48,6 +52,7 @@ impl Settings {
                 confirmations: config.confirmations,
                 ..ShrinkBudget::default()
             }),
+            shrink_share: config.shrink_share,
         }
     }
 

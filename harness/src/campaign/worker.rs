@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use proptest::strategy::Strategy;
 use trespass_generators::sequence::Sequence;
 
-use super::budget::Budget;
+use super::budget::{Budget, ShrinkShare};
 use super::coverage::Coverage;
 use super::crash::Crash;
 use super::in_flight::InFlight;
@@ -38,6 +38,8 @@ pub(super) struct Shared {
     pub(super) resets_failed: AtomicU64,
     pub(super) stop: AtomicBool,
     pub(super) budget: Budget,
+    /// Shrinking's share of the duration, across all findings.
+    pub(super) shrink_share: ShrinkShare,
     pub(super) findings: Mutex<BTreeMap<Signature, Finding>>,
     /// What the oracles judged in the cases run so far.
     pub(super) coverage: Mutex<Coverage>,
@@ -46,7 +48,7 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn new(budget: Budget) -> Self {
+    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare) -> Self {
         Self {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
@@ -57,6 +59,7 @@ impl Shared {
             resets_failed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             budget,
+            shrink_share,
             findings: Mutex::new(BTreeMap::new()),
             coverage: Mutex::new(Coverage::default()),
             in_flight: InFlight::default(),
@@ -179,13 +182,15 @@ impl Campaign {
             if !published.confirmed {
                 continue;
             }
-            let Some(budget) = self
+            let Some((budget, grant)) = self
                 .settings
                 .shrink
                 .and_then(|b| shared.budget.shrink_budget(b))
+                .and_then(|b| shared.shrink_share.grant(b))
             else {
                 continue;
             };
+            let shrinking = std::time::Instant::now();
             let at = sequence_step(&result.trace, published.step);
             let shrunk = {
                 let _alone = lane.alone().await;
@@ -194,6 +199,7 @@ impl Campaign {
                 self.shrink(published, case, at, &result, budget, &mut probe)
                     .await
             };
+            shared.shrink_share.settle(grant, shrinking.elapsed());
             if let Some(shrunk) = shrunk {
                 self.save(&shrunk);
                 let published = publish(shared, shrunk);
@@ -375,7 +381,7 @@ impl Campaign {
 
     /// Shrinks `finding` (of case `case`, seen on sequence step `at` of `first_run`) through
     /// `probe`, whose lane the caller holds alone. `None` when the case cannot be regenerated.
-    async fn shrink(
+    pub(super) async fn shrink(
         &self,
         mut finding: Finding,
         case: u64,
@@ -446,7 +452,7 @@ pub(super) fn publish(shared: &Shared, mut finding: Finding) -> Finding {
 
 /// The index in the sequence of trace step `index` (a re-read or login check counts as the
 /// write it checks); `None` when it leads to no sequence step.
-fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepIndex> {
+pub(super) fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepIndex> {
     let mut at = index;
     loop {
         match trace.at(at).map(|s| s.purpose) {

@@ -28,6 +28,9 @@ pub enum Command {
     Fuzz(FuzzArgs),
     /// Re-run one saved finding; exit 1 if it still fails.
     Replay(ReplayArgs),
+    /// Shrink a saved finding (saved as found: --no-shrink, or past --shrink-share) against
+    /// the live target, and rewrite its file and reproducers.
+    Shrink(ShrinkArgs),
     /// Load a spec and summarise operations, resources, links and admin operations; with
     /// --identities, the merged model and what each operation can be judged by.
     Spec(SpecArgs),
@@ -45,6 +48,7 @@ impl Command {
         match self {
             Command::Fuzz(_) => "fuzz",
             Command::Replay(_) => "replay",
+            Command::Shrink(_) => "shrink",
             Command::Spec(_) => "spec",
             Command::Sample(_) => "sample",
             Command::Demo(_) => "demo",
@@ -111,12 +115,26 @@ pub struct FuzzArgs {
     /// Write the findings: `json:PATH` (repeatable). Rewritten atomically after every new finding.
     #[arg(long, value_name = "KIND:PATH")]
     pub report: Vec<crate::campaign::ReportSink>,
+    /// Aim only at these operations (repeatable, comma lists): `"METHOD /path"`, `tag:NAME`,
+    /// a path glob `/admin/*` (`**`: any depth) or an operationId. Operations that produce
+    /// their inputs (creates, the caller's account, lists) are still sent as setup steps.
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// Never send these operations (same forms; added to `[policy] exclude_operations` and
+    /// the target's reset operation, which is never fuzzed).
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
     /// Do not replay new findings to confirm them (nor shrink them).
     #[arg(long)]
     pub no_confirm: bool,
     /// Keep findings as generated: do not shrink them to a minimal reproducer.
     #[arg(long)]
     pub no_shrink: bool,
+    /// With --duration: the percentage of it that shrinking may use in all, across every
+    /// finding (0 to 100, default 25; TRESPASS_SHRINK_SHARE). Findings past it are saved as
+    /// found; `trespass shrink FILE` shrinks one later.
+    #[arg(long, value_name = "PCT", value_parser = crate::config::parse_share)]
+    pub shrink_share: Option<u8>,
     /// Folder of finding files: each confirmed finding is written there as
     /// `<signature>.json` (with a curl script and a Rust regression test beside it) as soon as
     /// it is confirmed, and rewritten once shrunk.
@@ -164,6 +182,38 @@ pub struct ReplayArgs {
     pub runs: u32,
 }
 
+/// Arguments of `trespass shrink`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The finding's case is regenerated from its seed (with the same spec, identities \
+and --include/--exclude as the run that found it), replayed until it shows the finding again, \
+and shrunk within TRESPASS_MAX_SHRINK_TIME (default 60 s). The file and its reproducers are \
+rewritten atomically. Exit 0 when shrunk (or already minimal), 2 when the case does not \
+regenerate, does not show the finding or cannot run. Target flags as for `trespass replay`."
+)]
+pub struct ShrinkArgs {
+    /// A finding file written by `trespass fuzz` (`corpus/findings/<signature>.json`).
+    pub finding: PathBuf,
+    /// Base URL of the target (default: the one recorded in the finding).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// OpenAPI spec (default: the one recorded in the finding).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Identities-and-policy file (default: the one recorded in the finding).
+    #[arg(long)]
+    pub identities: Option<PathBuf>,
+    /// Shrink on the embedded demo target's secure mode (findings from the embedded demo).
+    #[arg(long, conflicts_with = "base_url")]
+    pub secure: bool,
+    /// The `--include` patterns of the run that found it (they shape its sequences).
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// The `--exclude` patterns of the run that found it.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+}
+
 /// Arguments of `trespass spec`.
 #[derive(Debug, Args)]
 pub struct SpecArgs {
@@ -198,6 +248,15 @@ pub struct SampleArgs {
     /// bob as users, admin, anonymous).
     #[arg(long)]
     pub identities: Option<PathBuf>,
+    /// Aim only at these operations (repeatable, comma lists): `"METHOD /path"`, `tag:NAME`,
+    /// a path glob `/admin/*` (`**`: any depth) or an operationId. Operations that produce
+    /// their inputs (creates, the caller's account, lists) are still sent as setup steps.
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// Never send these operations (same forms; added to `[policy] exclude_operations` and
+    /// the target's reset operation, which is never fuzzed).
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
 }
 
 /// The demo services.

@@ -18,7 +18,7 @@ use crate::campaign::{
 use crate::config::Config;
 use crate::exit_codes;
 use crate::finding::{Finding, FindingStore, Origin, ShrinkStats};
-use crate::identity::IdentityFile;
+use crate::identity::{IdentityFile, OperationFilter, selection};
 
 /// What to fuzz (or replay on): a running target with its model and identities.
 pub(super) struct LiveTarget {
@@ -38,6 +38,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     }
     if let Some(duration) = args.duration {
         config.duration = Some(duration);
+    }
+    if let Some(share) = args.shrink_share {
+        config.shrink_share = share;
     }
     if let Some(workers) = args.workers {
         if workers == 0 {
@@ -73,6 +76,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     for warning in live.identities.login_warnings(&live.model) {
         tracing::warn!("{warning}");
     }
+    let filter = OperationFilter::new(&args.include, &args.exclude);
+    let selection = selection::resolve(&live.model, Some(&live.identities), &filter)
+        .map_err(ExpectedError::wrap)?;
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
         live.label,
@@ -80,8 +86,18 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.workers,
         settings.describe_budget()
     );
+    let never = selection::excluded(&live.model, Some(&live.identities), &filter)
+        .map_err(ExpectedError::wrap)?;
+    if !never.is_empty() {
+        let list: Vec<String> = never
+            .iter()
+            .map(|(op, why)| format!("{op} ({why})"))
+            .collect();
+        eprintln!("never sent: {}", list.join(", "));
+    }
     let store = FindingStore::new(&args.corpus);
     let campaign = Campaign::new(live.model, live.identities, oracles, settings)
+        .with_selection(&selection)
         .with_store(store.clone())
         .with_origin(live.origin);
 

@@ -8,6 +8,7 @@ mod fuzz;
 mod init;
 mod replay;
 mod sample;
+mod shrink;
 mod spec;
 
 use std::process::ExitCode;
@@ -153,6 +154,7 @@ fn run(cli: Cli) -> Result<u8, ExpectedError> {
         Command::Spec(args) => spec::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Shrink(args) => shrink::run(args),
         Command::Init(args) => init::run(args),
     }
 }

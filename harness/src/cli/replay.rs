@@ -110,7 +110,10 @@ pub(crate) fn run(args: ReplayArgs) -> Result<u8, ExpectedError> {
 }
 
 /// The target to replay on: the flags, else what the finding recorded.
-fn live_target(args: &ReplayArgs, finding: &Finding) -> Result<LiveTarget, ExpectedError> {
+pub(super) fn live_target(
+    args: &ReplayArgs,
+    finding: &Finding,
+) -> Result<LiveTarget, ExpectedError> {
     let origin = finding.origin.as_ref();
     let embedded_service = origin
         .and_then(Origin::embedded_service)

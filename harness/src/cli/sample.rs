@@ -34,7 +34,7 @@ use crate::api::random_seed;
 use crate::config::Config;
 use crate::exec::params::path_segment;
 use crate::exit_codes;
-use crate::identity::IdentityFile;
+use crate::identity::{IdentityFile, OperationFilter};
 
 pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
     let mut model = super::load_spec(&args.spec)?;
@@ -44,16 +44,19 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
             args.spec.display()
         )));
     }
-    let cast = match &args.identities {
+    let (cast, file) = match &args.identities {
         Some(path) => {
             let file = identities_without_secrets(path)?;
             file.apply_resources(&mut model).map_err(|e| {
                 ExpectedError::usage(format!("cannot use the identities file: {e}"))
             })?;
-            cast_of(&file, path)?
+            (cast_of(&file, path)?, Some(file))
         }
-        None => IdentitySpec::default_cast(),
+        None => (IdentitySpec::default_cast(), None),
     };
+    let filter = OperationFilter::new(&args.include, &args.exclude);
+    let selection = crate::identity::selection::resolve(&model, file.as_ref(), &filter)
+        .map_err(ExpectedError::wrap)?;
     let seed = match args.seed {
         Some(seed) => seed,
         None => {
@@ -72,7 +75,7 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
             .join(", ")
     );
 
-    let strategy = SequenceStrategy::new(&model, &cast);
+    let strategy = SequenceStrategy::new(&model, &cast).with_selection(&selection);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for case in 0..args.count {

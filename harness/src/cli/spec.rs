@@ -11,6 +11,10 @@ use trespass_generators::spec::{LoadTimings, load_file_timed};
 use trespass_generators::summary::SpecSummary;
 
 use trespass_generators::deps::apply_admin_patterns;
+use trespass_generators::model::OperationId;
+
+use crate::identity::OperationFilter;
+use crate::identity::selection::{ExcludedBy, excluded};
 use trespass_generators::model::ApiModel;
 
 use super::ExpectedError;
@@ -25,6 +29,10 @@ pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
         Some(path) => Some(merge(&mut model, path)?),
         None => None,
     };
+    let excluded = explanation
+        .as_ref()
+        .map_or_else(Vec::new, |(_, x)| x.clone());
+    let explanation = explanation.map(|(e, _)| e);
     let source = args
         .path
         .file_name()
@@ -37,8 +45,12 @@ pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
     match (&explanation, args.json) {
         (None, true) => print!("{}", summary.to_json()),
         (None, false) => print!("{}", render_text(&summary)),
-        (Some(e), true) => print!("{}", explained_json(&summary, e)),
-        (Some(e), false) => print!("{}", render_explained(&summary, e)),
+        (Some(e), true) => print!("{}", explained_json(&summary, e, &excluded)),
+        (Some(e), false) => print!(
+            "{}{}",
+            render_explained(&summary, e),
+            excluded_text(&excluded)
+        ),
     }
     if args.timings {
         eprint!("{}", render_timings(&timings, summarise));
@@ -46,9 +58,13 @@ pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
     Ok(crate::exit_codes::OK)
 }
 
+/// Operations sequences never send, with why.
+type Excluded = Vec<(OperationId, ExcludedBy)>;
+
 /// Merges the identities file at `path` into `model` (its `[[resource]]` tables and its
-/// `[policy]` admin patterns) and explains the result.
-fn merge(model: &mut ApiModel, path: &Path) -> Result<Explanation, ExpectedError> {
+/// `[policy]` admin patterns) and explains the result; also says which operations are never
+/// sent (the reset operation, `exclude_operations`).
+fn merge(model: &mut ApiModel, path: &Path) -> Result<(Explanation, Excluded), ExpectedError> {
     let file = identities_without_secrets(path)?;
     file.apply_resources(model).map_err(ExpectedError::wrap)?;
     apply_admin_patterns(model, &file.policy.admin_operations).map_err(|e| {
@@ -62,17 +78,36 @@ fn merge(model: &mut ApiModel, path: &Path) -> Result<Explanation, ExpectedError
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    Ok(Explanation::new(model, &file, &shown_as))
+    let excluded =
+        excluded(model, Some(&file), &OperationFilter::default()).map_err(ExpectedError::wrap)?;
+    Ok((Explanation::new(model, &file, &shown_as), excluded))
+}
+
+/// The `never sent` block of the explained summary (nothing when every operation is sent).
+fn excluded_text(excluded: &Excluded) -> String {
+    let mut out = String::new();
+    if !excluded.is_empty() {
+        let _ = writeln!(out, "\nnever sent");
+        for (op, why) in excluded {
+            let _ = writeln!(out, "  {op}  ({why})");
+        }
+    }
+    out
 }
 
 /// The summary's JSON with the explanation under `explained`.
-fn explained_json(summary: &SpecSummary, e: &Explanation) -> String {
+fn explained_json(summary: &SpecSummary, e: &Explanation, excluded: &Excluded) -> String {
     let mut value = serde_json::to_value(summary).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert(
             "explained".to_string(),
             serde_json::to_value(e).unwrap_or_default(),
         );
+        let never: Vec<serde_json::Value> = excluded
+            .iter()
+            .map(|(op, why)| serde_json::json!({ "operation": op, "why": why.to_string() }))
+            .collect();
+        map.insert("never_sent".to_string(), serde_json::Value::Array(never));
     }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

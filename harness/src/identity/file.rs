@@ -171,6 +171,11 @@ pub struct PolicySection {
     /// forms): a sequence with one runs alone, between resets. Added to what trespass finds
     /// itself (the reset operation, writes to accounts, credential changes).
     pub exclusive_operations: Vec<String>,
+    /// Patterns of operations sequences never send (same forms, plus a bare path glob
+    /// `/admin/*` or operationId); see [`super::selection`].
+    pub exclude_operations: Vec<String>,
+    /// The line of each of `exclude_operations`, for errors only the spec can reveal.
+    pub(crate) exclude_lines: Vec<usize>,
 }
 
 /// How to treat the target.
@@ -292,6 +297,7 @@ struct RawPolicy {
     shared_resources: Vec<String>,
     #[serde(default)]
     exclusive_operations: Vec<Spanned<String>>,
+    exclude_operations: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -558,6 +564,13 @@ impl Cx<'_> {
                 raw.policy.exclusive_operations,
                 "policy.exclusive_operations",
             )?,
+            exclude_lines: raw
+                .policy
+                .exclude_operations
+                .iter()
+                .map(|p| self.line_of(p.span().start))
+                .collect(),
+            exclude_operations: self.selection_patterns(raw.policy.exclude_operations)?,
         };
         let reset = match raw.target.reset {
             None => None,
@@ -728,6 +741,28 @@ impl Cx<'_> {
                     pattern.span().start,
                     format!("{key}[{i}]"),
                     format!("`{p}` is not a pattern: use \"tag:NAME\", \"path:/glob/**\", \"operationId:NAME\" or \"METHOD /path\""),
+                );
+            }
+            out.push(p.to_string());
+        }
+        Ok(out)
+    }
+
+    /// `policy.exclude_operations`: each a selection pattern
+    /// ([`trespass_generators::sequence::parse_pattern`]).
+    fn selection_patterns(
+        &self,
+        patterns: Vec<Spanned<String>>,
+    ) -> Result<Vec<String>, IdentityFileError> {
+        let mut out = Vec::with_capacity(patterns.len());
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            let p = pattern.get_ref().trim();
+            if let Err(e) = trespass_generators::sequence::parse_pattern(p) {
+                let key = format!("policy.exclude_operations[{i}]");
+                return self.invalid(
+                    pattern.span().start,
+                    key,
+                    format!("{e}, or a path glob like \"/admin/*\""),
                 );
             }
             out.push(p.to_string());

@@ -37,6 +37,7 @@
 mod file;
 mod resources;
 mod secret;
+pub mod selection;
 mod session;
 mod worker;
 
@@ -46,6 +47,7 @@ pub use file::{
 };
 pub use resources::DeclaredResource;
 pub use secret::Secret;
+pub use selection::{OperationFilter, SelectionError};
 pub(crate) use session::INVALID_TOKEN;
 pub use session::{LostIdentity, PROBES, SessionError, Sessions};
 pub use worker::WORKER;

@@ -14,6 +14,7 @@ mod replay;
 mod reports;
 mod resets;
 mod shared;
+mod selection;
 mod shrink;
 mod skips;
 mod snapshots;

@@ -101,3 +101,79 @@ fn notes_findings_shrink_to_the_minimal_reproducer() {
 fn forum_findings_shrink_to_the_minimal_reproducer() {
     check(Service::Forum);
 }
+
+/// A finding saved as found (`--no-shrink`) is shrunk later by `trespass shrink FILE` on a
+/// fresh embedded target: fewer steps, shrink figures recorded, its reproducer rewritten, and
+/// `trespass replay` still fails on it.
+#[test]
+fn trespass_shrink_shrinks_a_saved_finding_later() {
+    use trespass_tests::trespass;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("findings");
+    let out = trespass!()
+        .args(["fuzz", "--cases", "30", "--seed", "11", "--workers", "1"])
+        .args(["--no-shrink", "--oracles", "bola,bfla", "--corpus"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut saved: Vec<(std::path::PathBuf, Finding)> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let f = Finding::load(&p).unwrap();
+            (p, f)
+        })
+        .collect();
+    assert!(
+        saved.iter().all(|(_, f)| f.shrink.is_none()),
+        "saved as found"
+    );
+    saved.sort_by_key(|(_, f)| std::cmp::Reverse(f.sequence.steps.len()));
+    let (path, before) = saved.first().expect("a finding").clone();
+    assert!(
+        before.sequence.steps.len() > 2,
+        "{:?}",
+        before.sequence_lines()
+    );
+    let script = path.with_extension("sh");
+    let script_before = std::fs::read_to_string(&script).unwrap();
+
+    let out = trespass!().arg("shrink").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = Finding::load(&path).unwrap();
+    let stats = after.shrink.as_ref().expect("shrink figures recorded");
+    assert_eq!(after.signature, before.signature);
+    assert!(
+        after.sequence.steps.len() < before.sequence.steps.len(),
+        "{stdout}"
+    );
+    assert_eq!(stats.steps_before, before.sequence.steps.len());
+    assert_eq!(stats.steps_after, after.sequence.steps.len());
+    assert!(stdout.contains("shrunk: "), "{stdout}");
+    assert_ne!(
+        std::fs::read_to_string(&script).unwrap(),
+        script_before,
+        "the reproducer is rewritten"
+    );
+
+    let out = trespass!().arg("replay").arg(&path).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "still fails: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

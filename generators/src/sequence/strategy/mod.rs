@@ -79,6 +79,19 @@ impl SequenceStrategy {
         self
     }
 
+    /// The same strategy narrowed to `selection` (see [`super::Selection`]): excluded
+    /// operations are never sent, not even to set up prerequisites, and with an include list
+    /// only the included operations are aimed at (others only produce their inputs).
+    /// Narrowing twice applies both.
+    pub fn with_selection(mut self, selection: &super::Selection) -> Self {
+        if !selection.is_all() {
+            let mut catalog = Catalog::clone(&self.catalog);
+            catalog.restrict(selection);
+            self.catalog = Arc::new(catalog);
+        }
+        self
+    }
+
     /// The identities the sequences act as.
     pub fn identities(&self) -> &[IdentitySpec] {
         &self.cast
@@ -121,6 +134,7 @@ impl SequenceStrategy {
             slots: Vec::new(),
             state: ModelState::default(),
             setting_up: 0,
+            producing: 0,
             own_parents: false,
             negative: false,
             forced_echo: None,
@@ -163,6 +177,9 @@ struct Gen<'a, 'c> {
     /// Non-zero while steps that set up prerequisites are emitted (their bodies carry only
     /// required fields, the most likely to be accepted).
     setting_up: u32,
+    /// Non-zero while steps that produce another step's inputs are emitted (objects, accounts,
+    /// echoed answers): only then may an operation that is not aimed at be sent.
+    producing: u32,
     /// Set while a step binds its parent parameters to the actor's own objects instead of the
     /// anchored object's parents (see `cross`).
     own_parents: bool,

@@ -109,6 +109,13 @@ impl Gen<'_, '_> {
         k: usize,
         depth: u32,
     ) -> Result<Option<usize>, Reason> {
+        self.producing += 1;
+        let obtained = self.obtain_owned(x, k, depth);
+        self.producing -= 1;
+        obtained
+    }
+
+    fn obtain_owned(&mut self, x: usize, k: usize, depth: u32) -> Result<Option<usize>, Reason> {
         if depth > MAX_DEPTH || self.full() {
             return Ok(None);
         }
@@ -176,6 +183,13 @@ impl Gen<'_, '_> {
     /// `x` lists kind `k` and takes the key of the first object listed: an object made by
     /// anyone, seeded by the service included, which `x` found but does not own.
     pub(super) fn obtain_listed(&mut self, x: usize, k: usize) -> Result<Option<usize>, Reason> {
+        self.producing += 1;
+        let obtained = self.list_and_take(x, k);
+        self.producing -= 1;
+        obtained
+    }
+
+    fn list_and_take(&mut self, x: usize, k: usize) -> Result<Option<usize>, Reason> {
         let Some(i) = self.below_opt(self.cat.kinds[k].listed.len()) else {
             return Ok(None);
         };

@@ -193,7 +193,7 @@ impl Gen<'_, '_> {
 
     pub(super) fn admin_by_non_admin(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
-            .filter(|&i| self.cat.ops[i].admin)
+            .filter(|&i| self.cat.ops[i].admin && self.cat.aimed(i))
             .collect();
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
@@ -210,7 +210,7 @@ impl Gen<'_, '_> {
 
     pub(super) fn no_credentials(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
-            .filter(|&i| self.cat.ops[i].secured)
+            .filter(|&i| self.cat.ops[i].secured && self.cat.aimed(i))
             .collect();
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
@@ -233,10 +233,11 @@ impl Gen<'_, '_> {
     pub(super) fn mass_assignment(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
             .filter(|&i| {
-                self.cat.ops[i]
-                    .body
-                    .as_ref()
-                    .is_some_and(|b| !b.privileged.is_empty())
+                self.cat.aimed(i)
+                    && self.cat.ops[i]
+                        .body
+                        .as_ref()
+                        .is_some_and(|b| !b.privileged.is_empty())
             })
             .collect();
         let Some(op) = self.pick(&ops) else {
@@ -269,7 +270,7 @@ impl Gen<'_, '_> {
         self.read_back_account(actor, op, k)?;
         if self.chance(1, 2) {
             let admin: Vec<usize> = (0..self.cat.ops.len())
-                .filter(|&i| self.cat.ops[i].admin)
+                .filter(|&i| self.cat.ops[i].admin && self.cat.aimed(i))
                 .collect();
             if let Some(admin_op) = self.pick(&admin) {
                 self.step(actor, admin_op, AuthMode::Normal, &[], Prefer::Any, false)?;
@@ -383,6 +384,9 @@ impl Gen<'_, '_> {
     fn echo_target(&mut self) -> Option<(usize, String, Echo)> {
         let mut targets: Vec<(usize, String, usize)> = Vec::new();
         for (op, info) in self.cat.ops.iter().enumerate() {
+            if !self.cat.aimed(op) {
+                continue;
+            }
             for p in &info.params {
                 for e in 0..p.echoes.len() {
                     targets.push((op, p.name.clone(), e));
@@ -436,6 +440,7 @@ impl Gen<'_, '_> {
         let anchor = self.own_anchor(echo.producer, z)?;
         self.prepare(echo.producer, z)?;
         let step = self.plans.len();
+        self.producing += 1;
         let emitted = self.step(
             z,
             echo.producer,
@@ -443,8 +448,9 @@ impl Gen<'_, '_> {
             &anchor,
             Prefer::Own,
             false,
-        )?;
-        Ok(emitted.map(|_| (step, z)))
+        );
+        self.producing -= 1;
+        Ok(emitted?.map(|_| (step, z)))
     }
 
     pub(super) fn change_then_observe(&mut self) -> Result<bool, Reason> {
@@ -503,10 +509,11 @@ impl Gen<'_, '_> {
     pub(super) fn negative(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
             .filter(|&i| {
-                self.cat.ops[i]
-                    .body
-                    .as_ref()
-                    .is_some_and(|b| b.negative.is_some())
+                self.cat.aimed(i)
+                    && self.cat.ops[i]
+                        .body
+                        .as_ref()
+                        .is_some_and(|b| b.negative.is_some())
             })
             .collect();
         let Some(op) = self.pick(&ops) else {
@@ -534,7 +541,13 @@ impl Gen<'_, '_> {
         if self.cat.ops.is_empty() || self.cast.is_empty() {
             return Ok(false);
         }
-        let op = self.below(self.cat.ops.len());
+        // All operations unless narrowed, drawn as `below(len)` is.
+        let aimed: Vec<usize> = (0..self.cat.ops.len())
+            .filter(|&i| self.cat.aimed(i))
+            .collect();
+        let Some(op) = self.pick(&aimed) else {
+            return Ok(false);
+        };
         let actor = self.below(self.cast.len());
         self.prepare(op, actor)?;
         let prefer = if self.chance(1, 2) {

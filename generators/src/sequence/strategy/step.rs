@@ -42,7 +42,7 @@ impl Gen<'_, '_> {
         prefer: Prefer,
         mass: bool,
     ) -> Result<Option<Emitted>, Reason> {
-        if self.full() {
+        if self.full() || self.cat.excluded(op) || (!self.cat.aimed(op) && self.producing == 0) {
             return Ok(None);
         }
         let cat = self.cat;
