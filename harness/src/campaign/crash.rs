@@ -140,7 +140,9 @@ impl Campaign {
         finding: &Finding,
         runs: u32,
     ) -> Result<Replayed, CampaignError> {
-        let mut lane = self.lane(endpoint, Access::Exclusive).await?;
+        let mut lane = self
+            .lane(endpoint, Access::Exclusive, Default::default(), 1, true)
+            .await?;
         lane.supervisor = Some(supervisor.clone());
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         let mut replayed = Replayed {

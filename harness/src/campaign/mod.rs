@@ -293,7 +293,8 @@ impl Campaign {
                 let wall = tokio::time::Instant::from_std(deadline + DEADLINE_GRACE);
                 if tokio::time::timeout_at(wall, runs).await.is_err() {
                     tracing::warn!(
-                        "the duration ran out with work in flight; stopped it {} s after the                          deadline (findings found so far are saved)",
+                        "the duration ran out with work in flight; stopped it {} s after the \
+                         deadline (findings found so far are saved)",
                         DEADLINE_GRACE.as_secs()
                     );
                 }

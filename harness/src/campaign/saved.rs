@@ -58,7 +58,9 @@ impl Campaign {
         {
             return Ok(Reshrunk::Regenerated { reason });
         }
-        let lane = self.lane(endpoint, Access::Exclusive).await?;
+        let lane = self
+            .lane(endpoint, Access::Exclusive, Default::default(), 1, true)
+            .await?;
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         let mut probe = LaneProbe::new(self, &lane, &executor, &finding.signature);
         let Some(first) = probe.replay(&original).await else {
