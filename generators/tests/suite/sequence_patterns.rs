@@ -670,3 +670,53 @@ fn negative_bodies_break_one_constraint_and_are_never_built_upon() {
     );
     assert!(long_comments >= 1, "a comment over its maxLength");
 }
+
+/// Lists that name each other's kind in their paths (`GET /lines/{lineId}/stops` lists stops,
+/// `GET /stops/{stopId}/lines` lines) and no create: obtaining a line lists lines under a stop,
+/// which needs a stop, listed under a line... Generation stops nesting instead of recursing
+/// without end (the TfL spec overflowed the stack).
+#[test]
+fn lists_that_need_each_other_do_not_recurse_without_end() {
+    let list = |item: &str| {
+        format!(
+            "      responses:\n        '200':\n          description: ok\n          content:\n            \
+             application/json:\n              schema:\n                type: array\n                \
+             items: {{$ref: '#/components/schemas/{item}'}}\n"
+        )
+    };
+    let read = |item: &str| {
+        format!(
+            "      responses:\n        '200':\n          description: ok\n          content:\n            \
+             application/json:\n              schema: {{$ref: '#/components/schemas/{item}'}}\n"
+        )
+    };
+    let param = |name: &str| {
+        format!(
+            "      parameters:\n        - {{name: {name}, in: path, required: true, schema: {{type: string}}}}\n"
+        )
+    };
+    let yaml = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  \
+         /lines/{{lineId}}/stops:\n    get:\n{}{}  /stops/{{stopId}}/lines:\n    get:\n{}{}  \
+         /lines/{{lineId}}:\n    get:\n{}{}  /stops/{{stopId}}:\n    get:\n{}{}\
+         components:\n  schemas:\n    Line:\n      type: object\n      required: [id]\n      \
+         properties: {{id: {{type: string}}}}\n    Stop:\n      type: object\n      required: [id]\n      \
+         properties: {{id: {{type: string}}}}\n",
+        param("lineId"),
+        list("Stop"),
+        param("stopId"),
+        list("Line"),
+        param("lineId"),
+        read("Line"),
+        param("stopId"),
+        read("Stop"),
+    );
+    let model = trespass_generators::load_str(&yaml, "loops.yaml").expect("loads");
+    // Before the nesting bound this aborted the test binary with a stack overflow. No id of
+    // either kind can be had without one of the other, so the sequences stay short.
+    let sequences = generate(&model, 200, 11);
+    assert_eq!(sequences.len(), 200);
+    for s in &sequences {
+        assert!(s.steps.len() <= 64, "{} steps", s.steps.len());
+    }
+}

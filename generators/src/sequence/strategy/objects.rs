@@ -12,6 +12,11 @@ use crate::model::{CrudRole, ParameterLocation};
 /// Fuel for prerequisite chains (parent of parent of ...).
 const MAX_DEPTH: u32 = 4;
 
+/// How many objects may be in the making at once (each one's parents, and the lists that name
+/// them, nest): a list whose path names an object of its own kind (`GET /lines/{ids}/stops`
+/// listing lines) would otherwise prepare itself without end.
+const MAX_PRODUCING: u32 = 2 * (MAX_DEPTH + 1);
+
 impl Gen<'_, '_> {
     /// Every identity but `x`, ordinary users twice: another user touching X's object is the
     /// plain BOLA case, admins and anonymous stay in the mix.
@@ -116,7 +121,7 @@ impl Gen<'_, '_> {
     }
 
     fn obtain_owned(&mut self, x: usize, k: usize, depth: u32) -> Result<Option<usize>, Reason> {
-        if depth > MAX_DEPTH || self.full() {
+        if depth > MAX_DEPTH || self.producing > MAX_PRODUCING || self.full() {
             return Ok(None);
         }
         let kind = self.cat.kinds.get_index(k).map(|(name, _)| name.clone());
@@ -190,6 +195,9 @@ impl Gen<'_, '_> {
     }
 
     fn list_and_take(&mut self, x: usize, k: usize) -> Result<Option<usize>, Reason> {
+        if self.producing > MAX_PRODUCING {
+            return Ok(None);
+        }
         let Some(i) = self.below_opt(self.cat.kinds[k].listed.len()) else {
             return Ok(None);
         };
