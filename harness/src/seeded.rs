@@ -9,6 +9,8 @@
 //! ([`trespass_generators::sequence::SequenceTree::suggest`]). A value is only kept when the
 //! candidate sequence still shows the violation, so a wrong guess costs one replay.
 
+use std::collections::BTreeSet;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 use trespass_generators::model::{ApiModel, OperationId, ParameterLocation};
@@ -42,13 +44,14 @@ impl SeededObjects {
         model: &ApiModel,
         executor: &Executor<'_>,
         cast: &[IdentitySpec],
+        excluded: &BTreeSet<OperationId>,
     ) -> Self {
         let mut seeded = Self::for_cast(cast);
         let mut done: Vec<Step> = Vec::new();
         for _ in 0..ROUNDS {
             let steps: Vec<Step> = list_steps(model, cast, &seeded)
                 .into_iter()
-                .filter(|s| !done.contains(s))
+                .filter(|s| !done.contains(s) && !excluded.contains(&s.op))
                 .collect();
             if steps.is_empty() {
                 break;

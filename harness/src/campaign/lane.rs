@@ -111,7 +111,8 @@ impl Campaign {
         sessions.log_in_all().await?;
         sessions
             .probe_credentials(&self.model, |role, op| {
-                !matches!(self.policy.may_call(role, op), Verdict::Deny(_))
+                !self.excluded.contains(op)
+                    && !matches!(self.policy.may_call(role, op), Verdict::Deny(_))
             })
             .await?;
         let seen_resets = AtomicU64::new(gate.resets.load(Ordering::Acquire));
@@ -213,7 +214,8 @@ impl Probe for LaneProbe<'_, '_> {
         }
         let model = &self.campaign.model;
         let cast = self.campaign.identities.cast();
-        let seeded = SeededObjects::discover(model, self.executor, &cast).await;
+        let seeded =
+            SeededObjects::discover(model, self.executor, &cast, &self.campaign.excluded).await;
         if !seeded.is_empty() {
             tree.suggest(|_, name, producer, strict| seeded.offer(model, name, producer, strict));
         }

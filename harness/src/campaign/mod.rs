@@ -135,6 +135,9 @@ pub struct Campaign {
     policy: Policy,
     oracles: Vec<Box<dyn Oracle>>,
     strategy: SequenceStrategy,
+    /// Operations never sent (the reset, the policy's and the selection's exclusions): kept
+    /// out of the sequences by the strategy, and out of the seeded-object listings here.
+    excluded: std::collections::BTreeSet<trespass_generators::model::OperationId>,
     settings: Settings,
     redactor: Redactor,
     store: Option<FindingStore>,
@@ -178,6 +181,7 @@ impl Campaign {
         }
         Self {
             exclusive,
+            excluded: selection.exclude.clone(),
             model,
             identities,
             policy,
@@ -206,6 +210,7 @@ impl Campaign {
     /// [`crate::identity::selection::resolve`]), on top of the reset and policy exclusions.
     pub fn with_selection(mut self, selection: &trespass_generators::sequence::Selection) -> Self {
         self.strategy = self.strategy.with_selection(selection);
+        self.excluded.extend(selection.exclude.iter().cloned());
         self
     }
 

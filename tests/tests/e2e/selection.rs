@@ -195,8 +195,20 @@ fn a_campaign_never_sends_the_reset_operation_nor_an_excluded_one() {
         .filter(|l| l.starts_with("POST /__reset"))
         .count();
     assert!(resets > 0, "the harness still resets: {lines:?}");
-    // Only the reset operation is checked here: excluded list operations are still sent by
-    // the shrinker's id discovery (`Probe::offer`), outside generated sequences (follow-up).
+    // Nor the excluded operations: not in sequences, not in the seeded-object listings the
+    // shrinker makes (`Probe::offer`), not in the preflight's credential probe.
+    let excluded: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("GET /admin/refunds")
+                || l.starts_with("GET /products ")
+                || l.starts_with("GET /products?")
+        })
+        .collect();
+    assert!(
+        excluded.is_empty(),
+        "excluded operations sent: {excluded:?}"
+    );
     let fuzzed: Vec<&String> = lines
         .iter()
         .filter(|l| l.starts_with("POST /__reset?"))
