@@ -18,6 +18,7 @@ use crate::model::{
     ApiModel, CrudRole, Operation, OperationId, ParameterLocation, SchemaKind, SecurityScheme,
 };
 use crate::values::{self, ValueContext};
+pub use kinds::ACCOUNT_SEGMENTS;
 use kinds::{bind_kinds, find_accounts, kinds_of, unique_keys};
 use privileged::privileged_fields;
 

@@ -4,6 +4,7 @@
 mod arg_values;
 pub use arg_values::fills_path_segment;
 mod catalog;
+pub use catalog::ACCOUNT_SEGMENTS;
 mod select;
 mod state;
 mod step;

@@ -407,29 +407,13 @@ impl Harness {
         if !self.shrink {
             settings.shrink = None;
         }
-        let select = || {
-            crate::oracle::select(&self.oracles)
-                .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))
-        };
-        let oracles = select()?;
+        let oracles = self.selected_oracles()?;
         let store = FindingStore::new(&self.corpus);
         let saved = match &self.replay_only {
             Some(path) => vec![(path.clone(), Finding::load(path)?)],
             None => store.load_all()?,
         };
-        let mut replay_oracles = select()?;
-        for (file, finding) in &saved {
-            // A crash is judged by watching the instance (see `replay_saved`), not by an oracle.
-            let crash = finding.oracle == crate::oracle::TARGET_CRASH;
-            if !crash && !replay_oracles.iter().any(|o| o.name() == finding.oracle) {
-                replay_oracles.push(crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
-                    HarnessError::UnknownOracle {
-                        file: file.clone(),
-                        oracle: finding.oracle.clone(),
-                    }
-                })?);
-            }
-        }
+        let replay_oracles = self.replay_oracles(&saved)?;
 
         let started = self.start_target(settings.workers)?;
         eprintln!(
@@ -522,6 +506,33 @@ impl Harness {
             summary,
             seed,
         })
+    }
+
+    /// The oracles the builder selected.
+    fn selected_oracles(&self) -> Result<Vec<Box<dyn crate::oracle::Oracle>>, HarnessError> {
+        crate::oracle::select(&self.oracles)
+            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))
+    }
+
+    /// The selected oracles and the built-in ones the `saved` findings need to be replayed.
+    fn replay_oracles(
+        &self,
+        saved: &[(PathBuf, Finding)],
+    ) -> Result<Vec<Box<dyn crate::oracle::Oracle>>, HarnessError> {
+        let mut oracles = self.selected_oracles()?;
+        for (file, finding) in saved {
+            // A crash is judged by watching the instance (see `replay_saved`), not by an oracle.
+            let crash = finding.oracle == crate::oracle::TARGET_CRASH;
+            if !crash && !oracles.iter().any(|o| o.name() == finding.oracle) {
+                oracles.push(crate::oracle::built_in(&finding.oracle).ok_or_else(|| {
+                    HarnessError::UnknownOracle {
+                        file: file.clone(),
+                        oracle: finding.oracle.clone(),
+                    }
+                })?);
+            }
+        }
+        Ok(oracles)
     }
 
     /// The model, identities and target to run on (demo targets started, a URL checked).

@@ -470,7 +470,13 @@ mod tests {
         );
         let mut c = command(&text, dir.path());
         c.start_timeout = Duration::from_millis(300);
-        let e = Supervisor::start(Arc::new(c), 0).unwrap_err().to_string();
+        let c = Arc::new(c);
+        // The free port may be taken by a server of another test between the draw and the
+        // check (then something does accept connections there): a few tries.
+        let e = (0..3)
+            .find_map(|_| Supervisor::start(c.clone(), 0).err())
+            .expect("an instance that never listens is never ready")
+            .to_string();
         assert!(e.contains("did not accept connections"), "{e}");
         let pid: i32 = std::fs::read_to_string(&pid_file)
             .unwrap()

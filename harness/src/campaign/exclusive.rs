@@ -15,6 +15,8 @@
 use std::collections::BTreeMap;
 
 use trespass_generators::model::{ApiModel, CrudRole, Method, Operation, OperationId};
+// Last path segments of operations that return the caller's own account (`GET /me`).
+use trespass_generators::sequence::ACCOUNT_SEGMENTS as OWN_ACCOUNT;
 
 use crate::exec::sets_credential;
 use crate::identity::{Auth, IdentityFile, Reset};
@@ -22,18 +24,6 @@ use crate::oracle::pattern_matches;
 
 /// Kinds taken for accounts by their name.
 const ACCOUNT_KINDS: &[&str] = &["user", "account", "member", "profile", "customer"];
-/// Last path segments of operations that return the caller's own account.
-const OWN_ACCOUNT: &[&str] = &[
-    "me",
-    "self",
-    "whoami",
-    "current",
-    "current-user",
-    "currentuser",
-    "account",
-    "profile",
-    "user",
-];
 
 /// The exclusive operations of `model` under `identities`, each with why.
 pub(super) fn exclusive_operations(

@@ -197,6 +197,11 @@ pub struct ShrinkArgs {
     /// Base URL of the target (default: the one recorded in the finding).
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Start the target with this shell command (`{port}` is replaced by a free port) and
+    /// shrink on it; default: the `[target] command` of the identities file when no base URL
+    /// is given or recorded. Its log goes to `targets/worker-0.log` beside the finding.
+    #[arg(long, value_name = "CMD")]
+    pub target_cmd: Option<String>,
     /// OpenAPI spec (default: the one recorded in the finding).
     #[arg(long)]
     pub spec: Option<PathBuf>,
@@ -204,7 +209,7 @@ pub struct ShrinkArgs {
     #[arg(long)]
     pub identities: Option<PathBuf>,
     /// Shrink on the embedded demo target's secure mode (findings from the embedded demo).
-    #[arg(long, conflicts_with = "base_url")]
+    #[arg(long, conflicts_with_all = ["base_url", "target_cmd"])]
     pub secure: bool,
     /// The `--include` patterns of the run that found it (they shape its sequences).
     #[arg(long, value_name = "PATTERN")]

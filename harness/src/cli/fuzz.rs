@@ -31,7 +31,9 @@ pub(super) struct LiveTarget {
     pub(super) origin: Origin,
 }
 
-pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
+/// The environment's configuration with the command line's budget, shrink share and workers
+/// over it.
+fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
     let mut config = Config::from_env().map_err(ExpectedError::wrap)?;
     if let Some(cases) = args.cases {
         config.cases = Some(cases);
@@ -48,6 +50,11 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         }
         config.workers = workers;
     }
+    Ok(config)
+}
+
+pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
+    let config = config_of(&args)?;
     let seed = args
         .seed
         .or(config.seed)
@@ -86,15 +93,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.workers,
         settings.describe_budget()
     );
-    let never = selection::excluded(&live.model, Some(&live.identities), &filter)
-        .map_err(ExpectedError::wrap)?;
-    if !never.is_empty() {
-        let list: Vec<String> = never
-            .iter()
-            .map(|(op, why)| format!("{op} ({why})"))
-            .collect();
-        eprintln!("never sent: {}", list.join(", "));
-    }
+    say_never_sent(&live, &filter)?;
     let store = FindingStore::new(&args.corpus);
     let campaign = Campaign::new(live.model, live.identities, oracles, settings)
         .with_selection(&selection)
@@ -163,6 +162,20 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
     }
     Ok(exit_code(&args, &summary))
+}
+
+/// Says on stderr which operations sequences never send, and why.
+fn say_never_sent(live: &LiveTarget, filter: &OperationFilter) -> Result<(), ExpectedError> {
+    let never = selection::excluded(&live.model, Some(&live.identities), filter)
+        .map_err(ExpectedError::wrap)?;
+    if !never.is_empty() {
+        let list: Vec<String> = never
+            .iter()
+            .map(|(op, why)| format!("{op} ({why})"))
+            .collect();
+        eprintln!("never sent: {}", list.join(", "));
+    }
+    Ok(())
 }
 
 /// 1 when a reproduced finding of the `--fail-on` oracles is in `summary` (any finding under

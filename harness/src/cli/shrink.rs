@@ -15,6 +15,7 @@ pub(crate) fn run(args: ShrinkArgs) -> Result<u8, ExpectedError> {
     let target = ReplayArgs {
         finding: args.finding.clone(),
         base_url: args.base_url.clone(),
+        target_cmd: args.target_cmd.clone(),
         spec: args.spec.clone(),
         identities: args.identities.clone(),
         secure: args.secure,

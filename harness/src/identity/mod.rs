@@ -39,17 +39,18 @@ mod resources;
 mod secret;
 pub mod selection;
 mod session;
+mod target;
 mod worker;
 
-pub use file::{
-    ApiKeyLocation, Auth, DEFAULT_RESET_ATTEMPTS, Identity, IdentityFile, LoginFlow,
-    PORT_PLACEHOLDER, PolicySection, Reset, Role, TargetConfig, check_target_command,
-};
+pub use file::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, PolicySection, Role};
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub use selection::{OperationFilter, SelectionError};
 pub(crate) use session::INVALID_TOKEN;
 pub use session::{LostIdentity, PROBES, SessionError, Sessions};
+pub use target::{
+    DEFAULT_RESET_ATTEMPTS, PORT_PLACEHOLDER, Reset, TargetConfig, check_target_command,
+};
 pub use worker::WORKER;
 
 #[cfg(test)]

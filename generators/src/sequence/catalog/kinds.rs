@@ -12,8 +12,8 @@ use crate::model::{
     ParameterLocation,
 };
 
-/// Last path segments of operations that return the caller's own account.
-const ACCOUNT_SEGMENTS: &[&str] = &[
+/// Last path segments of operations that return the caller's own account (`GET /me`).
+pub const ACCOUNT_SEGMENTS: &[&str] = &[
     "me",
     "self",
     "whoami",
