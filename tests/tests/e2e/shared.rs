@@ -121,6 +121,13 @@ fn four_workers_on_one_demo_process_find_what_one_worker_per_target_finds() {
             shared.rejections
         );
     }
+    assert!(
+        shared.rejected * 10 < shared.cases,
+        "under a tenth of the sequences rejected: {} of {}: {:?}",
+        shared.rejected,
+        shared.cases,
+        shared.rejections
+    );
     // The same seed with one worker (the target to itself, reset before every sequence).
     let alone = fuzz_shop(&demo.url, 1, SEED, CASES);
     assert!(
