@@ -22,6 +22,10 @@ use crate::finding::Finding;
 use crate::oracle::Signature;
 use crate::shrink::{Probe, ShrinkBudget, shrink};
 
+/// How many later sightings of a signature whose first finding did not reproduce (a race, a
+/// hiccup) are confirmed in turn: the first that reproduces replaces it.
+const RECONFIRMATIONS: u64 = 3;
+
 /// What [`Campaign::run`] hands its workers' events to.
 pub(super) type OnEvent<'a> = &'a (dyn Fn(Event<'_>) + Send + Sync);
 
@@ -166,16 +170,20 @@ impl Campaign {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .add(&judged);
-        for mut finding in self.judge(sequence, &result, case, shared) {
+        for (mut finding, again) in self.judge(sequence, &result, case, shared) {
             finding.origin = self.origin.clone();
             finding.in_flight = in_flight;
-            if self.settings.confirm {
+            if self.settings.confirm && !again {
                 // Saved before it is replayed: a run cut at its deadline still keeps it.
                 self.save(&finding);
             }
             let finding = self
                 .confirm(finding, sequence, lane, executor, shared)
                 .await;
+            if again && !finding.confirmed {
+                // The unconfirmed finding already saved and published stands.
+                continue;
+            }
             self.save(&finding);
             let published = publish(shared, finding);
             on_event(Event::Finding(&published));
@@ -255,7 +263,9 @@ impl Campaign {
         let Some(lost) = lane.sessions.take_lost() else {
             return Some(first);
         };
-        if alone {
+        // Alone (or on a target of this worker's own), nothing but the sequence's own steps
+        // could have lost the identity: running it again would lose it again.
+        if alone || lane.access == Access::Exclusive {
             tracing::debug!(
                 "case {case} lost `{}` while running alone (its own steps did): {}",
                 lost.identity,
@@ -316,7 +326,7 @@ impl Campaign {
         result: &RunResult,
         case: u64,
         shared: &Shared,
-    ) -> Vec<Finding> {
+    ) -> Vec<(Finding, bool)> {
         let mut seen = std::collections::BTreeSet::new();
         let mut new = Vec::new();
         for violation in self.violations(result) {
@@ -324,20 +334,30 @@ impl Campaign {
             if !seen.insert(signature.clone()) {
                 continue;
             }
+            let report = || {
+                Finding::new(
+                    &violation,
+                    sequence,
+                    &result.trace,
+                    case,
+                    self.settings.seed,
+                    &self.redactor,
+                )
+            };
             let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
             match all.get_mut(&signature) {
-                Some(known) => known.count += 1,
+                Some(known) => {
+                    known.count += 1;
+                    // First seen in a race (its replay did not show it), seen again: this
+                    // sighting is confirmed in turn, a few times at most.
+                    if !known.confirmed && known.count <= 1 + RECONFIRMATIONS {
+                        new.push((report(), true));
+                    }
+                }
                 None => {
-                    let report = Finding::new(
-                        &violation,
-                        sequence,
-                        &result.trace,
-                        case,
-                        self.settings.seed,
-                        &self.redactor,
-                    );
+                    let report = report();
                     all.insert(signature, report.clone());
-                    new.push(report);
+                    new.push((report, false));
                 }
             }
         }
