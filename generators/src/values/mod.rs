@@ -59,6 +59,7 @@ mod filter;
 mod formats;
 mod negative;
 mod numbers;
+pub mod payload;
 mod regex;
 
 use proptest::strategy::SBoxedStrategy;
