@@ -534,6 +534,7 @@ auth.bearer = "carol-bearer-0123456789"
         let summary = crate::campaign::Summary {
             format_version: crate::campaign::REPORT_FORMAT_VERSION,
             seed: 1,
+            shards: Vec::new(),
             cases: 1,
             requests: 2,
             rejected: 0,

@@ -448,6 +448,7 @@ impl Harness {
             Summary {
                 format_version: crate::campaign::REPORT_FORMAT_VERSION,
                 seed,
+                shards: Vec::new(),
                 cases: 0,
                 requests: 0,
                 rejected: 0,

@@ -84,6 +84,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
         summary: Summary {
             format_version: crate::campaign::REPORT_FORMAT_VERSION,
             seed: 7,
+            shards: Vec::new(),
             cases: 10,
             requests: 50,
             rejected: 0,

@@ -34,11 +34,13 @@ mod exclusive;
 pub mod formats;
 mod in_flight;
 mod lane;
+pub mod merge;
 mod report;
 mod reset;
 pub mod root_cause;
 mod saved;
 mod settings;
+mod shard;
 pub mod target;
 mod worker;
 
@@ -61,6 +63,7 @@ pub use reset::ResetError;
 pub use root_cause::RootCause;
 pub use saved::Reshrunk;
 pub use settings::Settings;
+pub use shard::{Shard, ShardError};
 #[cfg(feature = "cli")]
 pub use target::demo_subject;
 pub use target::{
@@ -338,6 +341,7 @@ impl Campaign {
             peak_memory: peak_memory(),
             format_version: REPORT_FORMAT_VERSION,
             seed: self.settings.seed,
+            shards: self.settings.shard.into_iter().collect(),
             cases: shared.cases_done.into_inner(),
             requests: shared.requests.into_inner(),
             rejected,

@@ -27,6 +27,10 @@ pub struct Summary {
     pub format_version: u32,
     /// The seed of the run.
     pub seed: u64,
+    /// The shards of the case space this report covers (`--shard K/N`; several once
+    /// `trespass merge` joined shards); empty for a whole campaign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<super::Shard>,
     /// Sequences run.
     pub cases: u64,
     /// Requests sent (sequence steps and the executor's re-reads; logins and resets not
@@ -510,6 +514,7 @@ mod tests {
         Summary {
             format_version: REPORT_FORMAT_VERSION,
             seed: 7,
+            shards: Vec::new(),
             cases,
             requests: 0,
             rejected: rejections.iter().map(|(_, n)| n).sum(),

@@ -33,6 +33,9 @@ pub struct Settings {
     /// finding ([`super::ShrinkShare`]); findings past it are saved as found (not shrunk),
     /// for `trespass shrink FILE` to shrink later.
     pub shrink_share: u8,
+    /// Run only this part of the case space ([`super::Shard`]): the cases `n < cases` with
+    /// `n mod N = K - 1`. `None`: every case.
+    pub shard: Option<super::Shard>,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
                 ..ShrinkBudget::default()
             }),
             shrink_share: config.shrink_share,
+            shard: None,
         }
     }
 
@@ -62,8 +66,22 @@ impl Settings {
         super::budget::case_limit(self.cases, self.duration)
     }
 
+    /// How many cases this run takes (its shard's share of [`Settings::case_limit`]).
+    pub fn own_case_limit(&self) -> Option<u64> {
+        let limit = self.case_limit()?;
+        Some(self.shard.map_or(limit, |shard| shard.cases_below(limit)))
+    }
+
     /// `12 cases`, `for 30s`, `up to 12 cases or 30s`: the budget as the CLI shows it.
     pub fn describe_budget(&self) -> String {
+        let budget = self.describe_whole_budget();
+        match self.shard {
+            None => budget,
+            Some(shard) => format!("shard {shard} of {budget}"),
+        }
+    }
+
+    fn describe_whole_budget(&self) -> String {
         match (self.cases, self.duration) {
             (Some(n), Some(d)) => format!("up to {n} cases or {d:?}"),
             (Some(n), None) => format!("{n} cases"),

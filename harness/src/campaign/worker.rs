@@ -91,7 +91,8 @@ impl Campaign {
         let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         let mut failed_resets = 0;
         while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::stop_requested() {
-            let case = shared.next_case.fetch_add(1, Ordering::Relaxed);
+            let nth = shared.next_case.fetch_add(1, Ordering::Relaxed);
+            let case = self.settings.shard.map_or(nth, |shard| shard.case(nth));
             if !shared.budget.allows_case(case) {
                 break;
             }

@@ -40,6 +40,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a starter identities file from the spec (to stdout, or --output).
     Init(InitArgs),
+    /// Join the JSON reports and finding folders of shards (`fuzz --shard K/N`) or of
+    /// separate runs: one finding per signature, counts added, any report kind written.
+    Merge(MergeArgs),
 }
 
 impl Command {
@@ -53,6 +56,7 @@ impl Command {
             Command::Sample(_) => "sample",
             Command::Demo(_) => "demo",
             Command::Init(_) => "init",
+            Command::Merge(_) => "merge",
         }
     }
 }
@@ -102,6 +106,11 @@ pub struct FuzzArgs {
     /// Seed of the generators (random when absent; printed either way).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run only the K-th of N disjoint parts of the case space (`2/4`): the cases n with
+    /// n mod N = K - 1, below --cases. Needs --seed or TRESPASS_SEED (every shard splits the same cases);
+    /// `trespass merge` joins the shards' reports and finding folders.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard_arg)]
+    pub shard: Option<crate::campaign::Shard>,
     /// Sequences run concurrently (default 2).
     #[arg(long)]
     pub workers: Option<usize>,
@@ -145,8 +154,38 @@ pub struct FuzzArgs {
     pub quiet: bool,
 }
 
+fn parse_shard_arg(text: &str) -> Result<crate::campaign::Shard, String> {
+    text.parse()
+        .map_err(|e: crate::campaign::ShardError| e.to_string())
+}
+
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
     crate::config::parse_duration(text)
+}
+
+/// Arguments of `trespass merge`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Inputs are JSON reports (`fuzz --report json:PATH`) and finding folders \
+(`fuzz --corpus DIR`). One finding is kept per signature: the confirmed, shrunk, shortest one; \
+counts of cases, requests and findings are added (a report's own finding folder is not counted \
+twice); the run time is the longest input's. Missing or repeated shards are named. Exit 1 when \
+a confirmed finding of the --fail-on oracles is in the merged set."
+)]
+pub struct MergeArgs {
+    /// JSON reports and finding folders to join.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged findings: `json:PATH`, `junit:PATH`, `sarif:PATH`, `markdown:PATH`
+    /// (repeatable).
+    #[arg(long, value_name = "KIND:PATH")]
+    pub report: Vec<crate::campaign::ReportSink>,
+    /// Copy the kept finding files (with their curl scripts and Rust tests) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// Which findings make the exit code 1 (as `fuzz --fail-on`).
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    pub fail_on: crate::oracle::FailOn,
 }
 
 /// Arguments of `trespass replay`.

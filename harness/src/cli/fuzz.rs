@@ -55,11 +55,16 @@ fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let config = config_of(&args)?;
-    let seed = args
-        .seed
-        .or(config.seed)
-        .unwrap_or_else(crate::api::random_seed);
+    let seed = args.seed.or(config.seed);
+    if let (Some(shard), None) = (args.shard, seed) {
+        return Err(ExpectedError::usage(format!(
+            "--shard {shard} needs --seed (or TRESPASS_SEED): every shard must split the same \
+             case space, so all of them take the same seed"
+        )));
+    }
+    let seed = seed.unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
+    settings.shard = args.shard;
     settings.confirm = !args.no_confirm;
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
@@ -293,7 +298,7 @@ fn sink_path(sink: &ReportSink) -> String {
 
 /// Fails with a plain sentence unless a file can be written at `path` (its folder exists, or
 /// can be made, and takes files).
-fn check_writable_file(path: &Path, what: &str) -> Result<(), ExpectedError> {
+pub(super) fn check_writable_file(path: &Path, what: &str) -> Result<(), ExpectedError> {
     if path.is_dir() {
         return Err(ExpectedError::usage(format!(
             "cannot write {what} to `{}`: it is a folder",
@@ -308,7 +313,7 @@ fn check_writable_file(path: &Path, what: &str) -> Result<(), ExpectedError> {
 }
 
 /// Fails with a plain sentence unless `dir` exists (or can be made) and takes new files.
-fn check_writable_dir(dir: &Path, what: &str) -> Result<(), ExpectedError> {
+pub(super) fn check_writable_dir(dir: &Path, what: &str) -> Result<(), ExpectedError> {
     let cannot = |why: String| {
         ExpectedError::usage(format!("cannot write {what} in `{}`: {why}", dir.display()))
     };
@@ -355,6 +360,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
     Summary {
         format_version: crate::campaign::REPORT_FORMAT_VERSION,
         seed: campaign.settings().seed,
+        shards: campaign.settings().shard.into_iter().collect(),
         cases: 0,
         requests: 0,
         rejected: 0,
@@ -514,7 +520,7 @@ fn start(kind: TargetKind, workers: usize) -> Result<Target, ExpectedError> {
 
 fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {
     let settings = campaign.settings();
-    let bar = match settings.case_limit() {
+    let bar = match settings.own_case_limit() {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::no_length(),
     };

@@ -6,6 +6,7 @@ mod demo;
 mod explain;
 mod fuzz;
 mod init;
+mod merge;
 mod replay;
 mod sample;
 mod shrink;
@@ -156,6 +157,7 @@ fn run(cli: Cli) -> Result<u8, ExpectedError> {
         Command::Replay(args) => replay::run(args),
         Command::Shrink(args) => shrink::run(args),
         Command::Init(args) => init::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 

@@ -14,6 +14,7 @@ mod replay;
 mod reports;
 mod resets;
 mod selection;
+mod shards;
 mod shared;
 mod shrink;
 mod skips;
