@@ -10,6 +10,7 @@ mod gate;
 mod hostile;
 mod init;
 mod inputs;
+mod recipes;
 mod replay;
 mod reports;
 mod resets;
