@@ -79,7 +79,14 @@ impl Script<'_> {
                         name: name.clone(),
                         var: env_var("API_KEY", identity),
                     },
-                    Auth::Login(flow) => login_credential(file, flow, identity),
+                    Auth::Login(flow) if flow.replayable_by_curl() => {
+                        login_credential(file, flow, identity)
+                    }
+                    // Cookie sessions, CSRF, forms and OAuth2 grants: the whole header line
+                    // comes from the environment.
+                    Auth::Login(_) | Auth::OAuth2(_) => {
+                        Credential::Unknown(env_var("AUTH", identity))
+                    }
                     Auth::None => Credential::None,
                 },
             },
