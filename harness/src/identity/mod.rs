@@ -59,6 +59,8 @@ pub use target::{
 pub use worker::WORKER;
 
 #[cfg(test)]
+mod login_tests;
+#[cfg(test)]
 mod session_tests;
 #[cfg(test)]
 mod tests;

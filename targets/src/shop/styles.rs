@@ -361,3 +361,30 @@ post:
     '401':
       $ref: '#/components/responses/Unauthorized'
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each style serves exactly the operations its spec declares.
+    #[test]
+    fn every_style_serves_the_operations_of_its_spec() {
+        for style in AuthStyle::ALL {
+            let spec: Value = serde_yaml_ng::from_str(style.spec_yaml()).unwrap();
+            let mut declared: Vec<(String, String)> = Vec::new();
+            for (path, item) in spec["paths"].as_mapping().unwrap() {
+                for (method, _) in item.as_mapping().unwrap() {
+                    let method = method.as_str().unwrap().to_ascii_uppercase();
+                    declared.push((method, path.as_str().unwrap().to_string()));
+                }
+            }
+            let auth = ShopAuth::new(style);
+            let mut served = super::super::styled_routes(crate::Mode::Secure, auth).entries();
+            declared.sort();
+            served.sort();
+            assert_eq!(served, declared, "{style}");
+            assert_eq!(style.name().parse::<AuthStyle>(), Ok(style));
+        }
+        assert!("saml".parse::<AuthStyle>().is_err());
+    }
+}

@@ -12,6 +12,7 @@ use std::process::{Child, Stdio};
 use trespass::campaign::Summary;
 use trespass::identity::IdentityFile;
 use trespass_targets::Service;
+use trespass_targets::shop::AuthStyle;
 use trespass_tests::{assert_no_secret_under, trespass};
 
 use crate::fuzz::{CASES, SEED};
@@ -81,14 +82,21 @@ struct Run {
 
 /// Fuzzes `demo` with two workers (the shop's manifest budget).
 fn fuzz(demo: &Demo) -> Run {
+    fuzz_target(&["--base-url", &demo.url], &demo.spec, &demo.identities)
+}
+
+/// Fuzzes the target `target` names (`--base-url URL` or `--target-cmd CMD`) with two workers.
+fn fuzz_target(target: &[&str], spec: &Path, identities: &Path) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let out = trespass!()
         .env("TRESPASS_LOG", "warn,trespass::identity=debug")
-        .args(["fuzz", "--base-url", &demo.url, "--spec"])
-        .arg(&demo.spec)
+        .arg("fuzz")
+        .args(target)
+        .arg("--spec")
+        .arg(spec)
         .arg("--identities")
-        .arg(&demo.identities)
+        .arg(identities)
         .args(["--workers", "2", "--seed", &SEED.to_string()])
         .args(["--cases", &CASES.to_string(), "--no-shrink", "--corpus"])
         .arg(dir.path().join("findings"))
@@ -96,15 +104,12 @@ fn fuzz(demo: &Demo) -> Run {
         .output()
         .expect("trespass fuzz runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let shown: Vec<&str> = stderr.lines().filter(|l| !l.contains("DEBUG")).collect();
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{:?}\n{}",
         out.status,
-        stderr
-            .lines()
-            .filter(|l| !l.contains("DEBUG"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        shown.join("\n")
     );
     let text = std::fs::read_to_string(&report).expect("the report is written");
     let summary = serde_json::from_str(&text).expect("the report is a summary");
@@ -153,46 +158,20 @@ fn lone_hex32(text: &str) -> Vec<String> {
 }
 
 /// The vulnerable build in `style` finds the manifest with no identity lost, the secure build
-/// nothing; no secret of the file, and no session id, CSRF token or demo JWT, in any file
-/// written. Returns the vulnerable run.
+/// nothing. Returns the vulnerable run.
 fn finds_the_manifest(style: &str, lifetime: Option<&str>) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(style, lifetime, false, dir.path());
     let run = fuzz(&demo);
-    let headlines: Vec<String> = run.summary.findings.iter().map(|f| f.headline()).collect();
-    let found: BTreeSet<(String, String)> = run.summary.oracle_operations().into_iter().collect();
-    assert_eq!(found, manifest(), "{style}: {headlines:#?}");
-    for reason in ["login-failed", "credentials-refused"] {
-        assert_eq!(
-            run.summary.rejections.get(reason),
-            None,
-            "{style}: no identity lost: {:?}",
-            run.summary.rejections
-        );
-    }
-    let file = IdentityFile::load(&demo.identities).expect("the style's identities file loads");
-    let files = assert_no_secret_under(run.dir.path(), &file.secrets());
-    assert!(!files.is_empty());
-    for path in &files {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        assert_eq!(
-            lone_hex32(&text),
-            Vec::<String>::new(),
-            "{}",
-            path.display()
-        );
-        assert!(!text.contains("shop_session="), "{}", path.display());
-        assert!(
-            !text.contains("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."),
-            "{}",
-            path.display()
-        );
-    }
+    assert_manifest_and_no_secret(style, &run, &demo.identities);
     drop(demo);
-
     let secure_dir = tempfile::tempdir().unwrap();
     let secure = Demo::start(style, lifetime, true, secure_dir.path());
-    let clean = fuzz(&secure);
+    assert_nothing_found(style, &fuzz(&secure));
+    run
+}
+
+fn assert_nothing_found(style: &str, clean: &Run) {
     let headlines: Vec<String> = clean
         .summary
         .findings
@@ -204,7 +183,37 @@ fn finds_the_manifest(style: &str, lifetime: Option<&str>) -> Run {
         clean.summary.requests > CASES,
         "the secure campaign did send requests"
     );
-    run
+}
+
+/// The manifest is found, no identity is lost, and no secret of the file, no session id, CSRF
+/// token or demo JWT is in any file written.
+fn assert_manifest_and_no_secret(style: &str, run: &Run, identities: &Path) {
+    let headlines: Vec<String> = run.summary.findings.iter().map(|f| f.headline()).collect();
+    let found: BTreeSet<(String, String)> = run.summary.oracle_operations().into_iter().collect();
+    assert_eq!(found, manifest(), "{style}: {headlines:#?}");
+    for reason in ["login-failed", "credentials-refused"] {
+        assert_eq!(
+            run.summary.rejections.get(reason),
+            None,
+            "{style}: no identity lost: {:?}",
+            run.summary.rejections
+        );
+    }
+    let file = IdentityFile::load(identities).expect("the style's identities file loads");
+    let files = assert_no_secret_under(run.dir.path(), &file.secrets());
+    assert!(!files.is_empty());
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            lone_hex32(&text),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+        assert!(!text.contains("shop_session="), "{}", path.display());
+        let jwt_header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.";
+        assert!(!text.contains(jwt_header), "{}", path.display());
+    }
 }
 
 #[test]
@@ -224,10 +233,34 @@ fn cookie_sessions_with_a_csrf_token_find_the_planted_bugs() {
     finds_the_manifest("cookie", None);
 }
 
+/// `'PATH'`, quoted for `sh`.
+fn quoted(path: impl AsRef<Path>) -> String {
+    format!("'{}'", path.as_ref().display())
+}
+
+/// Tokens that last 2 s (JWTs whose `exp` says so), on one demo process per worker
+/// (`--target-cmd`): on a target shared by workers every reset by another worker makes each
+/// identity sign in again (a reset may end sessions), so tokens seldom grow old there; alone,
+/// an identity keeps its token across resets and must renew it before it expires. Then the same
+/// on one process shared by both workers.
 #[test]
 fn tokens_that_expire_every_few_seconds_keep_every_identity_working() {
     const LIFETIME: f64 = 2.0;
-    let run = finds_the_manifest("bearer", Some("2"));
+    let files = tempfile::tempdir().unwrap();
+    let spec = files.path().join("shop.yaml");
+    let identities = files.path().join("shop.toml");
+    std::fs::write(&spec, AuthStyle::Bearer.spec_yaml()).unwrap();
+    std::fs::write(&identities, AuthStyle::Bearer.identities_toml()).unwrap();
+    let command = |secure: &str| {
+        format!(
+            "exec {} demo --service shop --auth bearer --token-lifetime {LIFETIME} --port {{port}} \
+             --out-dir {}{secure}",
+            quoted(env!("CARGO_BIN_EXE_trespass-dup")),
+            quoted(files.path().join("out"))
+        )
+    };
+    let run = fuzz_target(&["--target-cmd", &command("")], &spec, &identities);
+    assert_manifest_and_no_secret("short-lived", &run, &identities);
     let elapsed = run.summary.elapsed.as_secs_f64();
     assert!(
         elapsed > 3.0 * LIFETIME,
@@ -244,4 +277,12 @@ fn tokens_that_expire_every_few_seconds_keep_every_identity_working() {
             "{identity} renewed its token before it expired"
         );
     }
+    let secure = fuzz_target(&["--target-cmd", &command(" --secure")], &spec, &identities);
+    assert_nothing_found("short-lived", &secure);
+
+    // The same tokens on one demo process shared by both workers.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start("bearer", Some("2"), false, dir.path());
+    let shared = fuzz(&demo);
+    assert_manifest_and_no_secret("short-lived, shared", &shared, &demo.identities);
 }
