@@ -461,7 +461,8 @@ async fn client_credentials_are_renewed_with_the_refresh_token() {
     let redactor = Redactor::new();
     let sessions = Sessions::new(client, &file, redactor.clone());
     let op = OperationId::new("GET", "/data");
-    let get = || sessions.send("svc", AuthMode::Normal, &op, &Request::new("GET", "/data"));
+    let data = Request::new("GET", "/data");
+    let get = || sessions.send("svc", AuthMode::Normal, &op, &data);
     assert_eq!(get().await.unwrap().outcome.status(), Some(200));
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(get().await.unwrap().outcome.status(), Some(200));

@@ -375,7 +375,9 @@ mod tests {
             for (path, item) in spec["paths"].as_mapping().unwrap() {
                 for (method, _) in item.as_mapping().unwrap() {
                     let method = method.as_str().unwrap().to_ascii_uppercase();
-                    declared.push((method, path.as_str().unwrap().to_string()));
+                    if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                        declared.push((method, path.as_str().unwrap().to_string()));
+                    }
                 }
             }
             let auth = ShopAuth::new(style);
