@@ -126,12 +126,12 @@ pub(crate) fn encode(body: &Value, encoding: Encoding) -> Body {
     }
 }
 
+/// Name-value pairs (a form, headers).
+type Pairs = Vec<(String, String)>;
+
 /// The form of an OAuth2 token request (RFC 6749 sections 4.3, 4.4, 6) and its extra headers:
 /// the grant of `flow`, or the refresh with `refresh`.
-pub(crate) fn grant_form(
-    flow: &OAuth2Flow,
-    refresh: Option<&Secret>,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub(crate) fn grant_form(flow: &OAuth2Flow, refresh: Option<&Secret>) -> (Pairs, Pairs) {
     let mut form: Vec<(String, String)> = Vec::new();
     let mut pair = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
     match (refresh, &flow.grant) {

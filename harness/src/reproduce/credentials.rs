@@ -48,7 +48,7 @@ pub(super) enum Credential {
     },
     /// A login request at the start; the token lands in `TOKEN_<IDENTITY>`.
     Login {
-        flow: LoginFlow,
+        flow: Box<LoginFlow>,
         /// (jq path of a secret leaf of the body, variable that fills it).
         leaves: Vec<(Value, String)>,
         token_var: String,
@@ -202,7 +202,7 @@ fn login_credential(file: &IdentityFile, flow: &LoginFlow, identity: &str) -> Cr
         })
         .collect();
     Credential::Login {
-        flow: flow.clone(),
+        flow: Box::new(flow.clone()),
         leaves,
         token_var: format!("TOKEN_{}", upper_ident(identity)),
     }
