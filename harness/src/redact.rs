@@ -400,6 +400,11 @@ auth.api_key = { in = "query", name = "key", value = "bob key/with+odd=chars" }
 name = "carol"
 role = "admin"
 auth.bearer = "carol-bearer-0123456789"
+
+[[identity]]
+name = "dave"
+role = "user"
+auth.oauth2 = { grant = "password", username = "dave", password = "dave-pw-Secret8", client_id = "app", client_secret = "dave-client-Secret7" }
 "#;
 
     /// A token learned by logging in (registered at run time, as the sessions do).
@@ -451,7 +456,8 @@ auth.bearer = "carol-bearer-0123456789"
             "accessToken": KEY_NAMED[1],
             "echo": format!("Bearer {LEARNED_TOKEN}"),
             "cookie": KEY_NAMED[2],
-            "admin": "carol-bearer-0123456789"
+            "admin": "carol-bearer-0123456789",
+            "detail": "grant of dave-pw-Secret8 for client dave-client-Secret7"
         }));
         let step = |index: usize, body: ResponseBody| TraceStep {
             index: TraceIndex(index),

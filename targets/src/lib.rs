@@ -144,6 +144,7 @@ pub struct Running {
     url: String,
     service: Service,
     mode: Mode,
+    spec: &'static str,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -169,9 +170,9 @@ impl Running {
         self.mode
     }
 
-    /// The service's spec (YAML).
+    /// The spec it serves (YAML).
     pub fn spec_yaml(&self) -> &'static str {
-        self.service.spec_yaml()
+        self.spec
     }
 
     /// The service's identities-and-policy file (TOML).
@@ -206,12 +207,41 @@ pub fn start(service: Service, mode: Mode, port: u16) -> std::io::Result<Running
 
 /// Like [`start`], on any address.
 pub fn start_on(service: Service, mode: Mode, addr: SocketAddr) -> std::io::Result<Running> {
+    serve(
+        service,
+        mode,
+        router(service, mode),
+        service.spec_yaml(),
+        addr,
+    )
+}
+
+/// Starts the shop in `mode` with authentication `auth` (see [`shop::AuthStyle`]) on
+/// `127.0.0.1:port` (`0` picks a free port). Its spec is [`shop::AuthStyle::spec_yaml`].
+pub fn start_shop(mode: Mode, auth: shop::ShopAuth, port: u16) -> std::io::Result<Running> {
+    let spec = auth.style.spec_yaml();
+    let app = shop::styled_routes(mode, auth).into_router(spec);
+    serve(
+        Service::Shop,
+        mode,
+        app,
+        spec,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+    )
+}
+
+fn serve(
+    service: Service,
+    mode: Mode,
+    app: axum::Router,
+    spec: &'static str,
+    addr: SocketAddr,
+) -> std::io::Result<Running> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-    let app = router(service, mode);
     let thread = std::thread::Builder::new()
         .name(format!("trespass-demo-{service}"))
         .spawn(move || {
@@ -251,6 +281,7 @@ pub fn start_on(service: Service, mode: Mode, addr: SocketAddr) -> std::io::Resu
         url: format!("http://{addr}"),
         service,
         mode,
+        spec,
         shutdown: Some(tx),
         thread: Some(thread),
     })

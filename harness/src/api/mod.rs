@@ -548,7 +548,7 @@ impl Harness {
                     .identities
                     .as_ref()
                     .ok_or_else(|| HarnessError::NoIdentities { spec: spec.clone() })?;
-                let identities = IdentityFile::load(identities_path)?;
+                let mut identities = IdentityFile::load(identities_path)?;
                 identities.apply_resources(&mut model)?;
                 let origin = Origin::new(spec.display().to_string(), &text)
                     .identities(identities_path.display().to_string());

@@ -341,7 +341,7 @@ pub fn demo_subject(
 ) -> Result<(ApiModel, IdentityFile), String> {
     let mut model = trespass_generators::load_str(service.spec_yaml(), &service.spec_file_name())
         .map_err(|e| e.to_string())?;
-    let identities = IdentityFile::parse(
+    let mut identities = IdentityFile::parse(
         service.identities_toml(),
         service.identities_file_name(),
         |_| None,

@@ -330,6 +330,19 @@ pub struct DemoArgs {
     /// Where to write the spec and identities files (default: a folder under the temp dir).
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
+    /// How the shop lets callers in: `bearer` (a JSON login answering a token), `oauth2` (the
+    /// OAuth2 password grant at `POST /token`, form-encoded) or `cookie` (a session cookie and
+    /// a CSRF token). The spec and identities files written match it.
+    #[arg(long, default_value = "bearer", value_parser = parse_auth_style)]
+    pub auth: trespass_targets::shop::AuthStyle,
+    /// Seconds a shop token or session lasts (default: until the demo stops); with `bearer` the
+    /// token is then a JWT whose `exp` says when it expires.
+    #[arg(long, value_name = "SECS")]
+    pub token_lifetime: Option<f64>,
+}
+
+fn parse_auth_style(text: &str) -> Result<trespass_targets::shop::AuthStyle, String> {
+    text.parse()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use trespass_targets::shop::ShopAuth;
 use trespass_targets::{Mode, Service};
 
 use super::ExpectedError;
@@ -10,24 +11,36 @@ use super::args::{DemoArgs, DemoService};
 pub(crate) fn run(args: DemoArgs) -> Result<u8, ExpectedError> {
     let service: Service = args.service.into();
     let mode = demo_mode(args.secure);
+    let auth = shop_auth(&args)?;
     let dir = args.out_dir.unwrap_or_else(|| {
         std::env::temp_dir()
             .join("trespass-demo")
             .join(service.name())
     });
-    let spec = write_file(&dir, &service.spec_file_name(), service.spec_yaml())?;
-    let identities = write_file(
-        &dir,
-        &service.identities_file_name(),
-        service.identities_toml(),
-    )?;
-    let running = trespass_targets::start(service, mode, args.port).map_err(|e| {
+    let (spec_yaml, identities_toml) = match service {
+        Service::Shop => (auth.style.spec_yaml(), auth.style.identities_toml()),
+        _ => (service.spec_yaml(), service.identities_toml()),
+    };
+    let spec = write_file(&dir, &service.spec_file_name(), spec_yaml)?;
+    let identities = write_file(&dir, &service.identities_file_name(), identities_toml)?;
+    let started = match service {
+        Service::Shop => trespass_targets::start_shop(mode, auth, args.port),
+        _ => trespass_targets::start(service, mode, args.port),
+    };
+    let running = started.map_err(|e| {
         ExpectedError::usage(format!(
             "cannot serve {service} on 127.0.0.1:{}: {e}",
             args.port
         ))
     })?;
     println!("service:    {service} ({})", mode_name(mode));
+    if service == Service::Shop && auth != ShopAuth::default() {
+        let lifetime = auth
+            .lifetime
+            .map(|l| format!(", tokens last {:.1} s", l.as_secs_f64()))
+            .unwrap_or_default();
+        println!("auth:       {}{lifetime}", auth.style);
+    }
     println!("url:        {}", running.url());
     println!(
         "spec:       {} (also {}/openapi.json)",
@@ -44,6 +57,25 @@ pub(crate) fn run(args: DemoArgs) -> Result<u8, ExpectedError> {
     tracing::info!("serving until interrupted (Ctrl-C)");
     running.wait();
     Ok(crate::exit_codes::OK)
+}
+
+/// The shop's authentication `--auth` and `--token-lifetime` ask for (the shop only).
+fn shop_auth(args: &DemoArgs) -> Result<ShopAuth, ExpectedError> {
+    let mut auth = ShopAuth::new(args.auth);
+    if let Some(secs) = args.token_lifetime {
+        if !(secs.is_finite() && secs > 0.0) {
+            return Err(ExpectedError::usage(format!(
+                "--token-lifetime {secs}: give a number of seconds above 0"
+            )));
+        }
+        auth = auth.lifetime(std::time::Duration::from_secs_f64(secs));
+    }
+    if auth != ShopAuth::default() && Service::from(args.service) != Service::Shop {
+        return Err(ExpectedError::usage(
+            "--auth and --token-lifetime apply to the shop only".to_string(),
+        ));
+    }
+    Ok(auth)
 }
 
 /// The demo mode `--secure` asks for.

@@ -485,7 +485,7 @@ paths:
             eprintln!("SKIPPED: no real-spec corpus (set TRESPASS_REAL_SPECS or clone shared/)");
             return;
         };
-        let cast = file(&format!(
+        let mut cast = file(&format!(
             "{TWO_USERS}[[identity]]\nname = \"root\"\nrole = \"admin\"\nauth = {{ bearer = \"r\" }}\n\
              [[identity]]\nname = \"anon\"\nrole = \"anonymous\"\n"
         ));

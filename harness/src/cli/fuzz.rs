@@ -427,7 +427,7 @@ pub(super) fn remote(
         .map_err(|e| ExpectedError::usage(format!("{}: {e}", spec.display())))?;
     let mut model = super::load_spec(spec)?;
     warn_of_spec_problems(spec, &model);
-    let identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
+    let mut identities_file = IdentityFile::load(identities).map_err(ExpectedError::wrap)?;
     identities_file
         .apply_resources(&mut model)
         .map_err(ExpectedError::wrap)?;

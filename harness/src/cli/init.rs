@@ -64,12 +64,21 @@ fn check_answers(url: &str) -> Result<(), ExpectedError> {
 
 /// How the starter file's identities authenticate.
 enum AuthGuess {
-    /// Through the spec's login operation: its body fields, the token's pointer.
+    /// Through the spec's login operation: its body fields, where the token is (a TOML
+    /// value: a quoted pointer or a `{ cookie = ... }` table).
     Login {
         operation: String,
         user_field: String,
         password_field: String,
         token: String,
+        /// A CSRF token's pointer in the login's answer.
+        csrf: Option<String>,
+    },
+    /// An OAuth2 grant (`password` or `client_credentials`) at the spec's tokenUrl.
+    OAuth2 {
+        grant: &'static str,
+        /// The scheme, named when the spec has several OAuth2 schemes.
+        scheme: Option<String>,
     },
     Bearer,
     Basic,
@@ -107,14 +116,38 @@ pub(crate) fn starter_file(model: &ApiModel, spec: &str) -> String {
                 user_field,
                 password_field,
                 token,
+                csrf,
             } => format!(
                 "auth.login = {{ operation = {}, body = {{ {} = \"${{{upper}_USERNAME}}\", \
-                 {} = \"${{{upper}_PASSWORD}}\" }}, token = {} }}",
+                 {} = \"${{{upper}_PASSWORD}}\" }}, token = {token}{} }}",
                 q(operation),
                 q(user_field),
                 q(password_field),
-                q(token)
+                csrf.as_ref()
+                    .map(|p| format!(
+                        ", csrf = {{ pointer = {}, header = \"X-CSRF-Token\" }}",
+                        q(p)
+                    ))
+                    .unwrap_or_default()
             ),
+            AuthGuess::OAuth2 { grant, scheme } => {
+                let scheme = scheme
+                    .as_ref()
+                    .map(|s| format!(", scheme = {}", q(s)))
+                    .unwrap_or_default();
+                if *grant == "password" {
+                    format!(
+                        "auth.oauth2 = {{ grant = \"password\", username = \
+                         \"${{{upper}_USERNAME}}\", password = \"${{{upper}_PASSWORD}}\"{scheme} }}"
+                    )
+                } else {
+                    format!(
+                        "auth.oauth2 = {{ grant = \"client_credentials\", client_id = \
+                         \"${{{upper}_CLIENT_ID}}\", client_secret = \
+                         \"${{{upper}_CLIENT_SECRET}}\"{scheme} }}"
+                    )
+                }
+            }
             AuthGuess::Bearer | AuthGuess::None => {
                 format!("auth = {{ bearer = \"${{{upper}_TOKEN}}\" }}")
             }
@@ -193,6 +226,38 @@ fn guess_auth(model: &ApiModel) -> AuthGuess {
         .and_then(|(name, _)| model.security_schemes.get(*name));
     match scheme {
         Some(SecurityScheme::Http { scheme, .. }) if scheme == "basic" => AuthGuess::Basic,
+        Some(SecurityScheme::OAuth2 { flows }) if oauth2_grant(flows).is_some() => {
+            let several = model
+                .security_schemes
+                .values()
+                .filter(|s| matches!(s, SecurityScheme::OAuth2 { .. }))
+                .count()
+                > 1;
+            AuthGuess::OAuth2 {
+                grant: oauth2_grant(flows).unwrap_or("password"),
+                scheme: several.then(|| uses[0].0.to_string()),
+            }
+        }
+        // A session cookie set by the login operation.
+        Some(SecurityScheme::ApiKey {
+            name,
+            location: ParameterLocation::Cookie,
+        }) if login_operation(model).is_some() => match login_operation(model) {
+            Some(AuthGuess::Login {
+                operation,
+                user_field,
+                password_field,
+                csrf,
+                ..
+            }) => AuthGuess::Login {
+                operation,
+                user_field,
+                password_field,
+                token: format!("{{ cookie = {} }}", q(name)),
+                csrf,
+            },
+            _ => AuthGuess::Bearer,
+        },
         Some(SecurityScheme::ApiKey { name, location }) => AuthGuess::ApiKey {
             location: match location {
                 ParameterLocation::Query => "query",
@@ -206,7 +271,23 @@ fn guess_auth(model: &ApiModel) -> AuthGuess {
     }
 }
 
-/// A `POST` whose path names a login and whose JSON body takes a user name (or email) and a
+/// The grant trespass can use among OAuth2 `flows` (one with a tokenUrl): `password` first.
+fn oauth2_grant(flows: &[trespass_generators::model::OAuthFlow]) -> Option<&'static str> {
+    let has = |kind: &str| {
+        flows
+            .iter()
+            .any(|f| f.kind == kind && f.token_url.is_some())
+    };
+    if has("password") {
+        Some("password")
+    } else if has("clientCredentials") {
+        Some("client_credentials")
+    } else {
+        None
+    }
+}
+
+/// A `POST` whose path names a login and whose body (JSON or a form) takes a user name (or email) and a
 /// password, answering a token.
 fn login_operation(model: &ApiModel) -> Option<AuthGuess> {
     model.operations.iter().find_map(|op| {
@@ -218,7 +299,8 @@ fn login_operation(model: &ApiModel) -> Option<AuthGuess> {
             return None;
         }
         let body = op.request_body.as_ref()?;
-        let schema = trespass_generators::model::json_schema_of(&body.content)?;
+        let schema = trespass_generators::model::json_schema_of(&body.content)
+            .or_else(|| body.content.values().find_map(|m| m.schema))?;
         let fields = model.schemas.object_properties(schema)?;
         let find = |names: &[&str]| {
             names.iter().find_map(|n| {
@@ -230,16 +312,26 @@ fn login_operation(model: &ApiModel) -> Option<AuthGuess> {
         };
         let user_field = find(&["username", "email", "login", "user", "name"])?;
         let password_field = find(&["password", "passwd", "pass"])?;
-        let token = op
-            .success_responses()
-            .find_map(|(_, r)| r.json_schema())
+        let answer = op.success_responses().find_map(|(_, r)| r.json_schema());
+        let token = answer
             .and_then(|s| token_pointer(model, s))
             .unwrap_or_else(|| "/token".into());
+        let csrf = answer.and_then(|s| {
+            let props = model.schemas.object_properties(s)?;
+            props
+                .keys()
+                .find(|k| {
+                    let k = k.to_ascii_lowercase();
+                    k.contains("csrf") || k.contains("xsrf")
+                })
+                .map(|k| format!("/{}", trespass_generators::pointer::escape(k)))
+        });
         Some(AuthGuess::Login {
             operation: op.id.to_string(),
             user_field,
             password_field,
-            token,
+            token: q(&token),
+            csrf,
         })
     })
 }
@@ -265,12 +357,16 @@ fn token_pointer(model: &ApiModel, schema: SchemaId) -> Option<String> {
     token_pointer(model, inner).map(|p| format!("/data{p}"))
 }
 
-/// Comments on schemes trespass cannot use directly yet.
+/// Comments on the spec's OAuth2, OpenID Connect and mutual TLS schemes.
 fn scheme_notes(model: &ApiModel) -> Vec<String> {
     model
         .security_schemes
         .iter()
         .filter_map(|(name, scheme)| match scheme {
+            SecurityScheme::OAuth2 { flows } if oauth2_grant(flows).is_some() => Some(format!(
+                "`{name}` is OAuth2: trespass asks its tokenUrl for tokens (auth.oauth2; \
+                 docs/identities.md), and renews them before they expire."
+            )),
             SecurityScheme::OAuth2 { flows } => Some(format!(
                 "`{name}` is OAuth2 ({}): log in by hand and give each identity a bearer token.",
                 flows

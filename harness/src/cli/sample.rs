@@ -46,7 +46,7 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
     }
     let (cast, file) = match &args.identities {
         Some(path) => {
-            let file = identities_without_secrets(path)?;
+            let mut file = identities_without_secrets(path)?;
             file.apply_resources(&mut model).map_err(|e| {
                 ExpectedError::usage(format!("cannot use the identities file: {e}"))
             })?;

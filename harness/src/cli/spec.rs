@@ -65,7 +65,7 @@ type Excluded = Vec<(OperationId, ExcludedBy)>;
 /// `[policy]` admin patterns) and explains the result; also says which operations are never
 /// sent (the reset operation, `exclude_operations`).
 fn merge(model: &mut ApiModel, path: &Path) -> Result<(Explanation, Excluded), ExpectedError> {
-    let file = identities_without_secrets(path)?;
+    let mut file = identities_without_secrets(path)?;
     file.apply_resources(model).map_err(ExpectedError::wrap)?;
     apply_admin_patterns(model, &file.policy.admin_operations).map_err(|e| {
         ExpectedError::usage(format!(

@@ -90,7 +90,11 @@ impl Known {
                         }
                     }
                 }
-                Auth::Basic { username, .. } => {
+                Auth::Basic { username, .. }
+                | Auth::OAuth2(crate::identity::OAuth2Flow {
+                    grant: crate::identity::Grant::Password { username, .. },
+                    ..
+                }) => {
                     let holds = if username.contains('@') {
                         OwnerRef::Email
                     } else {

@@ -92,15 +92,31 @@ impl HttpClient {
         extra_query: &[(String, String)],
     ) -> (Received, Duration) {
         let started = Instant::now();
-        let outcome = self.send_inner(request, extra_headers, extra_query).await;
+        let mut full = request.clone();
+        full.query.extend(extra_query.iter().cloned());
+        let url = self.url_for(&full.path_and_query());
+        let outcome = self.send_inner(request, url, extra_headers).await;
         (outcome, started.elapsed())
+    }
+
+    /// Sends `request` to the absolute `url` (its path and query replace the request's) with
+    /// `extra_headers`: an OAuth2 token endpoint the identities file names. Redirects still
+    /// never leave the target's host.
+    pub async fn send_to(
+        &self,
+        url: &Url,
+        request: &Request,
+        extra_headers: &[(String, String)],
+    ) -> Received {
+        self.send_inner(request, url.to_string(), extra_headers)
+            .await
     }
 
     async fn send_inner(
         &self,
         request: &Request,
+        url: String,
         extra_headers: &[(String, String)],
-        extra_query: &[(String, String)],
     ) -> Received {
         let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
             Ok(m) => m,
@@ -111,9 +127,6 @@ impl HttpClient {
                 };
             }
         };
-        let mut full = request.clone();
-        full.query.extend(extra_query.iter().cloned());
-        let url = self.url_for(&full.path_and_query());
         let mut builder = self.inner.request(method, &url);
         for (k, v) in request.headers.iter().chain(extra_headers) {
             builder = builder.header(k, v);

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Secret;
+use super::flows::{Csrf, Encoding, OAuth2Flow, RawLogin, RawOAuth2, TokenSource};
 use super::resources::{DeclaredResource, RawResource};
 use super::target::{DEFAULT_RESET_ATTEMPTS, Reset, TargetConfig, check_target_command};
 use crate::errors::{IdentityFileError, IdentityFileErrorKind};
@@ -68,9 +69,11 @@ pub enum Auth {
         /// The key.
         value: Secret,
     },
-    /// Log in through an operation of the API and use the token it returns as a bearer token;
-    /// repeated when the target answers 401.
+    /// Log in through an operation of the API and use the token (or the cookies) it returns;
+    /// repeated before the token expires and when the target answers 401.
     Login(LoginFlow),
+    /// An OAuth2 grant (password, client credentials) at a token endpoint.
+    OAuth2(OAuth2Flow),
 }
 
 /// Where an API key is sent.
@@ -85,7 +88,8 @@ pub enum ApiKeyLocation {
     Cookie,
 }
 
-/// A login flow: send `body` to `operation`, read the token at the JSON pointer `token`.
+/// A login flow: send `body` to `operation` (encoded as `encoding`), read the token where
+/// `token` says, keep the cookies the answer sets.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LoginFlow {
@@ -93,14 +97,25 @@ pub struct LoginFlow {
     pub method: String,
     /// Path template of the login operation (`/auth/login`).
     pub path: String,
-    /// The JSON body (holds credentials).
+    /// The body, as JSON (holds credentials).
     pub body: Secret<serde_json::Value>,
-    /// JSON pointer to the token in the answer (`/accessToken`).
-    pub token: String,
-    /// Header the token is sent in (default `Authorization`).
+    /// How the body is encoded: as the file says, else as the spec's login operation declares
+    /// (set by `apply_resources`), else JSON.
+    pub encoding: Option<Encoding>,
+    /// Where the token is in the answer (`/accessToken` in the body, a header, a cookie).
+    pub token: TokenSource,
+    /// Header the token is sent in (default `Authorization`; empty: none, for a token read from
+    /// a cookie, which goes back as that cookie).
     pub header: String,
-    /// Prefix before the token in that header (default `Bearer `; empty for a raw token).
+    /// Prefix before the token in that header (default `Bearer ` in `Authorization`, else
+    /// empty).
     pub prefix: String,
+    /// A CSRF token to echo on unsafe methods.
+    pub csrf: Option<Csrf>,
+    /// `ids.toml line 7`: where it is declared, for errors.
+    pub origin: String,
+    /// The line it is declared on.
+    pub(crate) line: usize,
 }
 
 impl LoginFlow {
@@ -108,50 +123,21 @@ impl LoginFlow {
     pub fn operation(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
-}
 
-impl IdentityFile {
-    /// One warning per identity whose login operation `model` does not describe, naming the
-    /// spec's likely login operations: a typo there otherwise shows only as a failed login
-    /// (some APIs do log in outside their spec, so it is no error).
-    pub fn login_warnings(&self, model: &trespass_generators::ApiModel) -> Vec<String> {
-        let likely: Vec<String> = model
-            .operations
-            .iter()
-            .filter(|op| {
-                op.method.as_str() == "POST" && {
-                    let path = op.path.to_ascii_lowercase();
-                    ["login", "signin", "sign-in", "token", "session", "auth"]
-                        .iter()
-                        .any(|word| path.contains(word))
-                }
-            })
-            .take(3)
-            .map(|op| op.id.to_string())
-            .collect();
-        self.identities
-            .iter()
-            .filter_map(|identity| {
-                let Auth::Login(flow) = &identity.auth else {
-                    return None;
-                };
-                let id = trespass_generators::model::OperationId::new(&flow.method, &flow.path);
-                if model.operation(&id).is_some() {
-                    return None;
-                }
-                let hint = if likely.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (the spec's look like: {})", likely.join(", "))
-                };
-                Some(format!(
-                    "{}: `{}` logs in through {}, which the spec does not describe{hint}",
-                    self.path.display(),
-                    identity.name,
-                    flow.operation()
-                ))
-            })
-            .collect()
+    /// The JSON pointer of the token, when it is read from the answer's body.
+    pub fn token_pointer(&self) -> Option<&str> {
+        match &self.token {
+            TokenSource::Body(pointer) => Some(pointer),
+            _ => None,
+        }
+    }
+
+    /// Whether a reproducer's curl script can log in as this flow does: a JSON body, the token
+    /// in the answer's body, no CSRF token.
+    pub(crate) fn replayable_by_curl(&self) -> bool {
+        self.encoding.is_none_or(|e| e == Encoding::Json)
+            && self.token_pointer().is_some()
+            && self.csrf.is_none()
     }
 }
 
@@ -217,15 +203,9 @@ enum RawAuth {
         name: String,
         value: Spanned<String>,
     },
-    Login {
-        operation: Spanned<String>,
-        body: Spanned<toml::Value>,
-        token: Spanned<String>,
-        #[serde(default)]
-        header: Option<String>,
-        #[serde(default)]
-        prefix: Option<String>,
-    },
+    Login(RawLogin),
+    #[serde(rename = "oauth2")]
+    OAuth2(RawOAuth2),
 }
 
 #[derive(Deserialize, Default)]
@@ -341,6 +321,12 @@ impl IdentityFile {
                 Auth::Basic { password, .. } => out.push(password.expose().clone()),
                 Auth::ApiKey { value, .. } => out.push(value.expose().clone()),
                 Auth::Login(flow) => collect_secret_leaves(flow.body.expose(), false, &mut out),
+                Auth::OAuth2(flow) => {
+                    if let super::Grant::Password { password, .. } = &flow.grant {
+                        out.push(password.expose().clone());
+                    }
+                    out.extend(flow.client_secret.iter().map(|s| s.expose().clone()));
+                }
             }
         }
         out.retain(|s| !s.is_empty());
@@ -423,8 +409,17 @@ impl Cx<'_> {
         ))
     }
 
+    /// `ids.toml line 7`, for the line of `offset`.
+    pub(super) fn origin(&self, offset: usize) -> String {
+        format!("{} line {}", self.path.display(), self.line_of(offset))
+    }
+
     /// Substitutes `${VAR}` in a spanned string.
-    fn subst(&self, value: &Spanned<String>, key: &str) -> Result<String, IdentityFileError> {
+    pub(super) fn subst(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<String, IdentityFileError> {
         substitute(value.get_ref(), self.env).map_err(|e| {
             let line = Some(self.line_of(value.span().start));
             match e {
@@ -586,13 +581,8 @@ impl Cx<'_> {
                     value: Secret::new(self.subst(value, &format!("{key}.api_key.value"))?),
                 }
             }
-            RawAuth::Login {
-                operation,
-                body,
-                token,
-                header,
-                prefix,
-            } => {
+            RawAuth::Login(raw) => {
+                let operation = &raw.operation;
                 let op_key = format!("{key}.login.operation");
                 let Some((method, path)) = split_operation(operation.get_ref()) else {
                     return self.invalid(
@@ -604,26 +594,28 @@ impl Cx<'_> {
                         ),
                     );
                 };
-                let token_key = format!("{key}.login.token");
-                if !(token.get_ref().is_empty() || token.get_ref().starts_with('/')) {
-                    return self.invalid(
-                        token.span().start,
-                        token_key,
-                        format!("`{}` is not a JSON pointer (it starts with `/`, e.g. \"/accessToken\")", token.get_ref()),
-                    );
-                }
+                let login_key = format!("{key}.login");
+                let (token, header, prefix, csrf) = self.login_parts(raw, &login_key)?;
+                let encoding =
+                    self.encoding(raw.encoding.as_ref(), &format!("{key}.login.encoding"))?;
                 let body_key = format!("{key}.login.body");
-                let json = self.toml_to_json(body.get_ref(), &body_key, body.span().start)?;
+                let json =
+                    self.toml_to_json(raw.body.get_ref(), &body_key, raw.body.span().start)?;
                 Auth::Login(LoginFlow {
                     method,
                     path,
                     body: Secret::json(json),
-                    token: token.get_ref().clone(),
-                    header: header
-                        .clone()
-                        .unwrap_or_else(|| "Authorization".to_string()),
-                    prefix: prefix.clone().unwrap_or_else(|| "Bearer ".to_string()),
+                    encoding,
+                    token,
+                    header,
+                    prefix,
+                    csrf,
+                    origin: self.origin(operation.span().start),
+                    line: self.line_of(operation.span().start),
                 })
+            }
+            RawAuth::OAuth2(raw) => {
+                Auth::OAuth2(self.oauth2(raw, auth.span().start, &format!("{key}.oauth2"))?)
             }
         })
     }

@@ -31,10 +31,14 @@
 //! owner = { field = "/owner", holds = "username" }
 //! ```
 //!
-//! Other `auth` forms: `{ basic = { username = "u", password = "p" } }` and
-//! `{ api_key = { in = "header" | "query" | "cookie", name = "X-Api-Key", value = "..." } }`.
+//! Other `auth` forms: `{ basic = { username = "u", password = "p" } }`,
+//! `{ api_key = { in = "header" | "query" | "cookie", name = "X-Api-Key", value = "..." } }`,
+//! `{ oauth2 = { grant = "password" | "client_credentials", ... } }`, and logins whose token is
+//! a header or a cookie, with a CSRF token (docs/identities.md).
 
 mod file;
+mod flows;
+mod login;
 mod resources;
 mod secret;
 pub mod selection;
@@ -43,6 +47,7 @@ mod target;
 mod worker;
 
 pub use file::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, PolicySection, Role};
+pub use flows::{ClientAuth, Csrf, Encoding, Grant, OAuth2Flow, TokenSource};
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub use selection::{OperationFilter, SelectionError};
@@ -53,6 +58,8 @@ pub use target::{
 };
 pub use worker::WORKER;
 
+#[cfg(test)]
+mod login_tests;
 #[cfg(test)]
 mod session_tests;
 #[cfg(test)]

@@ -57,8 +57,10 @@ impl IdentityFile {
     /// field, and links are inferred again. Call it wherever a model and this file meet, before
     /// the policy is resolved or sequences are generated. An operation that does not exist, a
     /// key parameter the kind's operations do not take or an unknown parent is an error naming
-    /// this file and the line.
-    pub fn apply_resources(&self, model: &mut ApiModel) -> Result<(), IdentityFileError> {
+    /// this file and the line. It also takes from the spec what the identities leave to it
+    /// (a login's body encoding, an OAuth2 token URL).
+    pub fn apply_resources(&mut self, model: &mut ApiModel) -> Result<(), IdentityFileError> {
+        self.apply_spec_auth(model)?;
         let declarations: Vec<ResourceDeclaration> = self
             .resources
             .iter()

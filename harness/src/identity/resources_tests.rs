@@ -66,7 +66,7 @@ read = ["GET /users/v1/{username}"]
 
 #[test]
 fn a_resource_table_declares_a_kind_over_the_inferred_model() {
-    let file = parse(BOOK).unwrap();
+    let mut file = parse(BOOK).unwrap();
     assert_eq!(file.resources.len(), 2);
     let declared = &file.resources[0];
     assert_eq!(declared.declaration.kind, "book");
@@ -96,7 +96,7 @@ fn an_operation_that_does_not_exist_names_the_file_the_line_and_the_closest_one(
         r#"read = ["GET /books/v1/{book_title}",
         "GET /bookz/{id}"]"#,
     );
-    let file = parse(&text).unwrap();
+    let mut file = parse(&text).unwrap();
     let err = file.apply_resources(&mut model()).unwrap_err();
     let line = line_of(&text, "GET /bookz/{id}");
     assert_eq!(err.line, Some(line));
@@ -199,7 +199,7 @@ fn patterns_fields_and_kinds_are_checked_while_parsing() {
 
 #[test]
 fn a_file_without_resources_leaves_the_model_alone() {
-    let file = parse("").unwrap();
+    let mut file = parse("").unwrap();
     assert!(file.resources.is_empty());
     let mut m = model();
     let before = m.clone();

@@ -8,7 +8,8 @@ use trespass_generators::model::{
     ApiModel, Method, Operation, OperationId, ParameterLocation, SecurityScheme,
 };
 
-use super::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, Role, Secret};
+use super::login::{self, Credential, TokenUrl};
+use super::{ApiKeyLocation, Auth, Identity, IdentityFile, Role, Secret, TokenSource};
 use crate::http::{AuthMode, Body, Exchange, HttpClient, Received, Request};
 use crate::redact::{Redactor, SecretKind};
 
@@ -58,7 +59,7 @@ pub(crate) const INVALID_TOKEN: &str = "trespass-invalid-token-0000000000";
 pub struct Sessions {
     client: HttpClient,
     identities: Vec<Identity>,
-    tokens: Mutex<HashMap<String, Secret>>,
+    tokens: Mutex<HashMap<String, Credential>>,
     redactor: Redactor,
     standing: std::sync::Mutex<HashMap<String, Standing>>,
     lost: std::sync::Mutex<Option<LostIdentity>>,
@@ -74,6 +75,8 @@ struct Standing {
     last_get: Option<Request>,
     /// It logged in through its login flow at least once.
     logged_in: bool,
+    /// How many times it logged in (or was granted a token).
+    logins: u32,
 }
 
 /// An identity whose session failed where it had worked: its login fails although it logged
@@ -120,6 +123,16 @@ impl Sessions {
         f(all.entry(identity.to_string()).or_default())
     }
 
+    /// How many times each identity that signs in did so in these sessions (logins, OAuth2
+    /// grants and refreshes), in file order.
+    pub fn logins(&self) -> Vec<(String, u32)> {
+        self.identities
+            .iter()
+            .filter(|i| signs_in(&i.auth))
+            .map(|i| (i.name.clone(), self.standing(&i.name, |s| s.logins)))
+            .collect()
+    }
+
     /// The identities, in file order.
     pub fn identities(&self) -> &[Identity] {
         &self.identities
@@ -140,8 +153,8 @@ impl Sessions {
     /// and the target's (redacted) answer, not a run of sequences that all stop early.
     pub async fn log_in_all(&self) -> Result<(), SessionError> {
         for identity in &self.identities {
-            if let Auth::Login(flow) = &identity.auth {
-                self.token(identity, flow, true).await?;
+            if signs_in(&identity.auth) {
+                self.credential(identity, true).await?;
             }
         }
         Ok(())
@@ -174,7 +187,9 @@ impl Sessions {
                 }
                 continue;
             }
-            let (headers, query) = self.credentials(identity, AuthMode::Normal, false).await?;
+            let (headers, query) = self
+                .credentials(identity, AuthMode::Normal, false, "GET")
+                .await?;
             let mut first_refusal = None;
             let mut refused = 0;
             for op in &probes {
@@ -223,10 +238,11 @@ impl Sessions {
             .iter()
             .find(|i| i.name == identity)
             .ok_or_else(|| SessionError::UnknownIdentity(identity.to_string()))?;
-        let (headers, query) = self.credentials(who, mode, false).await?;
+        let method = request.method.as_str();
+        let (headers, query) = self.credentials(who, mode, false, method).await?;
         let (mut outcome, mut elapsed) = self.client.send(request, &headers, &query).await;
         let own = mode == AuthMode::Normal && !matches!(who.auth, Auth::None);
-        let login = matches!(who.auth, Auth::Login(_));
+        let login = signs_in(&who.auth);
         // A refusal of the identity's own credentials: are they still good where they passed?
         // Without a request to check with, a login identity logs in again where the operation
         // passed before (a fresh token that is refused too is a refusal).
@@ -242,7 +258,7 @@ impl Sessions {
                     "{identity}: {op} answered 401, and so does a request that passed with \
                      this token: logging in again"
                 );
-                let (headers, query) = self.credentials(who, mode, true).await?;
+                let (headers, query) = self.credentials(who, mode, true, method).await?;
                 (outcome, elapsed) = self.client.send(request, &headers, &query).await;
             } else {
                 self.lose(
@@ -285,12 +301,14 @@ impl Sessions {
         Some(outcome.status() == Some(401))
     }
 
-    /// The headers and query parameters that carry `identity`'s credentials in `mode`.
+    /// The headers and query parameters that carry `identity`'s credentials in `mode`, on a
+    /// request of `method` (a CSRF token goes on unsafe ones).
     async fn credentials(
         &self,
         identity: &Identity,
         mode: AuthMode,
         fresh_login: bool,
+        method: &str,
     ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), SessionError> {
         let mut headers = Vec::new();
         let mut query = Vec::new();
@@ -335,33 +353,73 @@ impl Sessions {
                     }
                 }
             }
-            Auth::Login(flow) => {
-                let token = if invalid {
-                    Secret::new(INVALID_TOKEN)
-                } else {
-                    self.token(identity, flow, fresh_login).await?
+            Auth::Login(_) | Auth::OAuth2(_) if invalid => {
+                // Made-up credentials of the right shape: the token's header, or its cookie.
+                match &identity.auth {
+                    Auth::Login(flow) if flow.header.is_empty() => {
+                        if let TokenSource::Cookie(name) = &flow.token {
+                            headers.push(("cookie".into(), format!("{name}={INVALID_TOKEN}")));
+                        }
+                    }
+                    Auth::Login(flow) => headers.push((
+                        flow.header.clone(),
+                        format!("{}{INVALID_TOKEN}", flow.prefix),
+                    )),
+                    _ => headers.push(("authorization".into(), format!("Bearer {INVALID_TOKEN}"))),
+                }
+            }
+            Auth::Login(_) | Auth::OAuth2(_) => {
+                let credential = self.credential(identity, fresh_login).await?;
+                let (header, prefix) = match &identity.auth {
+                    Auth::Login(flow) => (flow.header.as_str(), flow.prefix.as_str()),
+                    _ => ("authorization", "Bearer "),
                 };
-                headers.push((
-                    flow.header.clone(),
-                    format!("{}{}", flow.prefix, token.expose()),
-                ));
+                if let Some(token) = &credential.token
+                    && !header.is_empty()
+                {
+                    headers.push((header.to_string(), format!("{prefix}{}", token.expose())));
+                }
+                if !credential.cookies.is_empty() {
+                    let jar: Vec<String> = credential
+                        .cookies
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.expose()))
+                        .collect();
+                    headers.push(("cookie".into(), jar.join("; ")));
+                }
+                if let (Auth::Login(flow), Some(csrf)) = (&identity.auth, &credential.csrf)
+                    && let Some(config) = &flow.csrf
+                    && login::unsafe_method(method)
+                {
+                    headers.push((config.header.clone(), csrf.expose().clone()));
+                }
             }
         }
         Ok((headers, query))
     }
 
-    async fn token(
+    /// `identity`'s credential: the one it signed in with, or a new one when `fresh` is set,
+    /// when it has none yet, or when it is about to expire (refreshed with the refresh token
+    /// when there is one).
+    async fn credential(
         &self,
         identity: &Identity,
-        flow: &LoginFlow,
         fresh: bool,
-    ) -> Result<Secret, SessionError> {
+    ) -> Result<Credential, SessionError> {
         let mut tokens = self.tokens.lock().await;
-        if !fresh && let Some(token) = tokens.get(&identity.name) {
-            return Ok(token.clone());
+        let cached = tokens.get(&identity.name);
+        if !fresh && let Some(credential) = cached.filter(|c| !c.due()) {
+            return Ok(credential.clone());
         }
-        let token = match self.login(identity, flow).await {
-            Ok(token) => token,
+        let renewal = !fresh && cached.is_some_and(Credential::due);
+        let refresh = cached.filter(|_| renewal).and_then(|c| c.refresh.clone());
+        let mut signed = self.sign_in(identity, refresh.as_ref()).await;
+        if refresh.is_some() && signed.is_err() {
+            // The refresh token was refused: the full grant again.
+            signed = self.sign_in(identity, None).await;
+        }
+        let credential = match signed {
+            Ok(credential) => credential,
             Err(e) => {
                 if self.standing(&identity.name, |s| s.logged_in) {
                     self.lose(&identity.name, e.to_string());
@@ -369,22 +427,83 @@ impl Sessions {
                 return Err(e);
             }
         };
-        self.standing(&identity.name, |s| s.logged_in = true);
-        tokens.insert(identity.name.clone(), token.clone());
-        Ok(token)
+        for (value, kind) in credential.secrets() {
+            if !self.redactor.add(value, kind) {
+                tracing::warn!(
+                    "a credential of `{}` is too short to be redacted by value",
+                    identity.name
+                );
+            }
+        }
+        let count = self.standing(&identity.name, |s| {
+            s.logged_in = true;
+            s.logins += 1;
+            s.logins
+        });
+        let why = match (fresh, renewal) {
+            (true, _) => "a fresh session was asked for",
+            (false, true) => "renewed before it expires",
+            (false, false) => "no session yet, or forgotten after a reset",
+        };
+        tracing::debug!("`{}` signed in ({why}; sign-in {count})", identity.name);
+        tokens.insert(identity.name.clone(), credential.clone());
+        Ok(credential)
     }
 
-    async fn login(&self, identity: &Identity, flow: &LoginFlow) -> Result<Secret, SessionError> {
+    /// Signs `identity` in: its login operation, or its OAuth2 grant (a refresh with
+    /// `refresh`).
+    async fn sign_in(
+        &self,
+        identity: &Identity,
+        refresh: Option<&Secret>,
+    ) -> Result<Credential, SessionError> {
+        let (operation, request, headers, target) = match &identity.auth {
+            Auth::Login(flow) => (
+                flow.operation(),
+                login::login_request(flow),
+                Vec::new(),
+                None,
+            ),
+            Auth::OAuth2(flow) => {
+                let fail = |reason: String| SessionError::Login {
+                    identity: identity.name.clone(),
+                    operation: format!("the OAuth2 {} grant", flow.grant_name()),
+                    reason: self.redactor.text(&reason),
+                };
+                let target =
+                    login::token_url(flow, &self.client.config().base_url).map_err(fail)?;
+                let (form, headers) = login::grant_form(flow, refresh);
+                let path = match &target {
+                    TokenUrl::Path(path) => path.clone(),
+                    TokenUrl::Absolute(url) => url.path().to_string(),
+                };
+                let request = Request {
+                    body: Some(Body::Form(form)),
+                    ..Request::new("POST", path.clone())
+                };
+                let grant = if refresh.is_some() {
+                    "refresh_token"
+                } else {
+                    flow.grant_name()
+                };
+                (
+                    format!("POST {path} ({grant} grant)"),
+                    request,
+                    headers,
+                    Some(target),
+                )
+            }
+            _ => unreachable!("only identities that sign in are signed in"),
+        };
         let fail = |reason: String| SessionError::Login {
             identity: identity.name.clone(),
-            operation: flow.operation(),
+            operation: operation.clone(),
             reason: self.redactor.text(&reason),
         };
-        let request = Request {
-            body: Some(Body::Json(flow.body.expose().clone())),
-            ..Request::new(flow.method.clone(), flow.path.clone())
+        let outcome = match target {
+            Some(TokenUrl::Absolute(url)) => self.client.send_to(&url, &request, &headers).await,
+            _ => self.client.send(&request, &headers, &[]).await.0,
         };
-        let (outcome, _) = self.client.send(&request, &[], &[]).await;
         let response = match outcome {
             Received::Response(r) => r,
             Received::Error { message, .. } => return Err(fail(message)),
@@ -393,22 +512,36 @@ impl Sessions {
             return Err(fail(format!(
                 "the target answered {}{}",
                 response.status,
-                answer_excerpt(&response)
+                self.redacted_excerpt(&response)
             )));
         }
-        let token = response
-            .json()
-            .and_then(|body| body.pointer(&flow.token))
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| fail(format!("the answer has no string at {}", flow.token)))?;
-        if !self.redactor.add(token, SecretKind::Token) {
-            tracing::warn!(
-                "the token of `{}` is too short to be redacted by value",
-                identity.name
-            );
-        }
-        Ok(Secret::new(token))
+        let read = match &identity.auth {
+            Auth::Login(flow) => login::read_login(flow, &response),
+            Auth::OAuth2(flow) => login::read_grant(flow, &response),
+            _ => unreachable!("only identities that sign in are signed in"),
+        };
+        read.map_err(|e| {
+            fail(format!(
+                "{e}; the answer was {}{}",
+                response.status,
+                self.redacted_excerpt(&response)
+            ))
+        })
     }
+
+    /// The start of `response`'s body with every secret-named field and known secret redacted.
+    fn redacted_excerpt(&self, response: &crate::http::Response) -> String {
+        let mut shown = response.clone();
+        if let crate::http::ResponseBody::Json(body) = &response.body {
+            shown.body = crate::http::ResponseBody::Json(self.redactor.json(body));
+        }
+        self.redactor.text(&answer_excerpt(&shown))
+    }
+}
+
+/// Whether `auth` signs in through the API (a login operation, an OAuth2 grant).
+fn signs_in(auth: &Auth) -> bool {
+    matches!(auth, Auth::Login(_) | Auth::OAuth2(_))
 }
 
 impl IdentityFile {
@@ -439,10 +572,18 @@ fn register_static_secrets(auth: &Auth, redactor: &Redactor) {
                 add(&leaf, SecretKind::Password);
             }
         }
+        Auth::OAuth2(flow) => {
+            if let super::Grant::Password { password, .. } = &flow.grant {
+                add(password.expose(), SecretKind::Password);
+            }
+            if let Some(secret) = &flow.client_secret {
+                add(secret.expose(), SecretKind::Other);
+            }
+        }
     }
 }
 
-fn basic(username: &str, password: &str) -> String {
+pub(super) fn basic(username: &str, password: &str) -> String {
     use base64::Engine;
     let encoded =
         base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
@@ -497,9 +638,27 @@ fn fits(auth: &Auth, scheme: &SecurityScheme) -> bool {
             scheme.eq_ignore_ascii_case("bearer")
         }
         (
-            Auth::Bearer(_) | Auth::Login(_),
+            Auth::Bearer(_) | Auth::Login(_) | Auth::OAuth2(_),
             SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. },
         ) => true,
+        (Auth::OAuth2(_), SecurityScheme::Http { scheme, .. }) => {
+            scheme.eq_ignore_ascii_case("bearer")
+        }
+        // A login whose token is a cookie or a header of the scheme's name.
+        (
+            Auth::Login(flow),
+            SecurityScheme::ApiKey {
+                name,
+                location: ParameterLocation::Cookie,
+            },
+        ) => matches!(&flow.token, TokenSource::Cookie(c) if c == name),
+        (
+            Auth::Login(flow),
+            SecurityScheme::ApiKey {
+                name,
+                location: ParameterLocation::Header,
+            },
+        ) => flow.header.eq_ignore_ascii_case(name),
         (Auth::Basic { .. }, SecurityScheme::Http { scheme, .. }) => {
             scheme.eq_ignore_ascii_case("basic")
         }

@@ -60,7 +60,7 @@ fn parses_every_auth_form() {
     };
     assert_eq!(flow.operation(), "POST /auth/login");
     assert_eq!(flow.body.expose()["password"], "pw-carol");
-    assert_eq!(flow.token, "/accessToken");
+    assert_eq!(flow.token, TokenSource::Body("/accessToken".into()));
     assert_eq!(flow.header, "Authorization");
     assert!(matches!(
         &file.identities[2].auth,

@@ -51,6 +51,18 @@ impl IdentityFile {
                     json(&mut body, &mut f);
                     flow.body = Secret::json(body);
                 }
+                Auth::OAuth2(flow) => {
+                    if let super::Grant::Password { username, password } = &mut flow.grant {
+                        *username = f(std::mem::take(username));
+                        *password = secret(password, &mut f);
+                    }
+                    if let Some(id) = &mut flow.client_id {
+                        *id = f(std::mem::take(id));
+                    }
+                    if let Some(client_secret) = &mut flow.client_secret {
+                        *client_secret = secret(client_secret, &mut f);
+                    }
+                }
             }
         }
         self

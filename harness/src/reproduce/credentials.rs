@@ -48,7 +48,7 @@ pub(super) enum Credential {
     },
     /// A login request at the start; the token lands in `TOKEN_<IDENTITY>`.
     Login {
-        flow: LoginFlow,
+        flow: Box<LoginFlow>,
         /// (jq path of a secret leaf of the body, variable that fills it).
         leaves: Vec<(Value, String)>,
         token_var: String,
@@ -79,7 +79,14 @@ impl Script<'_> {
                         name: name.clone(),
                         var: env_var("API_KEY", identity),
                     },
-                    Auth::Login(flow) => login_credential(file, flow, identity),
+                    Auth::Login(flow) if flow.replayable_by_curl() => {
+                        login_credential(file, flow, identity)
+                    }
+                    // Cookie sessions, CSRF, forms and OAuth2 grants: the whole header line
+                    // comes from the environment.
+                    Auth::Login(_) | Auth::OAuth2(_) => {
+                        Credential::Unknown(env_var("AUTH", identity))
+                    }
                     Auth::None => Credential::None,
                 },
             },
@@ -195,7 +202,7 @@ fn login_credential(file: &IdentityFile, flow: &LoginFlow, identity: &str) -> Cr
         })
         .collect();
     Credential::Login {
-        flow: flow.clone(),
+        flow: Box::new(flow.clone()),
         leaves,
         token_var: format!("TOKEN_{}", upper_ident(identity)),
     }

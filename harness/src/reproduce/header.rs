@@ -172,7 +172,7 @@ impl Script<'_> {
                     sq(&format!("{identity} logs in")),
                     flow.method,
                     sq(&flow.path),
-                    sq(&pointer_tokens(&flow.token).to_string()),
+                    sq(&pointer_tokens(flow.token_pointer().unwrap_or("")).to_string()),
                 );
             }
         }

@@ -1,6 +1,7 @@
 //! The `shop` demo service: users, addresses, carts, orders nested under users, a product
-//! catalogue managed by admins, and admin refunds. Bearer tokens from `POST /auth/login`,
-//! integer ids, in-memory store seeded with alice and bob (users) and carol (admin).
+//! catalogue managed by admins, and admin refunds. Bearer tokens from `POST /auth/login` (or
+//! another [`AuthStyle`]: the OAuth2 password grant, cookie sessions with CSRF; tokens that
+//! expire with [`ShopAuth::lifetime`]), integer ids, in-memory store seeded with alice and bob (users) and carol (admin).
 //!
 //! Seed (restored by `POST /__reset`, ids and the logical clock restart too): users 1 `alice`
 //! and 2 `bob` (role `user`, passwords `alice-pass-1`, `bob-pass-2`) each with address 1 / 2,
@@ -36,6 +37,7 @@ mod products;
 mod refunds;
 mod routes;
 mod store;
+mod styles;
 mod users;
 mod validate;
 
@@ -43,6 +45,7 @@ use crate::Mode;
 use crate::common::RouteList;
 
 pub use bugs::PLANTED;
+pub use styles::{AuthStyle, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, ShopAuth};
 
 /// The service's OpenAPI document (`corpus/specs/shop.yaml`).
 pub const SPEC_YAML: &str = include_str!("../../../corpus/specs/shop.yaml");
@@ -50,5 +53,10 @@ pub const SPEC_YAML: &str = include_str!("../../../corpus/specs/shop.yaml");
 pub const IDENTITIES_TOML: &str = include_str!("../../../corpus/identities/shop.toml");
 
 pub(crate) fn routes(mode: Mode) -> RouteList {
-    routes::build(mode)
+    routes::build(mode, ShopAuth::default())
+}
+
+/// The shop's routes with authentication `auth` ([`styles`]).
+pub(crate) fn styled_routes(mode: Mode, auth: ShopAuth) -> RouteList {
+    routes::build(mode, auth)
 }

@@ -5,13 +5,20 @@ use std::sync::Arc;
 use axum::http::Method;
 
 use super::store::Shop;
+use super::styles::{AuthStyle, ShopAuth};
 use super::{addresses, auth, cart, orders, products, refunds, users};
 use crate::Mode;
 use crate::common::{RouteBuilder, RouteList};
 
-pub(crate) fn build(mode: Mode) -> RouteList {
-    RouteBuilder::new(Arc::new(Shop::new(mode)))
-        .route(Method::POST, "/auth/login", auth::login)
+pub(crate) fn build(mode: Mode, style: ShopAuth) -> RouteList {
+    let builder = RouteBuilder::new(Arc::new(Shop::new(mode, style)));
+    let builder = match style.style {
+        AuthStyle::OAuth2Password => builder.route(Method::POST, "/token", auth::token),
+        AuthStyle::Bearer | AuthStyle::Cookie => {
+            builder.route(Method::POST, "/auth/login", auth::login)
+        }
+    };
+    builder
         .route(Method::GET, "/me", auth::me)
         .route(Method::GET, "/users/{userId}", users::get_user)
         .route(Method::PATCH, "/users/{userId}", users::patch_user)

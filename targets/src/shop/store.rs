@@ -2,9 +2,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::styles::{AuthStyle, ShopAuth};
 use crate::Mode;
 
 /// Seconds since the Unix epoch of the shop's logical clock origin (2025-01-01T00:00:00Z).
@@ -345,16 +347,29 @@ impl Db {
 #[derive(Debug)]
 pub(crate) struct Shop {
     pub(crate) mode: Mode,
+    /// How callers sign in, and how long their sessions last.
+    pub(crate) auth: ShopAuth,
     db: Mutex<Db>,
-    /// Bearer token -> user id. Sessions survive `POST /__reset` (the seeded users keep their
-    /// ids), so a harness does not have to log in again after every reset.
-    sessions: Mutex<HashMap<String, i64>>,
+    /// Token -> session. Sessions survive `POST /__reset` (the seeded users keep their ids), so
+    /// a harness does not have to log in again after every reset.
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+/// A signed-in user's session.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) user_id: i64,
+    /// When it stops being accepted (`None`: never).
+    expires: Option<Instant>,
+    /// The CSRF token unsafe methods must echo (cookie sessions).
+    pub(crate) csrf: Option<String>,
 }
 
 impl Shop {
-    pub(crate) fn new(mode: Mode) -> Shop {
+    pub(crate) fn new(mode: Mode, auth: ShopAuth) -> Shop {
         Shop {
             mode,
+            auth,
             db: Mutex::new(Db::seed()),
             sessions: Mutex::new(HashMap::new()),
         }
@@ -374,29 +389,81 @@ impl Shop {
         *self.db() = Db::seed();
     }
 
-    /// Opens a session for `user_id` and returns its bearer token.
-    pub(crate) fn open_session(&self, user_id: i64) -> String {
-        let token = format!("shop_{}", uuid::Uuid::new_v4().simple());
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), user_id);
+    /// Opens a session for `user_id` and returns its token: a JWT whose `exp` says when it
+    /// expires when sessions have a lifetime and the style is bearer, an opaque string
+    /// otherwise.
+    pub(crate) fn open_session(&self, user_id: i64, csrf: Option<String>) -> String {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let lifetime = self.auth.lifetime;
+        let token = match lifetime {
+            Some(lifetime) if self.auth.style == AuthStyle::Bearer => jwt(user_id, lifetime, &id),
+            _ => format!("shop_{id}"),
+        };
+        let session = Session {
+            user_id,
+            expires: lifetime.map(|l| Instant::now() + l),
+            csrf,
+        };
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        sessions.retain(|_, s| s.expires.is_none_or(|e| e > now));
+        sessions.insert(token.clone(), session);
         token
     }
 
-    /// The user id a bearer token belongs to, if any.
-    pub(crate) fn session_user(&self, token: &str) -> Option<i64> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(token)
-            .copied()
+    /// The live session a token names, if any.
+    pub(crate) fn session(&self, token: &str) -> Option<Session> {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let session = sessions.get(token)?;
+        session
+            .expires
+            .is_none_or(|e| e > Instant::now())
+            .then(|| session.clone())
     }
+}
+
+/// A JWT-shaped token (`header.payload.signature`, base64url without padding) whose payload
+/// holds `sub` and `exp`; the signature is random (the server looks the token up, a demo needs
+/// no keys).
+fn jwt(user_id: i64, lifetime: Duration, id: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let exp = (now + lifetime).as_secs();
+    let header = base64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload =
+        base64url(format!(r#"{{"sub":"{user_id}","exp":{exp},"jti":"{id}"}}"#).as_bytes());
+    format!("{header}.{payload}.{}", base64url(id.as_bytes()))
+}
+
+/// Base64url without padding (RFC 4648 section 5).
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64url_has_no_padding() {
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
 
     #[test]
     fn timestamps_format_as_rfc3339() {

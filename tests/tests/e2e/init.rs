@@ -124,3 +124,31 @@ fn init_refuses_to_overwrite_without_force() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not answer"));
 }
+
+/// `trespass init` on the shop in its OAuth2 and cookie styles: the grant at the spec's
+/// tokenUrl, and the login whose session is a cookie with the CSRF token of its answer.
+#[test]
+fn init_uses_oauth2_grants_and_cookie_logins_of_the_spec() {
+    use trespass_targets::shop::AuthStyle;
+    let dir = tempfile::tempdir().unwrap();
+    for (style, expected) in [
+        (
+            AuthStyle::OAuth2Password,
+            "auth.oauth2 = { grant = \"password\", username = \"${ALICE_USERNAME}\", password = \"${ALICE_PASSWORD}\" }",
+        ),
+        (
+            AuthStyle::Cookie,
+            "token = { cookie = \"shop_session\" }, csrf = { pointer = \"/csrfToken\", header = \"X-CSRF-Token\" } }",
+        ),
+    ] {
+        let spec = dir.path().join(format!("shop-{style}.yaml"));
+        std::fs::write(&spec, style.spec_yaml()).unwrap();
+        let text = init_and_accept(&spec).expect("the styled spec loads");
+        assert!(text.contains(expected), "{style}: {text}");
+        // trespass takes the token URL from the spec: the file is accepted as it is.
+        let mut file = IdentityFile::parse(&text, "ids.toml", |v| Some(format!("v-{v}"))).unwrap();
+        let mut model = trespass_generators::load_file(&spec).unwrap();
+        file.apply_resources(&mut model)
+            .unwrap_or_else(|e| panic!("{style}: {e}\n{text}"));
+    }
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area.
 
 mod artifacts;
+mod auth;
 mod cli;
 mod conformance;
 mod coverage;
