@@ -547,6 +547,7 @@ auth.bearer = "carol-bearer-0123456789"
             root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
+            operations: Default::default(),
         };
         assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
         assert_clean("the report table", &summary.table());

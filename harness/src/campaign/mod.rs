@@ -34,6 +34,7 @@ mod exclusive;
 pub mod formats;
 mod in_flight;
 mod lane;
+mod operations;
 mod report;
 mod reset;
 pub mod root_cause;
@@ -54,6 +55,7 @@ pub use crate::artifact::write_atomically;
 pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
+pub use operations::{OperationCoverage, Operations};
 pub use report::{
     OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, SharingCounts, Summary, peak_memory,
 };
@@ -138,6 +140,8 @@ pub struct Campaign {
     /// Operations never sent (the reset, the policy's and the selection's exclusions): kept
     /// out of the sequences by the strategy, and out of the seeded-object listings here.
     excluded: std::collections::BTreeSet<trespass_generators::model::OperationId>,
+    /// Why each excluded operation is never sent, by operation (for the coverage report).
+    exclusions: std::collections::BTreeMap<String, String>,
     settings: Settings,
     redactor: Redactor,
     store: Option<FindingStore>,
@@ -176,12 +180,19 @@ impl Campaign {
         let strategy = SequenceStrategy::new(&model, &identities.cast()).with_selection(&selection);
         let redactor = Redactor::new();
         let exclusive = exclusive::exclusive_operations(&model, &identities);
+        let none = crate::identity::OperationFilter::new::<&str, &str>(&[], &[]);
+        let exclusions = crate::identity::selection::excluded(&model, Some(&identities), &none)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(op, why)| (op.to_string(), why.to_string()))
+            .collect();
         for (op, why) in &exclusive {
             tracing::debug!("{op} runs alone on a shared target: {why}");
         }
         Self {
             exclusive,
             excluded: selection.exclude.clone(),
+            exclusions,
             model,
             identities,
             policy,
@@ -211,6 +222,11 @@ impl Campaign {
     pub fn with_selection(mut self, selection: &trespass_generators::sequence::Selection) -> Self {
         self.strategy = self.strategy.with_selection(selection);
         self.excluded.extend(selection.exclude.iter().cloned());
+        for op in &selection.exclude {
+            self.exclusions
+                .entry(op.to_string())
+                .or_insert_with(|| "--exclude".to_string());
+        }
         self
     }
 
@@ -284,6 +300,7 @@ impl Campaign {
         let shared = Shared::new(
             Budget::start(self.settings.cases, self.settings.duration, started),
             ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
+            Operations::of_model(&self.model, &self.exclusions),
         );
         let runs = lanes
             .iter()
@@ -352,6 +369,11 @@ impl Campaign {
                 .coverage
                 .into_inner()
                 .unwrap_or_else(|e| e.into_inner()),
+            operations: shared
+                .operations
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .judged(),
         })
     }
 

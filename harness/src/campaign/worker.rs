@@ -14,6 +14,7 @@ use super::coverage::Coverage;
 use super::crash::Crash;
 use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
+use super::operations::Operations;
 use super::report::{Rejections, Sharing, TransportFailures};
 use super::target::Access;
 use super::{Campaign, Event, runner_for};
@@ -49,10 +50,12 @@ pub(super) struct Shared {
     pub(super) coverage: Mutex<Coverage>,
     /// The sequences running on each lane.
     pub(super) in_flight: InFlight,
+    /// What each operation was sent and answered.
+    pub(super) operations: Mutex<Operations>,
 }
 
 impl Shared {
-    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare) -> Self {
+    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare, operations: Operations) -> Self {
         Self {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
@@ -67,6 +70,7 @@ impl Shared {
             findings: Mutex::new(BTreeMap::new()),
             coverage: Mutex::new(Coverage::default()),
             in_flight: InFlight::default(),
+            operations: Mutex::new(operations),
         }
     }
 }
@@ -155,6 +159,11 @@ impl Campaign {
             shared.rejections.count(&reject.whence);
         }
         shared.transport.count(&result.trace, &self.redactor);
+        shared
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .count(sequence, &result.trace, &self.redactor);
         // A crashed instance: restarted, and the crash is the finding (not what it broke).
         match self
             .check_crash(lane, executor, case, sequence, &result, shared, on_event)

@@ -368,6 +368,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         findings,
         interrupted: crate::interrupt::stop_requested(),
         coverage: Default::default(),
+        operations: Default::default(),
     }
 }
 
