@@ -101,6 +101,10 @@ pub enum Event<'a> {
         requests: u64,
         /// Unique findings so far.
         findings: usize,
+        /// Operations answered 2xx at least once so far.
+        tested: usize,
+        /// Operations of the spec.
+        operations: usize,
     },
 }
 
@@ -146,6 +150,8 @@ pub struct Campaign {
     redactor: Redactor,
     store: Option<FindingStore>,
     origin: Option<Origin>,
+    /// The limits every client of the run shares (`--rate`, `--max-in-flight`, `Retry-After`).
+    polite: std::sync::Arc<crate::http::Politeness>,
     /// Operations whose sequences run alone on a shared target, with why.
     exclusive: std::collections::BTreeMap<trespass_generators::model::OperationId, String>,
 }
@@ -189,8 +195,14 @@ impl Campaign {
         for (op, why) in &exclusive {
             tracing::debug!("{op} runs alone on a shared target: {why}");
         }
+        let polite = std::sync::Arc::new(crate::http::Politeness::new(
+            settings.rate,
+            settings.max_in_flight,
+            settings.retry,
+        ));
         Self {
             exclusive,
+            polite,
             excluded: selection.exclude.clone(),
             exclusions,
             model,
@@ -250,6 +262,11 @@ impl Campaign {
         &self.settings
     }
 
+    /// The limits every client of the run shares, with what they counted.
+    pub fn politeness(&self) -> &crate::http::Politeness {
+        &self.polite
+    }
+
     /// The sequence of case `case` (what the workers run).
     pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
         let mut runner = runner_for(self.settings.seed, case);
@@ -297,8 +314,10 @@ impl Campaign {
             lanes.push(lane);
         }
         let started = Instant::now();
+        let budget = Budget::start(self.settings.cases, self.settings.duration, started);
+        self.polite.set_deadline(budget.deadline());
         let shared = Shared::new(
-            Budget::start(self.settings.cases, self.settings.duration, started),
+            budget,
             ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
             Operations::of_model(&self.model, &self.exclusions),
         );

@@ -272,6 +272,14 @@ impl Operations {
         self
     }
 
+    /// Operations answered 2xx at least once so far (before or after [`Self::judged`]).
+    pub fn tested(&self) -> usize {
+        self.0
+            .values()
+            .filter(|c| c.statuses.keys().any(|s| (200..300).contains(s)))
+            .count()
+    }
+
     /// Whether nothing is known (a report written before operation coverage).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

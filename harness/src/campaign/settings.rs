@@ -33,6 +33,12 @@ pub struct Settings {
     /// finding ([`super::ShrinkShare`]); findings past it are saved as found (not shrunk),
     /// for `trespass shrink FILE` to shrink later.
     pub shrink_share: u8,
+    /// Request starts per second at most, across all workers (`--rate`); `None`: unlimited.
+    pub rate: Option<f64>,
+    /// Requests in flight at most, across all workers (`--max-in-flight`); `None`: unlimited.
+    pub max_in_flight: Option<usize>,
+    /// How 429 and 503-with-`Retry-After` answers are waited for and sent again.
+    pub retry: crate::http::RetryPolicy,
 }
 
 impl Settings {
@@ -53,6 +59,9 @@ impl Settings {
                 ..ShrinkBudget::default()
             }),
             shrink_share: config.shrink_share,
+            rate: None,
+            max_in_flight: None,
+            retry: crate::http::RetryPolicy::default(),
         }
     }
 

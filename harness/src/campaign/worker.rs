@@ -124,10 +124,17 @@ impl Campaign {
             failed_resets = 0;
             let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
             let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
+            let (tested, operations) = shared
+                .operations
+                .lock()
+                .map(|o| (o.tested(), o.0.len()))
+                .unwrap_or_default();
             on_event(Event::Progress {
                 cases,
                 requests: shared.requests.load(Ordering::Relaxed),
                 findings,
+                tested,
+                operations,
             });
         }
     }

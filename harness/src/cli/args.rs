@@ -140,7 +140,13 @@ pub struct FuzzArgs {
     /// it is confirmed, and rewritten once shrunk.
     #[arg(long, value_name = "DIR", default_value = "corpus/findings")]
     pub corpus: PathBuf,
-    /// No progress bar (it is hidden anyway when stderr is not a terminal).
+    /// Start at most this many requests per second, across all workers (`20/s`, `90/min`).
+    #[arg(long, value_name = "N/s", value_parser = crate::http::parse_rate)]
+    pub rate: Option<f64>,
+    /// At most this many requests waiting for their answer at once, across all workers.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: Option<u32>,
+    /// No progress line (it is hidden anyway when stderr is not a terminal or `CI` is set).
     #[arg(long)]
     pub quiet: bool,
 }

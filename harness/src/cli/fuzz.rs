@@ -61,6 +61,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
     settings.confirm = !args.no_confirm;
+    settings.rate = args.rate;
+    settings.max_in_flight = args.max_in_flight.map(|n| n as usize);
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
     }
@@ -99,6 +101,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .with_selection(&selection)
         .with_store(store.clone())
         .with_origin(live.origin);
+    if let Some(limits) = campaign.politeness().describe() {
+        eprintln!("politeness: {limits}");
+    }
 
     let progress = progress_bar(&args, &campaign);
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
@@ -135,15 +140,35 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             cases,
             requests,
             findings,
+            tested,
+            operations,
         } => {
             progress.set_position(cases);
-            progress.set_message(format!("{requests} requests, {findings} findings"));
+            let secs = progress.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 {
+                requests as f64 / secs
+            } else {
+                0.0
+            };
+            progress.set_message(format!(
+                "{requests} requests ({rate:.0}/s), {tested}/{operations} operations answered \
+                 2xx, {findings} findings"
+            ));
         }
     };
     let summary = runtime
         .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
+    let polite = campaign.politeness();
+    if polite.retried() > 0 {
+        eprintln!(
+            "note: {} request(s) sent again after 429/503 with Retry-After ({:.1} s waited in \
+             all)",
+            polite.retried(),
+            polite.waited().as_secs_f64()
+        );
+    }
     for sink in sinks {
         sink.write_in(&summary, Some(&args.corpus)).map_err(|e| {
             ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
@@ -519,7 +544,9 @@ fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::no_length(),
     };
-    if args.quiet || !std::io::stderr().is_terminal() {
+    // Hidden in CI (`CI` set, as every CI service does) and when not drawn on a terminal.
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if args.quiet || ci || !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     if let Ok(style) =
