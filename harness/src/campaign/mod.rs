@@ -37,6 +37,7 @@ mod lane;
 mod operations;
 mod report;
 mod reset;
+mod resume;
 pub mod root_cause;
 mod saved;
 mod settings;
@@ -60,6 +61,7 @@ pub use report::{
     OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, SharingCounts, Summary, peak_memory,
 };
 pub use reset::ResetError;
+pub use resume::{CampaignState, STATE_VERSION, StateError, StateFile};
 pub use root_cause::RootCause;
 pub use saved::Reshrunk;
 pub use settings::Settings;
@@ -152,6 +154,10 @@ pub struct Campaign {
     origin: Option<Origin>,
     /// The limits every client of the run shares (`--rate`, `--max-in-flight`, `Retry-After`).
     polite: std::sync::Arc<crate::http::Politeness>,
+    /// Where the state goes (with the spec's SHA-256), and the state resumed with the findings
+    /// it had saved.
+    state: Option<(StateFile, String)>,
+    resumed: Option<(CampaignState, Vec<Finding>)>,
     /// Operations whose sequences run alone on a shared target, with why.
     exclusive: std::collections::BTreeMap<trespass_generators::model::OperationId, String>,
 }
@@ -214,7 +220,23 @@ impl Campaign {
             redactor,
             store: None,
             origin: None,
+            state: None,
+            resumed: None,
         }
+    }
+
+    /// Writes the campaign's state to `file` (the spec's SHA-256 is `spec_sha256`) after every
+    /// batch of cases and at the end; with `resumed`, goes on from that state, whose findings
+    /// (`known`, loaded from the store) are not reported again.
+    pub fn with_state(
+        mut self,
+        file: StateFile,
+        spec_sha256: String,
+        resumed: Option<(CampaignState, Vec<Finding>)>,
+    ) -> Self {
+        self.state = Some((file, spec_sha256));
+        self.resumed = resumed;
+        self
     }
 
     /// Writes every finding to `store` as soon as it is confirmed, and again once shrunk.
@@ -316,11 +338,12 @@ impl Campaign {
         let started = Instant::now();
         let budget = Budget::start(self.settings.cases, self.settings.duration, started);
         self.polite.set_deadline(budget.deadline());
-        let shared = Shared::new(
+        let mut shared = Shared::new(
             budget,
             ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
             Operations::of_model(&self.model, &self.exclusions),
         );
+        self.resume_into(&mut shared);
         let runs = lanes
             .iter()
             .map(|lane| self.worker(lane, &shared, on_event));
@@ -344,6 +367,7 @@ impl Campaign {
                 runs.await;
             }
         }
+        self.write_state(&shared);
         let resets_failed = shared
             .resets_failed
             .load(std::sync::atomic::Ordering::Relaxed);

@@ -16,6 +16,7 @@ use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
 use super::operations::Operations;
 use super::report::{Rejections, Sharing, TransportFailures};
+use super::resume::{CampaignState, DoneCases, Persist, STATE_VERSION};
 use super::target::Access;
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
@@ -52,6 +53,10 @@ pub(super) struct Shared {
     pub(super) in_flight: InFlight,
     /// What each operation was sent and answered.
     pub(super) operations: Mutex<Operations>,
+    /// The cases done (in this run and the runs it resumes).
+    pub(super) done: Mutex<DoneCases>,
+    /// Where the state is written, if anywhere.
+    pub(super) persist: Option<Persist>,
 }
 
 impl Shared {
@@ -71,6 +76,8 @@ impl Shared {
             coverage: Mutex::new(Coverage::default()),
             in_flight: InFlight::default(),
             operations: Mutex::new(operations),
+            done: Mutex::new(DoneCases::default()),
+            persist: None,
         }
     }
 }
@@ -99,7 +106,12 @@ impl Campaign {
             if !shared.budget.allows_case(case) {
                 break;
             }
+            if shared.done.lock().is_ok_and(|d| d.contains(case)) {
+                // Done by the run this one resumes.
+                continue;
+            }
             let Some(sequence) = self.sequence_for(case) else {
+                self.case_done(case, shared);
                 continue;
             };
             let end = self
@@ -109,6 +121,7 @@ impl Campaign {
                 break;
             }
             if let CaseEnd::ResetFailed = end {
+                self.case_done(case, shared);
                 shared.resets_failed.fetch_add(1, Ordering::Relaxed);
                 failed_resets += 1;
                 if failed_resets >= MAX_FAILED_RESETS_IN_A_ROW {
@@ -123,6 +136,7 @@ impl Campaign {
             }
             failed_resets = 0;
             let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
+            self.case_done(case, shared);
             let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
             let (tested, operations) = shared
                 .operations
@@ -136,6 +150,91 @@ impl Campaign {
                 tested,
                 operations,
             });
+        }
+    }
+
+    /// Marks `case` done, and writes the state when a batch's worth of time has passed.
+    fn case_done(&self, case: u64, shared: &Shared) {
+        shared
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .mark(case);
+        if shared.persist.as_ref().is_some_and(Persist::due) {
+            self.write_state(shared);
+        }
+    }
+
+    /// Writes the campaign's state (when it has a state file): a failed write is logged, the
+    /// campaign goes on.
+    pub(super) fn write_state(&self, shared: &Shared) {
+        let Some(persist) = &shared.persist else {
+            return;
+        };
+        let (done_below, done_above) = {
+            let done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
+            (done.below, done.above.clone())
+        };
+        let signatures = {
+            let all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+            all.keys().map(|s| s.as_str().to_string()).collect()
+        };
+        let state = CampaignState {
+            version: STATE_VERSION,
+            spec_sha256: persist.spec_sha256.clone(),
+            seed: self.settings.seed,
+            case_limit: self.settings.case_limit(),
+            done_below,
+            done_above,
+            cases: shared.cases_done.load(Ordering::Relaxed),
+            requests: shared.requests.load(Ordering::Relaxed),
+            signatures,
+            coverage: shared
+                .coverage
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            operations: shared
+                .operations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        };
+        if let Err(e) = persist.file.save(&state) {
+            tracing::error!(
+                "cannot write the campaign state {}: {e}",
+                persist.file.path().display()
+            );
+        }
+    }
+
+    /// Sets `shared` up to go on from the resumed state, if any, and to write the state.
+    pub(super) fn resume_into(&self, shared: &mut Shared) {
+        if let Some((file, sha)) = &self.state {
+            shared.persist = Some(Persist::new(file.clone(), sha.clone()));
+        }
+        let Some((state, known)) = &self.resumed else {
+            return;
+        };
+        *shared.next_case.get_mut() = state.done_below;
+        *shared.cases_done.get_mut() = state.cases;
+        *shared.requests.get_mut() = state.requests;
+        let done = shared.done.get_mut().unwrap_or_else(|e| e.into_inner());
+        done.below = state.done_below;
+        done.above = state.done_above.clone();
+        shared
+            .coverage
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&state.coverage);
+        shared
+            .operations
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&state.operations);
+        let findings = shared.findings.get_mut().unwrap_or_else(|e| e.into_inner());
+        for finding in known {
+            findings.insert(finding.signature.clone(), finding.clone());
         }
     }
 

@@ -146,6 +146,15 @@ pub struct FuzzArgs {
     /// At most this many requests waiting for their answer at once, across all workers.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_in_flight: Option<u32>,
+    /// Folder of the campaign's state (cases done, signatures found, statistics), written
+    /// atomically as cases finish: a rerun with the same state goes on where it stopped (after
+    /// Ctrl-C, kill -9 or the duration). Default: `campaigns/<hash of the spec and target>`
+    /// beside the --corpus folder.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Ignore (and overwrite) the campaign's state: start from case 0.
+    #[arg(long)]
+    pub fresh: bool,
     /// No progress line (it is hidden anyway when stderr is not a terminal or `CI` is set).
     #[arg(long)]
     pub quiet: bool,

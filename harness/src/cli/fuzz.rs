@@ -13,7 +13,8 @@ use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::{demo_mode, mode_name};
 use crate::campaign::{
-    Campaign, Event, ReportSink, Settings, Summary, Target, TargetCommand, TargetKind,
+    Campaign, CampaignState, Event, ReportSink, Settings, StateFile, Summary, Target,
+    TargetCommand, TargetKind,
 };
 use crate::config::Config;
 use crate::exit_codes;
@@ -55,10 +56,8 @@ fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let config = config_of(&args)?;
-    let seed = args
-        .seed
-        .or(config.seed)
-        .unwrap_or_else(crate::api::random_seed);
+    let explicit_seed = args.seed.or(config.seed);
+    let mut seed = explicit_seed.unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
     settings.confirm = !args.no_confirm;
     settings.rate = args.rate;
@@ -88,6 +87,13 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let filter = OperationFilter::new(&args.include, &args.exclude);
     let selection = selection::resolve(&live.model, Some(&live.identities), &filter)
         .map_err(ExpectedError::wrap)?;
+    let store = FindingStore::new(&args.corpus);
+    let (state_file, resumed) =
+        campaign_state(&args, &live, explicit_seed, settings.case_limit(), &store)?;
+    if let Some((state, _)) = &resumed {
+        seed = state.seed;
+        settings.seed = seed;
+    }
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
         live.label,
@@ -96,8 +102,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.describe_budget()
     );
     say_never_sent(&live, &filter)?;
-    let store = FindingStore::new(&args.corpus);
+    let spec_sha256 = live.origin.spec_sha256.clone();
     let campaign = Campaign::new(live.model, live.identities, oracles, settings)
+        .with_state(state_file, spec_sha256, resumed)
         .with_selection(&selection)
         .with_store(store.clone())
         .with_origin(live.origin);
@@ -187,6 +194,75 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
     }
     Ok(exit_code(&args, &summary))
+}
+
+/// The campaign's state file and the state to resume (with the findings it saved)
+/// unless `--fresh`, there is none, or it is of another spec or seed or complete; says on
+/// stderr (first) when it resumes, and why it does not when a state is there.
+fn campaign_state(
+    args: &FuzzArgs,
+    live: &LiveTarget,
+    explicit_seed: Option<u64>,
+    case_limit: Option<u64>,
+    store: &FindingStore,
+) -> Result<(StateFile, Option<(CampaignState, Vec<Finding>)>), ExpectedError> {
+    let sha = &live.origin.spec_sha256;
+    let key = crate::finding::sha256_hex(format!("{sha}\n{}", live.label).as_bytes());
+    let key = key[..16].to_string();
+    let dir = args.state.clone().unwrap_or_else(|| {
+        let corpus_parent = args.corpus.parent().unwrap_or(Path::new(""));
+        corpus_parent.join("campaigns").join(&key)
+    });
+    check_writable_dir(&dir, "the campaign state (--state)")?;
+    let file = StateFile::in_dir(&dir);
+    if args.fresh {
+        return Ok((file, None));
+    }
+    let Some(state) = file.load().map_err(ExpectedError::wrap)? else {
+        return Ok((file, None));
+    };
+    let afresh = |why: String| {
+        eprintln!(
+            "note: not resuming {}: {why}; starting afresh",
+            dir.display()
+        )
+    };
+    if &state.spec_sha256 != sha {
+        afresh("it is a campaign of another spec".into());
+        return Ok((file, None));
+    }
+    if let Some(seed) = explicit_seed.filter(|s| *s != state.seed) {
+        afresh(format!(
+            "it is a campaign of seed {} and --seed is {seed} (--seed {} resumes it)",
+            state.seed, state.seed
+        ));
+        return Ok((file, None));
+    }
+    if state.complete(case_limit) {
+        afresh(format!(
+            "its {} case(s) are all done (a larger --cases goes on from it)",
+            state.done_below
+        ));
+        return Ok((file, None));
+    }
+    let signatures: std::collections::BTreeSet<&str> =
+        state.signatures.iter().map(String::as_str).collect();
+    let known: Vec<Finding> = store
+        .load_all()
+        .map_err(ExpectedError::wrap)?
+        .into_iter()
+        .map(|(_, f)| f)
+        .filter(|f| signatures.contains(f.signature.as_str()))
+        .collect();
+    eprintln!(
+        "resuming campaign {key} ({}) from case {}: seed {}, {} finding(s) already saved (not \
+         reported again); --fresh starts afresh",
+        dir.display(),
+        state.done_below,
+        state.seed,
+        known.len()
+    );
+    Ok((file, Some((state, known))))
 }
 
 /// Says on stderr which operations sequences never send, and why.

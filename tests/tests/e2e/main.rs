@@ -13,6 +13,7 @@ mod inputs;
 mod replay;
 mod reports;
 mod resets;
+mod resume;
 mod selection;
 mod shared;
 mod shrink;
