@@ -219,10 +219,11 @@ impl Operations {
             match &step.exchange.outcome {
                 Received::Response(r) => {
                     *op.statuses.entry(r.status).or_default() += 1;
-                    if (400..500).contains(&r.status) && !op.messages.contains_key(&r.status) {
-                        if let Some(m) = message_of(&r.body) {
-                            op.messages.insert(r.status, redactor.text(&m));
-                        }
+                    if (400..500).contains(&r.status)
+                        && !op.messages.contains_key(&r.status)
+                        && let Some(m) = message_of(&r.body)
+                    {
+                        op.messages.insert(r.status, redactor.text(&m));
                     }
                 }
                 Received::Error { kind, .. } => {
@@ -429,8 +430,10 @@ mod tests {
             .insert(400, "quantity must be positive".into());
         let mut unsendable = OperationCoverage::default();
         unsendable.unsendable.insert("unresolved-ref".into(), 4);
-        let mut reset = OperationCoverage::default();
-        reset.excluded = Some("the target's reset".into());
+        let reset = OperationCoverage {
+            excluded: Some("the target's reset".into()),
+            ..Default::default()
+        };
         let mut timeouts = op(&[(401, 1)]);
         timeouts.transport.insert("timeout".into(), 3);
         timeouts.requests += 3;

@@ -196,6 +196,9 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     Ok(exit_code(&args, &summary))
 }
 
+/// A state to resume, with the findings it saved.
+type Resumed = (CampaignState, Vec<Finding>);
+
 /// The campaign's state file and the state to resume (with the findings it saved)
 /// unless `--fresh`, there is none, or it is of another spec or seed or complete; says on
 /// stderr (first) when it resumes, and why it does not when a state is there.
@@ -205,7 +208,7 @@ fn campaign_state(
     explicit_seed: Option<u64>,
     case_limit: Option<u64>,
     store: &FindingStore,
-) -> Result<(StateFile, Option<(CampaignState, Vec<Finding>)>), ExpectedError> {
+) -> Result<(StateFile, Option<Resumed>), ExpectedError> {
     let sha = &live.origin.spec_sha256;
     let key = crate::finding::sha256_hex(format!("{sha}\n{}", live.label).as_bytes());
     let key = key[..16].to_string();
