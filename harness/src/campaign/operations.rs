@@ -120,9 +120,7 @@ impl OperationCoverage {
             .iter()
             .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
         else {
-            return "never drawn: no sequence reached it (outside --include, or nothing \
-                    produces its inputs)"
-                .into();
+            return "never drawn: outside --include, or nothing produces its inputs".into();
         };
         let what = match reason.as_str() {
             "login-failed" | "credentials-refused" | "unknown-identity" => {
@@ -143,17 +141,11 @@ fn status_hint(status: u16, message: Option<&String>) -> String {
         .map(|m| format!("; the server said: {m}"))
         .unwrap_or_default();
     match status {
-        401 => format!(
-            "missing identity or credentials: no request was authenticated as the server \
-             expects (check the identities' login and the operation's security scheme){said}"
-        ),
-        403 => format!(
-            "no identity may call it: add an identity whose role the server allows (an \
-             admin?){said}"
-        ),
+        401 => format!("missing identity or credentials the server accepts{said}"),
+        403 => format!("no identity with a role the server allows{said}"),
         404 => format!(
-            "missing producer: nothing existed where it was addressed (what creates the \
-             object is missing from the spec, excluded or failing){said}"
+            "missing producer: nothing existed where it was addressed (its create is missing, \
+             excluded or failing){said}"
         ),
         400 | 422 => format!("rejected body or parameters{said}"),
         405 => format!("method not allowed: the spec and the server disagree{said}"),

@@ -158,8 +158,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
                 0.0
             };
             progress.set_message(format!(
-                "{requests} requests ({rate:.0}/s), {tested}/{operations} operations answered \
-                 2xx, {findings} findings"
+                "{requests} requests ({rate:.0}/s), {tested}/{operations} operations 2xx, \
+                 {findings} findings"
             ));
         }
     };
@@ -167,6 +167,32 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
+    write_reports(&args, &summary, write_error.into_inner())?;
+    println!();
+    print!("{}", summary.table());
+    say_notes(&campaign, &summary);
+    Ok(exit_code(&args, &summary))
+}
+
+/// Writes the final reports; says (as a warning) when a report written during the run failed.
+fn write_reports(
+    args: &FuzzArgs,
+    summary: &Summary,
+    failed_during_run: std::sync::LockResult<Option<String>>,
+) -> Result<(), ExpectedError> {
+    for sink in &args.report {
+        sink.write_in(summary, Some(&args.corpus)).map_err(|e| {
+            ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
+        })?;
+    }
+    if let Some(e) = failed_during_run.unwrap_or_else(|e| e.into_inner()) {
+        tracing::warn!("{e}");
+    }
+    Ok(())
+}
+
+/// The run's notes, on stderr as the log (stdout carries the findings and the summary table).
+fn say_notes(campaign: &Campaign, summary: &Summary) {
     let polite = campaign.politeness();
     if polite.retried() > 0 {
         eprintln!(
@@ -176,24 +202,12 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             polite.waited().as_secs_f64()
         );
     }
-    for sink in sinks {
-        sink.write_in(&summary, Some(&args.corpus)).map_err(|e| {
-            ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
-        })?;
-    }
-    if let Some(e) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        tracing::warn!("{e}");
-    }
-    println!();
-    print!("{}", summary.table());
-    // On stderr, as the log: stdout carries the findings and the summary table.
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
     if let Some(line) = summary.sharing_line() {
         eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
     }
-    Ok(exit_code(&args, &summary))
 }
 
 /// A state to resume, with the findings it saved.
