@@ -554,6 +554,7 @@ auth.oauth2 = { grant = "password", username = "dave", password = "dave-pw-Secre
             root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
+            operations: Default::default(),
         };
         assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
         assert_clean("the report table", &summary.table());

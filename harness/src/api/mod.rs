@@ -464,6 +464,7 @@ impl Harness {
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
                 interrupted: false,
                 coverage: Default::default(),
+                operations: Default::default(),
             }
         } else {
             let selection = crate::identity::selection::resolve(

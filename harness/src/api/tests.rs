@@ -98,6 +98,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             root_causes: Vec::new(),
             interrupted: false,
             coverage: Default::default(),
+            operations: Default::default(),
         },
         findings,
         fixed: Vec::new(),

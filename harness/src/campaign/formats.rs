@@ -336,6 +336,7 @@ pub fn markdown(summary: &Summary, corpus: Option<&Path>) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&summary.operations.markdown());
     let _ = writeln!(
         out,
         "{} case(s), {} request(s) in {:.1} s, seed {}{}.",

@@ -102,7 +102,7 @@ impl Campaign {
         let mut config = ClientConfig::new(endpoint.base_url.clone());
         config.timeout = self.settings.request_timeout;
         config.max_body_bytes = self.settings.max_body_bytes;
-        let client = HttpClient::new(config)?;
+        let client = HttpClient::new(config)?.with_politeness(self.polite.clone());
         let identities = self.identities.for_worker(worker);
         let sessions = Sessions::new(client, &identities, self.redactor.clone());
         if first {

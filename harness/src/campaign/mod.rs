@@ -35,8 +35,10 @@ pub mod formats;
 mod in_flight;
 mod lane;
 pub mod merge;
+mod operations;
 mod report;
 mod reset;
+mod resume;
 pub mod root_cause;
 mod saved;
 mod settings;
@@ -56,10 +58,12 @@ pub use crate::artifact::write_atomically;
 pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
+pub use operations::{OperationCoverage, Operations};
 pub use report::{
     OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, SharingCounts, Summary, peak_memory,
 };
 pub use reset::ResetError;
+pub use resume::{CampaignState, STATE_VERSION, StateError, StateFile};
 pub use root_cause::RootCause;
 pub use saved::Reshrunk;
 pub use settings::Settings;
@@ -102,6 +106,10 @@ pub enum Event<'a> {
         requests: u64,
         /// Unique findings so far.
         findings: usize,
+        /// Operations answered 2xx at least once so far.
+        tested: usize,
+        /// Operations of the spec.
+        operations: usize,
     },
 }
 
@@ -141,10 +149,18 @@ pub struct Campaign {
     /// Operations never sent (the reset, the policy's and the selection's exclusions): kept
     /// out of the sequences by the strategy, and out of the seeded-object listings here.
     excluded: std::collections::BTreeSet<trespass_generators::model::OperationId>,
+    /// Why each excluded operation is never sent, by operation (for the coverage report).
+    exclusions: std::collections::BTreeMap<String, String>,
     settings: Settings,
     redactor: Redactor,
     store: Option<FindingStore>,
     origin: Option<Origin>,
+    /// The limits every client of the run shares (`--rate`, `--max-in-flight`, `Retry-After`).
+    polite: std::sync::Arc<crate::http::Politeness>,
+    /// Where the state goes (with the spec's SHA-256), and the state resumed with the findings
+    /// it had saved.
+    state: Option<(StateFile, String)>,
+    resumed: Option<(CampaignState, Vec<Finding>)>,
     /// Operations whose sequences run alone on a shared target, with why.
     exclusive: std::collections::BTreeMap<trespass_generators::model::OperationId, String>,
 }
@@ -179,12 +195,25 @@ impl Campaign {
         let strategy = SequenceStrategy::new(&model, &identities.cast()).with_selection(&selection);
         let redactor = Redactor::new();
         let exclusive = exclusive::exclusive_operations(&model, &identities);
+        let none = crate::identity::OperationFilter::new::<&str, &str>(&[], &[]);
+        let exclusions = crate::identity::selection::excluded(&model, Some(&identities), &none)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(op, why)| (op.to_string(), why.to_string()))
+            .collect();
         for (op, why) in &exclusive {
             tracing::debug!("{op} runs alone on a shared target: {why}");
         }
+        let polite = std::sync::Arc::new(crate::http::Politeness::new(
+            settings.rate,
+            settings.max_in_flight,
+            settings.retry,
+        ));
         Self {
             exclusive,
+            polite,
             excluded: selection.exclude.clone(),
+            exclusions,
             model,
             identities,
             policy,
@@ -194,7 +223,23 @@ impl Campaign {
             redactor,
             store: None,
             origin: None,
+            state: None,
+            resumed: None,
         }
+    }
+
+    /// Writes the campaign's state to `file` (the spec's SHA-256 is `spec_sha256`) after every
+    /// batch of cases and at the end; with `resumed`, goes on from that state, whose findings
+    /// (`known`, loaded from the store) are not reported again.
+    pub fn with_state(
+        mut self,
+        file: StateFile,
+        spec_sha256: String,
+        resumed: Option<(CampaignState, Vec<Finding>)>,
+    ) -> Self {
+        self.state = Some((file, spec_sha256));
+        self.resumed = resumed;
+        self
     }
 
     /// Writes every finding to `store` as soon as it is confirmed, and again once shrunk.
@@ -214,6 +259,11 @@ impl Campaign {
     pub fn with_selection(mut self, selection: &trespass_generators::sequence::Selection) -> Self {
         self.strategy = self.strategy.with_selection(selection);
         self.excluded.extend(selection.exclude.iter().cloned());
+        for op in &selection.exclude {
+            self.exclusions
+                .entry(op.to_string())
+                .or_insert_with(|| "--exclude".to_string());
+        }
         self
     }
 
@@ -235,6 +285,11 @@ impl Campaign {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The limits every client of the run shares, with what they counted.
+    pub fn politeness(&self) -> &crate::http::Politeness {
+        &self.polite
     }
 
     /// The sequence of case `case` (what the workers run).
@@ -284,10 +339,14 @@ impl Campaign {
             lanes.push(lane);
         }
         let started = Instant::now();
-        let shared = Shared::new(
-            Budget::start(self.settings.cases, self.settings.duration, started),
+        let budget = Budget::start(self.settings.cases, self.settings.duration, started);
+        self.polite.set_deadline(budget.deadline());
+        let mut shared = Shared::new(
+            budget,
             ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
+            Operations::of_model(&self.model, &self.exclusions),
         );
+        self.resume_into(&mut shared);
         let runs = lanes
             .iter()
             .map(|lane| self.worker(lane, &shared, on_event));
@@ -311,6 +370,7 @@ impl Campaign {
                 runs.await;
             }
         }
+        self.write_state(&shared);
         let resets_failed = shared
             .resets_failed
             .load(std::sync::atomic::Ordering::Relaxed);
@@ -356,6 +416,11 @@ impl Campaign {
                 .coverage
                 .into_inner()
                 .unwrap_or_else(|e| e.into_inner()),
+            operations: shared
+                .operations
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .judged(),
         })
     }
 

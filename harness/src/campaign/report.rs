@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::coverage::Coverage;
+use super::operations::Operations;
 use super::root_cause::RootCause;
 use crate::artifact::write_atomically;
 use crate::exec::{Received, RejectReason, Trace};
@@ -78,6 +79,11 @@ pub struct Summary {
     /// per oracle. Empty in reports written before it.
     #[serde(default)]
     pub coverage: Coverage,
+    /// Per operation (`METHOD /path`): requests sent, statuses seen, whether any 2xx came
+    /// back and, when none did, the dominant answer with a hint. Empty in reports written
+    /// before it.
+    #[serde(default, skip_serializing_if = "Operations::is_empty")]
+    pub operations: Operations,
 }
 
 /// The transport failures of a running campaign by kind, and the answers cut at the body cap:
@@ -347,6 +353,7 @@ impl Summary {
         }
         if self.cases > 0 {
             out.push_str(&self.coverage.text(&self.oracles));
+            out.push_str(&self.operations.text());
         }
         let _ = writeln!(
             out,
@@ -531,6 +538,7 @@ mod tests {
             root_causes: Vec::new(),
             interrupted: false,
             coverage: Coverage::default(),
+            operations: Operations::default(),
         }
     }
 

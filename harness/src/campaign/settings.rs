@@ -36,6 +36,12 @@ pub struct Settings {
     /// Run only this part of the case space ([`super::Shard`]): the cases `n < cases` with
     /// `n mod N = K - 1`. `None`: every case.
     pub shard: Option<super::Shard>,
+    /// Request starts per second at most, across all workers (`--rate`); `None`: unlimited.
+    pub rate: Option<f64>,
+    /// Requests in flight at most, across all workers (`--max-in-flight`); `None`: unlimited.
+    pub max_in_flight: Option<usize>,
+    /// How 429 and 503-with-`Retry-After` answers are waited for and sent again.
+    pub retry: crate::http::RetryPolicy,
 }
 
 impl Settings {
@@ -57,6 +63,9 @@ impl Settings {
             }),
             shrink_share: config.shrink_share,
             shard: None,
+            rate: None,
+            max_in_flight: None,
+            retry: crate::http::RetryPolicy::default(),
         }
     }
 

@@ -14,7 +14,9 @@ use super::coverage::Coverage;
 use super::crash::Crash;
 use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
+use super::operations::Operations;
 use super::report::{Rejections, Sharing, TransportFailures};
+use super::resume::{CampaignState, DoneCases, Persist, STATE_VERSION};
 use super::target::Access;
 use super::{Campaign, Event, runner_for};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
@@ -49,10 +51,16 @@ pub(super) struct Shared {
     pub(super) coverage: Mutex<Coverage>,
     /// The sequences running on each lane.
     pub(super) in_flight: InFlight,
+    /// What each operation was sent and answered.
+    pub(super) operations: Mutex<Operations>,
+    /// The cases done (in this run and the runs it resumes).
+    pub(super) done: Mutex<DoneCases>,
+    /// Where the state is written, if anywhere.
+    pub(super) persist: Option<Persist>,
 }
 
 impl Shared {
-    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare) -> Self {
+    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare, operations: Operations) -> Self {
         Self {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
@@ -67,6 +75,9 @@ impl Shared {
             findings: Mutex::new(BTreeMap::new()),
             coverage: Mutex::new(Coverage::default()),
             in_flight: InFlight::default(),
+            operations: Mutex::new(operations),
+            done: Mutex::new(DoneCases::default()),
+            persist: None,
         }
     }
 }
@@ -96,7 +107,14 @@ impl Campaign {
             if !shared.budget.allows_case(case) {
                 break;
             }
+            // Done cases are counted in this run's own order (`nth`): with a shard, its cases
+            // are every N-th, and a watermark over case numbers would never rise.
+            if shared.done.lock().is_ok_and(|d| d.contains(nth)) {
+                // Done by the run this one resumes.
+                continue;
+            }
             let Some(sequence) = self.sequence_for(case) else {
+                self.case_done(nth, shared);
                 continue;
             };
             let end = self
@@ -106,6 +124,7 @@ impl Campaign {
                 break;
             }
             if let CaseEnd::ResetFailed = end {
+                self.case_done(nth, shared);
                 shared.resets_failed.fetch_add(1, Ordering::Relaxed);
                 failed_resets += 1;
                 if failed_resets >= MAX_FAILED_RESETS_IN_A_ROW {
@@ -120,12 +139,107 @@ impl Campaign {
             }
             failed_resets = 0;
             let cases = shared.cases_done.fetch_add(1, Ordering::Relaxed) + 1;
+            self.case_done(nth, shared);
             let findings = shared.findings.lock().map(|f| f.len()).unwrap_or(0);
+            let (tested, operations) = shared
+                .operations
+                .lock()
+                .map(|o| (o.tested(), o.0.len()))
+                .unwrap_or_default();
             on_event(Event::Progress {
                 cases,
                 requests: shared.requests.load(Ordering::Relaxed),
                 findings,
+                tested,
+                operations,
             });
+        }
+    }
+
+    /// Marks the run's `nth` case done (the campaign's case number without a shard), and
+    /// writes the state when a batch's worth of time has passed.
+    fn case_done(&self, nth: u64, shared: &Shared) {
+        shared
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .mark(nth);
+        if shared.persist.as_ref().is_some_and(Persist::due) {
+            self.write_state(shared);
+        }
+    }
+
+    /// Writes the campaign's state (when it has a state file): a failed write is logged, the
+    /// campaign goes on.
+    pub(super) fn write_state(&self, shared: &Shared) {
+        let Some(persist) = &shared.persist else {
+            return;
+        };
+        let (done_below, done_above) = {
+            let done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
+            (done.below, done.above.clone())
+        };
+        let signatures = {
+            let all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
+            all.keys().map(|s| s.as_str().to_string()).collect()
+        };
+        let state = CampaignState {
+            version: STATE_VERSION,
+            spec_sha256: persist.spec_sha256.clone(),
+            seed: self.settings.seed,
+            shard: self.settings.shard,
+            case_limit: self.settings.own_case_limit(),
+            done_below,
+            done_above,
+            cases: shared.cases_done.load(Ordering::Relaxed),
+            requests: shared.requests.load(Ordering::Relaxed),
+            signatures,
+            coverage: shared
+                .coverage
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            operations: shared
+                .operations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        };
+        if let Err(e) = persist.file.save(&state) {
+            tracing::error!(
+                "cannot write the campaign state {}: {e}",
+                persist.file.path().display()
+            );
+        }
+    }
+
+    /// Sets `shared` up to go on from the resumed state, if any, and to write the state.
+    pub(super) fn resume_into(&self, shared: &mut Shared) {
+        if let Some((file, sha)) = &self.state {
+            shared.persist = Some(Persist::new(file.clone(), sha.clone()));
+        }
+        let Some((state, known)) = &self.resumed else {
+            return;
+        };
+        *shared.next_case.get_mut() = state.done_below;
+        *shared.cases_done.get_mut() = state.cases;
+        *shared.requests.get_mut() = state.requests;
+        let done = shared.done.get_mut().unwrap_or_else(|e| e.into_inner());
+        done.below = state.done_below;
+        done.above = state.done_above.clone();
+        shared
+            .coverage
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&state.coverage);
+        shared
+            .operations
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&state.operations);
+        let findings = shared.findings.get_mut().unwrap_or_else(|e| e.into_inner());
+        for finding in known {
+            findings.insert(finding.signature.clone(), finding.clone());
         }
     }
 
@@ -156,6 +270,11 @@ impl Campaign {
             shared.rejections.count(&reject.whence);
         }
         shared.transport.count(&result.trace, &self.redactor);
+        shared
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .count(sequence, &result.trace, &self.redactor);
         // A crashed instance: restarted, and the crash is the finding (not what it broke).
         match self
             .check_crash(lane, executor, case, sequence, &result, shared, on_event)

@@ -149,7 +149,22 @@ pub struct FuzzArgs {
     /// it is confirmed, and rewritten once shrunk.
     #[arg(long, value_name = "DIR", default_value = "corpus/findings")]
     pub corpus: PathBuf,
-    /// No progress bar (it is hidden anyway when stderr is not a terminal).
+    /// Start at most this many requests per second, across all workers (`20/s`, `90/min`).
+    #[arg(long, value_name = "N/s", value_parser = crate::http::parse_rate)]
+    pub rate: Option<f64>,
+    /// At most this many requests waiting for their answer at once, across all workers.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: Option<u32>,
+    /// Folder of the campaign's state (cases done, signatures found, statistics), written
+    /// atomically as cases finish: a rerun with the same state goes on where it stopped (after
+    /// Ctrl-C, kill -9 or the duration). Default: `campaigns/<hash of the spec and target>`
+    /// beside the --corpus folder.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Ignore (and overwrite) the campaign's state: start from case 0.
+    #[arg(long)]
+    pub fresh: bool,
+    /// No progress line (it is hidden anyway when stderr is not a terminal or `CI` is set).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -166,14 +181,15 @@ fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
 /// Arguments of `trespass merge`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Inputs are JSON reports (`fuzz --report json:PATH`) and finding folders \
-(`fuzz --corpus DIR`). One finding is kept per signature: the confirmed, shrunk, shortest one; \
+    after_help = "Inputs are JSON reports (`fuzz --report json:PATH`), finding folders \
+(`fuzz --corpus DIR`) and campaign states (`fuzz --state DIR`, a folder with state.json: the \
+counts of a run killed before it wrote its report; a state a report covers is left out). One finding is kept per signature: the confirmed, shrunk, shortest one; \
 counts of cases, requests and findings are added (a report's own finding folder is not counted \
 twice); the run time is the longest input's. Missing or repeated shards are named. Exit 1 when \
 a confirmed finding of the --fail-on oracles is in the merged set."
 )]
 pub struct MergeArgs {
-    /// JSON reports and finding folders to join.
+    /// JSON reports, finding folders and campaign-state folders to join.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Write the merged findings: `json:PATH`, `junit:PATH`, `sarif:PATH`, `markdown:PATH`

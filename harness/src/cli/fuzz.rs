@@ -13,7 +13,8 @@ use super::ExpectedError;
 use super::args::FuzzArgs;
 use super::demo::{demo_mode, mode_name};
 use crate::campaign::{
-    Campaign, Event, ReportSink, Settings, Summary, Target, TargetCommand, TargetKind,
+    Campaign, CampaignState, Event, ReportSink, Settings, StateFile, Summary, Target,
+    TargetCommand, TargetKind,
 };
 use crate::config::Config;
 use crate::exit_codes;
@@ -55,17 +56,19 @@ fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let config = config_of(&args)?;
-    let seed = args.seed.or(config.seed);
-    if let (Some(shard), None) = (args.shard, seed) {
+    let explicit_seed = args.seed.or(config.seed);
+    if let (Some(shard), None) = (args.shard, explicit_seed) {
         return Err(ExpectedError::usage(format!(
             "--shard {shard} needs --seed (or TRESPASS_SEED): every shard must split the same \
              case space, so all of them take the same seed"
         )));
     }
-    let seed = seed.unwrap_or_else(crate::api::random_seed);
+    let mut seed = explicit_seed.unwrap_or_else(crate::api::random_seed);
     let mut settings = Settings::from_config(&config, seed);
     settings.shard = args.shard;
     settings.confirm = !args.no_confirm;
+    settings.rate = args.rate;
+    settings.max_in_flight = args.max_in_flight.map(|n| n as usize);
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
     }
@@ -91,6 +94,18 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     let filter = OperationFilter::new(&args.include, &args.exclude);
     let selection = selection::resolve(&live.model, Some(&live.identities), &filter)
         .map_err(ExpectedError::wrap)?;
+    let store = FindingStore::new(&args.corpus);
+    let (state_file, resumed) = campaign_state(
+        &args,
+        &live,
+        explicit_seed,
+        settings.own_case_limit(),
+        &store,
+    )?;
+    if let Some((state, _)) = &resumed {
+        seed = state.seed;
+        settings.seed = seed;
+    }
     eprintln!(
         "fuzzing {} ({} operations) with seed {seed}, {} worker(s), {}",
         live.label,
@@ -99,11 +114,15 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         settings.describe_budget()
     );
     say_never_sent(&live, &filter)?;
-    let store = FindingStore::new(&args.corpus);
+    let spec_sha256 = live.origin.spec_sha256.clone();
     let campaign = Campaign::new(live.model, live.identities, oracles, settings)
+        .with_state(state_file, spec_sha256, resumed)
         .with_selection(&selection)
         .with_store(store.clone())
         .with_origin(live.origin);
+    if let Some(limits) = campaign.politeness().describe() {
+        eprintln!("politeness: {limits}");
+    }
 
     let progress = progress_bar(&args, &campaign);
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
@@ -140,33 +159,157 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             cases,
             requests,
             findings,
+            tested,
+            operations,
         } => {
             progress.set_position(cases);
-            progress.set_message(format!("{requests} requests, {findings} findings"));
+            let secs = progress.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 {
+                requests as f64 / secs
+            } else {
+                0.0
+            };
+            progress.set_message(format!(
+                "{requests} requests ({rate:.0}/s), {tested}/{operations} operations 2xx, \
+                 {findings} findings"
+            ));
         }
     };
     let summary = runtime
         .block_on(campaign.run(&live.target, &on_event))
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
-    for sink in sinks {
-        sink.write_in(&summary, Some(&args.corpus)).map_err(|e| {
+    write_reports(&args, &summary, write_error.into_inner())?;
+    println!();
+    print!("{}", summary.table());
+    say_notes(&campaign, &summary);
+    Ok(exit_code(&args, &summary))
+}
+
+/// Writes the final reports; says (as a warning) when a report written during the run failed.
+fn write_reports(
+    args: &FuzzArgs,
+    summary: &Summary,
+    failed_during_run: std::sync::LockResult<Option<String>>,
+) -> Result<(), ExpectedError> {
+    for sink in &args.report {
+        sink.write_in(summary, Some(&args.corpus)).map_err(|e| {
             ExpectedError::usage(format!("cannot write the report {}: {e}", sink_path(sink)))
         })?;
     }
-    if let Some(e) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(e) = failed_during_run.unwrap_or_else(|e| e.into_inner()) {
         tracing::warn!("{e}");
     }
-    println!();
-    print!("{}", summary.table());
-    // On stderr, as the log: stdout carries the findings and the summary table.
+    Ok(())
+}
+
+/// The run's notes, on stderr as the log (stdout carries the findings and the summary table).
+fn say_notes(campaign: &Campaign, summary: &Summary) {
+    let polite = campaign.politeness();
+    if polite.retried() > 0 {
+        eprintln!(
+            "note: {} request(s) sent again after 429/503 with Retry-After ({:.1} s waited in \
+             all)",
+            polite.retried(),
+            polite.waited().as_secs_f64()
+        );
+    }
     if let Some(line) = summary.rejection_line() {
         eprintln!("note: {line} (a step could not be sent; TRESPASS_LOG=debug shows each)");
     }
     if let Some(line) = summary.sharing_line() {
         eprintln!("note: {line} (TRESPASS_LOG=debug shows why)");
     }
-    Ok(exit_code(&args, &summary))
+}
+
+/// A state to resume, with the findings it saved.
+type Resumed = (CampaignState, Vec<Finding>);
+
+/// The campaign's state file and the state to resume (with the findings it saved)
+/// unless `--fresh`, there is none, or it is of another spec or seed or complete; says on
+/// stderr (first) when it resumes, and why it does not when a state is there.
+fn campaign_state(
+    args: &FuzzArgs,
+    live: &LiveTarget,
+    explicit_seed: Option<u64>,
+    case_limit: Option<u64>,
+    store: &FindingStore,
+) -> Result<(StateFile, Option<Resumed>), ExpectedError> {
+    let sha = &live.origin.spec_sha256;
+    // Each shard keeps a state of its own: shards run side by side on one machine too.
+    let shard = args
+        .shard
+        .map(|s| format!("\nshard {s}"))
+        .unwrap_or_default();
+    let key = crate::finding::sha256_hex(format!("{sha}\n{}{shard}", live.label).as_bytes());
+    let key = key[..16].to_string();
+    let dir = args.state.clone().unwrap_or_else(|| {
+        let corpus_parent = args.corpus.parent().unwrap_or(Path::new(""));
+        corpus_parent.join("campaigns").join(&key)
+    });
+    check_writable_dir(&dir, "the campaign state (--state)")?;
+    let file = StateFile::in_dir(&dir);
+    if args.fresh {
+        return Ok((file, None));
+    }
+    let Some(state) = file.load().map_err(ExpectedError::wrap)? else {
+        return Ok((file, None));
+    };
+    let afresh = |why: String| {
+        eprintln!(
+            "note: not resuming {}: {why}; starting afresh",
+            dir.display()
+        )
+    };
+    if &state.spec_sha256 != sha {
+        afresh("it is a campaign of another spec".into());
+        return Ok((file, None));
+    }
+    if state.shard != args.shard {
+        let of = |shard: Option<crate::campaign::Shard>| {
+            shard.map_or("the whole case space".to_string(), |s| format!("shard {s}"))
+        };
+        afresh(format!(
+            "it is a campaign of {}, this run is {}",
+            of(state.shard),
+            of(args.shard)
+        ));
+        return Ok((file, None));
+    }
+    if let Some(seed) = explicit_seed.filter(|s| *s != state.seed) {
+        afresh(format!(
+            "it is a campaign of seed {} and --seed is {seed} (--seed {} resumes it)",
+            state.seed, state.seed
+        ));
+        return Ok((file, None));
+    }
+    if state.complete(case_limit) {
+        afresh(format!(
+            "its {} case(s) are all done (a larger --cases goes on from it)",
+            state.done_below
+        ));
+        return Ok((file, None));
+    }
+    let signatures: std::collections::BTreeSet<&str> =
+        state.signatures.iter().map(String::as_str).collect();
+    let known: Vec<Finding> = store
+        .load_all()
+        .map_err(ExpectedError::wrap)?
+        .into_iter()
+        .map(|(_, f)| f)
+        .filter(|f| signatures.contains(f.signature.as_str()))
+        .collect();
+    eprintln!(
+        "resuming campaign {key} ({}) from case {}: seed {}, {} finding(s) already saved (not \
+         reported again); --fresh starts afresh",
+        dir.display(),
+        state
+            .shard
+            .map_or(state.done_below, |shard| shard.case(state.done_below)),
+        state.seed,
+        known.len()
+    );
+    Ok((file, Some((state, known))))
 }
 
 /// Says on stderr which operations sequences never send, and why.
@@ -374,6 +517,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         findings,
         interrupted: crate::interrupt::stop_requested(),
         coverage: Default::default(),
+        operations: Default::default(),
     }
 }
 
@@ -524,7 +668,9 @@ fn progress_bar(args: &FuzzArgs, campaign: &Campaign) -> ProgressBar {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::no_length(),
     };
-    if args.quiet || !std::io::stderr().is_terminal() {
+    // Hidden in CI (`CI` set, as every CI service does) and when not drawn on a terminal.
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if args.quiet || ci || !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     if let Ok(style) =

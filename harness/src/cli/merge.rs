@@ -17,9 +17,15 @@ pub(crate) fn run(args: MergeArgs) -> Result<u8, ExpectedError> {
         super::fuzz::check_writable_dir(corpus, "the merged findings folder (--corpus)")?;
     }
     let mut merger = Merger::new();
-    let (mut reports, mut files) = (0, 0);
+    let (mut reports, mut states, mut files) = (0, 0, 0);
     for input in &args.inputs {
-        if input.is_dir() {
+        let state = crate::campaign::StateFile::in_dir(input);
+        if input.is_dir() && state.path().is_file() {
+            if let Some(state) = state.load().map_err(ExpectedError::wrap)? {
+                merger.state(input.clone(), state);
+                states += 1;
+            }
+        } else if input.is_dir() {
             let found = FindingStore::new(input)
                 .load_all()
                 .map_err(ExpectedError::wrap)?;
@@ -63,8 +69,8 @@ pub(crate) fn run(args: MergeArgs) -> Result<u8, ExpectedError> {
     }
     print!("{}", summary.table());
     println!(
-        "merged {reports} report(s) and {files} finding file(s){}: {} unique finding(s) in {} \
-         case(s), {} request(s)",
+        "merged {reports} report(s), {states} campaign state(s) and {files} finding file(s){}: {} \
+         unique finding(s) in {} case(s), {} request(s)",
         shards_note(&summary),
         summary.findings.len(),
         summary.cases,

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::exchange::{Body, Received, Request, Response, ResponseBody, TransportKind};
+use super::polite::{Next, Politeness};
 use crate::errors::ExecError;
 
 /// Settings of the HTTP client.
@@ -38,6 +39,8 @@ impl ClientConfig {
 pub struct HttpClient {
     inner: reqwest::Client,
     config: ClientConfig,
+    /// The run's limits, shared with its other clients.
+    polite: std::sync::Arc<Politeness>,
 }
 
 impl HttpClient {
@@ -69,7 +72,22 @@ impl HttpClient {
             .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ExecError::Client)?;
-        Ok(Self { inner, config })
+        Ok(Self {
+            inner,
+            config,
+            polite: Default::default(),
+        })
+    }
+
+    /// This client under `polite`, the limits it shares with the run's other clients.
+    pub fn with_politeness(mut self, polite: std::sync::Arc<Politeness>) -> Self {
+        self.polite = polite;
+        self
+    }
+
+    /// The limits this client honours.
+    pub fn politeness(&self) -> &Politeness {
+        &self.polite
     }
 
     /// The client's settings.
@@ -84,19 +102,42 @@ impl HttpClient {
     }
 
     /// Sends `request` with `extra_headers` and `extra_query` (credentials) added, and records
-    /// the outcome. Never fails: a transport error is a [`Received::Error`].
+    /// the outcome. Never fails: a transport error is a [`Received::Error`]. Waits for its
+    /// turn under the run's [`Politeness`], and sends again after a 429 (or a 503 with
+    /// `Retry-After`) as it says; the time is that of the last send alone.
     pub async fn send(
         &self,
         request: &Request,
         extra_headers: &[(String, String)],
         extra_query: &[(String, String)],
     ) -> (Received, Duration) {
-        let started = Instant::now();
-        let mut full = request.clone();
-        full.query.extend(extra_query.iter().cloned());
-        let url = self.url_for(&full.path_and_query());
-        let outcome = self.send_inner(request, url, extra_headers).await;
-        (outcome, started.elapsed())
+        let mut tries = 0;
+        loop {
+            let (outcome, elapsed) = {
+                let _slot = self.polite.admit().await;
+                let started = Instant::now();
+                let mut full = request.clone();
+                full.query.extend(extra_query.iter().cloned());
+                let url = self.url_for(&full.path_and_query());
+                let outcome = self.send_inner(request, url, extra_headers).await;
+                (outcome, started.elapsed())
+            };
+            match self.polite.next(&outcome, tries) {
+                Next::Keep => return (outcome, elapsed),
+                Next::GiveUp => return (Politeness::given_up(&outcome, tries), elapsed),
+                Next::Resend(wait) => {
+                    tracing::debug!(
+                        "{} {} answered {:?}: sending it again in {} ms",
+                        request.method,
+                        request.path,
+                        outcome.status(),
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                    tries += 1;
+                }
+            }
+        }
     }
 
     /// Sends `request` to the absolute `url` (its path and query replace the request's) with
@@ -108,6 +149,7 @@ impl HttpClient {
         request: &Request,
         extra_headers: &[(String, String)],
     ) -> Received {
+        let _slot = self.polite.admit().await;
         self.send_inner(request, url.to_string(), extra_headers)
             .await
     }

@@ -190,11 +190,15 @@ pub enum TransportKind {
     /// Anything else (a request that could not be built or sent).
     #[default]
     Other,
+    /// A 429 (or a 503 with `Retry-After`) still there after waiting as it asked and sending
+    /// again (see [`super::Politeness`]): the target would not take the request now, which
+    /// says nothing of the API, so no oracle judges it.
+    RateLimited,
 }
 
 impl TransportKind {
     /// Every kind, in order.
-    pub const ALL: [TransportKind; 7] = [
+    pub const ALL: [TransportKind; 8] = [
         TransportKind::Connect,
         TransportKind::Reset,
         TransportKind::Malformed,
@@ -202,6 +206,7 @@ impl TransportKind {
         TransportKind::Redirect,
         TransportKind::Timeout,
         TransportKind::Other,
+        TransportKind::RateLimited,
     ];
 
     /// The kind's name in summaries and reports: `reset`, `malformed`, ...
@@ -214,6 +219,7 @@ impl TransportKind {
             TransportKind::Redirect => "redirect",
             TransportKind::Timeout => "timeout",
             TransportKind::Other => "other",
+            TransportKind::RateLimited => "rate-limited",
         }
     }
 

@@ -9,8 +9,12 @@
 
 mod client;
 mod exchange;
+mod polite;
+#[cfg(test)]
+mod polite_tests;
 
 pub use client::{ClientConfig, HttpClient};
 pub use exchange::{
     AuthMode, Body, Exchange, Received, Request, Response, ResponseBody, TransportKind,
 };
+pub use polite::{Politeness, RetryPolicy, parse_rate, parse_retry_after};

@@ -15,6 +15,7 @@ mod recipes;
 mod replay;
 mod reports;
 mod resets;
+mod resume;
 mod selection;
 mod shards;
 mod shared;

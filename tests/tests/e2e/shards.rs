@@ -176,3 +176,43 @@ fn merge_names_an_input_that_is_not_a_report() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("notes.json is not a report"), "{stderr}");
 }
+
+#[test]
+fn a_shard_resumes_its_own_state_and_not_another_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let run = |shard: &str, cases: &str| {
+        let out = trespass!()
+            .args([
+                "fuzz",
+                "--seed",
+                "5",
+                "--workers",
+                "1",
+                "--no-shrink",
+                "--quiet",
+            ])
+            .args(["--shard", shard, "--cases", cases])
+            .arg(format!("--state={}", dir.join("state").display()))
+            .arg(format!("--corpus={}", dir.join("findings").display()))
+            .arg(format!(
+                "--report=json:{}",
+                dir.join("report.json").display()
+            ))
+            .output()
+            .unwrap();
+        ok_or_findings(&out, shard);
+        (
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            report(&dir.join("report.json")),
+        )
+    };
+    let (_, first) = run("2/3", "15");
+    assert_eq!(first["cases"], 5);
+    let (stderr, second) = run("2/3", "30");
+    // The shard's 6th case (its n = 5) is case 5·3 + 1 of the campaign.
+    assert!(stderr.contains("from case 16"), "{stderr}");
+    assert_eq!(second["cases"], 10, "5 resumed and 5 new: {second}");
+    let (stderr, _) = run("3/3", "30");
+    assert!(stderr.contains("this run is shard 3/3"), "{stderr}");
+}

@@ -6,12 +6,15 @@
 //! evidence (confirmed before unconfirmed, shrunk before not, fewer steps, then the earlier
 //! case). Counts of cases, requests, rejections, transport failures and coverage are added;
 //! `elapsed` and `peak_memory` are the largest (shards run side by side); `shards` is the
-//! union, and [`Merge::notes`] says which shards of a split are missing or came twice.
+//! union, and [`Merge::notes`] says which shards of a split are missing or came twice. A
+//! campaign state (`--state`) stands for a run without a report (killed before it wrote one):
+//! its counts join, marked interrupted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::report::{REPORT_FORMAT_VERSION, Summary};
+use super::resume::CampaignState;
 use super::shard::Shard;
 use crate::finding::Finding;
 
@@ -61,6 +64,7 @@ fn add_finding(by_signature: &mut BTreeMap<String, Finding>, new: Finding, count
 #[derive(Debug, Default)]
 pub struct Merger {
     summaries: Vec<Summary>,
+    states: Vec<(PathBuf, CampaignState)>,
     folder_findings: Vec<(PathBuf, Finding)>,
 }
 
@@ -76,6 +80,14 @@ impl Merger {
         self
     }
 
+    /// Adds a campaign's state (`--state DIR`, e.g. of a shard killed before it wrote its
+    /// report): its counts join the merge, its findings come from its finding folder. A state
+    /// of a seed and shard that a report also covers is left out (the report has its counts).
+    pub fn state(&mut self, dir: PathBuf, state: CampaignState) -> &mut Self {
+        self.states.push((dir, state));
+        self
+    }
+
     /// Adds a finding file read from a folder (from [`crate::finding::FindingStore::load_all`]).
     pub fn finding_file(&mut self, path: PathBuf, finding: Finding) -> &mut Self {
         self.folder_findings.push((path, finding));
@@ -83,8 +95,31 @@ impl Merger {
     }
 
     /// The merge of everything added.
-    pub fn finish(self) -> Merge {
+    pub fn finish(mut self) -> Merge {
         let mut notes = Vec::new();
+        let covered: BTreeSet<(u64, Option<Shard>)> = self
+            .summaries
+            .iter()
+            .flat_map(|s| {
+                let shards: Vec<Option<Shard>> = if s.shards.is_empty() {
+                    vec![None]
+                } else {
+                    s.shards.iter().copied().map(Some).collect()
+                };
+                shards.into_iter().map(move |shard| (s.seed, shard))
+            })
+            .collect();
+        for (dir, state) in std::mem::take(&mut self.states) {
+            if covered.contains(&(state.seed, state.shard)) {
+                notes.push(format!(
+                    "{}: a report covers this campaign state's cases; its counts are the \
+                     report's",
+                    dir.display()
+                ));
+                continue;
+            }
+            self.summaries.push(summary_of_state(state));
+        }
         let mut summary = empty_summary(self.summaries.first());
         let mut by_signature = BTreeMap::new();
         let seeds: BTreeSet<u64> = self.summaries.iter().map(|s| s.seed).collect();
@@ -142,6 +177,19 @@ impl Merger {
     }
 }
 
+/// The counts of a campaign state as a report without findings.
+fn summary_of_state(state: CampaignState) -> Summary {
+    let mut summary = empty_summary(None);
+    summary.seed = state.seed;
+    summary.shards = state.shard.into_iter().collect();
+    summary.cases = state.cases;
+    summary.requests = state.requests;
+    summary.coverage = state.coverage;
+    summary.operations = state.operations;
+    summary.interrupted = true;
+    summary
+}
+
 fn empty_summary(first: Option<&Summary>) -> Summary {
     Summary {
         format_version: REPORT_FORMAT_VERSION,
@@ -160,6 +208,7 @@ fn empty_summary(first: Option<&Summary>) -> Summary {
         root_causes: Vec::new(),
         interrupted: false,
         coverage: Default::default(),
+        operations: Default::default(),
     }
 }
 
@@ -185,6 +234,7 @@ fn add_counts(into: &mut Summary, part: &Summary) {
     }
     into.interrupted |= part.interrupted;
     into.coverage.add(&part.coverage);
+    into.operations.add(&part.operations);
 }
 
 /// Which shards of each split are missing or came more than once.

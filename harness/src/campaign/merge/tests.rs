@@ -186,3 +186,33 @@ fn finding_files_are_copied_with_their_reproducers_once() {
         "a missing finding file is an error"
     );
 }
+
+#[test]
+fn a_state_counts_for_a_shard_without_a_report_and_not_for_one_with_it() {
+    let state = |shard: &str| CampaignState {
+        seed: 7,
+        shard: Some(shard.parse().unwrap()),
+        cases: 12,
+        requests: 70,
+        ..Default::default()
+    };
+    let mut merger = Merger::new();
+    merger
+        .report(shard_report("1/2", 20, Vec::new()))
+        .state(PathBuf::from("state-1"), state("1/2"))
+        .state(PathBuf::from("state-2"), state("2/2"));
+    let merge = merger.finish();
+    assert_eq!(
+        merge.summary.cases, 32,
+        "the report's 20 and shard 2's state's 12"
+    );
+    assert_eq!(merge.summary.requests, 120 + 70);
+    assert!(
+        merge.summary.interrupted,
+        "a state stands for a run without its report"
+    );
+    assert_eq!(merge.summary.shards.len(), 2);
+    let notes = merge.notes.join("\n");
+    assert!(notes.contains("state-1: a report covers"), "{notes}");
+    assert!(!notes.contains("missing"), "{notes}");
+}
