@@ -194,6 +194,13 @@ impl Campaign {
         }
     }
 
+    /// Adds an oracle (a business rule of the caller's own) after those given to
+    /// [`Campaign::new`].
+    pub fn with_oracle(mut self, oracle: impl Oracle + 'static) -> Self {
+        self.oracles.push(Box::new(oracle));
+        self
+    }
+
     /// Writes every finding to `store` as soon as it is confirmed, and again once shrunk.
     pub fn with_store(mut self, store: FindingStore) -> Self {
         self.store = Some(store);
@@ -236,6 +243,17 @@ impl Campaign {
 
     /// The sequence of case `case` (what the workers run).
     pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
+        // The first case is the `user-enumeration` probe, when that oracle judges the run and
+        // an identity logs in through an operation: one pair of logins per campaign.
+        if case == 0
+            && self
+                .oracles
+                .iter()
+                .any(|o| o.name() == crate::oracle::UserEnumeration::NAME)
+            && let Some(probe) = crate::oracle::enumeration_probe(&self.model, &self.identities)
+        {
+            return Some(probe);
+        }
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
         let sequence = tree.current();

@@ -52,7 +52,24 @@ pub(crate) async fn register(
 
 /// `GET /api/v2/users` (public): every account's username and bio.
 pub(crate) async fn list(State(forum): State<Shared>) -> Json<Vec<ProfileOut>> {
-    Json(forum.db().users.values().map(ProfileOut::from).collect())
+    let secure = forum.secure();
+    Json(
+        forum
+            .db()
+            .users
+            .values()
+            .map(|u| {
+                let profile = ProfileOut::from(u);
+                // PLANTED forum-data-exposure-users: the vulnerable build serialises the whole
+                // record, password hash included, to anyone who asks.
+                if secure {
+                    profile
+                } else {
+                    profile.with_password_hash(u)
+                }
+            })
+            .collect(),
+    )
 }
 
 /// `GET /api/v2/users/{username}` (public).
@@ -61,11 +78,29 @@ pub(crate) async fn profile(
     PathParams(username): PathParams<String>,
 ) -> Result<Json<ProfileOut>, ApiError> {
     let db = forum.db();
-    let user = db
-        .users
-        .get(&username)
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let Some(user) = db.users.get(&username) else {
+        // PLANTED forum-error-disclosure-profile: the vulnerable build was left in debug mode
+        // and answers a missing user with the backtrace of the lookup that failed.
+        if forum.secure() {
+            return Err(ApiError::not_found("user"));
+        }
+        return Err(ApiError::new(StatusCode::NOT_FOUND, debug_trace("user")));
+    };
     Ok(Json(ProfileOut::from(user)))
+}
+
+/// The 404 message of a debug build: the error and the backtrace of where it was raised.
+fn debug_trace(what: &str) -> String {
+    format!(
+        "no such {what}\n\
+         thread 'tokio-runtime-worker' panicked at targets/src/forum/users.rs:71:18:\n\
+         called `Option::unwrap()` on a `None` value\n\
+         stack backtrace:\n   \
+         0: rust_begin_unwind\n   \
+         1: core::option::unwrap_failed\n   \
+         2: trespass_targets::forum::users::profile::{{{{closure}}}}\n   \
+         3: axum::handler::Handler::call"
+    )
 }
 
 /// `GET /api/v2/me`.

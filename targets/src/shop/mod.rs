@@ -42,7 +42,7 @@ mod validate;
 use crate::Mode;
 use crate::common::RouteList;
 
-pub use bugs::PLANTED;
+pub use bugs::{PLANTED, PLANTED_FOR_CUSTOM_ORACLES};
 
 /// The service's OpenAPI document (`corpus/specs/shop.yaml`).
 pub const SPEC_YAML: &str = include_str!("../../../corpus/specs/shop.yaml");

@@ -3,6 +3,7 @@
 mod artifacts;
 mod cli;
 mod conformance;
+mod content;
 mod coverage;
 mod demos;
 mod fuzz;
