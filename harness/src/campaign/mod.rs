@@ -241,17 +241,24 @@ impl Campaign {
         &self.settings
     }
 
-    /// The sequence of case `case` (what the workers run).
-    pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
-        // The first case is the `user-enumeration` probe, when that oracle judges the run and
-        // an identity logs in through an operation: one pair of logins per campaign.
-        if case == 0
-            && self
+    /// The `user-enumeration` probe when it is case `case`: the first case, when that oracle
+    /// judges the run and an identity logs in through an operation (one pair of logins per
+    /// campaign). It is not generated, so it is not shrunk (it is two steps already).
+    pub fn probe_for(&self, case: u64) -> Option<Sequence> {
+        if case != 0
+            || !self
                 .oracles
                 .iter()
                 .any(|o| o.name() == crate::oracle::UserEnumeration::NAME)
-            && let Some(probe) = crate::oracle::enumeration_probe(&self.model, &self.identities)
         {
+            return None;
+        }
+        crate::oracle::enumeration_probe(&self.model, &self.identities)
+    }
+
+    /// The sequence of case `case` (what the workers run).
+    pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
+        if let Some(probe) = self.probe_for(case) {
             return Some(probe);
         }
         let mut runner = runner_for(self.settings.seed, case);

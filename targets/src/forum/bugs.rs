@@ -23,7 +23,7 @@
 //!   also fields the `Profile` schema does not allow, so `schema-conformance` sees it too);
 //! - the author filter built by concatenation: one step with a quote in `author` (the tool's
 //!   control, the same request with a plain author, is not a step of the sequence);
-//! - the debug backtrace: one step, a profile read of a username nobody has;
+//! - the debug backtrace: one step, a registration with a field the service refuses;
 //! - the login's two messages: two steps, a login as a username nobody has and one as a
 //!   known username, both with the same wrong password (the campaign's first case);
 //! - the slug matcher: one step, a snippet whose title is a long string (the tool's growth
@@ -127,12 +127,13 @@ pub const PLANTED: &[PlantedBug] = &[
          database's syntax error.",
     ),
     bug(
-        "forum-error-disclosure-profile",
+        "forum-error-disclosure-register",
         ERROR_DISCLOSURE,
-        "GET /api/v2/users/{username}",
+        "POST /api/v2/users",
         &[USER],
         1,
-        "A profile read of a username nobody has answers 404 with a Rust panic's backtrace.",
+        "A registration with a field the service refuses answers 400 with a Rust panic's \
+         backtrace.",
     ),
     bug(
         "forum-redos-snippet-title",

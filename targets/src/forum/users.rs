@@ -16,9 +16,17 @@ pub(crate) async fn register(
     State(forum): State<Shared>,
     Object(body): Object<NewUserIn>,
 ) -> Result<(StatusCode, Json<StatusOut>), ApiError> {
-    api::username(&body.username)?;
-    api::email(&body.email)?;
-    api::password(&body.password)?;
+    // PLANTED forum-error-disclosure-register: the vulnerable build was left in debug mode and
+    // answers a field it refuses with the backtrace of the check that failed.
+    let checked = api::username(&body.username)
+        .and_then(|()| api::email(&body.email))
+        .and_then(|()| api::password(&body.password));
+    match checked {
+        Err(e) if !forum.secure() => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, debug_trace(&e)));
+        }
+        other => other?,
+    }
     // PLANTED forum-mass-assignment-register: the vulnerable build reads `role` from the body,
     // so anyone can register an admin account.
     let role = match (&body.role, forum.secure()) {
@@ -78,28 +86,25 @@ pub(crate) async fn profile(
     PathParams(username): PathParams<String>,
 ) -> Result<Json<ProfileOut>, ApiError> {
     let db = forum.db();
-    let Some(user) = db.users.get(&username) else {
-        // PLANTED forum-error-disclosure-profile: the vulnerable build was left in debug mode
-        // and answers a missing user with the backtrace of the lookup that failed.
-        if forum.secure() {
-            return Err(ApiError::not_found("user"));
-        }
-        return Err(ApiError::new(StatusCode::NOT_FOUND, debug_trace("user")));
-    };
+    let user = db
+        .users
+        .get(&username)
+        .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(ProfileOut::from(user)))
 }
 
-/// The 404 message of a debug build: the error and the backtrace of where it was raised.
-fn debug_trace(what: &str) -> String {
+/// The 400 message of a debug build: the refusal and the backtrace of where it was raised.
+fn debug_trace(refusal: &ApiError) -> String {
     format!(
-        "no such {what}\n\
-         thread 'tokio-runtime-worker' panicked at targets/src/forum/users.rs:71:18:\n\
-         called `Option::unwrap()` on a `None` value\n\
+        "{}\n\
+         thread 'tokio-runtime-worker' panicked at targets/src/forum/api.rs:31:9:\n\
+         called `Result::unwrap()` on an `Err` value\n\
          stack backtrace:\n   \
          0: rust_begin_unwind\n   \
-         1: core::option::unwrap_failed\n   \
-         2: trespass_targets::forum::users::profile::{{{{closure}}}}\n   \
-         3: axum::handler::Handler::call"
+         1: core::result::unwrap_failed\n   \
+         2: trespass_targets::forum::users::register::{{{{closure}}}}\n   \
+         3: axum::handler::Handler::call",
+        refusal.message
     )
 }
 

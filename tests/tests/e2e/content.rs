@@ -1,6 +1,6 @@
 //! The content oracles over real traces of the forum demo, run by the executor on handcrafted
 //! sequences: each fires on its planted bug (`forum-injection-snippets`,
-//! `forum-data-exposure-users`, `forum-error-disclosure-profile`, `forum-redos-snippet-title`,
+//! `forum-data-exposure-users`, `forum-error-disclosure-register`, `forum-redos-snippet-title`,
 //! `forum-user-enumeration-login`) and the secure build trips none of them. The injection and the ReDoS need attack payloads,
 //! which the fuzzer sends only when its generators produce them; this sequence sends them by
 //! hand. (The same oracles over
@@ -62,8 +62,20 @@ fn sequence() -> Sequence {
             step("alice", "GET /api/v2/me", &[], &[]),
             step("root", "GET /api/v2/admin/users", &[], &[]),
             long_title(),
+            short_password(),
         ],
     }
+}
+
+/// alice registers an account with a password of 3 characters (the minimum is 8).
+fn short_password() -> Step {
+    let mut register = step("alice", "POST /api/v2/users", &[], &[]);
+    register.args.body = Some(BodyArg {
+        media_type: "application/json".into(),
+        value: json!({"username": "newcomer", "email": "newcomer@forum.test", "password": "abc"}),
+        refs: Vec::new(),
+    });
+    register
 }
 
 /// alice shares a snippet whose title is a 64-character long string (`aaa…a!`).
@@ -131,7 +143,7 @@ async fn content_oracles_fire_on_the_forum_bugs() {
         ("injection", "GET /api/v2/snippets"),
         ("data-exposure", "GET /api/v2/users"),
         ("schema-conformance", "GET /api/v2/users"),
-        ("error-disclosure", "GET /api/v2/users/{username}"),
+        ("error-disclosure", "POST /api/v2/users"),
         ("redos", "POST /api/v2/snippets"),
         ("user-enumeration", "POST /api/v2/auth/login"),
     ]
