@@ -19,8 +19,8 @@
 //!   (2 steps, one account);
 //! - `role` through anonymous self-registration: the registration, then the admin's
 //!   `GET /api/v2/admin/users` shows the new account as `admin` (2 steps).
-//! - the user list's password hashes: one step, anyone's `GET /api/v2/users` (the hashes are
-//!   also fields the `Profile` schema does not allow, so `schema-conformance` sees it too);
+//! - the user list's password hashes: one step, anyone's `GET /api/v2/users` (the spec
+//!   declares the field, as a spec generated from the code would);
 //! - the author filter built by concatenation: one step with a quote in `author` (the tool's
 //!   control, the same request with a plain author, is not a step of the sequence);
 //! - the debug backtrace: one step, a registration with a field the service refuses;
@@ -33,7 +33,7 @@ use crate::Service;
 use crate::planted::PlantedBug;
 use crate::planted::oracle::{
     ACCOUNT_TAKEOVER, BOLA, DATA_EXPOSURE, ERROR_DISCLOSURE, INJECTION, MASS_ASSIGNMENT, REDOS,
-    SCHEMA_CONFORMANCE, USER_ENUMERATION,
+    USER_ENUMERATION,
 };
 use crate::planted::role::{ADMIN, ANONYMOUS, USER};
 
@@ -108,14 +108,6 @@ pub const PLANTED: &[PlantedBug] = &[
         &[USER],
         1,
         "The public user list carries every account's `passwordHash`.",
-    ),
-    bug(
-        "forum-data-exposure-users",
-        SCHEMA_CONFORMANCE,
-        "GET /api/v2/users",
-        &[USER],
-        1,
-        "The same list's `passwordHash` is a field the `Profile` schema does not allow.",
     ),
     bug(
         "forum-injection-snippets",

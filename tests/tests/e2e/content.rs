@@ -142,7 +142,6 @@ async fn content_oracles_fire_on_the_forum_bugs() {
     let expected: BTreeSet<(String, String)> = [
         ("injection", "GET /api/v2/snippets"),
         ("data-exposure", "GET /api/v2/users"),
-        ("schema-conformance", "GET /api/v2/users"),
         ("error-disclosure", "POST /api/v2/users"),
         ("redos", "POST /api/v2/snippets"),
         ("user-enumeration", "POST /api/v2/auth/login"),
