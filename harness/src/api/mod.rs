@@ -298,28 +298,7 @@ impl Harness {
     /// confirmed, shrunk, saved and replayed like theirs. Its name must not be a built-in
     /// oracle's nor another added oracle's (the run stops with [`HarnessError::Setting`]).
     ///
-    /// ```no_run
-    /// use trespass::oracle::{CheckContext, Oracle, Violation};
-    ///
-    /// struct NoNegativeTotals;
-    ///
-    /// impl Oracle for NoNegativeTotals {
-    ///     fn name(&self) -> &'static str {
-    ///         "no-negative-totals"
-    ///     }
-    ///     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
-    ///         let _ = cx; // look at cx.trace.steps
-    ///         Vec::new()
-    ///     }
-    /// }
-    ///
-    /// let outcome = trespass::Harness::from_spec("openapi.yaml")
-    ///     .base_url("http://127.0.0.1:8080")
-    ///     .identities_file("identities.toml")
-    ///     .oracle(NoNegativeTotals)
-    ///     .run();
-    /// outcome.assert_clean();
-    /// ```
+    /// `examples/tests/business_rule.rs` has one (an order's total is the sum of its lines).
     pub fn oracle(mut self, oracle: impl crate::oracle::Oracle + 'static) -> Self {
         self.custom.0.push(std::sync::Arc::new(oracle));
         self
