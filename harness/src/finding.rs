@@ -202,11 +202,17 @@ pub enum StepPurpose {
     LoginAfter,
     /// A login as the account holder with the other identity's new credential.
     LoginChanged,
+    /// The request of the step before it again, with plain values in place of its attack
+    /// payloads (the `injection` oracle's control).
+    PlainTwin,
+    /// The request of the step after it with its long string shorter (the `redos` oracle's
+    /// growth probe).
+    Growth,
 }
 
 impl StepPurpose {
     /// The name finding files give it (`sequence`, `verify_before`, `verify_after`,
-    /// `login_before`, `login_after`, `login_changed`).
+    /// `login_before`, `login_after`, `login_changed`, `plain_twin`, `growth`).
     pub fn as_str(self) -> &'static str {
         match self {
             StepPurpose::Sequence => "sequence",
@@ -215,6 +221,8 @@ impl StepPurpose {
             StepPurpose::LoginBefore => "login_before",
             StepPurpose::LoginAfter => "login_after",
             StepPurpose::LoginChanged => "login_changed",
+            StepPurpose::PlainTwin => "plain_twin",
+            StepPurpose::Growth => "growth",
         }
     }
 }
@@ -230,6 +238,8 @@ impl std::str::FromStr for StepPurpose {
             StepPurpose::LoginBefore,
             StepPurpose::LoginAfter,
             StepPurpose::LoginChanged,
+            StepPurpose::PlainTwin,
+            StepPurpose::Growth,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
@@ -248,6 +258,8 @@ impl From<Purpose> for StepPurpose {
                 LoginCheck::Configured => StepPurpose::LoginAfter,
                 LoginCheck::Changed => StepPurpose::LoginChanged,
             },
+            Purpose::PlainTwin { .. } => StepPurpose::PlainTwin,
+            Purpose::Growth { .. } => StepPurpose::Growth,
         }
     }
 }

@@ -36,7 +36,25 @@ pub mod oracle {
     /// Changing another account's credentials (its password) so that its owner is locked out
     /// and the caller can sign in as it.
     pub const ACCOUNT_TAKEOVER: &str = "account-takeover";
+    /// An attack payload the server interprets: a 5xx or a database error that the same
+    /// request with a plain value does not get.
+    pub const INJECTION: &str = "injection";
+    /// A secret (a password hash, another account's key) in an answer.
+    pub const DATA_EXPOSURE: &str = "data-exposure";
+    /// A stack trace or a debug page in an answer.
+    pub const ERROR_DISCLOSURE: &str = "error-disclosure";
+    /// Answer time growing super-linearly with the length of a string (a catastrophic regular
+    /// expression).
+    pub const REDOS: &str = "redos";
+    /// A login that answers an unknown user otherwise than a known user with a wrong password.
+    pub const USER_ENUMERATION: &str = "user-enumeration";
 }
+
+/// Oracles whose planted bugs only attack payloads reach (a quote, a long string): a campaign
+/// finds them only when its generators send payloads. The manifest tests leave their entries
+/// out of the expected set until the generators do; a test with a handcrafted sequence shows
+/// each of them instead.
+pub const NEEDS_PAYLOADS: &[&str] = &[oracle::INJECTION, oracle::REDOS];
 
 /// Roles of identities, as in the identities file.
 pub mod role {

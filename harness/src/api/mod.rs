@@ -56,6 +56,31 @@ use crate::errors::IdentityFileError;
 use crate::finding::{Finding, FindingError, FindingStore, Origin};
 use crate::identity::{IdentityFile, OperationFilter};
 
+/// The oracles a caller added with [`Harness::oracle`]; compared by identity, shown by name.
+#[derive(Clone, Default)]
+struct CustomOracles(Vec<std::sync::Arc<dyn crate::oracle::Oracle>>);
+
+impl std::fmt::Debug for CustomOracles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|o| o.name()))
+            .finish()
+    }
+}
+
+impl PartialEq for CustomOracles {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| std::sync::Arc::ptr_eq(a, b))
+    }
+}
+
+impl Eq for CustomOracles {}
+
 /// The corpus folder findings are saved to and replayed from unless [`Harness::corpus`] says
 /// otherwise (relative to the working directory, which `cargo test` sets to the package's).
 pub const DEFAULT_CORPUS: &str = "corpus/findings";
@@ -159,6 +184,8 @@ pub struct Harness {
     seed: Option<u64>,
     workers: Option<usize>,
     oracles: String,
+    /// The caller's own oracles ([`Harness::oracle`]), after the selected built-in ones.
+    custom: CustomOracles,
     corpus: PathBuf,
     shrink: bool,
     shrink_share: Option<u8>,
@@ -181,6 +208,7 @@ impl Harness {
             seed: None,
             workers: None,
             oracles: "default".into(),
+            custom: CustomOracles::default(),
             corpus: PathBuf::from(DEFAULT_CORPUS),
             shrink: true,
             shrink_share: None,
@@ -261,6 +289,18 @@ impl Harness {
     /// see [`crate::oracle::select`]).
     pub fn oracles(mut self, selection: impl Into<String>) -> Self {
         self.oracles = selection.into();
+        self
+    }
+
+    /// Adds an oracle of the caller's own: a business rule of the API under test (an order's
+    /// total is the sum of its items, a refund never exceeds the payment). It judges every
+    /// trace after the built-in oracles [`Harness::oracles`] selects; its findings are
+    /// confirmed, shrunk, saved and replayed like theirs. Its name must not be a built-in
+    /// oracle's nor another added oracle's (the run stops with [`HarnessError::Setting`]).
+    ///
+    /// `examples/tests/business_rule.rs` has one (an order's total is the sum of its lines).
+    pub fn oracle(mut self, oracle: impl crate::oracle::Oracle + 'static) -> Self {
+        self.custom.0.push(std::sync::Arc::new(oracle));
         self
     }
 
@@ -510,10 +550,32 @@ impl Harness {
         })
     }
 
-    /// The oracles the builder selected.
+    /// The oracles the builder selected, the caller's own last.
     fn selected_oracles(&self) -> Result<Vec<Box<dyn crate::oracle::Oracle>>, HarnessError> {
-        crate::oracle::select(&self.oracles)
-            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))
+        let mut oracles = crate::oracle::select(&self.oracles)
+            .map_err(|e| HarnessError::Setting(format!("oracles: {e}")))?;
+        let mut names: Vec<&str> = Vec::new();
+        for custom in &self.custom.0 {
+            let name = custom.name();
+            if name.trim().is_empty() {
+                return Err(HarnessError::Setting(
+                    "oracle: an added oracle has an empty name".into(),
+                ));
+            }
+            if crate::oracle::BUILT_IN.contains(&name) || name == crate::oracle::TARGET_CRASH {
+                return Err(HarnessError::Setting(format!(
+                    "oracle: `{name}` is the name of a built-in oracle; give yours another"
+                )));
+            }
+            if names.contains(&name) {
+                return Err(HarnessError::Setting(format!(
+                    "oracle: two added oracles are called `{name}`"
+                )));
+            }
+            names.push(name);
+            oracles.push(Box::new(std::sync::Arc::clone(custom)));
+        }
+        Ok(oracles)
     }
 
     /// The selected oracles and the built-in ones the `saved` findings need to be replayed.

@@ -242,6 +242,13 @@ impl Campaign {
         self
     }
 
+    /// Adds an oracle (a business rule of the caller's own) after those given to
+    /// [`Campaign::new`].
+    pub fn with_oracle(mut self, oracle: impl Oracle + 'static) -> Self {
+        self.oracles.push(Box::new(oracle));
+        self
+    }
+
     /// Writes every finding to `store` as soon as it is confirmed, and again once shrunk.
     pub fn with_store(mut self, store: FindingStore) -> Self {
         self.store = Some(store);
@@ -292,8 +299,26 @@ impl Campaign {
         &self.polite
     }
 
+    /// The `user-enumeration` probe when it is case `case`: the first case, when that oracle
+    /// judges the run and an identity logs in through an operation (one pair of logins per
+    /// campaign). It is not generated, so it is not shrunk (it is two steps already).
+    pub fn probe_for(&self, case: u64) -> Option<Sequence> {
+        if case != 0
+            || !self
+                .oracles
+                .iter()
+                .any(|o| o.name() == crate::oracle::UserEnumeration::NAME)
+        {
+            return None;
+        }
+        crate::oracle::enumeration_probe(&self.model, &self.identities)
+    }
+
     /// The sequence of case `case` (what the workers run).
     pub fn sequence_for(&self, case: u64) -> Option<Sequence> {
+        if let Some(probe) = self.probe_for(case) {
+            return Some(probe);
+        }
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
         let sequence = tree.current();

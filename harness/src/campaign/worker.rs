@@ -520,7 +520,8 @@ impl Campaign {
     }
 
     /// Shrinks `finding` (of case `case`, seen on sequence step `at` of `first_run`) through
-    /// `probe`, whose lane the caller holds alone. `None` when the case cannot be regenerated.
+    /// `probe`, whose lane the caller holds alone. `None` when the case cannot be regenerated
+    /// (or is the `user-enumeration` probe, which is not generated).
     pub(super) async fn shrink(
         &self,
         mut finding: Finding,
@@ -530,6 +531,10 @@ impl Campaign {
         budget: ShrinkBudget,
         probe: &mut LaneProbe<'_, '_>,
     ) -> Option<Finding> {
+        // The `user-enumeration` probe is no generated case: nothing to shrink it through.
+        if self.probe_for(case).is_some() {
+            return None;
+        }
         let mut runner = runner_for(self.settings.seed, case);
         let tree = self.strategy.new_tree(&mut runner).ok()?;
         let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;

@@ -30,6 +30,15 @@ fn normal(field: &str) -> String {
         .collect()
 }
 
+/// Whether a login body field holds a credential (`password`, `passcode`, `secret`, `pin`,
+/// `apiKey`, `token`).
+fn is_credential_field(field: &str) -> bool {
+    let field = normal(field);
+    ["pass", "secret", "token", "key", "pin", "credential"]
+        .iter()
+        .any(|w| field.contains(w))
+}
+
 /// What a field of a login body or account record says about its identity, if anything.
 pub(crate) fn naming_field(field: &str, value: &Value) -> Option<(OwnerRef, String)> {
     let text = value.as_str().filter(|s| !s.trim().is_empty())?;
@@ -71,6 +80,11 @@ pub enum Named {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Known {
     facts: BTreeMap<IdentityId, Facts>,
+    /// Each identity's configured credentials (a bearer token, a password, an API key, the
+    /// password-like fields of its login body). Never written anywhere: `data-exposure` looks
+    /// for them in answers to other identities.
+    #[serde(skip)]
+    credentials: BTreeMap<IdentityId, BTreeSet<String>>,
 }
 
 impl Known {
@@ -86,26 +100,52 @@ impl Known {
                         for (field, value) in body {
                             if let Some((holds, text)) = naming_field(field, value) {
                                 known.add(&id, holds, &text);
+                            } else if let Some(text) = value.as_str()
+                                && is_credential_field(field)
+                            {
+                                known.add_credential(&id, text);
                             }
                         }
                     }
                 }
-                Auth::Basic { username, .. }
-                | Auth::OAuth2(crate::identity::OAuth2Flow {
-                    grant: crate::identity::Grant::Password { username, .. },
-                    ..
-                }) => {
-                    let holds = if username.contains('@') {
-                        OwnerRef::Email
-                    } else {
-                        OwnerRef::Username
-                    };
-                    known.add(&id, holds, username);
+                Auth::Bearer(token) => known.add_credential(&id, token.expose()),
+                Auth::ApiKey { value, .. } => known.add_credential(&id, value.expose()),
+                Auth::OAuth2(flow) => {
+                    if let Some(secret) = &flow.client_secret {
+                        known.add_credential(&id, secret.expose());
+                    }
+                    if let crate::identity::Grant::Password { username, password } = &flow.grant {
+                        known.add_credential(&id, password.expose());
+                        known.add(&id, owner_ref_of(username), username);
+                    }
+                }
+                Auth::Basic { username, password } => {
+                    known.add_credential(&id, password.expose());
+                    known.add(&id, owner_ref_of(username), username);
                 }
                 _ => {}
             }
         }
         known
+    }
+
+    /// Records a configured credential of `identity` (ignored when shorter than six
+    /// characters: too short to be told from ordinary data).
+    pub fn add_credential(&mut self, identity: &IdentityId, value: &str) {
+        if value.chars().count() >= 6 {
+            self.credentials
+                .entry(identity.clone())
+                .or_default()
+                .insert(value.to_string());
+        }
+    }
+
+    /// The identity whose configured credential `value` is, if any.
+    pub fn credential_of(&self, value: &str) -> Option<&IdentityId> {
+        self.credentials
+            .iter()
+            .find(|(_, values)| values.contains(value))
+            .map(|(id, _)| id)
     }
 
     /// Records the role of `identity`.
@@ -179,6 +219,15 @@ impl Known {
             [] if self.knows_all(holds) => Named::Foreign,
             _ => Named::Unknown,
         }
+    }
+}
+
+/// What a user name names: an e-mail address or a user name.
+fn owner_ref_of(username: &str) -> OwnerRef {
+    if username.contains('@') {
+        OwnerRef::Email
+    } else {
+        OwnerRef::Username
     }
 }
 

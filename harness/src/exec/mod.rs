@@ -11,6 +11,7 @@
 mod known;
 mod ownership;
 pub(crate) mod params;
+mod probe;
 mod reject;
 mod render;
 mod run;
@@ -25,6 +26,10 @@ pub use known::{Known, Named};
 pub use ownership::{
     Claim, ObjectKey, Ownership, created_key, id_in, id_text, is_account_operation, item_key,
     list_items, object_of,
+};
+pub use probe::{
+    GROWTH_START, GROWTH_STOP, growth_lengths, is_growth_string, long_length, plain, plain_twin,
+    with_long_length,
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};

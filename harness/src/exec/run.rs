@@ -119,6 +119,15 @@ impl<'a> Executor<'a> {
             identity: step.identity.clone(),
             cause,
         };
+        // A long string grows from short to the length sent, stopped at the first slow answer.
+        let grown;
+        let step = match self.grow(index, step, trace, ownership).await? {
+            Some(length) => {
+                grown = super::probe::with_long_length(step, length);
+                &grown
+            }
+            None => step,
+        };
         let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
         let role = self.role_of(&step.identity);
 
@@ -213,6 +222,112 @@ impl<'a> Executor<'a> {
             // The holder's token may be dead now: later steps log in afresh.
             self.sessions.forget_tokens().await;
         }
+        self.plain_control(index, step, trace, ownership).await
+    }
+
+    /// Before a sequence step that sends a long string: the growth probes
+    /// ([`Purpose::Growth`]). Returns the length of the first probe that answered slower than
+    /// [`super::GROWTH_STOP`] or not at all, which the step then sends instead of its own.
+    async fn grow(
+        &self,
+        index: StepIndex,
+        step: &Step,
+        trace: &mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<Option<usize>, RejectReason> {
+        let Some(len) = super::probe::long_length(step) else {
+            return Ok(None);
+        };
+        let at_step = |cause: StepError| RejectReason::Step {
+            op: step.op.clone(),
+            identity: step.identity.clone(),
+            cause,
+        };
+        for length in super::probe::growth_lengths(len) {
+            let probe = super::probe::with_long_length(step, length);
+            let rendered =
+                render(self.model, &probe, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
+            let exchange = self
+                .sessions
+                .send(
+                    probe.identity.as_str(),
+                    probe.auth,
+                    &probe.op,
+                    &rendered.request,
+                )
+                .await
+                .map_err(|e| at_step(e.into()))?;
+            let slow =
+                exchange.elapsed >= super::GROWTH_STOP || exchange.outcome.status().is_none();
+            let sent = TraceStep {
+                index: trace.next_index(),
+                purpose: Purpose::Growth {
+                    step: index,
+                    length,
+                },
+                op: probe.op.clone(),
+                identity: probe.identity.clone(),
+                role: self.role_of(&probe.identity),
+                path_params: rendered.path_params,
+                body: rendered.body,
+                exchange,
+            };
+            ownership.observe(self.model, &sent);
+            trace.steps.push(sent);
+            if slow {
+                return Ok(Some(length));
+            }
+        }
+        Ok(None)
+    }
+
+    /// After a sequence step that sent an attack payload and got no 2xx: the same request
+    /// with plain values ([`Purpose::PlainTwin`]), the `injection` oracle's control.
+    async fn plain_control(
+        &self,
+        index: StepIndex,
+        step: &Step,
+        trace: &mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<(), RejectReason> {
+        let Some(sent) = trace.for_sequence_step(index) else {
+            return Ok(());
+        };
+        if sent.status().is_none_or(|s| s < 400) {
+            return Ok(());
+        }
+        let of = sent.index;
+        let Some(twin) = super::probe::plain_twin(step) else {
+            return Ok(());
+        };
+        let at_step = |cause: StepError| RejectReason::Step {
+            op: step.op.clone(),
+            identity: step.identity.clone(),
+            cause,
+        };
+        let rendered = render(self.model, &twin, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
+        let exchange = self
+            .sessions
+            .send(
+                twin.identity.as_str(),
+                twin.auth,
+                &twin.op,
+                &rendered.request,
+            )
+            .await
+            .map_err(|e| at_step(e.into()))?;
+        let probe = TraceStep {
+            index: trace.next_index(),
+            purpose: Purpose::PlainTwin { of },
+            op: twin.op.clone(),
+            identity: twin.identity.clone(),
+            role: self.role_of(&twin.identity),
+            path_params: rendered.path_params,
+            body: rendered.body,
+            exchange,
+        };
+        ownership.observe(self.model, &probe);
+        trace.steps.push(probe);
         Ok(())
     }
 

@@ -99,16 +99,33 @@ pub enum Purpose {
         /// Which login.
         check: super::LoginCheck,
     },
+    /// The same request as a sequence step that sent an attack payload and was refused or
+    /// failed, with every payload replaced by a plain value of the same length (the `injection`
+    /// oracle's control; see [`super::plain_twin`]).
+    PlainTwin {
+        /// Index (in the trace) of the step it repeats.
+        of: TraceIndex,
+    },
+    /// Before a sequence step that sends a long string (the ReDoS family): the same request
+    /// with the string `length` characters long (see [`super::growth_lengths`]).
+    Growth {
+        /// Index in the sequence of the step it probes.
+        step: StepIndex,
+        /// The length of the string sent.
+        length: usize,
+    },
 }
 
 impl Purpose {
-    /// The trace index of the write an added step checks (`None` for a sequence step).
+    /// The trace index of the write an added step checks (`None` for a sequence step, and for
+    /// a growth probe, which comes before the step it probes).
     pub fn checks(self) -> Option<TraceIndex> {
         match self {
-            Purpose::Sequence { .. } => None,
+            Purpose::Sequence { .. } | Purpose::Growth { .. } => None,
             Purpose::VerifyBefore { of }
             | Purpose::VerifyAfter { of }
-            | Purpose::LoginCheck { of, .. } => Some(of),
+            | Purpose::LoginCheck { of, .. }
+            | Purpose::PlainTwin { of } => Some(of),
         }
     }
 }

@@ -16,6 +16,11 @@
 //! | `slow-response` | a response slower than a threshold (default 5 s) |
 //! | `transport-error` | no whole answer: the connection closed or reset before answering, an answer that is not HTTP, a body cut short, a redirect loop |
 //! | `negative-acceptance` | a schema-invalid request answers 2xx (off by default) |
+//! | `injection` | an attack payload gets a 5xx or a database/interpreter error that the same request with a plain value does not |
+//! | `data-exposure` | an answer carries a secret-named field (`password`, `apiKey`, `token`, ...) that is not the caller's, any field to an unauthenticated caller, or another identity's configured credential |
+//! | `user-enumeration` | the login answers a username nobody has otherwise than a known one with a wrong password (a campaign's first case sends that pair) |
+//! | `redos` | the answer time grows super-linearly with the length of a long string (the executor's growth probes: 8, 16, 32, … characters, stopped at the first slow answer) |
+//! | `error-disclosure` | an answer below 500 shows a stack trace or a debug page |
 //!
 //! Users add their own by implementing [`Oracle`]. Every violation carries a [`Signature`]
 //! (oracle, operation, roles; never concrete ids) that deduplicates findings, and names the
@@ -28,21 +33,31 @@ mod account_takeover;
 mod bfla;
 mod bola;
 mod common;
+mod content;
+mod data_exposure;
 mod ignored_auth;
+mod injection;
 mod list_leak;
 mod mass_assignment;
+mod redos;
 mod resource_hierarchy;
 mod use_after_delete;
+mod user_enumeration;
 pub use account_takeover::AccountTakeover;
 pub use bfla::Bfla;
 pub use bola::Bola;
+pub use data_exposure::DataExposure;
 pub use ignored_auth::IgnoredAuth;
+pub use injection::Injection;
 pub use list_leak::ListLeak;
 pub use mass_assignment::MassAssignment;
+pub use redos::Redos;
 pub use resource_hierarchy::ResourceHierarchy;
 pub use use_after_delete::UseAfterDelete;
+pub use user_enumeration::{UserEnumeration, probe as enumeration_probe};
 
 // conformance oracles
+mod error_disclosure;
 pub mod fingerprint;
 mod negative_acceptance;
 mod schema_conformance;
@@ -50,6 +65,7 @@ mod server_error;
 mod slow_response;
 mod status_conformance;
 mod transport_error;
+pub use error_disclosure::ErrorDisclosure;
 pub use negative_acceptance::NegativeAcceptance;
 pub use schema_conformance::SchemaConformance;
 pub use server_error::ServerError;
@@ -125,6 +141,22 @@ pub trait Oracle: Send + Sync {
     fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
         let _ = cx;
         Vec::new()
+    }
+}
+
+/// A shared oracle is the oracle it shares (a [`crate::Harness`] keeps the caller's own oracles
+/// this way, and hands each run its own box of them).
+impl<T: Oracle + ?Sized> Oracle for std::sync::Arc<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        (**self).check(cx)
+    }
+
+    fn judged(&self, cx: &CheckContext<'_>) -> Vec<TraceIndex> {
+        (**self).judged(cx)
     }
 }
 
@@ -302,8 +334,13 @@ pub const BUILT_IN: &[&str] = &[
     MassAssignment::NAME,
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
+    Injection::NAME,
+    DataExposure::NAME,
+    UserEnumeration::NAME,
+    Redos::NAME,
     SlowResponse::NAME,
     TransportError::NAME,
+    ErrorDisclosure::NAME,
     NegativeAcceptance::NAME,
 ];
 
@@ -324,6 +361,9 @@ pub const SECURITY: &[&str] = &[
     MassAssignment::NAME,
     UseAfterDelete::NAME,
     ResourceHierarchy::NAME,
+    Injection::NAME,
+    DataExposure::NAME,
+    UserEnumeration::NAME,
 ];
 
 /// Built-in oracles whose findings are departures from the spec or robustness bugs (5xx,
@@ -335,7 +375,9 @@ pub const CONFORMANCE: &[&str] = &[
     SchemaConformance::NAME,
     SlowResponse::NAME,
     TransportError::NAME,
+    ErrorDisclosure::NAME,
     NegativeAcceptance::NAME,
+    Redos::NAME,
 ];
 
 /// Built-in oracles that are off unless asked for.
@@ -409,6 +451,8 @@ pub(crate) mod testkit;
 mod tests_authz;
 #[cfg(test)]
 mod tests_conformance;
+#[cfg(test)]
+mod tests_content;
 #[cfg(test)]
 mod tests_mass;
 #[cfg(test)]

@@ -16,9 +16,10 @@
 use std::collections::BTreeSet;
 
 use super::{
-    AccountTakeover, BUILT_IN, Bfla, Bola, CONFORMANCE, IgnoredAuth, ListLeak, MassAssignment,
-    NegativeAcceptance, OFF_BY_DEFAULT, Oracle, ResourceHierarchy, SECURITY, SchemaConformance,
-    ServerError, SlowResponse, StatusConformance, TARGET_CRASH, TransportError, UseAfterDelete,
+    AccountTakeover, BUILT_IN, Bfla, Bola, CONFORMANCE, DataExposure, ErrorDisclosure, IgnoredAuth,
+    Injection, ListLeak, MassAssignment, NegativeAcceptance, OFF_BY_DEFAULT, Oracle, Redos,
+    ResourceHierarchy, SECURITY, SchemaConformance, ServerError, SlowResponse, StatusConformance,
+    TARGET_CRASH, TransportError, UseAfterDelete, UserEnumeration,
 };
 
 /// A new instance of the built-in oracle called `name` (`bola`), if there is one.
@@ -35,6 +36,11 @@ pub fn built_in(name: &str) -> Option<Box<dyn Oracle>> {
         MassAssignment::NAME => Box::new(MassAssignment),
         UseAfterDelete::NAME => Box::new(UseAfterDelete),
         ResourceHierarchy::NAME => Box::new(ResourceHierarchy),
+        Injection::NAME => Box::new(Injection),
+        Redos::NAME => Box::new(Redos),
+        UserEnumeration::NAME => Box::new(UserEnumeration),
+        DataExposure::NAME => Box::new(DataExposure),
+        ErrorDisclosure::NAME => Box::new(ErrorDisclosure),
         SlowResponse::NAME => Box::new(SlowResponse),
         TransportError::NAME => Box::new(TransportError),
         NegativeAcceptance::NAME => Box::new(NegativeAcceptance::new()),

@@ -9,6 +9,10 @@
 //! is the violation's cause, and a short hash of it is part of the signature
 //! (`server-error POST /orders [user] #1a2b3c4d`).
 //!
+//! A 5xx answer to an attack payload that the same request with a plain value does not get
+//! is `injection`'s finding and is not reported here. When the answer shows a stack trace or
+//! a debug page, the message says so (`error-disclosure` leaves 5xx answers to this oracle).
+//!
 //! [`fingerprint`]: super::fingerprint
 
 use trespass_generators::sequence::Role;
@@ -41,6 +45,13 @@ impl Oracle for ServerError {
             if !(500..600).contains(&status) {
                 continue;
             }
+            // A payload the server interpreted is `injection`'s finding, not a second one.
+            if super::injection::shows_injection(cx, step).is_some() {
+                continue;
+            }
+            let disclosed = super::content::step_stack_trace(step)
+                .map(|what| format!(", with {what} in the answer"))
+                .unwrap_or_default();
             let role = acting_role(step);
             let fingerprint = step
                 .exchange
@@ -53,7 +64,7 @@ impl Oracle for ServerError {
                 roles: vec![role],
                 step: step.index,
                 message: format!(
-                    "{} ({role}) called {} and got {status}",
+                    "{} ({role}) called {} and got {status}{disclosed}",
                     step.identity, step.op
                 ),
                 rule: "the service never answers with a 5xx status".into(),

@@ -4,6 +4,9 @@
 //! The time is the exchange's `elapsed`, from sending to the end of the body. A request that
 //! timed out without an answer counts too when its wait exceeded the threshold: no answer at
 //! all is the slowest answer.
+//!
+//! The executor's growth probes before a step that sends a long string, and a step whose growth
+//! `redos` reports, are left to `redos`.
 
 use std::time::Duration;
 
@@ -32,6 +35,13 @@ impl Oracle for SlowResponse {
         for step in &cx.trace.steps {
             let elapsed = step.exchange.elapsed;
             if elapsed <= threshold {
+                continue;
+            }
+            // Growth probes, and the steps whose growth shows a catastrophic pattern, are
+            // `redos`'s to judge.
+            if matches!(step.purpose, crate::exec::Purpose::Growth { .. })
+                || super::redos::growth(cx, step).is_some()
+            {
                 continue;
             }
             let what = match &step.exchange.outcome {

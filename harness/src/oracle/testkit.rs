@@ -28,6 +28,14 @@ pub(crate) fn notes() -> ApiModel {
     .expect("the notes spec loads")
 }
 
+pub(crate) fn forum() -> ApiModel {
+    trespass_generators::load_str(
+        include_str!("../../../corpus/specs/forum.yaml"),
+        "forum.yaml",
+    )
+    .expect("the forum spec loads")
+}
+
 /// Builds a trace step by step; ownership is learned as the executor would.
 pub(crate) struct TraceBuilder {
     model: ApiModel,
@@ -56,6 +64,68 @@ impl TraceBuilder {
         self.known.set_role(&id, role);
         self.known.add(&id, holds, value);
         self
+    }
+
+    /// `who` (`"alice:user"`) has `value` as a configured credential (a password of its
+    /// login body, a token, an API key).
+    pub(crate) fn credential(mut self, who: &str, value: &str) -> Self {
+        let (name, role) = who_is(who);
+        let id = IdentityId::new(name);
+        self.known.set_role(&id, role);
+        self.known.add_credential(&id, value);
+        self
+    }
+
+    /// The executor's plain twin of the last step: the same request, answered `status` with
+    /// `response`.
+    pub(crate) fn plain_twin(mut self, status: u16, response: Value) -> Self {
+        let last = self.steps.last().expect("a step to repeat").clone();
+        let of = last.index;
+        let who = format!("{}:{}", last.identity, last.role.as_str());
+        let path: Vec<(String, Value)> = last
+            .path_params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let path: Vec<(&str, Value)> = path.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.push(
+            &who,
+            last.op.as_str(),
+            &path,
+            last.body.clone(),
+            status,
+            response,
+            Purpose::PlainTwin { of },
+        );
+        self
+    }
+
+    /// A growth probe before the next sequence step: `who` sends `op` with a body whose `field`
+    /// is a long string of `length` characters, answered 201 after `elapsed`.
+    pub(crate) fn growth(
+        mut self,
+        who: &str,
+        op: &str,
+        field: &str,
+        length: usize,
+        elapsed: Duration,
+    ) -> Self {
+        let purpose = Purpose::Growth {
+            step: StepIndex(self.sequence_steps),
+            length,
+        };
+        let text = format!("{}!", "a".repeat(length - 1));
+        let body = serde_json::json!({ field: text });
+        self.push(
+            who,
+            op,
+            &[],
+            Some(body),
+            201,
+            serde_json::json!({"status": "success"}),
+            purpose,
+        );
+        self.elapsed(elapsed)
     }
 
     /// The ownership learned from the trace built so far, as the executor would learn it.

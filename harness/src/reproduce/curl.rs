@@ -119,6 +119,22 @@ impl Script<'_> {
                     let write = next_sequence.saturating_sub(1);
                     self.emit_login_check(n, report, Some(write));
                 }
+                StepPurpose::PlainTwin => {
+                    let _ = writeln!(
+                        self.body,
+                        "\n# (trespass then sent the request above again with plain values in \
+                         place of its attack payloads, as a control; not repeated here)"
+                    );
+                    n -= 1;
+                }
+                StepPurpose::Growth => {
+                    let _ = writeln!(
+                        self.body,
+                        "\n# (trespass sent the next request with a shorter long string first, \
+                         to time how the answer grows; not repeated here)"
+                    );
+                    n -= 1;
+                }
                 StepPurpose::Sequence => n -= 1,
             }
         }

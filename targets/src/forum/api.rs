@@ -166,9 +166,25 @@ impl From<&User> for UserOut {
 
 /// `Profile`: what everyone sees of an account.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct ProfileOut {
     username: String,
     bio: String,
+    /// Set by the vulnerable build's user list only (a planted bug).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_hash: Option<String>,
+}
+
+impl ProfileOut {
+    /// The profile with the account's password hash (FNV-1a of the password, as the
+    /// vulnerable build stores it).
+    pub(crate) fn with_password_hash(mut self, u: &User) -> Self {
+        let hash = u.password.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        self.password_hash = Some(format!("fnv1a${hash:016x}"));
+        self
+    }
 }
 
 impl From<&User> for ProfileOut {
@@ -176,6 +192,7 @@ impl From<&User> for ProfileOut {
         ProfileOut {
             username: u.username.clone(),
             bio: u.bio.clone(),
+            password_hash: None,
         }
     }
 }

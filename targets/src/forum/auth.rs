@@ -76,16 +76,33 @@ pub(crate) async fn login(
     State(forum): State<Shared>,
     Object(body): Object<LoginIn>,
 ) -> Result<Json<TokenOut>, ApiError> {
-    let known = forum
+    let account = forum
         .db()
         .users
         .get(&body.username)
-        .is_some_and(|u| u.password == body.password);
-    if !known {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid username or password",
-        ));
+        .map(|u| u.password == body.password);
+    match account {
+        Some(true) => {}
+        // PLANTED forum-user-enumeration-login: the vulnerable build tells a caller whether the
+        // username exists.
+        None if !forum.secure() => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Username does not exist",
+            ));
+        }
+        Some(false) if !forum.secure() => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Password is not correct",
+            ));
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid username or password",
+            ));
+        }
     }
     let token = jwt_like(&body.username);
     forum.open_session(token.clone(), &body.username);

@@ -19,10 +19,22 @@
 //!   (2 steps, one account);
 //! - `role` through anonymous self-registration: the registration, then the admin's
 //!   `GET /api/v2/admin/users` shows the new account as `admin` (2 steps).
+//! - the user list's password hashes: one step, anyone's `GET /api/v2/users` (the spec
+//!   declares the field, as a spec generated from the code would);
+//! - the author filter built by concatenation: one step with a quote in `author` (the tool's
+//!   control, the same request with a plain author, is not a step of the sequence);
+//! - the debug backtrace: one step, a registration with a field the service refuses;
+//! - the login's two messages: two steps, a login as a username nobody has and one as a
+//!   known username, both with the same wrong password (the campaign's first case);
+//! - the slug matcher: one step, a snippet whose title is a long string (the tool's growth
+//!   probes, the same request with shorter titles, are not steps of the sequence).
 
 use crate::Service;
 use crate::planted::PlantedBug;
-use crate::planted::oracle::{ACCOUNT_TAKEOVER, BOLA, MASS_ASSIGNMENT};
+use crate::planted::oracle::{
+    ACCOUNT_TAKEOVER, BOLA, DATA_EXPOSURE, ERROR_DISCLOSURE, INJECTION, MASS_ASSIGNMENT, REDOS,
+    USER_ENUMERATION,
+};
 use crate::planted::role::{ADMIN, ANONYMOUS, USER};
 
 const fn bug(
@@ -88,5 +100,47 @@ pub const PLANTED: &[PlantedBug] = &[
         &[ANONYMOUS, ADMIN],
         2,
         "Anonymous self-registration accepts `role`: anyone can register an admin account.",
+    ),
+    bug(
+        "forum-data-exposure-users",
+        DATA_EXPOSURE,
+        "GET /api/v2/users",
+        &[USER],
+        1,
+        "The public user list carries every account's `passwordHash`.",
+    ),
+    bug(
+        "forum-injection-snippets",
+        INJECTION,
+        "GET /api/v2/snippets",
+        &[USER],
+        1,
+        "The `author` filter is pasted into the query text: a quote answers 500 with the \
+         database's syntax error.",
+    ),
+    bug(
+        "forum-error-disclosure-register",
+        ERROR_DISCLOSURE,
+        "POST /api/v2/users",
+        &[USER],
+        1,
+        "A registration with a field the service refuses answers 400 with a Rust panic's \
+         backtrace.",
+    ),
+    bug(
+        "forum-redos-snippet-title",
+        REDOS,
+        "POST /api/v2/snippets",
+        &[USER],
+        1,
+        "A backtracking slug matcher on the title takes exponential time on `aaa…a!`.",
+    ),
+    bug(
+        "forum-user-enumeration-login",
+        USER_ENUMERATION,
+        "POST /api/v2/auth/login",
+        &[ANONYMOUS],
+        2,
+        "A failed login says `Username does not exist` or `Password is not correct`.",
     ),
 ];

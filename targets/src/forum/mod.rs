@@ -27,6 +27,11 @@
 //! | `forum-account-takeover-password` | `users.rs` | alice `GET /api/v2/me`, bob `PUT /api/v2/users/alice/password` |
 //! | `forum-mass-assignment-me` | `users.rs` | alice `PATCH /api/v2/me {"role":"admin"}`, `GET /api/v2/me` |
 //! | `forum-mass-assignment-register` | `users.rs` | anonymous `POST /api/v2/users {..., "role":"admin"}`, root `GET /api/v2/admin/users` |
+//! | `forum-data-exposure-users` | `users.rs` | anyone `GET /api/v2/users` (every `passwordHash`) |
+//! | `forum-injection-snippets` | `snippets.rs` | alice `GET /api/v2/snippets?author='` (500, SQL syntax error) |
+//! | `forum-error-disclosure-register` | `users.rs` | anyone `POST /api/v2/users` with a password of 3 characters (400 with a backtrace) |
+//! | `forum-user-enumeration-login` | `auth.rs` | `POST /api/v2/auth/login` as `nobody` and as `alice`, both with a wrong password |
+//! | `forum-redos-snippet-title` | `snippets.rs` | alice `POST /api/v2/snippets` with the title `aaa…a!` (64 characters) |
 
 use axum::http::Method;
 

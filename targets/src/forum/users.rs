@@ -16,9 +16,17 @@ pub(crate) async fn register(
     State(forum): State<Shared>,
     Object(body): Object<NewUserIn>,
 ) -> Result<(StatusCode, Json<StatusOut>), ApiError> {
-    api::username(&body.username)?;
-    api::email(&body.email)?;
-    api::password(&body.password)?;
+    // PLANTED forum-error-disclosure-register: the vulnerable build was left in debug mode and
+    // answers a field it refuses with the backtrace of the check that failed.
+    let checked = api::username(&body.username)
+        .and_then(|()| api::email(&body.email))
+        .and_then(|()| api::password(&body.password));
+    match checked {
+        Err(e) if !forum.secure() => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, debug_trace(&e)));
+        }
+        other => other?,
+    }
     // PLANTED forum-mass-assignment-register: the vulnerable build reads `role` from the body,
     // so anyone can register an admin account.
     let role = match (&body.role, forum.secure()) {
@@ -52,7 +60,24 @@ pub(crate) async fn register(
 
 /// `GET /api/v2/users` (public): every account's username and bio.
 pub(crate) async fn list(State(forum): State<Shared>) -> Json<Vec<ProfileOut>> {
-    Json(forum.db().users.values().map(ProfileOut::from).collect())
+    let secure = forum.secure();
+    Json(
+        forum
+            .db()
+            .users
+            .values()
+            .map(|u| {
+                let profile = ProfileOut::from(u);
+                // PLANTED forum-data-exposure-users: the vulnerable build serialises the whole
+                // record, password hash included, to anyone who asks.
+                if secure {
+                    profile
+                } else {
+                    profile.with_password_hash(u)
+                }
+            })
+            .collect(),
+    )
 }
 
 /// `GET /api/v2/users/{username}` (public).
@@ -66,6 +91,21 @@ pub(crate) async fn profile(
         .get(&username)
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(ProfileOut::from(user)))
+}
+
+/// The 400 message of a debug build: the refusal and the backtrace of where it was raised.
+fn debug_trace(refusal: &ApiError) -> String {
+    format!(
+        "{}\n\
+         thread 'tokio-runtime-worker' panicked at targets/src/forum/api.rs:31:9:\n\
+         called `Result::unwrap()` on an `Err` value\n\
+         stack backtrace:\n   \
+         0: rust_begin_unwind\n   \
+         1: core::result::unwrap_failed\n   \
+         2: trespass_targets::forum::users::register::{{{{closure}}}}\n   \
+         3: axum::handler::Handler::call",
+        refusal.message
+    )
 }
 
 /// `GET /api/v2/me`.

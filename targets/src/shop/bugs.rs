@@ -27,6 +27,12 @@ const fn bug(
     }
 }
 
+/// Bugs planted for an oracle a user writes, not a built-in one, so no entry of [`PLANTED`]
+/// (whose entries the built-in oracles must report): `shop-order-total-quantity`, an order
+/// whose `subtotalCents` counts each line once whatever its quantity (`orders.rs`), which the
+/// business-rule oracle of `examples/tests/business_rule.rs` finds.
+pub const PLANTED_FOR_CUSTOM_ORACLES: &[&str] = &["shop-order-total-quantity"];
+
 /// The planted bugs of the shop, one entry per (oracle, operation) a correct tool reports.
 pub const PLANTED: &[PlantedBug] = &[
     bug(

@@ -44,7 +44,7 @@ mod validate;
 use crate::Mode;
 use crate::common::RouteList;
 
-pub use bugs::PLANTED;
+pub use bugs::{PLANTED, PLANTED_FOR_CUSTOM_ORACLES};
 pub use styles::{AuthStyle, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, ShopAuth};
 
 /// The service's OpenAPI document (`corpus/specs/shop.yaml`).

@@ -168,7 +168,15 @@ pub(crate) async fn create(
     if cart.is_empty() && shop.secure() {
         return Err(ApiError::bad_request("the cart is empty"));
     }
-    let pricing = price(&db, &cart, percent_off)?;
+    let mut pricing = price(&db, &cart, percent_off)?;
+    // PLANTED shop-order-total-quantity (a business-rule bug no built-in oracle can see; the
+    // custom oracle of `examples/tests/business_rule.rs` does): the vulnerable build re-prices the
+    // order from its lines' unit prices and forgets their quantities, so a line of 3 is
+    // charged as 1.
+    if !shop.secure() {
+        pricing.subtotal = pricing.lines.iter().map(|l| l.unit_price_cents).sum();
+        pricing.discount = pricing.subtotal / 100 * percent_off;
+    }
     for line in &pricing.lines {
         if let Some(p) = db.products.get_mut(&line.product_id) {
             p.stock -= line.quantity;

@@ -251,7 +251,7 @@ async fn mass_assignment_on_registration_only_in_vulnerable_mode() {
 fn the_manifest_matches_the_code_and_the_spec() {
     let spec = spec();
     let ops = spec_operations(&spec);
-    let source: String = ["users.rs", "snippets.rs", "notebooks.rs"]
+    let source: String = ["users.rs", "snippets.rs", "notebooks.rs", "auth.rs"]
         .iter()
         .map(|f| {
             let path = format!("{}/src/forum/{f}", env!("CARGO_MANIFEST_DIR"));
@@ -259,7 +259,7 @@ fn the_manifest_matches_the_code_and_the_spec() {
         })
         .collect();
     let manifest = planted::manifest(Service::Forum);
-    assert_eq!(manifest.len(), 5);
+    assert_eq!(manifest.len(), 10);
     for bug in manifest {
         assert!(
             ops.contains(bug.operation),
@@ -283,7 +283,12 @@ fn the_manifest_matches_the_code_and_the_spec() {
         BTreeSet::from([
             oracle::BOLA,
             oracle::ACCOUNT_TAKEOVER,
-            oracle::MASS_ASSIGNMENT
+            oracle::MASS_ASSIGNMENT,
+            oracle::DATA_EXPOSURE,
+            oracle::INJECTION,
+            oracle::ERROR_DISCLOSURE,
+            oracle::REDOS,
+            oracle::USER_ENUMERATION,
         ])
     );
     let markers = source.matches("PLANTED forum-").count();

@@ -4,6 +4,7 @@ mod artifacts;
 mod auth;
 mod cli;
 mod conformance;
+mod content;
 mod coverage;
 mod demos;
 mod fuzz;

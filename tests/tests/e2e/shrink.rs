@@ -29,6 +29,11 @@ fn check(service: Service) {
             .iter()
             .filter(|f| f.oracle == bug.oracle && f.operation.as_str() == bug.operation)
             .collect();
+        // A bug only attack payloads reach is not found by a campaign that sends none (see
+        // `planted::NEEDS_PAYLOADS`; `fuzz.rs` checks the rest is found).
+        if same_bug.is_empty() && trespass_targets::planted::NEEDS_PAYLOADS.contains(&bug.oracle) {
+            continue;
+        }
         let Some(finding) = same_bug
             .iter()
             .find(|f| roles_match(f, bug))
@@ -37,6 +42,13 @@ fn check(service: Service) {
             problems.push(format!("{} {}: not found", bug.oracle, bug.operation));
             continue;
         };
+        // The campaign's user-enumeration probe is sent as is (two steps, not generated).
+        if finding.shrink.is_none()
+            && bug.oracle == "user-enumeration"
+            && finding.sequence.steps.len() == bug.min_steps
+        {
+            continue;
+        }
         let Some(stats) = &finding.shrink else {
             problems.push(format!("{}: not shrunk", finding.signature));
             continue;

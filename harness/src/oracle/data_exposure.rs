@@ -1,0 +1,257 @@
+//! `data-exposure`: an answer hands out a secret that is not the caller's.
+//!
+//! A successful answer to a sequence step fires when it carries
+//! - a field named like a secret ([`secret_field`]: `password`, `passwordHash`, `apiKey`,
+//!   `apiSecret`, `token`, ...) holding a value ([`holds_secret`]: no mask, no empty string)
+//!   - in an object another identity owns (a username, an email address or an account id in
+//!     the object names another identity, or an account trespass does not act as), whoever
+//!     asks;
+//!   - of the password kind, in any object that is not provably the caller's (a password or
+//!     its hash belongs in no answer but, at most, the account holder's own);
+//!   - of any kind, in an answer to an unauthenticated request, except a token in the answer
+//!     to a write (a login or a registration issues one);
+//! - or anywhere, any identity's configured credential (a password, token or API key of the
+//!   identities file) other than the caller's own.
+//!
+//! Admins, and identities that made themselves admins earlier in the trace, are judged on
+//! passwords and configured credentials only: an admin console that shows
+//! accounts in full is the policy's call, not a leak. Values the request itself sent are never
+//! a finding (an echo of the caller's own input). The cause is the field (`passwordHash`), or
+//! `configured credential`.
+
+use serde_json::{Map, Value};
+use trespass_generators::model::OwnerRef;
+use trespass_generators::sequence::{IdentityId, Role};
+
+use super::common::Dedup;
+use super::content::{SecretField, holds_secret, secret_field};
+use super::server_error::acting_role;
+use super::{CheckContext, Oracle, Violation};
+use crate::exec::{Named, Purpose, TraceStep};
+
+/// The `data-exposure` oracle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DataExposure;
+
+impl DataExposure {
+    /// The oracle's name, in signatures, reports and `--oracles`.
+    pub const NAME: &str = "data-exposure";
+}
+
+/// Whose an object in an answer is, as far as it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Whose {
+    Caller,
+    Other(String),
+    Unknown,
+}
+
+/// What an object's own fields say about whose it is.
+fn whose(cx: &CheckContext<'_>, caller: &IdentityId, object: &Map<String, Value>) -> Whose {
+    let known = cx.ownership.known();
+    for (field, value) in object {
+        let Some((holds, text)) = naming(field, value) else {
+            continue;
+        };
+        match known.named(holds, &text) {
+            Named::Identity(id) if &id == caller => return Whose::Caller,
+            Named::Identity(id) => return Whose::Other(id.to_string()),
+            Named::Foreign => return Whose::Other("an account trespass does not act as".into()),
+            Named::Unknown => {}
+        }
+    }
+    if let Some(id) = object.get("id").and_then(crate::exec::id_text) {
+        for other in known.identities() {
+            if cx.ownership.account_ids(other).any(|a| a == id) {
+                return if other == caller {
+                    Whose::Caller
+                } else {
+                    Whose::Other(other.to_string())
+                };
+            }
+        }
+    }
+    Whose::Unknown
+}
+
+/// A username or an email address in an answer's field.
+fn naming(field: &str, value: &Value) -> Option<(OwnerRef, String)> {
+    let text = value.as_str().filter(|s| !s.trim().is_empty())?;
+    let normal: String = field
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match normal.as_str() {
+        "email" | "mail" | "emailaddress" => Some((OwnerRef::Email, text.to_string())),
+        "username" | "login" | "user" | "handle" => Some((OwnerRef::Username, text.to_string())),
+        _ => None,
+    }
+}
+
+/// One exposed secret: where, which field, and why it should not be there.
+struct Exposure {
+    pointer: String,
+    field: String,
+    why: String,
+}
+
+/// Whether `step` is a read of "my own account" (`GET /me`): a GET without path parameters
+/// whose answer is one object, sent with the caller's credentials.
+fn own_account_read(step: &TraceStep, body: &Value) -> bool {
+    step.authenticated()
+        && step.op.method() == "GET"
+        && step.path_params.is_empty()
+        && !step.op.path().contains('{')
+        && body.is_object()
+}
+
+/// Every string `step` sent (to tell an echo of the caller's own input).
+fn sent_strings(step: &TraceStep) -> Vec<String> {
+    let mut out: Vec<String> = step
+        .path_params
+        .values()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    out.extend(step.exchange.request.query.iter().map(|(_, v)| v.clone()));
+    let mut stack: Vec<&Value> = step.body.iter().collect();
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn exposures(
+    cx: &CheckContext<'_>,
+    step: &TraceStep,
+    body: &Value,
+    escalated: bool,
+) -> Vec<Exposure> {
+    let role = match acting_role(step) {
+        Role::User if escalated => Role::Admin,
+        role => role,
+    };
+    let sent = sent_strings(step);
+    let known = cx.ownership.known();
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &Value, bool)> = vec![(String::new(), body, true)];
+    while let Some((pointer, value, top)) = stack.pop() {
+        match value {
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    stack.push((format!("{pointer}/{i}"), v, false));
+                }
+            }
+            Value::Object(map) => {
+                let mut owner = whose(cx, &step.identity, map);
+                if owner == Whose::Unknown && top && own_account_read(step, body) {
+                    owner = Whose::Caller;
+                }
+                for (field, v) in map {
+                    let at = format!("{pointer}/{}", field.replace('~', "~0").replace('/', "~1"));
+                    if let Some(kind) = secret_field(field)
+                        && holds_secret(v)
+                        && !v.as_str().is_some_and(|s| sent.iter().any(|x| x == s))
+                        && let Some(why) = secret_out_of_place(step, role, kind, &owner)
+                    {
+                        out.push(Exposure {
+                            pointer: at.clone(),
+                            field: field.clone(),
+                            why,
+                        });
+                        continue;
+                    }
+                    stack.push((at, v, false));
+                }
+            }
+            Value::String(text) => {
+                if let Some(holder) = known.credential_of(text)
+                    && holder != &step.identity
+                    && !sent.iter().any(|x| x == text)
+                {
+                    out.push(Exposure {
+                        pointer: pointer.clone(),
+                        field: "configured credential".into(),
+                        why: format!("the configured credential of {holder}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Why a secret field of `kind` in an object that is `owner`'s should not be in this answer,
+/// or `None` when it may be.
+fn secret_out_of_place(
+    step: &TraceStep,
+    role: Role,
+    kind: SecretField,
+    owner: &Whose,
+) -> Option<String> {
+    if role == Role::Anonymous {
+        let issued = kind == SecretField::Token && step.op.method() != "GET";
+        return (!issued).then(|| "in an answer to an unauthenticated request".to_string());
+    }
+    match (owner, kind) {
+        (Whose::Caller, _) => None,
+        (Whose::Other(other), SecretField::Password) => Some(format!("of {other}")),
+        (Whose::Other(other), _) if role != Role::Admin => Some(format!("of {other}")),
+        (Whose::Unknown, SecretField::Password) => {
+            Some("of an object that is not the caller's".into())
+        }
+        _ => None,
+    }
+}
+
+impl Oracle for DataExposure {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
+        let mut out = Dedup::default();
+        for step in &cx.trace.steps {
+            if !matches!(step.purpose, Purpose::Sequence { .. }) || !step.succeeded() {
+                continue;
+            }
+            let Some(body) = step.response_json() else {
+                continue;
+            };
+            // An identity that made itself an admin sees what admins see (`mass-assignment`
+            // reports the escalation).
+            let escalated =
+                super::common::escalated_before(cx, step.index).contains(&step.identity);
+            for exposure in exposures(cx, step, body, escalated) {
+                let role = acting_role(step);
+                out.push(Violation {
+                    oracle: Self::NAME.into(),
+                    operation: step.op.clone(),
+                    roles: vec![role],
+                    step: step.index,
+                    message: format!(
+                        "{} ({role}) called {} and the answer carries `{}` at {}, {}",
+                        step.identity,
+                        step.op,
+                        exposure.field,
+                        if exposure.pointer.is_empty() {
+                            "/"
+                        } else {
+                            &exposure.pointer
+                        },
+                        exposure.why
+                    ),
+                    rule: "an answer carries no secret but the caller's own".into(),
+                    cause: Some(exposure.field),
+                });
+            }
+        }
+        out.finish()
+    }
+}
