@@ -501,6 +501,7 @@ auth.bearer = "carol-bearer-0123456789"
                 op: op.clone(),
                 auth: AuthMode::Normal,
                 args,
+                violates: Vec::new(),
             }],
         };
         let violation = Violation {

@@ -33,6 +33,9 @@ pub struct Settings {
     /// finding ([`super::ShrinkShare`]); findings past it are saved as found (not shrunk),
     /// for `trespass shrink FILE` to shrink later.
     pub shrink_share: u8,
+    /// The chance that a generated argument whose schema admits attack payloads carries one
+    /// ([`Config::attack_rate`](crate::config::Config::attack_rate)).
+    pub attack_rate: f64,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
                 ..ShrinkBudget::default()
             }),
             shrink_share: config.shrink_share,
+            attack_rate: config.attack_rate,
         }
     }
 
