@@ -126,7 +126,7 @@ pub fn candidates(admits: Admits, path: bool, long_cap: usize) -> Vec<(Family, V
             family
                 .payloads()
                 .iter()
-                .filter(|t| fits(t) && !(path && !fills_segment(t)))
+                .filter(|t| fits(t) && (!path || fills_segment(t)))
                 .map(|t| (*t).to_string())
                 .collect()
         };
