@@ -15,6 +15,7 @@
 //! | [`Config::request_timeout`] | 10 s | `TRESPASS_REQUEST_TIMEOUT` |
 //! | [`Config::slow_threshold`] | 5 s | `TRESPASS_SLOW_THRESHOLD` |
 //! | [`Config::max_body_bytes`] | 1 MiB | `TRESPASS_MAX_BODY_BYTES` |
+//! | [`Config::attack_rate`] | 0.1 | `TRESPASS_ATTACK_RATE` (`0.05` or `5%`) |
 //!
 //! Cases and duration: whichever comes first. An explicit case count (`TRESPASS_CASES`,
 //! `--cases`, `Harness::cases`) applies with a duration too; the default count applies only
@@ -45,6 +46,7 @@ pub const ENV_VARS: &[&str] = &[
     "TRESPASS_REQUEST_TIMEOUT",
     "TRESPASS_SLOW_THRESHOLD",
     "TRESPASS_MAX_BODY_BYTES",
+    "TRESPASS_ATTACK_RATE",
     "TRESPASS_LOG",
 ];
 
@@ -78,6 +80,10 @@ pub struct Config {
     pub slow_threshold: Duration,
     /// Response bodies are cut at this size. Default 1 MiB; `TRESPASS_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// The chance that a generated argument whose schema admits attack payloads (SQL, NoSQL,
+    /// traversal, template, CRLF, unicode, JSON-breaking, long strings) carries one. Default
+    /// 0.1; `TRESPASS_ATTACK_RATE` (`0.05` or `5%`); 0 turns payloads off.
+    pub attack_rate: f64,
     /// `TRESPASS_*` variables of the environment that are no setting, in the order seen:
     /// typos, or credentials the identities file uses ([`Config::warn_unknown_vars`]).
     pub unknown_vars: Vec<String>,
@@ -96,6 +102,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             slow_threshold: Duration::from_secs(5),
             max_body_bytes: 1024 * 1024,
+            attack_rate: trespass_generators::sequence::SequenceConfig::DEFAULT_ATTACK_RATE,
             unknown_vars: Vec::new(),
         }
     }
@@ -180,11 +187,27 @@ impl Config {
                 "TRESPASS_MAX_BODY_BYTES" => {
                     self.max_body_bytes = v.parse().map_err(|_| err("a number of bytes"))?
                 }
+                "TRESPASS_ATTACK_RATE" => self.attack_rate = parse_rate(v).map_err(|e| err(&e))?,
                 known if ENV_VARS.contains(&known) => {}
                 unknown => self.unknown_vars.push(unknown.to_string()),
             }
         }
         Ok(self)
+    }
+}
+
+/// Parses a rate from 0 to 1: `0.05`, or a percentage `5%`.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let rate = match t.strip_suffix('%') {
+        Some(pct) => pct.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match rate {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "`{text}` is not a rate from 0 to 1 (`0.05`) or a percentage (`5%`)"
+        )),
     }
 }
 
@@ -240,9 +263,17 @@ mod tests {
                 ("TRESPASS_DURATION", "2m"),
                 ("TRESPASS_MAX_SHRINK_TIME", "1500ms"),
                 ("TRESPASS_SHRINK_SHARE", "40%"),
+                ("TRESPASS_ATTACK_RATE", "2.5%"),
                 ("PATH", "/bin"),
             ]))
             .unwrap();
+        assert!((c.attack_rate - 0.025).abs() < 1e-9, "{}", c.attack_rate);
+        assert_eq!(parse_rate("0"), Ok(0.0));
+        assert_eq!(parse_rate("1"), Ok(1.0));
+        for bad in ["1.5", "-0.1", "150%", "often", "NaN"] {
+            let e = parse_rate(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
         assert_eq!(c.cases, Some(7));
         assert_eq!(c.seed, Some(42));
         assert_eq!(c.duration, Some(Duration::from_secs(120)));

@@ -608,6 +608,7 @@ mod tests {
                 op: operation,
                 auth: AuthMode::Normal,
                 args: Args::default(),
+                violates: Vec::new(),
             }],
         };
         Finding::new(

@@ -507,6 +507,7 @@ auth.oauth2 = { grant = "password", username = "dave", password = "dave-pw-Secre
                 op: op.clone(),
                 auth: AuthMode::Normal,
                 args,
+                violates: Vec::new(),
             }],
         };
         let violation = Violation {

@@ -272,6 +272,7 @@ fn list_step(
             op: op.clone(),
             auth: AuthMode::Normal,
             args,
+            violates: Vec::new(),
         })
         .collect()
 }

@@ -176,6 +176,7 @@ fn run(mode: Mode, target: &str) -> (RunResult, Vec<Violation>, Redactor) {
             }),
             ..Args::default()
         },
+        violates: Vec::new(),
     };
     let sequence = Sequence {
         steps: vec![step("bob", target, NEW_PASSWORD)],

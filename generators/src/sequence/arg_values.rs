@@ -20,20 +20,19 @@ pub(crate) fn schema_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy<
     strategy_in(model, id, &ValueContext::request())
 }
 
-/// Like [`schema_strategy`], but only what the schema requires at the top level (no optional
-/// properties): the body most likely to be accepted, for the creates that set up a sequence's
-/// prerequisites (an optional coupon code that does not exist would make the order fail).
-pub(crate) fn minimal_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy<Value> {
-    strategy_in(model, id, &ValueContext::request().with_max_depth(0))
-}
-
 /// Like [`schema_strategy`], for a path parameter: only values that fill a path segment, never
 /// an empty one nor a dot segment (`.`, `..`), which would send the request to another route
 /// (`GET /users/` for `GET /users/{id}`). Shrinking keeps to them too: a simplified value that
 /// would leave the segment empty is not taken. A schema that admits no such value leaves the
 /// operation without values for the parameter (the step is not generated).
+#[cfg(test)]
 pub(crate) fn path_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy<Value> {
-    schema_strategy(model, id)
+    path_only(schema_strategy(model, id))
+}
+
+/// `strategy` narrowed to the values that fill a path segment (see [`path_strategy`]).
+pub(crate) fn path_only(strategy: SBoxedStrategy<Value>) -> SBoxedStrategy<Value> {
+    strategy
         .prop_filter("a path segment is never empty nor a dot segment", |v| {
             fills_path_segment(v)
         })

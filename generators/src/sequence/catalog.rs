@@ -12,11 +12,12 @@ use serde_json::Value;
 mod kinds;
 mod privileged;
 
-use super::arg_values::{minimal_strategy, path_strategy, schema_strategy};
+use super::arg_values::path_only;
 use super::step::RefSource;
 use crate::model::{
     ApiModel, CrudRole, Operation, OperationId, ParameterLocation, SchemaKind, SecurityScheme,
 };
+use crate::values::attack::{Admits, Labelled};
 use crate::values::{self, ValueContext};
 pub use kinds::ACCOUNT_SEGMENTS;
 use kinds::{bind_kinds, find_accounts, kinds_of, unique_keys};
@@ -34,6 +35,9 @@ pub(crate) struct ParamInfo {
     /// Fields of earlier responses that may supply this argument's value (query parameters
     /// that name no object).
     pub echoes: Vec<Echo>,
+    /// The lengths of attack payloads this argument admits, when its schema admits them (a
+    /// path or query parameter only: header and cookie values cannot carry every payload).
+    pub admits: Option<Admits>,
 }
 
 /// A field of an operation's success response that can supply an argument of another step:
@@ -57,14 +61,18 @@ pub(crate) struct BodyInfo {
     pub minimal: SBoxedStrategy<Value>,
     /// Fields a client should not set (read-only, absent from the request schema but present
     /// in the object's schema, or privileged by name), with a strategy for their values.
-    pub privileged: Vec<(String, SBoxedStrategy<Value>)>,
+    /// Each with its `violates` label (`readOnly at /role`).
+    pub privileged: Vec<(String, SBoxedStrategy<Value>, String)>,
     /// Body fields (JSON pointers) that take the id of an object of a kind.
     pub links: Vec<(String, String)>,
     /// Top-level body fields (JSON pointers) that earlier responses may supply, other than
     /// `links`.
     pub echoes: Vec<(String, Vec<Echo>)>,
-    /// Bodies with exactly one constraint broken, when the schema has constraints to break.
-    pub negative: Option<SBoxedStrategy<Value>>,
+    /// Bodies with exactly one constraint broken, when the schema has constraints to break,
+    /// labelled with it (`minLength at /username`).
+    pub negative: Option<SBoxedStrategy<Labelled>>,
+    /// The places of the body that admit attack payloads (see [`values::attack::sites`]).
+    pub sites: Vec<(String, Admits)>,
     /// The natural key a create sends (`title` of a snippet), whose values are made unique.
     pub key: Option<UniqueKey>,
 }
@@ -100,6 +108,10 @@ pub(crate) struct OpInfo {
     pub outputs: Vec<(String, Shape)>,
     /// Name of the success response's schema (`User`), when it has one.
     pub output_name: Option<String>,
+    /// Why the operation is never sent, when a required argument admits no value that can be
+    /// generated (the schema pointer and the reason): sending `null` instead would be an
+    /// invalid request passed off as a valid one.
+    pub skipped: Option<String>,
 }
 
 /// The scalar shape of a schema, to match arguments with response fields.
@@ -316,13 +328,25 @@ impl Catalog {
         find_echoes(model, &mut ops);
         // Create operations of kinds whose id could not be located are still useful as plain
         // steps; kinds nobody produces stay without objects.
+        let excluded: Vec<bool> = ops.iter().map(|o| o.skipped.is_some()).collect();
         let n = ops.len();
-        Catalog {
+        let mut catalog = Catalog {
             ops,
             kinds,
-            excluded: vec![false; n],
+            excluded,
             aimed: vec![true; n],
+        };
+        if catalog.excluded.contains(&true) {
+            catalog.drop_excluded();
         }
+        catalog
+    }
+
+    /// The operations never sent because a required argument admits no value, with why.
+    pub fn skipped(&self) -> impl Iterator<Item = (&OperationId, &str)> {
+        self.ops
+            .iter()
+            .filter_map(|o| o.skipped.as_deref().map(|why| (&o.id, why)))
     }
 
     /// Narrows the catalog to `selection`: excluded operations leave every list a pattern or a
@@ -333,6 +357,11 @@ impl Catalog {
             self.excluded[i] |= selection.excludes(&op.id);
             self.aimed[i] &= selection.aims_at(&op.id);
         }
+        self.drop_excluded();
+    }
+
+    /// Takes the excluded operations out of every list a pattern or a prerequisite draws from.
+    fn drop_excluded(&mut self) {
         let off = self.excluded.clone();
         let keep = |op: &usize| !off[*op];
         for k in self.kinds.values_mut() {
@@ -383,6 +412,7 @@ fn op_info(
     let kind = model
         .resource_of(&op.id)
         .map(|(r, role)| (r.kind.clone(), role));
+    let mut skipped = None;
     let params = op
         .parameters
         .iter()
@@ -392,20 +422,55 @@ fn op_info(
             let credential = credentials.contains(&(p.location, p.name.to_ascii_lowercase()));
             !authorization && !credential
         })
-        .map(|p| ParamInfo {
-            location: p.location,
-            name: p.name.clone(),
-            required: p.required || p.location == ParameterLocation::Path,
-            kind: None,
-            strategy: if p.location == ParameterLocation::Path {
-                path_strategy(model, p.schema)
-            } else {
-                schema_strategy(model, p.schema)
-            },
-            echoes: Vec::new(),
+        .filter_map(|p| {
+            let required = p.required || p.location == ParameterLocation::Path;
+            let strategy =
+                match values::strategy(&model.schemas, p.schema, &ValueContext::request()) {
+                    Ok(strategy) => strategy,
+                    Err(e) => {
+                        // An optional parameter without values is left out; a required one makes the
+                        // operation unsendable.
+                        if required && skipped.is_none() {
+                            skipped = Some(format!(
+                                "no valid value for {} parameter `{}` (schema {}): {}",
+                                location_name(p.location),
+                                p.name,
+                                e.pointer,
+                                e.reason
+                            ));
+                        }
+                        return None;
+                    }
+                };
+            Some(ParamInfo {
+                location: p.location,
+                name: p.name.clone(),
+                required,
+                kind: None,
+                strategy: if p.location == ParameterLocation::Path {
+                    path_only(strategy)
+                } else {
+                    strategy
+                },
+                echoes: Vec::new(),
+                admits: matches!(
+                    p.location,
+                    ParameterLocation::Path | ParameterLocation::Query
+                )
+                .then(|| values::attack::admits(&model.schemas, p.schema))
+                .flatten(),
+            })
         })
         .collect();
-    let body = body_info(model, op, kind.as_ref());
+    let body = match body_info(model, op, kind.as_ref()) {
+        Ok(body) => body,
+        Err(why) => {
+            if op.request_body.as_ref().is_some_and(|b| b.required) && skipped.is_none() {
+                skipped = Some(why);
+            }
+            None
+        }
+    };
     OpInfo {
         id: op.id.clone(),
         kind,
@@ -420,35 +485,65 @@ fn op_info(
             .find_map(|(_, r)| r.json_schema())
             .and_then(|s| model.schemas.try_get(s))
             .and_then(|s| s.name.clone()),
+        skipped,
+    }
+}
+
+/// `path`, `query`, `header` or `cookie`.
+pub(crate) fn location_name(location: ParameterLocation) -> &'static str {
+    match location {
+        ParameterLocation::Path => "path",
+        ParameterLocation::Query => "query",
+        ParameterLocation::Header => "header",
+        ParameterLocation::Cookie => "cookie",
     }
 }
 
 /// The request body of `op` (the JSON one when there are several), with its value strategies
-/// and privileged fields; links and echoes come later.
+/// and privileged fields; links and echoes come later. `Ok(None)` without a body; an error
+/// (why, naming the schema) when the body's schema admits no value that can be generated.
 fn body_info(
     model: &ApiModel,
     op: &Operation,
     kind: Option<&(String, CrudRole)>,
-) -> Option<BodyInfo> {
-    let b = op.request_body.as_ref()?;
-    let (media, mt) = b
+) -> Result<Option<BodyInfo>, String> {
+    let Some(b) = op.request_body.as_ref() else {
+        return Ok(None);
+    };
+    let Some((media, mt)) = b
         .content
         .iter()
         .find(|(m, _)| crate::model::is_json_media_type(m))
-        .or_else(|| b.content.first())?;
-    let schema = mt.schema?;
-    Some(BodyInfo {
+        .or_else(|| b.content.first())
+    else {
+        return Ok(None);
+    };
+    let Some(schema) = mt.schema else {
+        return Ok(None);
+    };
+    let strategy = values::strategy(&model.schemas, schema, &ValueContext::request())
+        .map_err(|e| format!("no valid request body (schema {}): {}", e.pointer, e.reason))?;
+    // Only the required fields; when they alone cannot be generated (recursion the depth
+    // budget cuts), the full strategy, never a stand-in that breaks the schema.
+    let minimal = values::strategy(
+        &model.schemas,
+        schema,
+        &ValueContext::request().with_max_depth(0),
+    )
+    .unwrap_or_else(|_| strategy.clone());
+    Ok(Some(BodyInfo {
         media_type: media.clone(),
-        strategy: schema_strategy(model, schema),
-        minimal: minimal_strategy(model, schema),
+        strategy,
+        minimal,
         privileged: privileged_fields(model, op, schema, kind),
         links: Vec::new(),
         echoes: Vec::new(),
         negative: values::negative_strategy(&model.schemas, schema, &ValueContext::request())
             .ok()
-            .map(|n| n.prop_map(|n| n.value).sboxed()),
+            .map(|n| n.prop_map(|n| (n.value.clone(), vec![n.label()])).sboxed()),
+        sites: values::attack::sites(&model.schemas, schema),
         key: None,
-    })
+    }))
 }
 
 /// Values earlier responses can supply: query parameters that name no object, and top-level

@@ -18,3 +18,21 @@ pub use step::{
 };
 pub use strategy::{PatternWeights, SequenceConfig, SequenceStrategy};
 pub use tree::SequenceTree;
+
+/// Warnings for the operations the generators never send because a required parameter or the
+/// required body admits no value they can produce: at the operation's place in the spec
+/// (`#/paths/~1users/get`), naming the schema and the reason. `trespass spec` lists them with
+/// the loader's warnings.
+pub fn skipped_operations(model: &crate::model::ApiModel) -> Vec<crate::model::Warning> {
+    catalog::Catalog::new(model)
+        .skipped()
+        .map(|(op, why)| crate::model::Warning {
+            pointer: format!(
+                "#/paths/{}/{}",
+                crate::pointer::escape(op.path()),
+                op.method().to_ascii_lowercase()
+            ),
+            message: format!("operation {op} skipped: {why}"),
+        })
+        .collect()
+}

@@ -158,6 +158,14 @@ pub struct Step {
     pub auth: AuthMode,
     /// Its arguments.
     pub args: Args,
+    /// What the step deliberately breaks or attacks, as the generators made it: a schema
+    /// keyword or `readOnly` / `privileged` / `payload <family>`, then `at` and where: a JSON
+    /// pointer into the body (`minLength at /username`, `readOnly at /role`, `payload sql at
+    /// /name`), `body` for the whole body, or a parameter as `<location>/<name>`
+    /// (`payload sql at query/q`). Empty for a plain step, whose body is valid against its
+    /// schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violates: Vec<String>,
 }
 
 /// The arguments of a step, by location. Keys are parameter names as in the spec.
@@ -327,12 +335,14 @@ mod tests {
                     op: OperationId::new("POST", "/users/{userId}/addresses"),
                     auth: AuthMode::Normal,
                     args: create,
+                    violates: vec!["readOnly at /role".into()],
                 },
                 Step {
                     identity: IdentityId::new("bob"),
                     op: OperationId::new("GET", "/users/{userId}/addresses/{addressId}"),
                     auth: AuthMode::Invalid,
                     args: read,
+                    violates: Vec::new(),
                 },
             ],
         }
@@ -348,6 +358,15 @@ mod tests {
             !text.contains("\"normal\""),
             "the default auth mode is not written: {text}"
         );
+        assert_eq!(
+            text.matches("\"violates\"").count(),
+            1,
+            "only the labelled step writes its labels: {text}"
+        );
+        // A file written before steps had labels still loads, as an unlabelled step.
+        let old = r#"{"steps":[{"identity":"alice","op":"GET /a","args":{}}]}"#;
+        let old: Sequence = serde_json::from_str(old).unwrap();
+        assert!(old.steps[0].violates.is_empty());
     }
 
     #[test]

@@ -226,8 +226,11 @@ impl Loader {
         Ok(schema)
     }
 
-    /// `$ref` with sibling keywords: annotations make a one-part `allOf` wrapper, constraints
-    /// (3.1 style) a two-part one.
+    /// `$ref` with sibling keywords: annotations make a one-part `allOf` wrapper. Constraining
+    /// siblings (`type`, `properties`, `maxLength` ...) make a two-part one in 3.1, where they
+    /// apply together with the reference; in 2.0 and 3.0 a `$ref` replaces its object, so they
+    /// are ignored, with a warning naming them (a sibling `type: object` beside a reference to
+    /// a string schema must not make the schema unsatisfiable).
     fn build_ref_with_siblings(
         &mut self,
         loc: &Loc,
@@ -245,7 +248,28 @@ impl Loader {
                 && k != "format"
         });
         let mut parts = vec![target];
-        if constraining {
+        if constraining && self.version != SpecVersion::OpenApi31 {
+            let mut ignored: Vec<&str> = map
+                .keys()
+                .map(String::as_str)
+                .filter(|k| {
+                    *k != "$ref"
+                        && !k.starts_with("x-")
+                        && !INERT_SIBLINGS.contains(k)
+                        && !ANNOTATION_SIBLINGS.contains(k)
+                        && *k != "format"
+                })
+                .collect();
+            ignored.sort_unstable();
+            self.warn(
+                loc,
+                format!(
+                    "keywords beside `$ref` ({}) are ignored before OpenAPI 3.1: the reference \
+                     alone defines the schema",
+                    ignored.join(", ")
+                ),
+            );
+        } else if constraining {
             let mut rest = map.clone();
             rest.remove("$ref");
             let own = self.build(loc, &Value::Object(rest))?;

@@ -51,6 +51,7 @@
 //! JSON pointer of the schema at fault and the reason (contradictory `allOf`, impossible
 //! pattern, required recursion, ...); building never loops.
 
+pub mod attack;
 mod build;
 mod check;
 mod context;

@@ -414,6 +414,29 @@ fn openapi_3_1_without_paths_and_ref_with_constraints() {
         "{:?}",
         kind(&m, short)
     );
+    // Before 3.1 a `$ref` replaces its object: a constraining sibling is ignored, with a
+    // warning naming it and the place, and the schema stays the referenced one.
+    let m = load_str(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+         Base: {type: string}\n    Odd: {$ref: '#/components/schemas/Base', type: object, maxLength: 3}\n",
+        "siblings.yaml",
+    )
+    .unwrap();
+    let odd = m.schemas.by_name("Odd").unwrap();
+    assert!(
+        matches!(kind(&m, odd), SchemaKind::String(b) if b.max_length.is_none()),
+        "{:?}",
+        kind(&m, odd)
+    );
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.pointer == "#/components/schemas/Odd"
+                && w.message.contains("maxLength, type")
+                && w.message.contains("ignored")),
+        "{:#?}",
+        m.warnings
+    );
     // 3.0 without paths is an error naming the field.
     let e: SpecError = load_str(
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n",

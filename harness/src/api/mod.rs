@@ -189,6 +189,8 @@ pub struct Harness {
     corpus: PathBuf,
     shrink: bool,
     shrink_share: Option<u8>,
+    /// In millionths (the builder stays `Eq`).
+    attack_rate: Option<u32>,
     replay_only: Option<PathBuf>,
     secure: bool,
     /// `--include` / `--exclude` patterns.
@@ -212,6 +214,7 @@ impl Harness {
             corpus: PathBuf::from(DEFAULT_CORPUS),
             shrink: true,
             shrink_share: None,
+            attack_rate: None,
             replay_only: None,
             secure: false,
             filter: OperationFilter::default(),
@@ -324,6 +327,18 @@ impl Harness {
         self
     }
 
+    /// The chance (0 to 1, clamped) that a generated argument whose schema admits attack
+    /// payloads carries one (default `TRESPASS_ATTACK_RATE`, else 0.1; 0 turns them off).
+    pub fn attack_rate(mut self, rate: f64) -> Self {
+        let rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self.attack_rate = Some((rate * 1_000_000.0).round() as u32);
+        self
+    }
+
     /// Aims only at the operations `pattern` selects (call again to add more; a comma list is
     /// split): `"METHOD /path"`, `tag:NAME`, a path glob `/admin/*` or an operationId, as
     /// `--include`. Operations that produce their inputs are still sent as setup steps.
@@ -431,6 +446,9 @@ impl Harness {
         }
         if let Some(share) = self.shrink_share {
             config.shrink_share = share;
+        }
+        if let Some(millionths) = self.attack_rate {
+            config.attack_rate = f64::from(millionths) / 1_000_000.0;
         }
         let (seed, random) = match config.seed.or(self.seed) {
             Some(seed) => (seed, false),

@@ -23,6 +23,7 @@ fn step(identity: &str, op: &str) -> Step {
         op: OperationId::parse(op).unwrap(),
         auth: AuthMode::Normal,
         args: Args::default(),
+        violates: Vec::new(),
     }
 }
 

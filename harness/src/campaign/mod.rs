@@ -52,7 +52,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use sha2::{Digest, Sha256};
 use trespass_generators::model::ApiModel;
-use trespass_generators::sequence::{Sequence, SequenceStrategy};
+use trespass_generators::sequence::{Sequence, SequenceConfig, SequenceStrategy};
 
 pub use crate::artifact::write_atomically;
 pub use budget::{Budget, Grant, ShrinkShare, case_limit};
@@ -192,7 +192,9 @@ impl Campaign {
         // The reset operation and the policy's exclusions are never sent, whoever builds the
         // campaign; `with_selection` narrows further.
         let selection = crate::identity::selection::default_selection(&model, &identities);
-        let strategy = SequenceStrategy::new(&model, &identities.cast()).with_selection(&selection);
+        let strategy = SequenceStrategy::new(&model, &identities.cast())
+            .with_config(SequenceConfig::default().with_attack_rate(settings.attack_rate))
+            .with_selection(&selection);
         let redactor = Redactor::new();
         let exclusive = exclusive::exclusive_operations(&model, &identities);
         let none = crate::identity::OperationFilter::new::<&str, &str>(&[], &[]);

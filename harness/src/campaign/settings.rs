@@ -42,6 +42,9 @@ pub struct Settings {
     pub max_in_flight: Option<usize>,
     /// How 429 and 503-with-`Retry-After` answers are waited for and sent again.
     pub retry: crate::http::RetryPolicy,
+    /// The chance that a generated argument whose schema admits attack payloads carries one
+    /// ([`Config::attack_rate`](crate::config::Config::attack_rate)).
+    pub attack_rate: f64,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
             rate: None,
             max_in_flight: None,
             retry: crate::http::RetryPolicy::default(),
+            attack_rate: config.attack_rate,
         }
     }
 

@@ -144,6 +144,11 @@ pub struct FuzzArgs {
     /// found; `trespass shrink FILE` shrinks one later.
     #[arg(long, value_name = "PCT", value_parser = crate::config::parse_share)]
     pub shrink_share: Option<u8>,
+    /// The chance that a generated argument whose schema admits attack payloads (SQL, NoSQL,
+    /// traversal, template, CRLF, unicode, JSON-breaking, long strings) carries one: `0.05`
+    /// or `5%` (default 0.1; TRESPASS_ATTACK_RATE; 0 turns payloads off).
+    #[arg(long, value_name = "RATE", value_parser = crate::config::parse_rate)]
+    pub attack_rate: Option<f64>,
     /// Folder of finding files: each confirmed finding is written there as
     /// `<signature>.json` (with a curl script and a Rust regression test beside it) as soon as
     /// it is confirmed, and rewritten once shrunk.
@@ -300,6 +305,10 @@ pub struct SampleArgs {
     /// Number of sequences to print.
     #[arg(long, default_value_t = 5)]
     pub count: u64,
+    /// The chance that a generated argument that admits attack payloads carries one, as in
+    /// `trespass fuzz --attack-rate` (default TRESPASS_ATTACK_RATE, else 0.1).
+    #[arg(long, value_name = "RATE", value_parser = crate::config::parse_rate)]
+    pub attack_rate: Option<f64>,
     /// Seed of the generators (TRESPASS_SEED, else random; printed on stderr). Case N of a
     /// seed is the sequence `trespass fuzz --seed` sends as case N.
     #[arg(long)]

@@ -45,6 +45,9 @@ fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
     if let Some(share) = args.shrink_share {
         config.shrink_share = share;
     }
+    if let Some(rate) = args.attack_rate {
+        config.attack_rate = rate;
+    }
     if let Some(workers) = args.workers {
         if workers == 0 {
             return Err(ExpectedError::usage("--workers must be at least 1"));

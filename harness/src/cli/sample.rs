@@ -16,6 +16,12 @@
 //! | `method`, `path` | the request line, path parameters substituted (percent-encoded) |
 //! | `query`, `headers`, `cookies` | parameter values by name, before style serialisation |
 //! | `media_type`, `body` | the body and its media type (null without a body) |
+//! | `violates` | what the step deliberately breaks or attacks (`minLength at /username`, `readOnly at /role`, `payload sql at query/q`); empty for a plain step, whose body is valid |
+//!
+//! Exactly `--count` sequences are printed: a case that yields no sequence is passed over (a
+//! campaign sends nothing for it either) and the next one is taken, up to a bound; when fewer come out,
+//! stderr says how many and why. Operations never sent (a required argument admits no value)
+//! are listed on stderr with the reason.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,7 +31,7 @@ use serde_json::{Map, Value, json};
 use trespass_generators::model::{ApiModel, Operation, ParameterLocation};
 use trespass_generators::pointer;
 use trespass_generators::sequence::{
-    Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceStrategy, Step,
+    Arg, IdentitySpec, Ref, RefSource, Sequence, SequenceConfig, SequenceStrategy, Step,
 };
 
 use super::ExpectedError;
@@ -57,14 +63,10 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
     let filter = OperationFilter::new(&args.include, &args.exclude);
     let selection = crate::identity::selection::resolve(&model, file.as_ref(), &filter)
         .map_err(ExpectedError::wrap)?;
-    let seed = match args.seed {
-        Some(seed) => seed,
-        None => {
-            let config = Config::from_env().map_err(ExpectedError::wrap)?;
-            config.warn_unknown_vars(&Default::default());
-            config.seed.unwrap_or_else(random_seed)
-        }
-    };
+    let config = Config::from_env().map_err(ExpectedError::wrap)?;
+    config.warn_unknown_vars(&Default::default());
+    let seed = args.seed.or(config.seed).unwrap_or_else(random_seed);
+    let attack_rate = args.attack_rate.unwrap_or(config.attack_rate);
     eprintln!(
         "sampling {} sequence(s) of {} with seed {seed}, as {}",
         args.count,
@@ -75,12 +77,26 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
             .join(", ")
     );
 
-    let strategy = SequenceStrategy::new(&model, &cast).with_selection(&selection);
+    let strategy = SequenceStrategy::new(&model, &cast)
+        .with_config(SequenceConfig::default().with_attack_rate(attack_rate))
+        .with_selection(&selection);
+    for (op, why) in strategy.skipped() {
+        eprintln!("skipped {op}: {why}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for case in 0..args.count {
-        let Some(sequence) = sequence_for(&strategy, seed, case) else {
-            continue;
+    let mut printed = 0u64;
+    let mut passed_over: std::collections::BTreeMap<String, u64> = Default::default();
+    let limit = max_cases(args.count);
+    let mut case = 0u64;
+    while printed < args.count && case < limit {
+        let sequence = match sequence_for(&strategy, seed, case) {
+            Ok(sequence) => sequence,
+            Err(why) => {
+                *passed_over.entry(why).or_default() += 1;
+                case += 1;
+                continue;
+            }
         };
         for (index, step) in sequence.steps.iter().enumerate() {
             let line = step_line(&model, &cast, case, index, step);
@@ -89,9 +105,39 @@ pub(crate) fn run(args: SampleArgs) -> Result<u8, ExpectedError> {
                 return Ok(exit_codes::OK);
             }
         }
+        printed += 1;
+        case += 1;
     }
     let _ = out.flush();
+    if printed < args.count {
+        eprintln!(
+            "printed {printed} of {} sequence(s): {} case(s) of seed {seed} yielded none ({})",
+            args.count,
+            passed_over.values().sum::<u64>(),
+            passed_over
+                .iter()
+                .map(|(why, n)| format!("{n}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    } else if !passed_over.is_empty() {
+        eprintln!(
+            "passed over {} case(s) that yielded no sequence ({})",
+            passed_over.values().sum::<u64>(),
+            passed_over
+                .iter()
+                .map(|(why, n)| format!("{n}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     Ok(exit_codes::OK)
+}
+
+/// The most cases tried for `count` sequences: every one, and as many again plus 100 for the
+/// cases that yield none.
+fn max_cases(count: u64) -> u64 {
+    count.saturating_mul(2).saturating_add(100)
 }
 
 /// An identities file read for its names, roles, policy and `[[resource]]` tables: secrets
@@ -122,11 +168,18 @@ fn cast_of(file: &IdentityFile, path: &Path) -> Result<Vec<IdentitySpec>, Expect
     Ok(cast)
 }
 
-/// The sequence of case `case`, generated as a campaign with `seed` generates it.
-fn sequence_for(strategy: &SequenceStrategy, seed: u64, case: u64) -> Option<Sequence> {
+/// The sequence of case `case`, generated as a campaign with `seed` generates it, or why
+/// there is none.
+fn sequence_for(strategy: &SequenceStrategy, seed: u64, case: u64) -> Result<Sequence, String> {
     let mut runner = crate::campaign::runner_for(seed, case);
-    let sequence = strategy.new_tree(&mut runner).ok()?.current();
-    (!sequence.steps.is_empty()).then_some(sequence)
+    let sequence = strategy
+        .new_tree(&mut runner)
+        .map_err(|reason| format!("generation failed: {reason}"))?
+        .current();
+    if sequence.steps.is_empty() {
+        return Err("no operation could be sent (no step's preconditions hold)".into());
+    }
+    Ok(sequence)
 }
 
 /// `{{step0.body/id}}`, `{{step1.header/X-Id}}`, `{{step2.location}}`.
@@ -187,6 +240,7 @@ fn step_line(
         "cookies": params(&step.args.cookie),
         "media_type": step.args.body.as_ref().map(|b| b.media_type.as_str()),
         "body": body,
+        "violates": step.violates,
     })
 }
 
@@ -254,6 +308,7 @@ mod tests {
             op: OperationId::parse(path).expect("operation id"),
             auth: AuthMode::Normal,
             args,
+            violates: Vec::new(),
         }
     }
 

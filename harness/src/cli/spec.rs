@@ -25,6 +25,8 @@ use super::sample::identities_without_secrets;
 pub(crate) fn run(args: SpecArgs) -> Result<u8, ExpectedError> {
     let (mut model, timings) =
         load_file_timed(&args.path, &super::load_options()).map_err(ExpectedError::wrap)?;
+    let skipped = trespass_generators::sequence::skipped_operations(&model);
+    model.warnings.extend(skipped);
     let explanation = match &args.identities {
         Some(path) => Some(merge(&mut model, path)?),
         None => None,

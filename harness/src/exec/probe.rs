@@ -179,6 +179,7 @@ mod tests {
             op: OperationId::new("POST", "/things"),
             auth: Default::default(),
             args,
+            violates: Vec::new(),
         };
         let twin = plain_twin(&step).expect("payloads were sent");
         assert_eq!(twin.args.query["author"], Arg::Value(json!("aaORaa1aaa1")));

@@ -239,6 +239,7 @@ mod tests {
                 op: trespass_generators::model::OperationId::new("GET", "/docs"),
                 auth: Default::default(),
                 args,
+                violates: Vec::new(),
             }
         };
         let query = |s: &Step| render(&model, s, &resolved).expect("renders").request.query;

@@ -96,6 +96,7 @@ pub fn probe(model: &ApiModel, identities: &IdentityFile) -> Option<Sequence> {
                 }),
                 ..Args::default()
             },
+            violates: Vec::new(),
         };
         Some(Sequence {
             steps: vec![step(unknown), step(known)],

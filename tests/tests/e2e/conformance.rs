@@ -67,6 +67,7 @@ impl Seq {
             op: OperationId::parse(op).expect("METHOD /path"),
             auth: AuthMode::Normal,
             args,
+            violates: Vec::new(),
         });
         self.0.len() - 1
     }

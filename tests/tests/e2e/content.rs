@@ -32,6 +32,7 @@ fn step(who: &str, op: &str, path: &[(&str, Value)], query: &[(&str, Value)]) ->
         op: OperationId::parse(op).expect("METHOD /path"),
         auth: AuthMode::Normal,
         args,
+        violates: Vec::new(),
     }
 }
 

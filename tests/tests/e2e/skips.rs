@@ -36,6 +36,7 @@ fn step(who: &str, op: &str, path: Vec<(&str, Arg)>, value: Option<serde_json::V
         op: OperationId::parse(op).expect("METHOD /path"),
         auth: AuthMode::Normal,
         args,
+        violates: Vec::new(),
     }
 }
 

@@ -181,7 +181,7 @@ pub(super) fn privileged_fields(
     op: &Operation,
     request: SchemaId,
     kind: Option<&(String, CrudRole)>,
-) -> Vec<(String, SBoxedStrategy<Value>)> {
+) -> Vec<(String, SBoxedStrategy<Value>, String)> {
     let account_write = op.method != Method::Get && is_account_path(&op.path);
     let kind_name = match kind {
         Some((kind, CrudRole::Create | CrudRole::Update)) => Some(kind.as_str()),
@@ -189,13 +189,18 @@ pub(super) fn privileged_fields(
         None if account_write => None,
         None => return Vec::new(),
     };
-    let mut out: Vec<(String, SBoxedStrategy<Value>)> = Vec::new();
+    let mut out: Vec<(String, SBoxedStrategy<Value>, String)> = Vec::new();
     let request_props = model.schemas.object_properties(request).cloned();
     if let Some(props) = &request_props {
         for (name, schema) in props {
             let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
             if read_only || is_privileged(name) {
-                out.push((name.clone(), privileged_strategy(model, name, *schema)));
+                let keyword = if read_only { "readOnly" } else { "privileged" };
+                out.push((
+                    name.clone(),
+                    privileged_strategy(model, name, *schema),
+                    label(keyword, name),
+                ));
             }
         }
     }
@@ -205,18 +210,42 @@ pub(super) fn privileged_fields(
         };
         for (name, schema) in object_props {
             let in_request = request_props.as_ref().is_some_and(|p| p.contains_key(name));
-            if in_request || out.iter().any(|(n, _)| n == name) {
+            if in_request || out.iter().any(|(n, _, _)| n == name) {
                 continue;
             }
             let read_only = model.schemas.try_get(*schema).is_some_and(|s| s.read_only);
             if (read_only || is_privileged(name)) && sendable(model, *schema) {
                 // Read-only in the object schema: the value strategy would leave it out, so
                 // use the property's schema without the flag.
-                out.push((name.clone(), privileged_strategy(model, name, *schema)));
+                let keyword = if read_only {
+                    "readOnly"
+                } else if forbids_others(model, request) {
+                    "additionalProperties"
+                } else {
+                    "privileged"
+                };
+                out.push((
+                    name.clone(),
+                    privileged_strategy(model, name, *schema),
+                    label(keyword, name),
+                ));
             }
         }
     }
     out
+}
+
+/// The `violates` label of privileged field `name`: `readOnly at /role`.
+fn label(keyword: &str, name: &str) -> String {
+    format!("{keyword} at /{}", crate::pointer::escape(name))
+}
+
+/// Whether object schema `id` forbids properties it does not declare.
+fn forbids_others(model: &ApiModel, id: SchemaId) -> bool {
+    matches!(
+        model.schemas.try_get(id).map(|s| &s.kind),
+        Some(SchemaKind::Object(o)) if o.additional == crate::model::Additional::Forbidden
+    )
 }
 
 #[cfg(test)]
@@ -304,6 +333,13 @@ paths:
 "#;
 
     fn fields(model: &ApiModel, op: &str) -> Vec<(String, Value)> {
+        labelled(model, op)
+            .into_iter()
+            .map(|(n, v, _)| (n, v))
+            .collect()
+    }
+
+    fn labelled(model: &ApiModel, op: &str) -> Vec<(String, Value, String)> {
         let id = OperationId::parse(op).expect("op");
         let op = model.operation(&id).expect("the op");
         let request = op.json_request_schema().expect("a body");
@@ -313,7 +349,10 @@ paths:
         let mut runner = TestRunner::deterministic();
         privileged_fields(model, op, request, kind.as_ref())
             .into_iter()
-            .map(|(name, s)| (name, s.new_tree(&mut runner).expect("a value").current()))
+            .map(|(name, s, label)| {
+                let value = s.new_tree(&mut runner).expect("a value").current();
+                (name, value, label)
+            })
             .collect()
     }
 
@@ -371,5 +410,17 @@ paths:
             "read-only id: {create:?}"
         );
         assert!(!create.iter().any(|(n, _)| n == "name"), "{create:?}");
+        let labels: Vec<String> = labelled(&model, "POST /accounts")
+            .into_iter()
+            .map(|(_, _, l)| l)
+            .collect();
+        assert!(
+            labels.contains(&"readOnly at /id".to_string()),
+            "{labels:?}"
+        );
+        assert!(
+            labels.contains(&"privileged at /isAdmin".to_string()),
+            "{labels:?}"
+        );
     }
 }

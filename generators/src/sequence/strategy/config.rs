@@ -79,8 +79,8 @@ impl PatternWeights {
     }
 }
 
-/// Limits and weights of [`SequenceStrategy`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Limits and weights of [`SequenceStrategy`](super::SequenceStrategy).
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SequenceConfig {
     /// Most steps in one sequence. Default 16.
@@ -89,6 +89,35 @@ pub struct SequenceConfig {
     pub max_moves: usize,
     /// Pattern weights.
     pub weights: PatternWeights,
+    /// The chance (0 to 1) that a generated argument whose schema admits attack payloads
+    /// (a path or query parameter, or a body with a free string somewhere) carries one; see
+    /// [`crate::values::attack`]. Default [`SequenceConfig::DEFAULT_ATTACK_RATE`]; 0 turns
+    /// payloads off.
+    pub attack_rate: f64,
+    /// The longest string of the long (ReDoS) family, where `maxLength` allows more. Default
+    /// [`crate::values::attack::DEFAULT_LONG_CAP`].
+    pub long_cap: usize,
+}
+
+impl SequenceConfig {
+    /// The default of [`SequenceConfig::attack_rate`].
+    pub const DEFAULT_ATTACK_RATE: f64 = 0.1;
+
+    /// The same configuration with another attack rate (clamped to 0..=1; not a number is 0).
+    #[must_use]
+    pub fn with_attack_rate(mut self, rate: f64) -> Self {
+        self.attack_rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// The attack rate in millionths, as the generator draws it.
+    pub(super) fn attack_millionths(&self) -> usize {
+        (self.attack_rate.clamp(0.0, 1.0) * 1_000_000.0).round() as usize
+    }
 }
 
 impl Default for SequenceConfig {
@@ -97,6 +126,8 @@ impl Default for SequenceConfig {
             max_steps: 16,
             max_moves: 4,
             weights: PatternWeights::default(),
+            attack_rate: Self::DEFAULT_ATTACK_RATE,
+            long_cap: crate::values::attack::DEFAULT_LONG_CAP,
         }
     }
 }

@@ -96,6 +96,16 @@ impl SequenceStrategy {
     pub fn identities(&self) -> &[IdentitySpec] {
         &self.cast
     }
+
+    /// The operations never sent because a required parameter or the required body admits no
+    /// value the generators can produce, each with why (naming the schema's pointer): sending
+    /// `null` in its place would pass an invalid request off as a valid one.
+    pub fn skipped(&self) -> Vec<(crate::model::OperationId, String)> {
+        self.catalog
+            .skipped()
+            .map(|(op, why)| (op.clone(), why.to_string()))
+            .collect()
+    }
 }
 
 impl Strategy for SequenceStrategy {

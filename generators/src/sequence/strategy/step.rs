@@ -12,6 +12,7 @@ use super::super::step::{AuthMode, BodyRef, Ref, RefSource, Role};
 use super::super::tree::{ArgPlan, BodyPlan, StepPlan, ValueSlot};
 use super::{Emitted, Gen, Prefer};
 use crate::model::{CrudRole, ParameterLocation};
+use crate::values::attack::{self, Admits, AttackStrategy, Labelled, Site};
 
 /// How a parameter of a step is bound, decided before any value is drawn.
 enum Planned {
@@ -63,7 +64,7 @@ impl Gen<'_, '_> {
             let arg = match planned {
                 Planned::Omit => continue,
                 Planned::Fixed(arg) => arg,
-                Planned::Generate => ArgPlan::Value(self.slot(&p.strategy)?),
+                Planned::Generate => ArgPlan::Value(self.param_slot(p)?),
             };
             params.push((p.location, p.name.clone(), arg));
         }
@@ -75,9 +76,10 @@ impl Gen<'_, '_> {
                     // field the mutation removed or retyped.
                     let body = BodyPlan {
                         media_type: b.media_type.clone(),
-                        slot: self.slot(negative)?,
+                        slot: self.labelled_slot(negative.clone())?,
                         extra: Vec::new(),
                         refs: Vec::new(),
+                        violates: Vec::new(),
                     };
                     self.push_plan(actor, op, auth, params, Some(body), None);
                     return Ok(Some(Emitted { produced: None }));
@@ -173,16 +175,19 @@ impl Gen<'_, '_> {
         let slot = if self.setting_up > 0 {
             self.slot(&b.minimal)?
         } else {
-            self.slot(&b.strategy)?
+            let sites: Vec<(String, Admits)> = b.sites.clone();
+            self.attack_slot(&b.strategy, &sites, false, "")?
         };
         let mut extra = Vec::new();
+        let mut violates = Vec::new();
         if mass && !b.privileged.is_empty() {
             let first = self.below(b.privileged.len());
             // Mostly one field at a time: a server that refuses unknown fields refuses the
             // whole body, which would hide the one field that takes.
-            for (i, (name, strategy)) in b.privileged.iter().enumerate() {
+            for (i, (name, strategy, label)) in b.privileged.iter().enumerate() {
                 if i == first || self.chance(1, 8) {
                     extra.push((name.clone(), self.slot(strategy)?));
+                    violates.push(label.clone());
                 }
             }
         }
@@ -221,6 +226,7 @@ impl Gen<'_, '_> {
             slot,
             extra,
             refs,
+            violates,
         })
     }
 
@@ -380,6 +386,57 @@ impl Gen<'_, '_> {
         let slot = ValueSlot::new(strategy.clone(), self.runner)?;
         self.slots.push(slot);
         Ok(self.slots.len() - 1)
+    }
+
+    fn labelled_slot(&mut self, strategy: SBoxedStrategy<Labelled>) -> Result<usize, Reason> {
+        let slot = ValueSlot::labelled(strategy, self.runner)?;
+        self.slots.push(slot);
+        Ok(self.slots.len() - 1)
+    }
+
+    /// The slot of a generated parameter value: sometimes an attack payload, when its schema
+    /// admits one, labelled `payload <family> at <location>/<name>`.
+    fn param_slot(&mut self, p: &ParamInfo) -> Result<usize, Reason> {
+        let Some(admits) = p.admits else {
+            return self.slot(&p.strategy);
+        };
+        let location = match p.location {
+            ParameterLocation::Path => "path",
+            ParameterLocation::Query => "query",
+            ParameterLocation::Header => "header",
+            ParameterLocation::Cookie => "cookie",
+        };
+        let prefix = format!("{location}/{}", p.name);
+        let path = p.location == ParameterLocation::Path;
+        self.attack_slot(&p.strategy, &[(String::new(), admits)], path, &prefix)
+    }
+
+    /// A slot of `strategy`, which carries an attack payload at one of `sites` with the
+    /// configured chance (drawn only when there is a site and the rate is not 0, so that
+    /// without payloads the draws are as before).
+    fn attack_slot(
+        &mut self,
+        strategy: &SBoxedStrategy<Value>,
+        sites: &[(String, Admits)],
+        path: bool,
+        prefix: &str,
+    ) -> Result<usize, Reason> {
+        let rate = self.config.attack_millionths();
+        if sites.is_empty() || rate == 0 || self.below(1_000_000) >= rate {
+            return self.slot(strategy);
+        }
+        let cap = self.config.long_cap;
+        let sites = sites
+            .iter()
+            .map(|(at, admits)| Site {
+                at: at.clone(),
+                payloads: attack::candidates(*admits, path, cap),
+            })
+            .collect();
+        match AttackStrategy::new(strategy.clone(), sites, prefix) {
+            Some(attack) => self.labelled_slot(attack.sboxed()),
+            None => self.slot(strategy),
+        }
     }
 }
 

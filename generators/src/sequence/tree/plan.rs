@@ -21,6 +21,9 @@ pub(crate) struct BodyPlan {
     /// Extra (privileged) fields, each from its own slot.
     pub extra: Vec<(String, usize)>,
     pub refs: Vec<BodyRef>,
+    /// What the body deliberately breaks beyond its slots' own labels (the privileged fields
+    /// of a mass assignment: `readOnly at /role`).
+    pub violates: Vec<String>,
 }
 
 /// A step as generated.

@@ -6,26 +6,37 @@ use proptest::strategy::{Just, SBoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Reason, TestRunner};
 use serde_json::Value;
 
-/// One generated value with its own value tree. The current value is kept at hand; the tree is
+use crate::values::attack::Labelled;
+
+/// One generated value with its own value tree, and the labels of what it deliberately
+/// breaks or attacks (see [`crate::sequence::Step::violates`]). The current value is kept at hand; the tree is
 /// rebuilt only when a clone first shrinks, by replaying the recorded calls on a fresh tree
 /// from the same runner state, so clones are cheap, independent and identical.
 pub(crate) struct ValueSlot {
     runner: TestRunner,
-    strategy: SBoxedStrategy<Value>,
+    strategy: SBoxedStrategy<Labelled>,
     /// Every `simplify` (true) and `complicate` (false) call, in order.
     log: Vec<bool>,
     /// Length of `log` when the value was last known to fail: `simplify` is only called on a
     /// failing sequence, so every call records the point to come back to.
     failing: usize,
     /// The tree's current value.
-    value: Value,
+    value: Labelled,
     /// The value tree; `None` in a clone until it is first needed.
-    tree: Option<Box<dyn ValueTree<Value = Value>>>,
+    tree: Option<Box<dyn ValueTree<Value = Labelled>>>,
 }
 
 impl ValueSlot {
     /// Draws a value from `strategy` with `runner`.
     pub fn new(strategy: SBoxedStrategy<Value>, runner: &mut TestRunner) -> Result<Self, Reason> {
+        Self::labelled(strategy.prop_map(|v| (v, Vec::new())).sboxed(), runner)
+    }
+
+    /// Draws a labelled value from `strategy` with `runner`.
+    pub fn labelled(
+        strategy: SBoxedStrategy<Labelled>,
+        runner: &mut TestRunner,
+    ) -> Result<Self, Reason> {
         let snapshot = runner.clone();
         let tree = strategy.new_tree(runner)?;
         Ok(Self {
@@ -39,11 +50,16 @@ impl ValueSlot {
     }
 
     pub(super) fn current(&self) -> Value {
-        self.value.clone()
+        self.value.0.clone()
+    }
+
+    /// The labels of the current value.
+    pub(super) fn violates(&self) -> &[String] {
+        &self.value.1
     }
 
     /// A fresh tree with the first `calls` recorded calls replayed.
-    fn replay(&self, calls: usize) -> Box<dyn ValueTree<Value = Value>> {
+    fn replay(&self, calls: usize) -> Box<dyn ValueTree<Value = Labelled>> {
         let mut runner = self.runner.clone();
         match self.strategy.new_tree(&mut runner) {
             Ok(mut tree) => {
@@ -62,7 +78,7 @@ impl ValueSlot {
         }
     }
 
-    fn tree(&mut self) -> &mut Box<dyn ValueTree<Value = Value>> {
+    fn tree(&mut self) -> &mut Box<dyn ValueTree<Value = Labelled>> {
         let tree = match self.tree.take() {
             Some(tree) => tree,
             None => self.replay(self.log.len()),

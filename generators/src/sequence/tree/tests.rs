@@ -167,6 +167,7 @@ fn a_parameter_ref_never_dangles_a_body_ref_is_dropped() {
             at: "/addressId".into(),
             from: id_ref(0),
         }],
+        violates: Vec::new(),
     };
     let mut order = plan("alice", "POST /orders", vec![]);
     order.body = Some(body);

@@ -101,12 +101,62 @@ impl SequenceTree {
         if read.is_none() {
             args.body = self.build_body(i, new_index);
         }
+        let violates = self.violates(i, &args);
         Step {
             identity: self.identity_of(i).clone(),
             op: read.unwrap_or(&plan.op).clone(),
             auth: plan.auth,
             args,
+            violates,
         }
+    }
+
+    /// The labels of step `i` as built (`args`): those of the slots of the parameters it
+    /// sends (`payload sql at query/q`), and with its body those of the body's slots and
+    /// the body's own; a label of a body place that an extra field or a reference fills
+    /// instead is dropped.
+    fn violates(&self, i: usize, args: &Args) -> Vec<String> {
+        let plan = &self.plans[i];
+        let mut out: Vec<String> = Vec::new();
+        for (location, name, arg) in &plan.params {
+            let ArgPlan::Value(s) = arg else { continue };
+            let sent = match location {
+                ParameterLocation::Path => &args.path,
+                ParameterLocation::Query => &args.query,
+                ParameterLocation::Header => &args.header,
+                ParameterLocation::Cookie => &args.cookie,
+            };
+            if sent.contains_key(name) {
+                out.extend(self.slots[*s].violates().iter().cloned());
+            }
+        }
+        let (Some(body), Some(sent)) = (&plan.body, &args.body) else {
+            return out;
+        };
+        let filled: Vec<String> = body
+            .extra
+            .iter()
+            .map(|(name, _)| format!("/{}", crate::pointer::escape(name)))
+            .chain(sent.refs.iter().map(|r| r.at.clone()))
+            .collect();
+        let overwritten = |label: &str| {
+            label.rsplit_once(" at ").is_some_and(|(_, at)| {
+                filled
+                    .iter()
+                    .any(|f| at == f || at.starts_with(&format!("{f}/")))
+            })
+        };
+        for label in self.slots[body.slot].violates() {
+            if !overwritten(label) {
+                out.push(label.clone());
+            }
+        }
+        for (_, s) in &body.extra {
+            out.extend(self.slots[*s].violates().iter().cloned());
+        }
+        out.extend(body.violates.iter().cloned());
+        out.dedup();
+        out
     }
 
     /// Reference `r` of step `i`, re-numbered by `new_index`; `None` when it dangles.

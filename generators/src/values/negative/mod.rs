@@ -108,6 +108,30 @@ impl Mutation {
         }
     }
 
+    /// The JSON Schema keyword this mutation breaks (`minLength`, `required`), as in
+    /// `violates` labels.
+    pub fn keyword_name(&self) -> &'static str {
+        match self {
+            Mutation::WrongType => "type",
+            Mutation::BelowMinimum => "minimum",
+            Mutation::AboveMaximum => "maximum",
+            Mutation::NotMultipleOf => "multipleOf",
+            Mutation::TooShort => "minLength",
+            Mutation::TooLong => "maxLength",
+            Mutation::PatternMismatch => "pattern",
+            Mutation::FormatMismatch => "format",
+            Mutation::TooFewItems => "minItems",
+            Mutation::TooManyItems => "maxItems",
+            Mutation::DuplicateItems => "uniqueItems",
+            Mutation::MissingRequired { .. } => "required",
+            Mutation::ExtraProperty { .. } => "additionalProperties",
+            Mutation::TooFewProperties => "minProperties",
+            Mutation::TooManyProperties => "maxProperties",
+            Mutation::EnumOutsider => "enum",
+            Mutation::ConstMismatch => "const",
+        }
+    }
+
     /// The keyword this mutation breaks, which the checker switches off to prove it.
     fn keyword(&self) -> Keyword {
         match self {
@@ -156,6 +180,19 @@ pub struct Negative {
     pub instance: String,
     /// The whole invalid value.
     pub value: Value,
+}
+
+impl Negative {
+    /// Its `violates` label: the keyword and where in the value (`minLength at /username`,
+    /// `type at body` for the whole value).
+    pub fn label(&self) -> String {
+        let at = if self.instance.is_empty() {
+            "body"
+        } else {
+            &self.instance
+        };
+        format!("{} at {at}", self.mutation.keyword_name())
+    }
 }
 
 impl fmt::Display for Negative {
