@@ -61,6 +61,7 @@ const FIELDS: &[&str] = &[
     "cookies",
     "media_type",
     "body",
+    "violates",
 ];
 
 #[test]

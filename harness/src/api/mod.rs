@@ -29,6 +29,7 @@
 //! findings as insta snapshots beside the calling test (review changes with
 //! `cargo insta review`).
 
+mod custom;
 mod outcome;
 pub mod snapshot;
 #[cfg(test)]
@@ -38,6 +39,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use outcome::{Fixed, Found, Outcome};
+
+use custom::CustomOracles;
 
 /// insta, for [`assert_findings_snapshot!`](crate::assert_findings_snapshot): callers need no
 /// direct dependency on it.
@@ -55,31 +58,6 @@ use crate::config::{Config, ConfigError};
 use crate::errors::IdentityFileError;
 use crate::finding::{Finding, FindingError, FindingStore, Origin};
 use crate::identity::{IdentityFile, OperationFilter};
-
-/// The oracles a caller added with [`Harness::oracle`]; compared by identity, shown by name.
-#[derive(Clone, Default)]
-struct CustomOracles(Vec<std::sync::Arc<dyn crate::oracle::Oracle>>);
-
-impl std::fmt::Debug for CustomOracles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(|o| o.name()))
-            .finish()
-    }
-}
-
-impl PartialEq for CustomOracles {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len()
-            && self
-                .0
-                .iter()
-                .zip(&other.0)
-                .all(|(a, b)| std::sync::Arc::ptr_eq(a, b))
-    }
-}
-
-impl Eq for CustomOracles {}
 
 /// The corpus folder findings are saved to and replayed from unless [`Harness::corpus`] says
 /// otherwise (relative to the working directory, which `cargo test` sets to the package's).

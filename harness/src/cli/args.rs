@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fuzz a target (with no --base-url: the embedded demo target).
-    Fuzz(FuzzArgs),
+    Fuzz(Box<FuzzArgs>),
     /// Re-run one saved finding; exit 1 if it still fails.
     Replay(ReplayArgs),
     /// Shrink a saved finding (saved as found: --no-shrink, or past --shrink-share) against

@@ -57,17 +57,21 @@ fn config_of(args: &FuzzArgs) -> Result<Config, ExpectedError> {
     Ok(config)
 }
 
-pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
-    let config = config_of(&args)?;
-    let explicit_seed = args.seed.or(config.seed);
-    if let (Some(shard), None) = (args.shard, explicit_seed) {
+/// The seed the user gave (`--seed`, `TRESPASS_SEED`), which a shard cannot do without.
+fn seed_of(args: &FuzzArgs, config: &Config) -> Result<Option<u64>, ExpectedError> {
+    let seed = args.seed.or(config.seed);
+    if let (Some(shard), None) = (args.shard, seed) {
         return Err(ExpectedError::usage(format!(
             "--shard {shard} needs --seed (or TRESPASS_SEED): every shard must split the same \
              case space, so all of them take the same seed"
         )));
     }
-    let mut seed = explicit_seed.unwrap_or_else(crate::api::random_seed);
-    let mut settings = Settings::from_config(&config, seed);
+    Ok(seed)
+}
+
+/// The campaign's settings: the configuration's, with the flags that change them.
+fn settings_of(args: &FuzzArgs, config: &Config, seed: u64) -> Settings {
+    let mut settings = Settings::from_config(config, seed);
     settings.shard = args.shard;
     settings.confirm = !args.no_confirm;
     settings.rate = args.rate;
@@ -75,6 +79,14 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
     }
+    settings
+}
+
+pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
+    let config = config_of(&args)?;
+    let explicit_seed = seed_of(&args, &config)?;
+    let mut seed = explicit_seed.unwrap_or_else(crate::api::random_seed);
+    let mut settings = settings_of(&args, &config, seed);
     let oracles = crate::oracle::select(&args.oracles).map_err(ExpectedError::usage)?;
     // Where results go is checked before the first request, not found broken after an hour.
     for sink in &args.report {

@@ -151,7 +151,7 @@ pub(crate) fn load_options() -> LoadOptions {
 fn run(cli: Cli) -> Result<u8, ExpectedError> {
     match cli.command {
         Command::Demo(args) => demo::run(args),
-        Command::Fuzz(args) => fuzz::run(args),
+        Command::Fuzz(args) => fuzz::run(*args),
         Command::Spec(args) => spec::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Replay(args) => replay::run(args),
