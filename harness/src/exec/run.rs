@@ -114,11 +114,6 @@ impl<'a> Executor<'a> {
         trace: &mut Trace,
         ownership: &mut Ownership,
     ) -> Result<(), RejectReason> {
-        let at_step = |cause: StepError| RejectReason::Step {
-            op: step.op.clone(),
-            identity: step.identity.clone(),
-            cause,
-        };
         // A long string grows from short to the length sent, stopped at the first slow answer.
         let grown;
         let step = match self.grow(index, step, trace, ownership).await? {
@@ -128,7 +123,8 @@ impl<'a> Executor<'a> {
             }
             None => step,
         };
-        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
+        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r))
+            .map_err(|cause| step_rejected(step, cause))?;
         let role = self.role_of(&step.identity);
 
         // The object this step writes, if another (non-anonymous) identity owns it.
@@ -173,28 +169,14 @@ impl<'a> Executor<'a> {
                 .await?;
         }
 
-        let exchange = self
-            .sessions
-            .send(
-                step.identity.as_str(),
-                step.auth,
-                &step.op,
-                &rendered.request,
-            )
-            .await
-            .map_err(|e| at_step(e.into()))?;
-        let trace_step = TraceStep {
-            index: trace.next_index(),
-            purpose: Purpose::Sequence { step: index },
-            op: step.op.clone(),
-            identity: step.identity.clone(),
-            role,
-            path_params: rendered.path_params,
-            body: rendered.body,
-            exchange,
-        };
-        ownership.observe(self.model, &trace_step);
-        trace.steps.push(trace_step);
+        self.send_rendered(
+            step,
+            rendered,
+            Purpose::Sequence { step: index },
+            trace,
+            ownership,
+        )
+        .await?;
 
         if let Some((owner, read_op, params)) = &foreign_write {
             self.verify(
@@ -238,43 +220,16 @@ impl<'a> Executor<'a> {
         let Some(len) = super::probe::long_length(step) else {
             return Ok(None);
         };
-        let at_step = |cause: StepError| RejectReason::Step {
-            op: step.op.clone(),
-            identity: step.identity.clone(),
-            cause,
-        };
         for length in super::probe::growth_lengths(len) {
             let probe = super::probe::with_long_length(step, length);
-            let rendered =
-                render(self.model, &probe, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
-            let exchange = self
-                .sessions
-                .send(
-                    probe.identity.as_str(),
-                    probe.auth,
-                    &probe.op,
-                    &rendered.request,
-                )
-                .await
-                .map_err(|e| at_step(e.into()))?;
-            let slow =
-                exchange.elapsed >= super::GROWTH_STOP || exchange.outcome.status().is_none();
-            let sent = TraceStep {
-                index: trace.next_index(),
-                purpose: Purpose::Growth {
-                    step: index,
-                    length,
-                },
-                op: probe.op.clone(),
-                identity: probe.identity.clone(),
-                role: self.role_of(&probe.identity),
-                path_params: rendered.path_params,
-                body: rendered.body,
-                exchange,
+            let purpose = Purpose::Growth {
+                step: index,
+                length,
             };
-            ownership.observe(self.model, &sent);
-            trace.steps.push(sent);
-            if slow {
+            let sent = self
+                .render_and_send(&probe, purpose, trace, ownership)
+                .await?;
+            if sent.elapsed >= super::GROWTH_STOP || sent.outcome.status().is_none() {
                 return Ok(Some(length));
             }
         }
@@ -300,35 +255,58 @@ impl<'a> Executor<'a> {
         let Some(twin) = super::probe::plain_twin(step) else {
             return Ok(());
         };
-        let at_step = |cause: StepError| RejectReason::Step {
-            op: step.op.clone(),
-            identity: step.identity.clone(),
-            cause,
-        };
-        let rendered = render(self.model, &twin, &|r: &Ref| resolve(trace, r)).map_err(at_step)?;
+        self.render_and_send(&twin, Purpose::PlainTwin { of }, trace, ownership)
+            .await?;
+        Ok(())
+    }
+
+    /// Renders `step` against `trace`, then [`Executor::send_rendered`].
+    async fn render_and_send<'t>(
+        &self,
+        step: &Step,
+        purpose: Purpose,
+        trace: &'t mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<&'t crate::http::Exchange, RejectReason> {
+        let rendered = render(self.model, step, &|r: &Ref| resolve(trace, r))
+            .map_err(|cause| step_rejected(step, cause))?;
+        self.send_rendered(step, rendered, purpose, trace, ownership)
+            .await
+    }
+
+    /// Sends the rendered `step` as `purpose`, records the exchange in `trace` (and what it
+    /// tells of ownership) and returns it.
+    async fn send_rendered<'t>(
+        &self,
+        step: &Step,
+        rendered: super::render::Rendered,
+        purpose: Purpose,
+        trace: &'t mut Trace,
+        ownership: &mut Ownership,
+    ) -> Result<&'t crate::http::Exchange, RejectReason> {
         let exchange = self
             .sessions
             .send(
-                twin.identity.as_str(),
-                twin.auth,
-                &twin.op,
+                step.identity.as_str(),
+                step.auth,
+                &step.op,
                 &rendered.request,
             )
             .await
-            .map_err(|e| at_step(e.into()))?;
-        let probe = TraceStep {
+            .map_err(|e| step_rejected(step, e.into()))?;
+        let sent = TraceStep {
             index: trace.next_index(),
-            purpose: Purpose::PlainTwin { of },
-            op: twin.op.clone(),
-            identity: twin.identity.clone(),
-            role: self.role_of(&twin.identity),
+            purpose,
+            op: step.op.clone(),
+            identity: step.identity.clone(),
+            role: self.role_of(&step.identity),
             path_params: rendered.path_params,
             body: rendered.body,
             exchange,
         };
-        ownership.observe(self.model, &probe);
-        trace.steps.push(probe);
-        Ok(())
+        ownership.observe(self.model, &sent);
+        trace.steps.push(sent);
+        Ok(&trace.steps[trace.steps.len() - 1].exchange)
     }
 
     /// The account holder of `change` logs in with `body` (no credentials of its own).
@@ -506,6 +484,15 @@ fn past_the_end(body: &Value, pointer: &str) -> bool {
         };
     }
     false
+}
+
+/// `step` could not be sent because of `cause`.
+fn step_rejected(step: &Step, cause: StepError) -> RejectReason {
+    RejectReason::Step {
+        op: step.op.clone(),
+        identity: step.identity.clone(),
+        cause,
+    }
 }
 
 #[cfg(test)]
