@@ -50,14 +50,6 @@ pub mod oracle {
     pub const USER_ENUMERATION: &str = "user-enumeration";
 }
 
-/// Oracles whose planted bugs a campaign does not reach reliably yet: `redos` needs a long
-/// string (1 argument in 10 carries a payload, 1 payload in 8 is long) in the one field whose
-/// matcher backtracks, and an answer slow enough to tell from jitter. The manifest tests accept
-/// a run that misses them (and judge them when found); `tests/e2e/content.rs` shows each on a
-/// handcrafted sequence. `injection` left this list once payload generation landed: fuzzing
-/// finds it on seed 7.
-pub const NEEDS_PAYLOADS: &[&str] = &[oracle::REDOS];
-
 /// Roles of identities, as in the identities file.
 pub mod role {
     /// An ordinary authenticated user.

@@ -412,3 +412,67 @@ fn payloads_replay_from_the_seed_and_shrink_away_when_not_needed() {
     }
     assert!(shrunk > 5, "sequences with payloads were shrunk: {shrunk}");
 }
+
+#[test]
+fn natural_keys_carry_long_strings_unique_by_length_and_shrink_back() {
+    let model =
+        trespass_generators::load_file(common::demo_spec("forum.yaml")).expect("demo spec loads");
+    let strategy = SequenceStrategy::new(&model, &[])
+        .with_config(SequenceConfig::default().with_attack_rate(1.0));
+    let create = trespass_generators::model::OperationId::new("POST", "/api/v2/snippets");
+    let title = |s: &Step| -> Option<String> {
+        let body = &s.args.body.as_ref()?.value;
+        Some(body.get("title")?.as_str()?.to_string())
+    };
+    let (mut long, mut shrunk) = (0, 0);
+    for case in 0..300 {
+        let Ok(mut tree) = strategy.new_tree(&mut runner(case)) else {
+            continue;
+        };
+        let first = tree.current();
+        let titles: Vec<(usize, String)> = first
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.op == create && s.violates.iter().any(|v| v == "payload long at /title")
+            })
+            .filter_map(|(i, s)| Some((i, title(s)?)))
+            .collect();
+        for (i, (step, t)) in titles.iter().enumerate() {
+            assert_eq!(payload::classify(t), Some(payload::Family::Long), "{t}");
+            // `maxLength: 100` less the step's index: unique within the case.
+            assert_eq!(t.len(), 100 - step, "case {case} step {step}");
+            assert!(!titles[..i].iter().any(|(_, u)| u == t));
+        }
+        long += titles.len();
+        if titles.is_empty() {
+            continue;
+        }
+        // A failure that needs the create only, not its long title: the title shrinks back to
+        // the plain unique key.
+        let fails =
+            |s: &trespass_generators::sequence::Sequence| s.steps.iter().any(|x| x.op == create);
+        let mut last_failure = first.clone();
+        for _ in 0..10_000 {
+            if fails(&tree.current()) {
+                last_failure = tree.current();
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+        for s in last_failure.steps.iter().filter(|s| s.op == create) {
+            let t = title(s).unwrap_or_default();
+            assert!(
+                payload::classify(&t) != Some(payload::Family::Long),
+                "case {case}: the long title survived shrinking: {t}"
+            );
+        }
+        shrunk += 1;
+    }
+    assert!(long > 5, "long natural keys were generated: {long}");
+    assert!(shrunk > 3, "sequences with long keys were shrunk: {shrunk}");
+}

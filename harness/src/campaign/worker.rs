@@ -57,6 +57,8 @@ pub(super) struct Shared {
     pub(super) done: Mutex<DoneCases>,
     /// Where the state is written, if anywhere.
     pub(super) persist: Option<Persist>,
+    /// Operations known to answer slowly to long strings.
+    pub(super) growth: crate::exec::GrowthMemo,
 }
 
 impl Shared {
@@ -78,6 +80,7 @@ impl Shared {
             operations: Mutex::new(operations),
             done: Mutex::new(DoneCases::default()),
             persist: None,
+            growth: crate::exec::GrowthMemo::default(),
         }
     }
 }
@@ -99,7 +102,8 @@ const MAX_FAILED_RESETS_IN_A_ROW: u32 = 5;
 impl Campaign {
     /// One worker: runs cases on `lane` until the budget or a failed reset stops it.
     pub(super) async fn worker(&self, lane: &Lane, shared: &Shared, on_event: OnEvent<'_>) {
-        let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
+        let executor = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds())
+            .growth_memo(&shared.growth);
         let mut failed_resets = 0;
         while !shared.stop.load(Ordering::Relaxed) && !crate::interrupt::stop_requested() {
             let nth = shared.next_case.fetch_add(1, Ordering::Relaxed);
@@ -290,6 +294,9 @@ impl Campaign {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .add(&judged);
+        // Confirmations and shrinking time a long string's growth afresh: without the
+        // campaign's growth memo, which would send it short.
+        let replayer = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
         for (mut finding, again) in self.judge(sequence, &result, case, shared) {
             finding.origin = self.origin.clone();
             finding.in_flight = in_flight;
@@ -298,7 +305,7 @@ impl Campaign {
                 self.save(&finding);
             }
             let finding = self
-                .confirm(finding, sequence, lane, executor, shared)
+                .confirm(finding, sequence, lane, &replayer, shared)
                 .await;
             if again && !finding.confirmed {
                 // The unconfirmed finding already saved and published stands.
@@ -323,7 +330,7 @@ impl Campaign {
             let shrunk = {
                 let _alone = lane.alone().await;
                 let signature = published.signature.clone();
-                let mut probe = LaneProbe::new(self, lane, executor, &signature);
+                let mut probe = LaneProbe::new(self, lane, &replayer, &signature);
                 self.shrink(published, case, at, &result, budget, &mut probe)
                     .await
             };

@@ -28,8 +28,8 @@ pub use ownership::{
     list_items, object_of,
 };
 pub use probe::{
-    GROWTH_START, GROWTH_STOP, growth_lengths, is_growth_string, long_length, plain, plain_twin,
-    with_long_length,
+    GROWTH_START, GROWTH_STOP, GrowthMemo, SLOW_GROWTHS_KNOWN, growth_lengths, is_growth_string,
+    long_length, plain, plain_twin, with_long_length,
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
 pub use run::{Executor, RunResult};

@@ -14,18 +14,62 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use trespass_generators::sequence::{Arg, Step};
+use trespass_generators::model::OperationId;
+use trespass_generators::sequence::{Arg, Ref, Step};
 use trespass_generators::values::payload::{self, Family};
 
-/// `step` with every attack payload among its concrete values (parameters and body; values
-/// filled from earlier answers are left as they are) replaced by [`plain`], or `None` when it
-/// sent no payload. Long strings (the ReDoS family) are left alone: their control is a
-/// shorter string, not a plain one.
-pub fn plain_twin(step: &Step) -> Option<Step> {
+/// `step` with every attack payload it sends replaced by [`plain`], or `None` when it sends
+/// none: among its concrete values (parameters and body), and among the values it fills from
+/// earlier answers (`resolve`), which then go as concrete plain values: a payload stored by one
+/// request and echoed into another (a second-order injection) has its control too. Long
+/// strings (the ReDoS family) are left alone: their control is a shorter string, not a plain
+/// one.
+pub fn plain_twin(step: &Step, resolve: &dyn Fn(&Ref) -> Option<Value>) -> Option<Step> {
     let mut twin = step.clone();
     let mut changed = false;
     visit_values_mut(&mut twin, &mut |value| changed |= replace_payloads(value));
+    let args = &mut twin.args;
+    for params in [
+        &mut args.path,
+        &mut args.query,
+        &mut args.header,
+        &mut args.cookie,
+    ] {
+        for arg in params.values_mut() {
+            if let Arg::Ref(r) = arg
+                && let Some(mut value) = resolve(r)
+                && replace_payloads(&mut value)
+            {
+                *arg = Arg::Value(value);
+                changed = true;
+            }
+        }
+    }
+    if let Some(body) = &mut args.body {
+        let mut kept = Vec::new();
+        for r in std::mem::take(&mut body.refs) {
+            let plain = resolve(&r.from)
+                .and_then(|mut value| replace_payloads(&mut value).then_some(value));
+            match plain {
+                Some(value) if set_at(&mut body.value, &r.at, &value) => changed = true,
+                _ => kept.push(r),
+            }
+        }
+        body.refs = kept;
+    }
     changed.then_some(twin)
+}
+
+/// Writes `value` at JSON pointer `at` of `body` (the root for `""`); whether there was such a
+/// place.
+fn set_at(body: &mut Value, at: &str, value: &Value) -> bool {
+    match body.pointer_mut(at) {
+        Some(slot) => {
+            *slot = value.clone();
+            true
+        }
+        None => false,
+    }
 }
 
 /// Replaces every payload string in `value`; whether there was one.
@@ -64,6 +108,41 @@ pub fn growth_lengths(len: usize) -> Vec<usize> {
         n *= 2;
     }
     out
+}
+
+/// What growth probes showed earlier in a campaign: operations whose answers grew slow with
+/// the length of a long string, with the longest length that still answered fast. Shared by
+/// the workers of one campaign (not by replays and shrinking, which time the growth afresh).
+///
+/// Once an operation's growth has stopped at a slow answer [`SLOW_GROWTHS_KNOWN`] times, its
+/// later steps send their long strings at that fast length without probes: the `redos` finding
+/// is made by then, and a vulnerable pattern is not handed a slow string in every case of a
+/// campaign of hours.
+#[derive(Debug, Default)]
+pub struct GrowthMemo {
+    slow: std::sync::Mutex<std::collections::HashMap<OperationId, (u32, usize)>>,
+}
+
+/// Slow growths on one operation after which [`GrowthMemo`] stops probing it.
+pub const SLOW_GROWTHS_KNOWN: u32 = 2;
+
+impl GrowthMemo {
+    /// The length at which `op`'s long strings go without probes, once known slow.
+    pub fn known_fast_length(&self, op: &OperationId) -> Option<usize> {
+        let slow = self.slow.lock().ok()?;
+        slow.get(op)
+            .filter(|(times, _)| *times >= SLOW_GROWTHS_KNOWN)
+            .map(|&(_, fast)| fast)
+    }
+
+    /// Notes that `op`'s growth stopped at a slow answer at `length` characters.
+    pub fn note_slow(&self, op: &OperationId, length: usize) {
+        if let Ok(mut slow) = self.slow.lock() {
+            let entry = slow.entry(op.clone()).or_insert((0, usize::MAX));
+            entry.0 += 1;
+            entry.1 = entry.1.min((length / 2).max(GROWTH_START));
+        }
+    }
 }
 
 /// Whether `text` is a run of `a` ended by `!` (a long string of any length).
@@ -181,7 +260,7 @@ mod tests {
             args,
             violates: Vec::new(),
         };
-        let twin = plain_twin(&step).expect("payloads were sent");
+        let twin = plain_twin(&step, &|_| None).expect("payloads were sent");
         assert_eq!(twin.args.query["author"], Arg::Value(json!("aaORaa1aaa1")));
         assert_eq!(twin.args.query["page"], Arg::Value(json!(2)));
         let body = &twin.args.body.as_ref().unwrap().value;
@@ -192,7 +271,7 @@ mod tests {
 
         let mut plain_step = step.clone();
         plain_step.args = Args::default();
-        assert_eq!(plain_twin(&plain_step), None);
+        assert_eq!(plain_twin(&plain_step, &|_| None), None);
         assert_eq!(plain("'"), "a");
 
         assert_eq!(long_length(&step), Some(40));
@@ -203,6 +282,78 @@ mod tests {
         assert!(is_growth_string(body["long"].as_str().unwrap()));
         assert_eq!(body["name"], "alice", "nothing else changes");
         assert_eq!(short.args.query["author"], step.args.query["author"]);
+    }
+
+    #[test]
+    fn twins_replace_payloads_echoed_from_earlier_answers() {
+        use trespass_generators::sequence::{BodyRef, RefSource};
+        let stored = Ref {
+            step: 2,
+            source: RefSource::Body {
+                pointer: "/content".into(),
+            },
+        };
+        let named = Ref {
+            step: 0,
+            source: RefSource::Location,
+        };
+        let mut args = Args::default();
+        args.query.insert("author".into(), Arg::Ref(stored.clone()));
+        args.path.insert("name".into(), Arg::Ref(named.clone()));
+        args.body = Some(BodyArg {
+            media_type: "application/json".into(),
+            value: json!({"note": null, "size": 3}),
+            refs: vec![BodyRef {
+                at: "/note".into(),
+                from: stored.clone(),
+            }],
+        });
+        let step = Step {
+            identity: IdentityId::new("root"),
+            op: OperationId::new("GET", "/api/v2/snippets"),
+            auth: Default::default(),
+            args,
+            violates: Vec::new(),
+        };
+        let resolve = |r: &Ref| {
+            Some(if *r == stored {
+                json!("$where: '1 == 1'")
+            } else {
+                json!("plk.qc")
+            })
+        };
+        let twin = plain_twin(&step, &resolve).expect("an echoed payload is sent");
+        assert_eq!(
+            twin.args.query["author"],
+            Arg::Value(json!("awhereaaa1aaaa1a"))
+        );
+        assert_eq!(
+            twin.args.path["name"],
+            Arg::Ref(named),
+            "plain echoes stay references"
+        );
+        let body = twin.args.body.as_ref().unwrap();
+        assert!(body.refs.is_empty());
+        assert_eq!(body.value["note"], json!("awhereaaa1aaaa1a"));
+        // Nothing echoed is a payload: no twin.
+        assert_eq!(plain_twin(&step, &|_| Some(json!("plain"))), None);
+    }
+
+    #[test]
+    fn the_memo_stops_probing_an_operation_after_two_slow_growths() {
+        let memo = GrowthMemo::default();
+        let op = OperationId::new("POST", "/api/v2/snippets");
+        let other = OperationId::new("POST", "/api/v2/users");
+        assert_eq!(memo.known_fast_length(&op), None);
+        memo.note_slow(&op, 64);
+        assert_eq!(
+            memo.known_fast_length(&op),
+            None,
+            "one slow growth may be a pause"
+        );
+        memo.note_slow(&op, 32);
+        assert_eq!(memo.known_fast_length(&op), Some(16));
+        assert_eq!(memo.known_fast_length(&other), None);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Executor<'a> {
     roles: HashMap<IdentityId, Role>,
     shared_kinds: Vec<String>,
     verify_writes: bool,
+    growth: Option<&'a super::GrowthMemo>,
 }
 
 /// The outcome of running a sequence.
@@ -52,7 +53,15 @@ impl<'a> Executor<'a> {
             roles,
             shared_kinds,
             verify_writes: true,
+            growth: None,
         }
+    }
+
+    /// Shares what growth probes showed with the other runs of a campaign (see
+    /// [`super::GrowthMemo`]).
+    pub fn growth_memo(mut self, memo: &'a super::GrowthMemo) -> Self {
+        self.growth = Some(memo);
+        self
     }
 
     /// Whether to add the owner's re-reads around other identities' writes (default on; the
@@ -191,7 +200,7 @@ impl<'a> Executor<'a> {
         }
         let wrote = trace.at(write_index).is_some_and(TraceStep::succeeded);
         if let Some(change) = change.filter(|_| wrote) {
-            for value in &change.new_values {
+            for value in change.new_values.iter().filter(|v| worth_redacting(v)) {
                 self.sessions.redactor().add(value, SecretKind::Password);
             }
             let body = change.flow.body.expose().clone();
@@ -220,6 +229,9 @@ impl<'a> Executor<'a> {
         let Some(len) = super::probe::long_length(step) else {
             return Ok(None);
         };
+        if let Some(fast) = self.growth.and_then(|m| m.known_fast_length(&step.op)) {
+            return Ok(Some(fast.min(len)));
+        }
         for length in super::probe::growth_lengths(len) {
             let probe = super::probe::with_long_length(step, length);
             let purpose = Purpose::Growth {
@@ -230,6 +242,9 @@ impl<'a> Executor<'a> {
                 .render_and_send(&probe, purpose, trace, ownership)
                 .await?;
             if sent.elapsed >= super::GROWTH_STOP || sent.outcome.status().is_none() {
+                if let Some(memo) = self.growth {
+                    memo.note_slow(&step.op, length);
+                }
                 return Ok(Some(length));
             }
         }
@@ -252,7 +267,7 @@ impl<'a> Executor<'a> {
             return Ok(());
         }
         let of = sent.index;
-        let Some(twin) = super::probe::plain_twin(step) else {
+        let Some(twin) = super::probe::plain_twin(step, &|r| resolve(trace, r).ok()) else {
             return Ok(());
         };
         self.render_and_send(&twin, Purpose::PlainTwin { of }, trace, ownership)
@@ -414,6 +429,17 @@ impl<'a> Executor<'a> {
 }
 
 /// The value `r` points at in the trace: the producer must have answered 2xx and hold it.
+/// Whether a credential this run set (an account-takeover check's new password) is worth
+/// redacting by value: not an attack payload (a public constant) and not one character repeated
+/// (a payload's plain twin, `aaaaaaaa`). Registered, those would be cut out of every long
+/// string (`aaa…a!`) of every report and finding file, which then no longer replay.
+fn worth_redacting(value: &str) -> bool {
+    let mut chars = value.chars();
+    let first = chars.next();
+    trespass_generators::values::payload::classify(value).is_none()
+        && !chars.all(|c| Some(c) == first)
+}
+
 fn resolve(trace: &Trace, r: &Ref) -> Result<Value, StepError> {
     let unresolved = |problem: RefProblem| StepError::UnresolvedRef {
         reference: r.clone(),

@@ -11,7 +11,9 @@
 //!   - of any kind, in an answer to an unauthenticated request, except a token in the answer
 //!     to a write (a login or a registration issues one);
 //! - or anywhere, any identity's configured credential (a password, token or API key of the
-//!   identities file) other than the caller's own.
+//!   identities file) other than the caller's own;
+//! - or a property the answer's declared schema marks `writeOnly` (sent by clients only: a
+//!   password, a PIN, a card number), holding a value, whoever asks and whoever owns it.
 //!
 //! Admins, and identities that made themselves admins earlier in the trace, are judged on
 //! passwords and configured credentials only: an admin console that shows
@@ -20,7 +22,7 @@
 //! `configured credential`.
 
 use serde_json::{Map, Value};
-use trespass_generators::model::OwnerRef;
+use trespass_generators::model::{OwnerRef, SchemaId, SchemaKind, Schemas};
 use trespass_generators::sequence::{IdentityId, Role};
 
 use super::common::Dedup;
@@ -184,7 +186,99 @@ fn exposures(
             _ => {}
         }
     }
+    for (pointer, field) in write_only_fields(cx, step, body) {
+        let holds = body.pointer(&pointer).is_some_and(holds_secret);
+        let echo = body
+            .pointer(&pointer)
+            .and_then(Value::as_str)
+            .is_some_and(|s| sent.iter().any(|x| x == s));
+        if holds && !echo && !out.iter().any(|e| e.pointer == pointer) {
+            out.push(Exposure {
+                pointer,
+                field,
+                why: "declared `writeOnly` (clients send it, answers never carry it)".into(),
+            });
+        }
+    }
     out
+}
+
+/// The properties of `body` that the schema declared for `step`'s answer marks `writeOnly`
+/// (directly or through `allOf`, `oneOf`, `anyOf` and array items), as (pointer, name).
+fn write_only_fields(
+    cx: &CheckContext<'_>,
+    step: &TraceStep,
+    body: &Value,
+) -> Vec<(String, String)> {
+    let Some(status) = step.status() else {
+        return Vec::new();
+    };
+    let Some(schema) = cx
+        .model
+        .operation(&step.op)
+        .and_then(|op| op.response_for(status))
+        .and_then(|r| r.json_schema())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk_write_only(&cx.model.schemas, schema, body, String::new(), 0, &mut out);
+    out
+}
+
+fn walk_write_only(
+    schemas: &Schemas,
+    id: SchemaId,
+    value: &Value,
+    pointer: String,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) {
+    const DEPTH: usize = 12;
+    let Some(schema) = schemas.try_get(id) else {
+        return;
+    };
+    if depth > DEPTH {
+        return;
+    }
+    match (&schema.kind, value) {
+        (SchemaKind::Object(object), Value::Object(map)) => {
+            for (name, &child) in &object.properties {
+                let Some(v) = map.get(name) else { continue };
+                let at = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
+                if schemas.try_get(child).is_some_and(|c| c.write_only) {
+                    if !out.iter().any(|(p, _)| *p == at) {
+                        out.push((at, name.clone()));
+                    }
+                } else {
+                    walk_write_only(schemas, child, v, at, depth + 1, out);
+                }
+            }
+        }
+        (SchemaKind::Array(array), Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_write_only(
+                    schemas,
+                    array.items,
+                    item,
+                    format!("{pointer}/{i}"),
+                    depth + 1,
+                    out,
+                );
+            }
+        }
+        (SchemaKind::AllOf(parts), _) => {
+            for &part in parts {
+                walk_write_only(schemas, part, value, pointer.clone(), depth + 1, out);
+            }
+        }
+        (SchemaKind::OneOf(c) | SchemaKind::AnyOf(c), _) => {
+            for &variant in &c.variants {
+                walk_write_only(schemas, variant, value, pointer.clone(), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Why a secret field of `kind` in an object that is `owner`'s should not be in this answer,

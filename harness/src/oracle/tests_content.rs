@@ -278,6 +278,115 @@ fn data_exposure_leaves_the_caller_s_own_secrets_alone() {
     assert!(admin.check(&DataExposure).is_empty());
 }
 
+/// A card API in another style: the card number is `writeOnly`, directly and inside a list
+/// envelope's items.
+fn cards() -> TraceBuilder {
+    let spec = r##"
+openapi: 3.0.3
+info: {title: cards, version: "1"}
+paths:
+  /wallet/cards:
+    get:
+      responses:
+        "200":
+          description: the caller's cards
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  data: {type: array, items: {$ref: "#/components/schemas/Card"}}
+  /wallet/cards/{cardRef}:
+    get:
+      parameters: [{name: cardRef, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: one card
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Card"}
+components:
+  schemas:
+    Card:
+      type: object
+      properties:
+        cardRef: {type: string, readOnly: true}
+        holder: {type: string}
+        number: {type: string, writeOnly: true}
+"##;
+    let model = trespass_generators::load_str(spec, "cards.yaml").expect("the cards spec loads");
+    TraceBuilder::new(model)
+}
+
+#[test]
+fn data_exposure_fires_on_write_only_properties_in_answers() {
+    let one = cards().step(
+        "alice:user",
+        "GET /wallet/cards/{cardRef}",
+        &[("cardRef", json!("c-1"))],
+        None,
+        200,
+        json!({"cardRef": "c-1", "holder": "Alice", "number": "4111111111111111"}),
+    );
+    let found = one.check(&DataExposure);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].cause.as_deref(), Some("number"));
+    assert!(
+        found[0].message.contains("writeOnly"),
+        "{}",
+        found[0].message
+    );
+    // Inside a list envelope, through the items' `$ref`.
+    let listed = cards().step(
+        "alice:user",
+        "GET /wallet/cards",
+        &[],
+        None,
+        200,
+        json!({"data": [{"cardRef": "c-1", "holder": "Alice"},
+                        {"cardRef": "c-2", "holder": "Alice", "number": "5500000000000004"}]}),
+    );
+    let found = listed.check(&DataExposure);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("/data/1/number"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn data_exposure_leaves_answers_without_write_only_values_alone() {
+    // The property absent, empty or masked, and the read-only and plain fields of the same
+    // object: nothing.
+    let clean = cards()
+        .step(
+            "alice:user",
+            "GET /wallet/cards/{cardRef}",
+            &[("cardRef", json!("c-1"))],
+            None,
+            200,
+            json!({"cardRef": "c-1", "holder": "Alice"}),
+        )
+        .step(
+            "alice:user",
+            "GET /wallet/cards/{cardRef}",
+            &[("cardRef", json!("c-1"))],
+            None,
+            200,
+            json!({"cardRef": "c-1", "holder": "Alice", "number": "****************"}),
+        )
+        .step(
+            "alice:user",
+            "GET /wallet/cards",
+            &[],
+            None,
+            200,
+            json!({"data": [{"cardRef": "c-1", "holder": "Alice", "number": ""}]}),
+        );
+    assert!(clean.check(&DataExposure).is_empty());
+}
+
 const CREATE: &str = "POST /api/v2/snippets";
 
 fn ms(n: u64) -> Duration {

@@ -14,6 +14,7 @@ use trespass_generators::sequence::{Arg, AuthMode, BodyArg, Ref, RefSource, Step
 use super::credentials::Credential;
 use super::shell::{FORM_JQ, form_encode, jq_path, pointer_tokens, set_path, sq};
 use crate::exec::params::{form_pairs, path_segment, query_pairs, simple};
+use crate::exec::{is_growth_string, long_length, with_long_length};
 use crate::finding::{Finding, StepPurpose, StepReport};
 use crate::identity::IdentityFile;
 use crate::redact::Redactor;
@@ -43,8 +44,13 @@ pub fn curl_script(
         body: String::new(),
     };
     let emitted = script.emit_requests(finding);
+    // Requests are numbered without the controls and growth probes the script does not send.
     let violating = if finding.step.0 < finding.steps.len() {
-        finding.step.0 + 1
+        finding.steps[..=finding.step.0]
+            .iter()
+            .filter(|s| !matches!(s.purpose, StepPurpose::PlainTwin | StepPurpose::Growth))
+            .count()
+            .max(1)
     } else {
         emitted.max(1)
     };
@@ -100,11 +106,20 @@ impl Script<'_> {
         let steps = &finding.sequence.steps;
         let mut n = 0;
         let mut next_sequence = 0;
+        let mut probes = 0;
         for report in &finding.steps {
             n += 1;
             match report.purpose {
                 StepPurpose::Sequence if next_sequence < steps.len() => {
-                    self.emit_step(n, &steps[next_sequence]);
+                    // After growth probes, the step went with its long string as long as the
+                    // slow probe, not longer.
+                    let step = &steps[next_sequence];
+                    match growth_length(report)
+                        .filter(|&l| long_length(step).is_some_and(|o| l < o))
+                    {
+                        Some(len) => self.emit_step(n, &with_long_length(step, len)),
+                        None => self.emit_step(n, step),
+                    }
                     next_sequence += 1;
                 }
                 StepPurpose::VerifyBefore => {
@@ -128,11 +143,31 @@ impl Script<'_> {
                     n -= 1;
                 }
                 StepPurpose::Growth => {
-                    let _ = writeln!(
-                        self.body,
-                        "\n# (trespass sent the next request with a shorter long string first, \
-                         to time how the answer grows; not repeated here)"
-                    );
+                    // The probe is sent too: the answer times are the finding, and a probe of a
+                    // create makes the object the step then finds taken.
+                    probes += 1;
+                    match (steps.get(next_sequence), growth_length(report)) {
+                        (Some(step), Some(len)) => {
+                            let name = format!("g{probes}");
+                            let label = format!(
+                                "{} {} with a long string of {len} characters (growth probe)",
+                                step.identity, step.op
+                            );
+                            let _ = writeln!(
+                                self.body,
+                                "\n# Growth probe {probes}: trespass times how the answer grows \
+                                 with the length of the string"
+                            );
+                            self.emit_request(&name, &label, &with_long_length(step, len));
+                        }
+                        _ => {
+                            let _ = writeln!(
+                                self.body,
+                                "\n# (trespass sent the next request with a shorter long string \
+                                 first, to time how the answer grows; not repeated here)"
+                            );
+                        }
+                    }
                     n -= 1;
                 }
                 StepPurpose::Sequence => n -= 1,
@@ -184,7 +219,6 @@ impl Script<'_> {
 
     fn emit_step(&mut self, n: usize, step: &Step) {
         let name = format!("s{n}");
-        let op = self.model.and_then(|m| m.operation(&step.op));
         let auth_note = match step.auth {
             AuthMode::Normal => "",
             AuthMode::None => " (no credentials)",
@@ -192,13 +226,23 @@ impl Script<'_> {
         };
         let label = format!("{} {}{auth_note}", step.identity, step.op);
         let _ = writeln!(self.body, "\n# {n}. {label}");
+        self.emit_request(&name, &label, step);
+        self.names.push(name);
+        self.sent
+            .push(step.args.body.as_ref().map(|b| b.value.clone()));
+    }
+
+    /// The `send` line of `step`, as request `name`.
+    fn emit_request(&mut self, name: &str, label: &str, step: &Step) {
+        let n = name.trim_start_matches(['s', 'g']);
+        let op = self.model.and_then(|m| m.operation(&step.op));
         match self.step_words(step, op) {
             Ok((path, args)) => {
                 let (auth, query) = self.auth_args(step.identity.as_str(), step.auth);
                 let _ = writeln!(
                     self.body,
                     "send {name} {} {} {path} {query}{}",
-                    sq(&label),
+                    sq(label),
                     step.op.method(),
                     auth.iter()
                         .chain(&args)
@@ -214,9 +258,6 @@ impl Script<'_> {
                 );
             }
         }
-        self.names.push(name);
-        self.sent
-            .push(step.args.body.as_ref().map(|b| b.value.clone()));
     }
 
     /// The owner's re-read of the object another identity writes, as the executor adds it.
@@ -554,4 +595,38 @@ fn reread_op<'m>(model: &'m ApiModel, report: &StepReport, write: &Step) -> Opti
                         .all(|(t, r)| t.contains('{') || t == r)
             }
     })
+}
+
+/// The length of the long string (`aaa…a!`, the ReDoS family) a recorded request sent, in its
+/// body or its path and query (`!` possibly percent-encoded).
+fn growth_length(report: &StepReport) -> Option<usize> {
+    let mut longest: Option<usize> = None;
+    let mut note = |len: usize| {
+        if len >= crate::exec::GROWTH_START {
+            longest = Some(longest.map_or(len, |l| l.max(len)));
+        }
+    };
+    let mut stack: Vec<&Value> = report.request_body.iter().collect();
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::String(text) if is_growth_string(text) => note(text.len()),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    let path = report.path.replace("%21", "!");
+    let bytes = path.as_bytes();
+    let mut run = 0;
+    for &b in bytes {
+        match b {
+            b'a' => run += 1,
+            b'!' if run > 0 => {
+                note(run + 1);
+                run = 0;
+            }
+            _ => run = 0,
+        }
+    }
+    longest
 }

@@ -107,29 +107,10 @@ pub fn vulnerable_run(service: Service) -> &'static Summary {
     RUNS[index].get_or_init(|| fuzz(service, Mode::Vulnerable, SEED, CASES, WORKERS))
 }
 
-/// The manifest's entries that only attack payloads reach (see
-/// [`trespass_targets::planted::NEEDS_PAYLOADS`]): a campaign may or may not find them, depending
-/// on whether its generators send payloads; `tests/e2e/content.rs` shows each on a handcrafted
-/// sequence.
-fn needs_payloads(service: Service) -> BTreeSet<(String, String)> {
-    trespass_targets::planted::manifest(service)
-        .iter()
-        .filter(|b| trespass_targets::planted::NEEDS_PAYLOADS.contains(&b.oracle))
-        .map(|b| (b.oracle.to_string(), b.operation.to_string()))
-        .collect()
-}
-
 fn check_vulnerable(service: Service) {
     let summary = vulnerable_run(service);
-    let optional = needs_payloads(service);
     let manifest = manifest(service);
-    // Found: the manifest, less the entries only payloads reach where none was found.
-    let expected: BTreeSet<(String, String)> = manifest
-        .iter()
-        .filter(|e| !optional.contains(*e) || found(summary).contains(*e))
-        .cloned()
-        .collect();
-    assert_eq!(found(summary), expected, "{}", explain(summary, &manifest));
+    assert_eq!(found(summary), manifest, "{}", explain(summary, &manifest));
     assert_eq!(
         summary.rejections.values().sum::<u64>(),
         summary.rejected,

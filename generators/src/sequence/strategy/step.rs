@@ -13,6 +13,7 @@ use super::super::tree::{ArgPlan, BodyPlan, StepPlan, ValueSlot};
 use super::{Emitted, Gen, Prefer};
 use crate::model::{CrudRole, ParameterLocation};
 use crate::values::attack::{self, Admits, AttackStrategy, Labelled, Site};
+use crate::values::payload::{self, Family};
 
 /// How a parameter of a step is bound, decided before any value is drawn.
 enum Planned {
@@ -192,8 +193,8 @@ impl Gen<'_, '_> {
             }
         }
         if let Some(key) = &b.key {
-            let strategy = unique_key_strategy(key, self.plans.len());
-            extra.push((key.field.clone(), self.slot(&strategy)?));
+            let slot = self.key_slot(key)?;
+            extra.push((key.field.clone(), slot));
         }
         let mut refs = Vec::new();
         for (pointer, kind) in &b.links {
@@ -409,6 +410,39 @@ impl Gen<'_, '_> {
         let prefix = format!("{location}/{}", p.name);
         let path = p.location == ParameterLocation::Path;
         self.attack_slot(&p.strategy, &[(String::new(), admits)], path, &prefix)
+    }
+
+    /// The slot of the natural key a create sends: unique per step (see
+    /// [`unique_key_strategy`]), and at the attack rate a long string (the ReDoS
+    /// family, `aaa…a!`) that stays unique by its length, `maxLength` (or the cap) less the
+    /// step's index, labelled `payload long at /<field>`. Slugs, titles and user names are
+    /// where hand-written backtracking matchers live, and a key never carries another payload.
+    /// Never while setting up a prerequisite, nor for e-mail keys (no `aaa…a!` is an address);
+    /// a long key shrinks back to the plain one when the failure does not need it.
+    fn key_slot(&mut self, key: &UniqueKey) -> Result<usize, Reason> {
+        let step = self.plans.len();
+        let plain = unique_key_strategy(key, step);
+        let rate = self.config.attack_millionths();
+        if self.setting_up > 0 || key.email || rate == 0 {
+            return self.slot(&plain);
+        }
+        if self.below(1_000_000) >= rate {
+            return self.slot(&plain);
+        }
+        let limit = key.max_len.unwrap_or(usize::MAX).min(self.config.long_cap);
+        let len = limit.saturating_sub(step);
+        if len < payload::LONG_MIN.max(key.min_len) {
+            return self.slot(&plain);
+        }
+        let site = Site {
+            at: String::new(),
+            payloads: vec![(Family::Long, vec![payload::long(len)])],
+        };
+        let prefix = format!("/{}", crate::pointer::escape(&key.field));
+        match AttackStrategy::new(plain.clone(), vec![site], &prefix) {
+            Some(attack) => self.labelled_slot(attack.sboxed()),
+            None => self.slot(&plain),
+        }
     }
 
     /// A slot of `strategy`, which carries an attack payload at one of `sites` with the
