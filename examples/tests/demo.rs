@@ -13,9 +13,10 @@ fn notes(corpus: &std::path::Path) -> Harness {
 }
 
 /// One worker: with several, two cases that find the same signature race to be its first
-/// finding, and its minimal reproducer may then be sent by either of two equivalent identities
-/// (alice or bob), which a snapshot would see as a change. One worker finds each signature
-/// first in its lowest case.
+/// finding, and shrinking two different cases may end in two reproducers of the same size
+/// with other steps or values, which a snapshot would see as a change. (Shrinking renames the
+/// identities to the first of each role, so the identities no longer differ.) One worker finds
+/// each signature first in its lowest case.
 #[test]
 fn vulnerable_notes() {
     let corpus = tempfile::tempdir().unwrap();

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use proptest::strategy::ValueTree;
 use serde::{Deserialize, Serialize};
-use trespass_generators::sequence::{Sequence, SequenceTree};
+use trespass_generators::sequence::{IdentityId, IdentitySpec, Sequence, SequenceTree};
 
 use crate::exec::{Purpose, RunResult, StepIndex};
 use crate::oracle::Violation;
@@ -64,6 +64,39 @@ pub trait Probe {
         let _ = tree;
         std::future::ready(())
     }
+
+    /// The identities the probe can act as, in the identities file's order: shrinking's last
+    /// candidate renames the sequence's identities to the first ones of each role
+    /// ([`canonical`]), so the same bug found by alice or by bob gives one reproducer. The
+    /// default knows none (no renaming).
+    fn cast(&self) -> Vec<IdentitySpec> {
+        Vec::new()
+    }
+}
+
+/// `sequence` with its identities renamed to the first identities of their roles in `cast`,
+/// in order of first appearance (the first user to act becomes the file's first user, the
+/// second user its second, ...), or `None` when that changes nothing or an identity is not in
+/// `cast`. Distinct identities stay distinct.
+pub fn canonical(sequence: &Sequence, cast: &[IdentitySpec]) -> Option<Sequence> {
+    let mut renames: Vec<(IdentityId, IdentityId)> = Vec::new();
+    for id in sequence.identities() {
+        let role = cast.iter().find(|c| &c.id == id)?.role;
+        let to = cast
+            .iter()
+            .find(|c| c.role == role && !renames.iter().any(|(_, taken)| *taken == c.id))?;
+        renames.push((id.clone(), to.id.clone()));
+    }
+    if renames.iter().all(|(from, to)| from == to) {
+        return None;
+    }
+    let mut out = sequence.clone();
+    for step in &mut out.steps {
+        if let Some((_, to)) = renames.iter().find(|(from, _)| *from == step.identity) {
+            step.identity = to.clone();
+        }
+    }
+    Some(out)
 }
 
 /// What shrinking did to one finding.
@@ -176,11 +209,22 @@ pub async fn shrink<P: Probe>(
         .await;
     let second = runs.minimize(merge_last, best, reproduction).await;
     let size = |s: &Sequence| (s.steps.len(), s.identities().len());
-    let (best, mut reproduction) = if size(&second.0) < size(&first.0) {
+    let (mut best, mut reproduction) = if size(&second.0) < size(&first.0) {
         second
     } else {
         first
     };
+    // The same bug, whichever identities of a role found it: one reproducer.
+    let cast = runs.probe.cast();
+    if let Some(candidate) = canonical(&best, &cast)
+        && !past_deadline()
+        && let (true, found) = runs.judge(&candidate).await
+    {
+        best = candidate;
+        if found.is_some() {
+            reproduction = found;
+        }
+    }
     let Runs {
         probe,
         replays,
@@ -412,6 +456,34 @@ mod tests {
             .build()
             .unwrap()
             .block_on(shrink(tree, step, None, budget, probe))
+    }
+
+    #[test]
+    fn canonical_names_are_the_first_of_each_role_in_file_order() {
+        use trespass_generators::sequence::Role;
+        let cast = [
+            IdentitySpec::new("alice", Role::User),
+            IdentitySpec::new("bob", Role::User),
+            IdentitySpec::new("carol", Role::User),
+            IdentitySpec::new("root", Role::Admin),
+        ];
+        let (_, sequence) = failing_case();
+        let mut seq = sequence.clone();
+        let names = ["carol", "root", "bob", "carol"];
+        for (i, step) in seq.steps.iter_mut().enumerate() {
+            step.identity = IdentityId::new(names[i % names.len()]);
+        }
+        let renamed = canonical(&seq, &cast).expect("carol and bob are not the first users");
+        let got: Vec<&str> = renamed.steps.iter().map(|s| s.identity.as_str()).collect();
+        let want: Vec<&str> = (0..seq.steps.len())
+            .map(|i| ["alice", "root", "bob", "alice"][i % 4])
+            .collect();
+        assert_eq!(got, want);
+        // Already canonical, or someone the cast does not know: nothing to try.
+        assert_eq!(canonical(&renamed, &cast), None);
+        let mut stranger = renamed.clone();
+        stranger.steps[0].identity = IdentityId::new("mallory");
+        assert_eq!(canonical(&stranger, &cast), None);
     }
 
     #[test]

@@ -206,6 +206,10 @@ impl Probe for LaneProbe<'_, '_> {
         })
     }
 
+    fn cast(&self) -> Vec<trespass_generators::sequence::IdentitySpec> {
+        self.campaign.identities.cast()
+    }
+
     /// Ids of the objects every identity lists right after a reset: the seeded data a
     /// reproducer can use instead of creating its own.
     async fn offer(&mut self, tree: &mut SequenceTree) {
