@@ -388,17 +388,7 @@ fn payloads_replay_from_the_seed_and_shrink_away_when_not_needed() {
         let op = first.steps[0].op.clone();
         let fails =
             |s: &trespass_generators::sequence::Sequence| s.steps.iter().any(|x| x.op == op);
-        let mut last_failure = first.clone();
-        for _ in 0..10_000 {
-            if fails(&tree.current()) {
-                last_failure = tree.current();
-                if !tree.simplify() {
-                    break;
-                }
-            } else if !tree.complicate() {
-                break;
-            }
-        }
+        let last_failure = shrink_while(&mut tree, first.clone(), fails);
         assert!(
             !has_payload(&last_failure.steps),
             "case {case}: a payload survived shrinking: {:?}",
@@ -453,17 +443,7 @@ fn natural_keys_carry_long_strings_unique_by_length_and_shrink_back() {
         // the plain unique key.
         let fails =
             |s: &trespass_generators::sequence::Sequence| s.steps.iter().any(|x| x.op == create);
-        let mut last_failure = first.clone();
-        for _ in 0..10_000 {
-            if fails(&tree.current()) {
-                last_failure = tree.current();
-                if !tree.simplify() {
-                    break;
-                }
-            } else if !tree.complicate() {
-                break;
-            }
-        }
+        let last_failure = shrink_while(&mut tree, first.clone(), fails);
         for s in last_failure.steps.iter().filter(|s| s.op == create) {
             let t = title(s).unwrap_or_default();
             assert!(
@@ -475,4 +455,25 @@ fn natural_keys_carry_long_strings_unique_by_length_and_shrink_back() {
     }
     assert!(long > 5, "long natural keys were generated: {long}");
     assert!(shrunk > 3, "sequences with long keys were shrunk: {shrunk}");
+}
+
+/// Drives `tree` (whose current sequence, `first`, fails) with proptest's protocol while
+/// `fails` holds; the last failing sequence.
+fn shrink_while(
+    tree: &mut impl ValueTree<Value = trespass_generators::sequence::Sequence>,
+    first: trespass_generators::sequence::Sequence,
+    fails: impl Fn(&trespass_generators::sequence::Sequence) -> bool,
+) -> trespass_generators::sequence::Sequence {
+    let mut last_failure = first;
+    for _ in 0..10_000 {
+        if fails(&tree.current()) {
+            last_failure = tree.current();
+            if !tree.simplify() {
+                break;
+            }
+        } else if !tree.complicate() {
+            break;
+        }
+    }
+    last_failure
 }

@@ -28,24 +28,16 @@ pub fn plain_twin(step: &Step, resolve: &dyn Fn(&Ref) -> Option<Value>) -> Optio
     let mut twin = step.clone();
     let mut changed = false;
     visit_values_mut(&mut twin, &mut |value| changed |= replace_payloads(value));
-    let args = &mut twin.args;
-    for params in [
-        &mut args.path,
-        &mut args.query,
-        &mut args.header,
-        &mut args.cookie,
-    ] {
-        for arg in params.values_mut() {
-            if let Arg::Ref(r) = arg
-                && let Some(mut value) = resolve(r)
-                && replace_payloads(&mut value)
-            {
-                *arg = Arg::Value(value);
-                changed = true;
-            }
+    visit_params_mut(&mut twin, &mut |arg| {
+        if let Arg::Ref(r) = arg
+            && let Some(mut value) = resolve(r)
+            && replace_payloads(&mut value)
+        {
+            *arg = Arg::Value(value);
+            changed = true;
         }
-    }
-    if let Some(body) = &mut args.body {
+    });
+    if let Some(body) = &mut twin.args.body {
         let mut kept = Vec::new();
         for r in std::mem::take(&mut body.refs) {
             let plain = resolve(&r.from)
@@ -203,6 +195,18 @@ fn visit_values(step: &Step, f: &mut dyn FnMut(&Value)) {
 }
 
 fn visit_values_mut(step: &mut Step, f: &mut dyn FnMut(&mut Value)) {
+    visit_params_mut(step, &mut |arg| {
+        if let Arg::Value(value) = arg {
+            f(value);
+        }
+    });
+    if let Some(body) = &mut step.args.body {
+        f(&mut body.value);
+    }
+}
+
+/// Calls `f` with every parameter argument of `step` (path, query, header, cookie).
+fn visit_params_mut(step: &mut Step, f: &mut dyn FnMut(&mut Arg)) {
     let args = &mut step.args;
     for params in [
         &mut args.path,
@@ -210,14 +214,7 @@ fn visit_values_mut(step: &mut Step, f: &mut dyn FnMut(&mut Value)) {
         &mut args.header,
         &mut args.cookie,
     ] {
-        for arg in params.values_mut() {
-            if let Arg::Value(value) = arg {
-                f(value);
-            }
-        }
-    }
-    if let Some(body) = &mut args.body {
-        f(&mut body.value);
+        params.values_mut().for_each(&mut *f);
     }
 }
 
