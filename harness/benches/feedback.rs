@@ -8,13 +8,13 @@
 //! one worker, no confirmation, no shrinking: only what the cases reach counts.
 //!
 //! `cargo bench --workspace --locked --bench feedback` (`CASES=N`, default 300; `SEEDS=K`,
-//! default 3; `SHARE=x`, default the campaign's). Without a release build at hand, `cargo
+//! default 3; `SHARE=x`, default 0.4). Without a release build at hand, `cargo
 //! test --workspace --locked --bench feedback` runs it in the debug profile (the figures are
 //! counts, not times, so the profile does not change them).
 
 use std::collections::BTreeSet;
 
-use trespass::campaign::{Campaign, DEFAULT_FEEDBACK, Settings, Summary, Target, TargetKind};
+use trespass::campaign::{Campaign, Settings, Summary, Target, TargetKind};
 use trespass::identity::IdentityFile;
 use trespass_generators::model::ApiModel;
 use trespass_targets::{Mode, Service};
@@ -117,7 +117,7 @@ fn main() {
     let share: f64 = std::env::var("SHARE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_FEEDBACK);
+        .unwrap_or(0.4);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -144,7 +144,15 @@ fn main() {
         )
         .expect("the demo starts");
         let name = format!("{} (demo, vulnerable)", service.name());
-        compare(&runtime, &name, &subject, (&target, None), seeds, budgets, share);
+        compare(
+            &runtime,
+            &name,
+            &subject,
+            (&target, None),
+            seeds,
+            budgets,
+            share,
+        );
     }
     for (file, text) in REAL {
         let stub = trespass_targets::stub::start_stub(text, 0).expect("the stub starts");

@@ -209,9 +209,10 @@ impl Stub {
             .or_else(|| spec.get("basePath"))
             .and_then(Value::as_str)
             .map(|u| {
-                let path = u.split("://").nth(1).map_or(u, |rest| {
-                    rest.find('/').map_or("", |i| &rest[i..])
-                });
+                let path = u
+                    .split("://")
+                    .nth(1)
+                    .map_or(u, |rest| rest.find('/').map_or("", |i| &rest[i..]));
                 path.trim_end_matches('/').to_string()
             })
             .unwrap_or_default();
@@ -309,9 +310,9 @@ impl Stub {
                     Some(s) => {
                         let key = s["name"].as_str().unwrap_or_default();
                         match s["in"].as_str() {
-                            Some("query") => query
-                                .split('&')
-                                .any(|kv| kv.split('=').next() == Some(key)),
+                            Some("query") => {
+                                query.split('&').any(|kv| kv.split('=').next() == Some(key))
+                            }
                             Some("cookie") => headers
                                 .get("cookie")
                                 .and_then(|c| c.to_str().ok())
@@ -347,9 +348,12 @@ impl Stub {
             let schema = media.get("schema").map_or(&Value::Null, |s| s);
             return Some((schema, body["required"] == true));
         }
-        self.params(route)
-            .find(|p| p["in"] == "body")
-            .map(|p| (p.get("schema").unwrap_or(&Value::Null), p["required"] == true))
+        self.params(route).find(|p| p["in"] == "body").map(|p| {
+            (
+                p.get("schema").unwrap_or(&Value::Null),
+                p["required"] == true,
+            )
+        })
     }
 
     /// Missing required parameters and bodies, and bodies that do not match their schema.
@@ -367,7 +371,9 @@ impl Stub {
             }
             let name = p["name"].as_str().unwrap_or_default();
             let present = match p["in"].as_str() {
-                Some("query") => query.split('&').any(|kv| kv.split('=').next() == Some(name)),
+                Some("query") => query
+                    .split('&')
+                    .any(|kv| kv.split('=').next() == Some(name)),
                 Some("header") => headers.contains_key(name),
                 _ => true,
             };
@@ -451,10 +457,7 @@ impl Stub {
             Some((code, schema))
         });
         match found {
-            Some((code, schema)) => (
-                StatusCode::from_u16(code).unwrap_or(StatusCode::OK),
-                schema,
-            ),
+            Some((code, schema)) => (StatusCode::from_u16(code).unwrap_or(StatusCode::OK), schema),
             None => (StatusCode::OK, None),
         }
     }
@@ -510,7 +513,8 @@ impl Stub {
                         status.into_response()
                     }
                     Method::PUT | Method::PATCH => {
-                        if let (Some(Value::Object(new)), Some(old)) = (body, object.as_object_mut())
+                        if let (Some(Value::Object(new)), Some(old)) =
+                            (body, object.as_object_mut())
                         {
                             for (k, v) in new {
                                 old.insert(k, v);

@@ -151,8 +151,8 @@ pub struct FuzzArgs {
     pub attack_rate: Option<f64>,
     /// The share of cases that extend a sequence of the corpus (the cases that reached new
     /// behaviour: an operation × status × answer shape, a cross-identity 2xx on a kind, an
-    /// oracle verdict) instead of drawing a fresh one: `0.4` or `40%` (default 0.4; 0 turns
-    /// the coverage feedback off).
+    /// oracle verdict) instead of drawing a fresh one: `0.4` or `40%` (default 0: off; see
+    /// `cargo bench --bench feedback` for what it gains on your kind of API).
     #[arg(long, value_name = "SHARE", value_parser = crate::config::parse_rate)]
     pub feedback: Option<f64>,
     /// Draw every case fresh: no coverage feedback (the same as `--feedback 0`).

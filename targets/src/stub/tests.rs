@@ -94,12 +94,34 @@ async fn a_created_object_is_read_changed_listed_and_deleted_and_unknown_ids_are
     .await;
     assert_eq!(status, 201, "{shelf}");
     let uuid = shelf["shelfUuid"].as_str().unwrap().to_string();
-    assert_eq!(uuid.len(), 36, "an id in the property the item path names: {shelf}");
-    let (status, read) = send(&client, reqwest::Method::GET, format!("{base}/shelves/{uuid}"), None, true).await;
+    assert_eq!(
+        uuid.len(),
+        36,
+        "an id in the property the item path names: {shelf}"
+    );
+    let (status, read) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves/{uuid}"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!((status, &read), (200, &shelf));
-    let (status, list) = send(&client, reqwest::Method::GET, format!("{base}/shelves?limit=5"), None, true).await;
+    let (status, list) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves?limit=5"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(list["shelves"], json!([shelf]), "listed in the schema's array: {list}");
+    assert_eq!(
+        list["shelves"],
+        json!([shelf]),
+        "listed in the schema's array: {list}"
+    );
 
     let (status, book) = send(
         &client,
@@ -120,21 +142,67 @@ async fn a_created_object_is_read_changed_listed_and_deleted_and_unknown_ids_are
     )
     .await;
     assert_eq!((status, &changed["title"]), (200, &json!("Dune Messiah")));
-    let (status, _) = send(&client, reqwest::Method::PATCH, format!("{base}/shelves/{uuid}/books/{}", id + 7), Some(json!({"title": "x", "pages": 1})), true).await;
+    let (status, _) = send(
+        &client,
+        reqwest::Method::PATCH,
+        format!("{base}/shelves/{uuid}/books/{}", id + 7),
+        Some(json!({"title": "x", "pages": 1})),
+        true,
+    )
+    .await;
     assert_eq!(status, 404, "an unknown nested id");
 
-    let (status, _) = send(&client, reqwest::Method::DELETE, format!("{base}/shelves/{uuid}"), None, true).await;
+    let (status, _) = send(
+        &client,
+        reqwest::Method::DELETE,
+        format!("{base}/shelves/{uuid}"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(status, 204);
-    let (status, _) = send(&client, reqwest::Method::GET, format!("{base}/shelves/{uuid}"), None, true).await;
+    let (status, _) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves/{uuid}"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(status, 404, "deleted");
-    let (status, _) = send(&client, reqwest::Method::GET, format!("{base}/shelves/nope"), None, true).await;
+    let (status, _) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves/nope"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(status, 404);
     // Without the server's base path too, and the reset forgets everything.
-    let (status, _) = send(&client, reqwest::Method::POST, format!("{}/shelves", stub.url()), Some(json!({"name": "a"})), true).await;
+    let (status, _) = send(
+        &client,
+        reqwest::Method::POST,
+        format!("{}/shelves", stub.url()),
+        Some(json!({"name": "a"})),
+        true,
+    )
+    .await;
     assert_eq!(status, 201);
-    let reset = client.post(format!("{}/__reset", stub.url())).send().await.unwrap();
+    let reset = client
+        .post(format!("{}/__reset", stub.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reset.status().as_u16(), 204);
-    let (_, list) = send(&client, reqwest::Method::GET, format!("{base}/shelves?limit=5"), None, true).await;
+    let (_, list) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves?limit=5"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(list["shelves"], json!([]));
 }
 
@@ -144,20 +212,62 @@ async fn bad_requests_get_400_and_missing_credentials_401() {
     let base = stub.url();
     let client = reqwest::Client::new();
     let post = |body: Option<Value>, key: bool| {
-        send(&client, reqwest::Method::POST, format!("{base}/shelves"), body, key)
+        send(
+            &client,
+            reqwest::Method::POST,
+            format!("{base}/shelves"),
+            body,
+            key,
+        )
     };
-    assert_eq!(post(Some(json!({"name": 5})), true).await.0, 400, "a wrong type");
+    assert_eq!(
+        post(Some(json!({"name": 5})), true).await.0,
+        400,
+        "a wrong type"
+    );
     let (status, why) = post(Some(json!({"title": "x"})), true).await;
     assert_eq!(status, 400);
     assert!(why["error"].as_str().unwrap().contains("/name"), "{why}");
     assert_eq!(post(None, true).await.0, 400, "a required body missing");
-    assert_eq!(post(Some(json!({"name": "x"})), false).await.0, 401, "no key");
-    let (status, _) = send(&client, reqwest::Method::GET, format!("{base}/shelves"), None, true).await;
+    assert_eq!(
+        post(Some(json!({"name": "x"})), false).await.0,
+        401,
+        "no key"
+    );
+    let (status, _) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/shelves"),
+        None,
+        true,
+    )
+    .await;
     assert_eq!(status, 400, "the required query parameter is missing");
-    let (status, health) = send(&client, reqwest::Method::GET, format!("{base}/health"), None, false).await;
-    assert_eq!((status, health), (200, json!({"ok": false})), "open, with a body valid against its schema");
-    let (status, _) = send(&client, reqwest::Method::PUT, format!("{base}/health"), None, false).await;
+    let (status, health) = send(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/health"),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(
+        (status, health),
+        (200, json!({"ok": false})),
+        "open, with a body valid against its schema"
+    );
+    let (status, _) = send(
+        &client,
+        reqwest::Method::PUT,
+        format!("{base}/health"),
+        None,
+        false,
+    )
+    .await;
     assert_eq!(status, 405);
     assert!(matches!(start_stub("paths: [", 0), Err(StubError::Spec(_))));
-    assert!(matches!(start_stub("openapi: 3.0.0", 0), Err(StubError::Spec(_))));
+    assert!(matches!(
+        start_stub("openapi: 3.0.0", 0),
+        Err(StubError::Spec(_))
+    ));
 }
