@@ -149,6 +149,17 @@ impl Feedback {
         }
     }
 
+    /// The figures of the report.
+    pub(super) fn summary(&self) -> FeedbackSummary {
+        let state = self.lock();
+        FeedbackSummary {
+            share: self.share,
+            extended: state.extended,
+            corpus: state.corpus.len(),
+            features: state.seen.len(),
+        }
+    }
+
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, FeedbackState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

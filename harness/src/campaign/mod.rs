@@ -47,6 +47,7 @@ mod shard;
 pub mod target;
 mod worker;
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -403,9 +404,7 @@ impl Campaign {
             }
         }
         self.write_state(&shared);
-        let resets_failed = shared
-            .resets_failed
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let resets_failed = shared.resets_failed.load(Ordering::Relaxed);
         if resets_failed > 0 {
             tracing::warn!(
                 "{resets_failed} case(s) were given up because the target's reset failed \
@@ -428,15 +427,6 @@ impl Campaign {
             .collect();
         let (rejected, rejections) = shared.rejections.into_counts();
         let sharing = shared.sharing.counts();
-        let feedback = {
-            let state = shared.feedback.lock();
-            FeedbackSummary {
-                share: shared.feedback.share,
-                extended: state.extended,
-                corpus: state.corpus.len(),
-                features: state.seen.len(),
-            }
-        };
         Ok(Summary {
             transport: shared.transport.into_counts(),
             peak_memory: peak_memory(),
@@ -453,7 +443,7 @@ impl Campaign {
             root_causes: RootCause::group(&findings),
             findings,
             interrupted: crate::interrupt::stop_requested(),
-            feedback: Some(feedback),
+            feedback: Some(shared.feedback.summary()),
             coverage: shared
                 .coverage
                 .into_inner()
