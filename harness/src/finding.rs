@@ -67,6 +67,12 @@ pub struct Finding {
     pub case: u64,
     /// The run's seed: `--seed SEED` regenerates case `case`.
     pub seed: u64,
+    /// When case `case` was a coverage-feedback case: the cases whose sequence it extended
+    /// (a fresh case first, then each case that extended it; see
+    /// [`crate::campaign::Campaign::tree_for`]). Empty for a fresh case. The saved steps
+    /// replay as they are either way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extends: Vec<u64>,
     /// The spec, identities and target the finding was found with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -289,6 +295,7 @@ impl Finding {
             count: 1,
             case,
             seed,
+            extends: Vec::new(),
             origin: None,
             step: violation.step,
             steps: steps_of(trace, redactor),

@@ -556,6 +556,7 @@ auth.oauth2 = { grant = "password", username = "dave", password = "dave-pw-Secre
             interrupted: false,
             coverage: Default::default(),
             operations: Default::default(),
+            feedback: None,
         };
         assert_clean("the JSON report", &serde_json::to_string(&summary).unwrap());
         assert_clean("the report table", &summary.table());

@@ -23,6 +23,7 @@ pub mod hostile;
 pub mod notes;
 pub mod planted;
 pub mod shop;
+pub mod stub;
 
 use std::fmt;
 use std::net::SocketAddr;

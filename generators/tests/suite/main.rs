@@ -14,6 +14,7 @@ mod loader_refs;
 mod loader_versions;
 mod real_census;
 mod real_specs;
+mod sequence_extend;
 mod sequence_labels;
 mod sequence_patterns;
 mod sequence_select;

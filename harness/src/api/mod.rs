@@ -498,6 +498,7 @@ impl Harness {
                     &found.iter().map(|f| f.finding.clone()).collect::<Vec<_>>(),
                 ),
                 findings: found.iter().map(|f| f.finding.clone()).collect(),
+                feedback: None,
                 interrupted: false,
                 coverage: Default::default(),
                 operations: Default::default(),

@@ -100,6 +100,7 @@ fn outcome_with(findings: Vec<Found>) -> Outcome {
             interrupted: false,
             coverage: Default::default(),
             operations: Default::default(),
+            feedback: None,
         },
         findings,
         fixed: Vec::new(),

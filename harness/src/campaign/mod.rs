@@ -31,6 +31,7 @@ mod command;
 mod coverage;
 mod crash;
 mod exclusive;
+pub mod feedback;
 pub mod formats;
 mod in_flight;
 mod lane;
@@ -46,11 +47,11 @@ mod shard;
 pub mod target;
 mod worker;
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
-use sha2::{Digest, Sha256};
+use proptest::test_runner::TestRunner;
 use trespass_generators::model::ApiModel;
 use trespass_generators::sequence::{Sequence, SequenceConfig, SequenceStrategy};
 
@@ -58,6 +59,10 @@ pub use crate::artifact::write_atomically;
 pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
+pub use feedback::{
+    CaseFeatures, CorpusEntry, DEFAULT_FEEDBACK, EPOCH, FeedbackState, FeedbackSummary,
+    extension_runner,
+};
 pub use operations::{OperationCoverage, Operations};
 pub use report::{
     OVERSIZED, REPORT_FORMAT_VERSION, ReportSink, SharingCounts, Summary, peak_memory,
@@ -372,6 +377,7 @@ impl Campaign {
             budget,
             ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
             Operations::of_model(&self.model, &self.exclusions),
+            self.settings.feedback,
         );
         self.resume_into(&mut shared);
         let runs = lanes
@@ -398,9 +404,7 @@ impl Campaign {
             }
         }
         self.write_state(&shared);
-        let resets_failed = shared
-            .resets_failed
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let resets_failed = shared.resets_failed.load(Ordering::Relaxed);
         if resets_failed > 0 {
             tracing::warn!(
                 "{resets_failed} case(s) were given up because the target's reset failed \
@@ -439,6 +443,7 @@ impl Campaign {
             root_causes: RootCause::group(&findings),
             findings,
             interrupted: crate::interrupt::stop_requested(),
+            feedback: Some(shared.feedback.summary()),
             coverage: shared
                 .coverage
                 .into_inner()
@@ -546,13 +551,5 @@ impl Replayed {
 /// seed and the case. Every command that generates sequences from a seed uses it, so the same
 /// seed means the same sequences everywhere.
 pub fn runner_for(seed: u64, case: u64) -> TestRunner {
-    let mut hasher = Sha256::new();
-    hasher.update(b"trespass-case");
-    hasher.update(seed.to_le_bytes());
-    hasher.update(case.to_le_bytes());
-    let bytes: [u8; 32] = hasher.finalize().into();
-    TestRunner::new_with_rng(
-        ProptestConfig::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    )
+    feedback::runner_tagged(b"trespass-case", seed, case)
 }

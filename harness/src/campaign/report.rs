@@ -84,6 +84,10 @@ pub struct Summary {
     /// before it.
     #[serde(default, skip_serializing_if = "Operations::is_empty")]
     pub operations: Operations,
+    /// The coverage feedback: its share of the cases, the cases that extended the corpus,
+    /// the corpus and the features seen (see [`super::feedback`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<super::FeedbackSummary>,
 }
 
 /// The transport failures of a running campaign by kind, and the answers cut at the body cap:
@@ -539,6 +543,7 @@ mod tests {
             interrupted: false,
             coverage: Coverage::default(),
             operations: Operations::default(),
+            feedback: None,
         }
     }
 

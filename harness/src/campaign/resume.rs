@@ -60,6 +60,10 @@ pub struct CampaignState {
     /// What each operation was sent and answered so far.
     #[serde(default)]
     pub operations: Operations,
+    /// The corpus of the coverage feedback, the features seen and the cases of the epoch in
+    /// progress.
+    #[serde(default)]
+    pub feedback: super::FeedbackState,
 }
 
 impl CampaignState {

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::ValueTree;
 
 use super::lane::LaneProbe;
 use super::worker::sequence_step;
-use super::{Access, Campaign, CampaignError, Endpoint, runner_for};
+use super::{Access, Campaign, CampaignError, Endpoint};
 use crate::exec::Executor;
 use crate::finding::{Finding, FindingError};
 use crate::shrink::Probe;
@@ -46,8 +46,9 @@ impl Campaign {
         endpoint: &Endpoint,
         finding: &Finding,
     ) -> Result<Reshrunk, CampaignError> {
-        let mut runner = runner_for(finding.seed, finding.case);
-        let Ok(tree) = self.strategy.new_tree(&mut runner) else {
+        let mut cases = finding.extends.clone();
+        cases.push(finding.case);
+        let Some(tree) = self.tree_for(&cases) else {
             return Ok(Reshrunk::Regenerated {
                 reason: format!("case {} generates no sequence", finding.case),
             });

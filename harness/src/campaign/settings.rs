@@ -45,6 +45,10 @@ pub struct Settings {
     /// The chance that a generated argument whose schema admits attack payloads carries one
     /// ([`Config::attack_rate`](crate::config::Config::attack_rate)).
     pub attack_rate: f64,
+    /// The share of cases (0 to 1) that extend a sequence of the corpus, the cases that
+    /// reached new behaviour, instead of drawing a fresh one (`--feedback`; 0: off). See
+    /// [`super::feedback`].
+    pub feedback: f64,
 }
 
 impl Settings {
@@ -70,6 +74,7 @@ impl Settings {
             max_in_flight: None,
             retry: crate::http::RetryPolicy::default(),
             attack_rate: config.attack_rate,
+            feedback: super::feedback::DEFAULT_FEEDBACK,
         }
     }
 

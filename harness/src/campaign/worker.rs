@@ -6,22 +6,22 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use proptest::strategy::Strategy;
 use trespass_generators::sequence::Sequence;
 
 use super::budget::{Budget, ShrinkShare};
 use super::coverage::Coverage;
 use super::crash::Crash;
+use super::feedback::{CaseFeatures, Extends, Feedback};
 use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
 use super::operations::Operations;
 use super::report::{Rejections, Sharing, TransportFailures};
 use super::resume::{CampaignState, DoneCases, Persist, STATE_VERSION};
 use super::target::Access;
-use super::{Campaign, Event, runner_for};
+use super::{Campaign, Event};
 use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
-use crate::oracle::Signature;
+use crate::oracle::{Signature, Violation};
 use crate::shrink::{Probe, ShrinkBudget, shrink};
 
 /// How many later sightings of a signature whose first finding did not reproduce (a race, a
@@ -59,10 +59,17 @@ pub(super) struct Shared {
     pub(super) persist: Option<Persist>,
     /// Operations known to answer slowly to long strings.
     pub(super) growth: crate::exec::GrowthMemo,
+    /// The corpus of the coverage feedback.
+    pub(super) feedback: Feedback,
 }
 
 impl Shared {
-    pub(super) fn new(budget: Budget, shrink_share: ShrinkShare, operations: Operations) -> Self {
+    pub(super) fn new(
+        budget: Budget,
+        shrink_share: ShrinkShare,
+        operations: Operations,
+        feedback: f64,
+    ) -> Self {
         Self {
             next_case: AtomicU64::new(0),
             cases_done: AtomicU64::new(0),
@@ -81,8 +88,18 @@ impl Shared {
             done: Mutex::new(DoneCases::default()),
             persist: None,
             growth: crate::exec::GrowthMemo::default(),
+            feedback: Feedback::new(feedback),
         }
     }
+}
+
+/// The case a worker runs: its number in the run's own order (`nth`) and in the campaign,
+/// and what it extends when it is a feedback case.
+#[derive(Clone, Copy)]
+pub(super) struct ThisCase<'a> {
+    pub(super) nth: u64,
+    pub(super) case: u64,
+    pub(super) extends: &'a Extends,
 }
 
 /// How a case ended.
@@ -114,16 +131,28 @@ impl Campaign {
             // Done cases are counted in this run's own order (`nth`): with a shard, its cases
             // are every N-th, and a watermark over case numbers would never rise.
             if shared.done.lock().is_ok_and(|d| d.contains(nth)) {
-                // Done by the run this one resumes.
+                // Done by the run this one resumes (its features are in the state).
+                shared.feedback.record(nth, CaseFeatures::default(), false);
                 continue;
             }
-            let Some(sequence) = self.sequence_for(case) else {
+            let Ok(extends) = self.extends_for(nth, case, shared).await else {
+                break;
+            };
+            let Some(sequence) = self.sequence_of(case, &extends) else {
+                shared.feedback.record(nth, CaseFeatures::default(), false);
                 self.case_done(nth, shared);
                 continue;
             };
+            let this = ThisCase {
+                nth,
+                case,
+                extends: &extends,
+            };
             let end = self
-                .run_case(lane, &executor, case, &sequence, shared, on_event)
+                .run_case(lane, &executor, this, &sequence, shared, on_event)
                 .await;
+            // A case that ended before it was judged shows nothing new.
+            shared.feedback.record(nth, CaseFeatures::default(), false);
             if let CaseEnd::TargetLost = end {
                 break;
             }
@@ -187,6 +216,8 @@ impl Campaign {
             let all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
             all.keys().map(|s| s.as_str().to_string()).collect()
         };
+        // Read after the cases done: every case done was recorded before it was marked.
+        let feedback = shared.feedback.lock().clone();
         let state = CampaignState {
             version: STATE_VERSION,
             spec_sha256: persist.spec_sha256.clone(),
@@ -208,6 +239,7 @@ impl Campaign {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
+            feedback,
         };
         if let Err(e) = persist.file.save(&state) {
             tracing::error!(
@@ -241,6 +273,11 @@ impl Campaign {
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .add(&state.operations);
+        *shared
+            .feedback
+            .state
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner()) = state.feedback.clone();
         let findings = shared.findings.get_mut().unwrap_or_else(|e| e.into_inner());
         for finding in known {
             findings.insert(finding.signature.clone(), finding.clone());
@@ -253,11 +290,12 @@ impl Campaign {
         &self,
         lane: &Lane,
         executor: &Executor<'_>,
-        case: u64,
+        this: ThisCase<'_>,
         sequence: &Sequence,
         shared: &Shared,
         on_event: OnEvent<'_>,
     ) -> CaseEnd {
+        let case = this.case;
         if !self.revive_before_sequence(lane).await {
             return CaseEnd::TargetLost;
         }
@@ -294,10 +332,12 @@ impl Campaign {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .add(&judged);
+        let violations = self.violations(&result);
+        self.record_features(shared, this.nth, case, this.extends, &result, &violations);
         // Confirmations and shrinking time a long string's growth afresh: without the
         // campaign's growth memo, which would send it short.
         let replayer = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
-        for (mut finding, again) in self.judge(sequence, &result, case, shared) {
+        for (mut finding, again) in self.judge(sequence, &result, violations, this, shared) {
             finding.origin = self.origin.clone();
             finding.in_flight = in_flight;
             if self.settings.confirm && !again {
@@ -451,25 +491,30 @@ impl Campaign {
         &self,
         sequence: &Sequence,
         result: &RunResult,
-        case: u64,
+        violations: Vec<Violation>,
+        this: ThisCase<'_>,
         shared: &Shared,
     ) -> Vec<(Finding, bool)> {
         let mut seen = std::collections::BTreeSet::new();
         let mut new = Vec::new();
-        for violation in self.violations(result) {
+        for violation in violations {
             let signature = violation.signature();
             if !seen.insert(signature.clone()) {
                 continue;
             }
             let report = || {
-                Finding::new(
+                let mut finding = Finding::new(
                     &violation,
                     sequence,
                     &result.trace,
-                    case,
+                    this.case,
                     self.settings.seed,
                     &self.redactor,
-                )
+                );
+                if let Some(cases) = this.extends {
+                    finding.extends = cases[..cases.len() - 1].to_vec();
+                }
+                finding
             };
             let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
             match all.get_mut(&signature) {
@@ -542,8 +587,9 @@ impl Campaign {
         if self.probe_for(case).is_some() {
             return None;
         }
-        let mut runner = runner_for(self.settings.seed, case);
-        let tree = self.strategy.new_tree(&mut runner).ok()?;
+        let mut cases = finding.extends.clone();
+        cases.push(case);
+        let tree = self.tree_for(&cases)?;
         let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
         if let Some(reproduction) = &shrunk.reproduction {
             finding.set_evidence(

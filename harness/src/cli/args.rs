@@ -149,6 +149,15 @@ pub struct FuzzArgs {
     /// or `5%` (default 0.1; TRESPASS_ATTACK_RATE; 0 turns payloads off).
     #[arg(long, value_name = "RATE", value_parser = crate::config::parse_rate)]
     pub attack_rate: Option<f64>,
+    /// The share of cases that extend a sequence of the corpus (the cases that reached new
+    /// behaviour: an operation × status × answer shape, a cross-identity 2xx on a kind, an
+    /// oracle verdict) instead of drawing a fresh one: `0.4` or `40%` (default 0: off; see
+    /// `cargo bench --bench feedback` for what it gains on your kind of API).
+    #[arg(long, value_name = "SHARE", value_parser = crate::config::parse_rate)]
+    pub feedback: Option<f64>,
+    /// Draw every case fresh: no coverage feedback (the same as `--feedback 0`).
+    #[arg(long, conflicts_with = "feedback")]
+    pub no_feedback: bool,
     /// Folder of finding files: each confirmed finding is written there as
     /// `<signature>.json` (with a curl script and a Rust regression test beside it) as soon as
     /// it is confirmed, and rewritten once shrunk.

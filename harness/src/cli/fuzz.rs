@@ -76,10 +76,21 @@ fn settings_of(args: &FuzzArgs, config: &Config, seed: u64) -> Settings {
     settings.confirm = !args.no_confirm;
     settings.rate = args.rate;
     settings.max_in_flight = args.max_in_flight.map(|n| n as usize);
+    settings.feedback = feedback_share(args);
     if args.no_shrink || args.no_confirm {
         settings.shrink = None;
     }
     settings
+}
+
+/// The share of cases that extend the corpus (`--feedback`, `--no-feedback`).
+fn feedback_share(args: &FuzzArgs) -> f64 {
+    if args.no_feedback {
+        0.0
+    } else {
+        args.feedback
+            .unwrap_or(crate::campaign::feedback::DEFAULT_FEEDBACK)
+    }
 }
 
 pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
@@ -295,6 +306,14 @@ fn campaign_state(
         afresh(format!(
             "it is a campaign of seed {} and --seed is {seed} (--seed {} resumes it)",
             state.seed, state.seed
+        ));
+        return Ok((file, None));
+    }
+    let share = feedback_share(args);
+    if state.feedback.share != share {
+        afresh(format!(
+            "it is a campaign with --feedback {} and this run has --feedback {share}",
+            state.feedback.share
         ));
         return Ok((file, None));
     }
@@ -533,6 +552,7 @@ fn partial_summary(campaign: &Campaign, found: &[Finding]) -> Summary {
         interrupted: crate::interrupt::stop_requested(),
         coverage: Default::default(),
         operations: Default::default(),
+        feedback: None,
     }
 }
 

@@ -7,6 +7,7 @@ mod conformance;
 mod content;
 mod coverage;
 mod demos;
+mod feedback;
 mod fuzz;
 mod gate;
 mod hostile;

@@ -17,6 +17,8 @@ fn fuzz(dir: &Path) -> std::process::Command {
     let mut command = trespass!();
     command
         .args(["fuzz", "--workers", "1", "--cases", CASES, "--seed", SEED])
+        // The coverage feedback's corpus is part of the state, and resumes with it.
+        .args(["--feedback", "0.5"])
         .arg("--corpus")
         .arg(dir.join("findings"))
         .arg("--state")
@@ -99,6 +101,11 @@ fn a_campaign_killed_at_a_random_moment_resumes_and_finds_what_one_run_finds() {
     );
     let report = read_json(&cut.path().join("report.json")).unwrap();
     assert_eq!(signatures(&report), expected, "{stderr}");
+    assert!(
+        report["feedback"]["extended"].as_u64().unwrap() > 0,
+        "{}",
+        report["feedback"]
+    );
     assert_eq!(
         report["cases"], 200,
         "every case ran once, across the two runs"

@@ -1,5 +1,6 @@
 //! `--shard K/N` and `trespass merge`: N shard processes, run side by side, then merged, find
-//! exactly what one unsharded run of the same seed and cases finds.
+//! exactly what one unsharded run of the same seed and cases finds (with the coverage feedback
+//! off: each shard keeps a corpus of its own).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,6 +23,9 @@ fn fuzz_args(dir: &Path, name: &str) -> Vec<String> {
         "--workers".into(),
         "1".into(),
         "--no-shrink".into(),
+        // Each shard learns from its own cases only: with the coverage feedback on, N shards
+        // extend N corpora and run other cases than one unsharded run.
+        "--no-feedback".into(),
         "--quiet".into(),
         format!(
             "--report=json:{}",

@@ -39,7 +39,7 @@ impl Gen<'_, '_> {
     }
 
     pub(super) fn full(&self) -> bool {
-        self.plans.len() >= self.config.max_steps
+        self.plans.len() >= self.limit
     }
 
     pub(super) fn identities_where(&self, f: impl Fn(usize, &IdentitySpec) -> bool) -> Vec<usize> {

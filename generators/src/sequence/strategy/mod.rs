@@ -128,12 +128,47 @@ impl SequenceStrategy {
         self.generate(runner, Some(choices))
     }
 
+    /// A tree whose sequence is generated with `runners[0]` as [`Strategy::new_tree`] does,
+    /// then *extended* once with each further runner: a few more moves (the same patterns)
+    /// on the state the steps before left, so that they reuse its objects (another identity
+    /// reads or changes what an earlier step created, a child goes under its parent). Each
+    /// extension adds at most half of [`SequenceConfig::max_steps`] steps, and the sequence
+    /// never passes twice that. The same runners give the same tree: the coverage feedback
+    /// of a campaign extends the sequences that reached new behaviour this way and stays
+    /// replayable from its seed. No runner: an error.
+    pub fn new_tree_extended(&self, runners: &mut [TestRunner]) -> NewTree<Self> {
+        let Some((first, rest)) = runners.split_first_mut() else {
+            return Err("no runner to generate a sequence with".into());
+        };
+        let mut generator = self.generator(first, None);
+        generator.run()?;
+        let cap = 2 * self.config.max_steps.max(1);
+        for runner in rest {
+            generator.limit = (generator.plans.len() + self.config.max_steps.max(2) / 2).min(cap);
+            generator.runner = runner;
+            generator.run()?;
+        }
+        let Gen { plans, slots, .. } = generator;
+        Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+    }
+
     fn generate(
         &self,
         runner: &mut TestRunner,
         choices: Option<&mut dyn FnMut() -> u32>,
     ) -> NewTree<Self> {
-        let mut generator = Gen {
+        let mut generator = self.generator(runner, choices);
+        generator.run()?;
+        let Gen { plans, slots, .. } = generator;
+        Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+    }
+
+    fn generator<'a, 'c>(
+        &'a self,
+        runner: &'a mut TestRunner,
+        choices: Option<&'a mut (dyn FnMut() -> u32 + 'c)>,
+    ) -> Gen<'a, 'c> {
+        Gen {
             cat: &self.catalog,
             cast: &self.cast,
             config: &self.config,
@@ -148,10 +183,8 @@ impl SequenceStrategy {
             own_parents: false,
             negative: false,
             forced_echo: None,
-        };
-        generator.run()?;
-        let Gen { plans, slots, .. } = generator;
-        Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+            limit: self.config.max_steps,
+        }
     }
 }
 
@@ -198,4 +231,6 @@ struct Gen<'a, 'c> {
     /// An argument (query parameter name, or body pointer) the next step takes from this
     /// reference.
     forced_echo: Option<(String, Ref)>,
+    /// Steps at most ([`SequenceConfig::max_steps`], more while extending).
+    limit: usize,
 }

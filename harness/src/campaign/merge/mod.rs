@@ -209,10 +209,24 @@ fn empty_summary(first: Option<&Summary>) -> Summary {
         interrupted: false,
         coverage: Default::default(),
         operations: Default::default(),
+        feedback: None,
     }
 }
 
 fn add_counts(into: &mut Summary, part: &Summary) {
+    // Each shard keeps a corpus of its own: the cases extended and the corpora add up, the
+    // features seen are at least the most one shard saw.
+    if let Some(theirs) = &part.feedback {
+        let ours = into
+            .feedback
+            .get_or_insert_with(|| crate::campaign::FeedbackSummary {
+                share: theirs.share,
+                ..Default::default()
+            });
+        ours.extended += theirs.extended;
+        ours.corpus += theirs.corpus;
+        ours.features = ours.features.max(theirs.features);
+    }
     into.cases += part.cases;
     into.requests += part.requests;
     into.rejected += part.rejected;
