@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use proptest::strategy::{SBoxedStrategy, Strategy};
 use serde_json::Value;
 
+mod echoes;
 mod kinds;
 mod privileged;
 
@@ -19,6 +20,8 @@ use crate::model::{
 };
 use crate::values::attack::{Admits, Labelled};
 use crate::values::{self, ValueContext};
+pub(crate) use echoes::Echoes;
+use echoes::find_echoes;
 pub use kinds::ACCOUNT_SEGMENTS;
 use kinds::{bind_kinds, find_accounts, kinds_of, unique_keys};
 use privileged::privileged_fields;
@@ -34,7 +37,7 @@ pub(crate) struct ParamInfo {
     pub strategy: SBoxedStrategy<Value>,
     /// Fields of earlier responses that may supply this argument's value (query parameters
     /// that name no object).
-    pub echoes: Vec<Echo>,
+    pub echoes: Echoes,
     /// The lengths of attack payloads this argument admits, when its schema admits them (a
     /// path or query parameter only: header and cookie values cannot carry every payload).
     pub admits: Option<Admits>,
@@ -67,7 +70,7 @@ pub(crate) struct BodyInfo {
     pub links: Vec<(String, String)>,
     /// Top-level body fields (JSON pointers) that earlier responses may supply, other than
     /// `links`.
-    pub echoes: Vec<(String, Vec<Echo>)>,
+    pub echoes: Vec<(String, Echoes)>,
     /// Bodies with exactly one constraint broken, when the schema has constraints to break,
     /// labelled with it (`minLength at /username`).
     pub negative: Option<SBoxedStrategy<Labelled>>,
@@ -173,44 +176,6 @@ impl Shape {
         let format_ok = self.format.is_none() || self.format == out.format;
         same_type && enum_ok && format_ok
     }
-}
-
-/// The name an id argument is named after (`user` for `userId` or `user_id`).
-fn id_subject(name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower
-        .strip_suffix("_id")
-        .or_else(|| lower.strip_suffix("id"))?;
-    (!stem.is_empty()).then(|| stem.to_string())
-}
-
-/// The response fields of every operation that can supply an argument `name` of shape `arg`;
-/// free-text fields count only with `free_text`.
-fn echoes_for(ops: &[OpInfo], name: &str, arg: &Shape, free_text: bool) -> Vec<Echo> {
-    let subject = id_subject(name);
-    let mut out = Vec::new();
-    for (producer, op) in ops.iter().enumerate() {
-        for (field, shape) in &op.outputs {
-            // Same name: identifiers and enums (`status`, `userId`), not prose, which only
-            // free-text search parameters take.
-            let same_name = field.eq_ignore_ascii_case(name) && !arg.free && arg.accepts(shape);
-            let id_of_subject = field == "id"
-                && subject.as_ref().is_some_and(|subject| {
-                    op.output_name
-                        .as_ref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(subject))
-                })
-                && arg.accepts(shape);
-            let text = free_text && arg.free && shape.free;
-            if same_name || id_of_subject || text {
-                out.push(Echo {
-                    producer,
-                    pointer: crate::pointer::join([field]),
-                });
-            }
-        }
-    }
-    out
 }
 
 /// One kind of object.
@@ -377,13 +342,15 @@ impl Catalog {
                 list.retain(keep);
             }
         }
+        // Lists shared by many arguments stay shared once narrowed.
+        let mut narrowed = echoes::Narrowed::new(&off);
         for op in &mut self.ops {
             for p in &mut op.params {
-                p.echoes.retain(|e| keep(&e.producer));
+                p.echoes = narrowed.of(&p.echoes);
             }
             if let Some(b) = &mut op.body {
                 for (_, echoes) in &mut b.echoes {
-                    echoes.retain(|e| keep(&e.producer));
+                    *echoes = narrowed.of(echoes);
                 }
                 b.echoes.retain(|(_, echoes)| !echoes.is_empty());
             }
@@ -452,7 +419,7 @@ fn op_info(
                 } else {
                     strategy
                 },
-                echoes: Vec::new(),
+                echoes: Echoes::default(),
                 admits: matches!(
                     p.location,
                     ParameterLocation::Path | ParameterLocation::Query
@@ -544,66 +511,6 @@ fn body_info(
         sites: values::attack::sites(&model.schemas, schema),
         key: None,
     }))
-}
-
-/// Values earlier responses can supply: query parameters that name no object, and top-level
-/// body fields that are not links.
-fn find_echoes(model: &ApiModel, ops: &mut [OpInfo]) {
-    for i in 0..ops.len() {
-        let op = &model.operations[i];
-        let mut params = std::mem::take(&mut ops[i].params);
-        for p in &mut params {
-            if p.kind.is_some() || p.location != ParameterLocation::Query {
-                continue;
-            }
-            let Some(arg) = op
-                .parameter(p.location, &p.name)
-                .and_then(|q| shape(model, q.schema))
-            else {
-                continue;
-            };
-            p.echoes = echoes_for(ops, &p.name, &arg, true);
-        }
-        ops[i].params = params;
-        let body_echoes = body_echoes(model, ops, i);
-        if let Some(body) = &mut ops[i].body {
-            body.echoes = body_echoes;
-        }
-    }
-}
-
-/// The top-level fields of the JSON body of operation `i` that earlier responses can supply,
-/// with their sources; links and read-only fields excluded.
-fn body_echoes(model: &ApiModel, ops: &[OpInfo], i: usize) -> Vec<(String, Vec<Echo>)> {
-    let mut body_echoes = Vec::new();
-    let Some(schema) = model.operations[i].json_request_schema() else {
-        return body_echoes;
-    };
-    let Some(props) = model.schemas.object_properties(schema) else {
-        return body_echoes;
-    };
-    for (name, prop) in props {
-        let at = crate::pointer::join([name]);
-        let linked = ops[i]
-            .body
-            .as_ref()
-            .is_some_and(|b| b.links.iter().any(|(p, _)| *p == at));
-        let Some(arg) = shape(model, *prop) else {
-            continue;
-        };
-        // Read-only fields are not sent (the mass-assignment pattern sends them, as a user, on
-        // purpose): an admin echoing its own `role: admin` into a user's update would promote
-        // that user.
-        let read_only = model.schemas.try_get(*prop).is_some_and(|s| s.read_only);
-        if linked || read_only {
-            continue;
-        }
-        let echoes = echoes_for(ops, name, &arg, false);
-        if !echoes.is_empty() {
-            body_echoes.push((at, echoes));
-        }
-    }
-    body_echoes
 }
 
 #[cfg(test)]
