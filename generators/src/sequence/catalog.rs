@@ -282,11 +282,14 @@ impl Catalog {
     pub fn new(model: &ApiModel) -> Self {
         let mut kinds = kinds_of(model);
         let credentials = credential_params(model);
+        // Operations share schemas (bodies, parameters): each strategy is built once.
+        let mut memo = values::Memo::new(&model.schemas);
         let mut ops: Vec<OpInfo> = model
             .operations
             .iter()
-            .map(|op| op_info(model, op, &credentials))
+            .map(|op| op_info(&mut memo, model, op, &credentials))
             .collect();
+        drop(memo);
         find_accounts(model, &mut ops, &mut kinds);
         bind_kinds(model, &mut ops, &kinds);
         unique_keys(model, &mut ops, &kinds);
@@ -372,6 +375,7 @@ impl Catalog {
 /// known: its arguments but the credentials the harness sets itself, its body, whether it is
 /// admin-only or secured, and what its answer holds.
 fn op_info(
+    memo: &mut values::Memo<'_>,
     model: &ApiModel,
     op: &Operation,
     credentials: &BTreeSet<(ParameterLocation, String)>,
@@ -391,24 +395,23 @@ fn op_info(
         })
         .filter_map(|p| {
             let required = p.required || p.location == ParameterLocation::Path;
-            let strategy =
-                match values::strategy(&model.schemas, p.schema, &ValueContext::request()) {
-                    Ok(strategy) => strategy,
-                    Err(e) => {
-                        // An optional parameter without values is left out; a required one makes the
-                        // operation unsendable.
-                        if required && skipped.is_none() {
-                            skipped = Some(format!(
-                                "no valid value for {} parameter `{}` (schema {}): {}",
-                                location_name(p.location),
-                                p.name,
-                                e.pointer,
-                                e.reason
-                            ));
-                        }
-                        return None;
+            let strategy = match memo.strategy(p.schema, &ValueContext::request()) {
+                Ok(strategy) => strategy,
+                Err(e) => {
+                    // An optional parameter without values is left out; a required one makes the
+                    // operation unsendable.
+                    if required && skipped.is_none() {
+                        skipped = Some(format!(
+                            "no valid value for {} parameter `{}` (schema {}): {}",
+                            location_name(p.location),
+                            p.name,
+                            e.pointer,
+                            e.reason
+                        ));
                     }
-                };
+                    return None;
+                }
+            };
             Some(ParamInfo {
                 location: p.location,
                 name: p.name.clone(),
@@ -429,7 +432,7 @@ fn op_info(
             })
         })
         .collect();
-    let body = match body_info(model, op, kind.as_ref()) {
+    let body = match body_info(memo, model, op, kind.as_ref()) {
         Ok(body) => body,
         Err(why) => {
             if op.request_body.as_ref().is_some_and(|b| b.required) && skipped.is_none() {
@@ -470,6 +473,7 @@ pub(crate) fn location_name(location: ParameterLocation) -> &'static str {
 /// and privileged fields; links and echoes come later. `Ok(None)` without a body; an error
 /// (why, naming the schema) when the body's schema admits no value that can be generated.
 fn body_info(
+    memo: &mut values::Memo<'_>,
     model: &ApiModel,
     op: &Operation,
     kind: Option<&(String, CrudRole)>,
@@ -488,24 +492,23 @@ fn body_info(
     let Some(schema) = mt.schema else {
         return Ok(None);
     };
-    let strategy = values::strategy(&model.schemas, schema, &ValueContext::request())
+    let strategy = memo
+        .strategy(schema, &ValueContext::request())
         .map_err(|e| format!("no valid request body (schema {}): {}", e.pointer, e.reason))?;
     // Only the required fields; when they alone cannot be generated (recursion the depth
     // budget cuts), the full strategy, never a stand-in that breaks the schema.
-    let minimal = values::strategy(
-        &model.schemas,
-        schema,
-        &ValueContext::request().with_max_depth(0),
-    )
-    .unwrap_or_else(|_| strategy.clone());
+    let minimal = memo
+        .strategy(schema, &ValueContext::request().with_max_depth(0))
+        .unwrap_or_else(|_| strategy.clone());
     Ok(Some(BodyInfo {
         media_type: media.clone(),
         strategy,
         minimal,
-        privileged: privileged_fields(model, op, schema, kind),
+        privileged: privileged_fields(memo, model, op, schema, kind),
         links: Vec::new(),
         echoes: Vec::new(),
-        negative: values::negative_strategy(&model.schemas, schema, &ValueContext::request())
+        negative: memo
+            .negative(schema, &ValueContext::request())
             .ok()
             .map(|n| n.prop_map(|n| (n.value.clone(), vec![n.label()])).sboxed()),
         sites: values::attack::sites(&model.schemas, schema),
