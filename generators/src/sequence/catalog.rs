@@ -657,9 +657,9 @@ mod tests {
         assert!(text.accepts(&status) && text.accepts(&uuid));
         assert!(!uuid.accepts(&text));
         assert!(!text.accepts(&int) && !int.accepts(&text));
-        assert_eq!(id_subject("userId").as_deref(), Some("user"));
-        assert_eq!(id_subject("owner_id").as_deref(), Some("owner"));
-        assert_eq!(id_subject("id"), None);
-        assert_eq!(id_subject("title"), None);
+        assert_eq!(echoes::id_subject("userId").as_deref(), Some("user"));
+        assert_eq!(echoes::id_subject("owner_id").as_deref(), Some("owner"));
+        assert_eq!(echoes::id_subject("id"), None);
+        assert_eq!(echoes::id_subject("title"), None);
     }
 }

@@ -17,7 +17,7 @@ use crate::model::{ApiModel, ParameterLocation};
 pub(crate) type Echoes = Arc<Vec<Echo>>;
 
 /// The name an id argument is named after (`user` for `userId` or `user_id`).
-fn id_subject(name: &str) -> Option<String> {
+pub(super) fn id_subject(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     let stem = lower
         .strip_suffix("_id")
