@@ -363,7 +363,7 @@ mod synthetic {
                 "maxItems": 10, "uniqueItems": true},
             "_links": {"type": "array", "readOnly": true, "items": r("SelfLink")},
         });
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             props["paymentInstrument"] = r("PaymentInstrument");
         }
         if i > 0 {
