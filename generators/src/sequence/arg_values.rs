@@ -1,8 +1,9 @@
 //! The one place the sequence generators get argument values from.
 //!
-//! [`schema_strategy`] is the seam to the value generators: every parameter, body and extra
-//! field of a step is generated through [`crate::values::strategy`] here, so switching to
-//! another value generator changes this file only.
+//! [`memo_strategy`] is the seam to the value generators: every parameter, body and extra
+//! field of a step is generated through [`crate::values::strategy`] (memoised per catalog by
+//! [`crate::values::Memo`]) here, so switching to another value generator changes this file
+//! only.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -16,8 +17,9 @@ use crate::values::{self, ValueContext};
 /// A schema that admits no generable value (see [`values::Unsatisfiable`]) is logged and gets a
 /// trivial stand-in: an empty object for object schemas, `null` otherwise. The request is then
 /// likely refused by the server, which the sequence treats like any other refusal.
+#[cfg(test)]
 pub(crate) fn schema_strategy(model: &ApiModel, id: SchemaId) -> SBoxedStrategy<Value> {
-    strategy_in(model, id, &ValueContext::request())
+    memo_strategy(&mut values::Memo::new(&model.schemas), model, id)
 }
 
 /// Like [`schema_strategy`], for a path parameter: only values that fill a path segment, never
@@ -55,8 +57,26 @@ pub fn fills_path_segment(value: &Value) -> bool {
     }
 }
 
-fn strategy_in(model: &ApiModel, id: SchemaId, context: &ValueContext) -> SBoxedStrategy<Value> {
-    match values::strategy(&model.schemas, id, context) {
+/// A strategy for values of schema `id` of `model`, as sent in a request, built through
+/// `memo` (once per schema for a whole catalog). A schema that admits no generable value (see
+/// [`values::Unsatisfiable`]) is logged, every time it is asked for, and gets a trivial
+/// stand-in: an empty object for object schemas, `null` otherwise. The request is then likely
+/// refused by the server, which the sequence treats like any other refusal.
+pub(crate) fn memo_strategy(
+    memo: &mut values::Memo<'_>,
+    model: &ApiModel,
+    id: SchemaId,
+) -> SBoxedStrategy<Value> {
+    or_stand_in(model, id, memo.strategy(id, &ValueContext::request()))
+}
+
+/// `built`, or when it failed, the stand-in [`memo_strategy`] describes.
+fn or_stand_in(
+    model: &ApiModel,
+    id: SchemaId,
+    built: Result<SBoxedStrategy<Value>, values::Unsatisfiable>,
+) -> SBoxedStrategy<Value> {
+    match built {
         Ok(strategy) => strategy,
         Err(e) => {
             tracing::warn!(schema = %e.pointer, kind = %e.kind, "no valid value can be generated: {}", e.reason);

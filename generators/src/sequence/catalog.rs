@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use proptest::strategy::{SBoxedStrategy, Strategy};
 use serde_json::Value;
 
+mod echoes;
 mod kinds;
 mod privileged;
 
@@ -19,6 +20,8 @@ use crate::model::{
 };
 use crate::values::attack::{Admits, Labelled};
 use crate::values::{self, ValueContext};
+pub(crate) use echoes::Echoes;
+use echoes::find_echoes;
 pub use kinds::ACCOUNT_SEGMENTS;
 use kinds::{bind_kinds, find_accounts, kinds_of, unique_keys};
 use privileged::privileged_fields;
@@ -34,7 +37,7 @@ pub(crate) struct ParamInfo {
     pub strategy: SBoxedStrategy<Value>,
     /// Fields of earlier responses that may supply this argument's value (query parameters
     /// that name no object).
-    pub echoes: Vec<Echo>,
+    pub echoes: Echoes,
     /// The lengths of attack payloads this argument admits, when its schema admits them (a
     /// path or query parameter only: header and cookie values cannot carry every payload).
     pub admits: Option<Admits>,
@@ -67,7 +70,7 @@ pub(crate) struct BodyInfo {
     pub links: Vec<(String, String)>,
     /// Top-level body fields (JSON pointers) that earlier responses may supply, other than
     /// `links`.
-    pub echoes: Vec<(String, Vec<Echo>)>,
+    pub echoes: Vec<(String, Echoes)>,
     /// Bodies with exactly one constraint broken, when the schema has constraints to break,
     /// labelled with it (`minLength at /username`).
     pub negative: Option<SBoxedStrategy<Labelled>>,
@@ -175,44 +178,6 @@ impl Shape {
     }
 }
 
-/// The name an id argument is named after (`user` for `userId` or `user_id`).
-fn id_subject(name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower
-        .strip_suffix("_id")
-        .or_else(|| lower.strip_suffix("id"))?;
-    (!stem.is_empty()).then(|| stem.to_string())
-}
-
-/// The response fields of every operation that can supply an argument `name` of shape `arg`;
-/// free-text fields count only with `free_text`.
-fn echoes_for(ops: &[OpInfo], name: &str, arg: &Shape, free_text: bool) -> Vec<Echo> {
-    let subject = id_subject(name);
-    let mut out = Vec::new();
-    for (producer, op) in ops.iter().enumerate() {
-        for (field, shape) in &op.outputs {
-            // Same name: identifiers and enums (`status`, `userId`), not prose, which only
-            // free-text search parameters take.
-            let same_name = field.eq_ignore_ascii_case(name) && !arg.free && arg.accepts(shape);
-            let id_of_subject = field == "id"
-                && subject.as_ref().is_some_and(|subject| {
-                    op.output_name
-                        .as_ref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(subject))
-                })
-                && arg.accepts(shape);
-            let text = free_text && arg.free && shape.free;
-            if same_name || id_of_subject || text {
-                out.push(Echo {
-                    producer,
-                    pointer: crate::pointer::join([field]),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// One kind of object.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KindInfo {
@@ -317,11 +282,14 @@ impl Catalog {
     pub fn new(model: &ApiModel) -> Self {
         let mut kinds = kinds_of(model);
         let credentials = credential_params(model);
+        // Operations share schemas (bodies, parameters): each strategy is built once.
+        let mut memo = values::Memo::new(&model.schemas);
         let mut ops: Vec<OpInfo> = model
             .operations
             .iter()
-            .map(|op| op_info(model, op, &credentials))
+            .map(|op| op_info(&mut memo, model, op, &credentials))
             .collect();
+        drop(memo);
         find_accounts(model, &mut ops, &mut kinds);
         bind_kinds(model, &mut ops, &kinds);
         unique_keys(model, &mut ops, &kinds);
@@ -377,13 +345,15 @@ impl Catalog {
                 list.retain(keep);
             }
         }
+        // Lists shared by many arguments stay shared once narrowed.
+        let mut narrowed = echoes::Narrowed::new(&off);
         for op in &mut self.ops {
             for p in &mut op.params {
-                p.echoes.retain(|e| keep(&e.producer));
+                p.echoes = narrowed.of(&p.echoes);
             }
             if let Some(b) = &mut op.body {
                 for (_, echoes) in &mut b.echoes {
-                    echoes.retain(|e| keep(&e.producer));
+                    *echoes = narrowed.of(echoes);
                 }
                 b.echoes.retain(|(_, echoes)| !echoes.is_empty());
             }
@@ -405,6 +375,7 @@ impl Catalog {
 /// known: its arguments but the credentials the harness sets itself, its body, whether it is
 /// admin-only or secured, and what its answer holds.
 fn op_info(
+    memo: &mut values::Memo<'_>,
     model: &ApiModel,
     op: &Operation,
     credentials: &BTreeSet<(ParameterLocation, String)>,
@@ -424,24 +395,23 @@ fn op_info(
         })
         .filter_map(|p| {
             let required = p.required || p.location == ParameterLocation::Path;
-            let strategy =
-                match values::strategy(&model.schemas, p.schema, &ValueContext::request()) {
-                    Ok(strategy) => strategy,
-                    Err(e) => {
-                        // An optional parameter without values is left out; a required one makes the
-                        // operation unsendable.
-                        if required && skipped.is_none() {
-                            skipped = Some(format!(
-                                "no valid value for {} parameter `{}` (schema {}): {}",
-                                location_name(p.location),
-                                p.name,
-                                e.pointer,
-                                e.reason
-                            ));
-                        }
-                        return None;
+            let strategy = match memo.strategy(p.schema, &ValueContext::request()) {
+                Ok(strategy) => strategy,
+                Err(e) => {
+                    // An optional parameter without values is left out; a required one makes the
+                    // operation unsendable.
+                    if required && skipped.is_none() {
+                        skipped = Some(format!(
+                            "no valid value for {} parameter `{}` (schema {}): {}",
+                            location_name(p.location),
+                            p.name,
+                            e.pointer,
+                            e.reason
+                        ));
                     }
-                };
+                    return None;
+                }
+            };
             Some(ParamInfo {
                 location: p.location,
                 name: p.name.clone(),
@@ -452,7 +422,7 @@ fn op_info(
                 } else {
                     strategy
                 },
-                echoes: Vec::new(),
+                echoes: Echoes::default(),
                 admits: matches!(
                     p.location,
                     ParameterLocation::Path | ParameterLocation::Query
@@ -462,7 +432,7 @@ fn op_info(
             })
         })
         .collect();
-    let body = match body_info(model, op, kind.as_ref()) {
+    let body = match body_info(memo, model, op, kind.as_ref()) {
         Ok(body) => body,
         Err(why) => {
             if op.request_body.as_ref().is_some_and(|b| b.required) && skipped.is_none() {
@@ -503,6 +473,7 @@ pub(crate) fn location_name(location: ParameterLocation) -> &'static str {
 /// and privileged fields; links and echoes come later. `Ok(None)` without a body; an error
 /// (why, naming the schema) when the body's schema admits no value that can be generated.
 fn body_info(
+    memo: &mut values::Memo<'_>,
     model: &ApiModel,
     op: &Operation,
     kind: Option<&(String, CrudRole)>,
@@ -521,89 +492,28 @@ fn body_info(
     let Some(schema) = mt.schema else {
         return Ok(None);
     };
-    let strategy = values::strategy(&model.schemas, schema, &ValueContext::request())
+    let strategy = memo
+        .strategy(schema, &ValueContext::request())
         .map_err(|e| format!("no valid request body (schema {}): {}", e.pointer, e.reason))?;
     // Only the required fields; when they alone cannot be generated (recursion the depth
     // budget cuts), the full strategy, never a stand-in that breaks the schema.
-    let minimal = values::strategy(
-        &model.schemas,
-        schema,
-        &ValueContext::request().with_max_depth(0),
-    )
-    .unwrap_or_else(|_| strategy.clone());
+    let minimal = memo
+        .strategy(schema, &ValueContext::request().with_max_depth(0))
+        .unwrap_or_else(|_| strategy.clone());
     Ok(Some(BodyInfo {
         media_type: media.clone(),
         strategy,
         minimal,
-        privileged: privileged_fields(model, op, schema, kind),
+        privileged: privileged_fields(memo, model, op, schema, kind),
         links: Vec::new(),
         echoes: Vec::new(),
-        negative: values::negative_strategy(&model.schemas, schema, &ValueContext::request())
+        negative: memo
+            .negative(schema, &ValueContext::request())
             .ok()
             .map(|n| n.prop_map(|n| (n.value.clone(), vec![n.label()])).sboxed()),
         sites: values::attack::sites(&model.schemas, schema),
         key: None,
     }))
-}
-
-/// Values earlier responses can supply: query parameters that name no object, and top-level
-/// body fields that are not links.
-fn find_echoes(model: &ApiModel, ops: &mut [OpInfo]) {
-    for i in 0..ops.len() {
-        let op = &model.operations[i];
-        let mut params = std::mem::take(&mut ops[i].params);
-        for p in &mut params {
-            if p.kind.is_some() || p.location != ParameterLocation::Query {
-                continue;
-            }
-            let Some(arg) = op
-                .parameter(p.location, &p.name)
-                .and_then(|q| shape(model, q.schema))
-            else {
-                continue;
-            };
-            p.echoes = echoes_for(ops, &p.name, &arg, true);
-        }
-        ops[i].params = params;
-        let body_echoes = body_echoes(model, ops, i);
-        if let Some(body) = &mut ops[i].body {
-            body.echoes = body_echoes;
-        }
-    }
-}
-
-/// The top-level fields of the JSON body of operation `i` that earlier responses can supply,
-/// with their sources; links and read-only fields excluded.
-fn body_echoes(model: &ApiModel, ops: &[OpInfo], i: usize) -> Vec<(String, Vec<Echo>)> {
-    let mut body_echoes = Vec::new();
-    let Some(schema) = model.operations[i].json_request_schema() else {
-        return body_echoes;
-    };
-    let Some(props) = model.schemas.object_properties(schema) else {
-        return body_echoes;
-    };
-    for (name, prop) in props {
-        let at = crate::pointer::join([name]);
-        let linked = ops[i]
-            .body
-            .as_ref()
-            .is_some_and(|b| b.links.iter().any(|(p, _)| *p == at));
-        let Some(arg) = shape(model, *prop) else {
-            continue;
-        };
-        // Read-only fields are not sent (the mass-assignment pattern sends them, as a user, on
-        // purpose): an admin echoing its own `role: admin` into a user's update would promote
-        // that user.
-        let read_only = model.schemas.try_get(*prop).is_some_and(|s| s.read_only);
-        if linked || read_only {
-            continue;
-        }
-        let echoes = echoes_for(ops, name, &arg, false);
-        if !echoes.is_empty() {
-            body_echoes.push((at, echoes));
-        }
-    }
-    body_echoes
 }
 
 #[cfg(test)]
@@ -747,9 +657,9 @@ mod tests {
         assert!(text.accepts(&status) && text.accepts(&uuid));
         assert!(!uuid.accepts(&text));
         assert!(!text.accepts(&int) && !int.accepts(&text));
-        assert_eq!(id_subject("userId").as_deref(), Some("user"));
-        assert_eq!(id_subject("owner_id").as_deref(), Some("owner"));
-        assert_eq!(id_subject("id"), None);
-        assert_eq!(id_subject("title"), None);
+        assert_eq!(echoes::id_subject("userId").as_deref(), Some("user"));
+        assert_eq!(echoes::id_subject("owner_id").as_deref(), Some("owner"));
+        assert_eq!(echoes::id_subject("id"), None);
+        assert_eq!(echoes::id_subject("title"), None);
     }
 }

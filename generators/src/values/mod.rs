@@ -63,6 +63,8 @@ mod numbers;
 pub mod payload;
 mod regex;
 
+use std::collections::HashMap;
+
 use proptest::strategy::SBoxedStrategy;
 use serde_json::Value;
 
@@ -84,6 +86,55 @@ pub fn strategy(
     ctx: &ValueContext,
 ) -> Result<SBoxedStrategy<Value>, Unsatisfiable> {
     build::Builder::new(schemas, id, *ctx).root()
+}
+
+/// Strategies of one model's schemas, each built once per schema and context: the sequence
+/// generators ask for the same schemas many times (a body shared by a create, a replace and an
+/// update; its negatives; a parameter of every operation), and a strategy is a pure function
+/// of the schemas, the id and the context.
+pub(crate) struct Memo<'a> {
+    schemas: &'a Schemas,
+    positive: HashMap<(SchemaId, ValueContext), Result<SBoxedStrategy<Value>, Unsatisfiable>>,
+    negative: HashMap<(SchemaId, ValueContext), Result<SBoxedStrategy<Negative>, Unsatisfiable>>,
+}
+
+impl<'a> Memo<'a> {
+    pub(crate) fn new(schemas: &'a Schemas) -> Self {
+        Self {
+            schemas,
+            positive: HashMap::new(),
+            negative: HashMap::new(),
+        }
+    }
+
+    /// [`strategy`], memoised.
+    pub(crate) fn strategy(
+        &mut self,
+        id: SchemaId,
+        ctx: &ValueContext,
+    ) -> Result<SBoxedStrategy<Value>, Unsatisfiable> {
+        let schemas = self.schemas;
+        self.positive
+            .entry((id, *ctx))
+            .or_insert_with(|| strategy(schemas, id, ctx))
+            .clone()
+    }
+
+    /// [`negative_strategy`], memoised (its positive strategy too).
+    pub(crate) fn negative(
+        &mut self,
+        id: SchemaId,
+        ctx: &ValueContext,
+    ) -> Result<SBoxedStrategy<Negative>, Unsatisfiable> {
+        if let Some(built) = self.negative.get(&(id, *ctx)) {
+            return built.clone();
+        }
+        let built = self
+            .strategy(id, ctx)
+            .and_then(|positive| negative::negative_from(self.schemas, id, ctx, positive));
+        self.negative.insert((id, *ctx), built.clone());
+        built
+    }
 }
 
 /// Whether `value` is a valid value of schema `id` in `ctx`'s direction, with the semantics of

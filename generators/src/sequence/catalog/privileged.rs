@@ -4,8 +4,9 @@
 use proptest::strategy::{SBoxedStrategy, Strategy};
 use serde_json::Value;
 
-use super::super::arg_values::schema_strategy;
+use super::super::arg_values::memo_strategy;
 use crate::model::{ApiModel, CrudRole, Method, Operation, SchemaId, SchemaKind};
+use crate::values::Memo;
 
 /// Body and parameter names that an ordinary client should not be able to set.
 const PRIVILEGED_NAMES: &[&str] = &[
@@ -108,10 +109,15 @@ fn escalating_value(model: &ApiModel, name: &str, schema: SchemaId) -> Option<Va
 
 /// Values for a privileged field: its escalating value when it has one, else any value of its
 /// schema.
-fn privileged_strategy(model: &ApiModel, name: &str, schema: SchemaId) -> SBoxedStrategy<Value> {
+fn privileged_strategy(
+    memo: &mut Memo<'_>,
+    model: &ApiModel,
+    name: &str,
+    schema: SchemaId,
+) -> SBoxedStrategy<Value> {
     match escalating_value(model, name, schema) {
         Some(value) => proptest::strategy::Just(value).sboxed(),
-        None => schema_strategy(model, schema),
+        None => memo_strategy(memo, model, schema),
     }
 }
 
@@ -177,6 +183,7 @@ fn sendable(model: &ApiModel, schema: SchemaId) -> bool {
 /// as `PATCH /me`, in its `GET /me`) but not in the request schema, when read-only there or
 /// privileged by name. Each comes with the values to try (see [`escalating_value`]).
 pub(super) fn privileged_fields(
+    memo: &mut Memo<'_>,
     model: &ApiModel,
     op: &Operation,
     request: SchemaId,
@@ -198,7 +205,7 @@ pub(super) fn privileged_fields(
                 let keyword = if read_only { "readOnly" } else { "privileged" };
                 out.push((
                     name.clone(),
-                    privileged_strategy(model, name, *schema),
+                    privileged_strategy(memo, model, name, *schema),
                     label(keyword, name),
                 ));
             }
@@ -226,7 +233,7 @@ pub(super) fn privileged_fields(
                 };
                 out.push((
                     name.clone(),
-                    privileged_strategy(model, name, *schema),
+                    privileged_strategy(memo, model, name, *schema),
                     label(keyword, name),
                 ));
             }
@@ -347,7 +354,8 @@ paths:
             .resource_of(&id)
             .map(|(r, role)| (r.kind.clone(), role));
         let mut runner = TestRunner::deterministic();
-        privileged_fields(model, op, request, kind.as_ref())
+        let mut memo = Memo::new(&model.schemas);
+        privileged_fields(&mut memo, model, op, request, kind.as_ref())
             .into_iter()
             .map(|(name, s, label)| {
                 let value = s.new_tree(&mut runner).expect("a value").current();

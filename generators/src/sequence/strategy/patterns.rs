@@ -3,7 +3,7 @@
 
 use proptest::test_runner::Reason;
 
-use super::super::catalog::{Echo, KindInfo};
+use super::super::catalog::{Echo, KindInfo, OpInfo};
 use super::super::step::{AuthMode, Ref, RefSource, Role};
 use super::config::Pattern;
 use super::{Gen, Prefer};
@@ -382,26 +382,43 @@ impl Gen<'_, '_> {
     /// body pointer) and the response field that is to supply it, chosen among every such
     /// (operation, argument, source).
     fn echo_target(&mut self) -> Option<(usize, String, Echo)> {
-        let mut targets: Vec<(usize, String, usize)> = Vec::new();
-        for (op, info) in self.cat.ops.iter().enumerate() {
-            if !self.cat.aimed(op) {
-                continue;
-            }
-            for p in &info.params {
-                for e in 0..p.echoes.len() {
-                    targets.push((op, p.name.clone(), e));
+        // Counted first, then the chosen one found: listing every (operation, argument,
+        // source) is quadratic in the operations on a large spec, and this runs per case.
+        let sources = |info: &OpInfo| -> usize {
+            info.params.iter().map(|p| p.echoes.len()).sum::<usize>()
+                + info
+                    .body
+                    .as_ref()
+                    .map_or(0, |b| b.echoes.iter().map(|(_, e)| e.len()).sum())
+        };
+        let aimed = |op: &usize| self.cat.aimed(*op);
+        let total: usize = (0..self.cat.ops.len())
+            .filter(aimed)
+            .map(|op| sources(&self.cat.ops[op]))
+            .sum();
+        let mut chosen = self.below_opt(total)?;
+        let (op, key, e) = (0..self.cat.ops.len())
+            .filter(|op| self.cat.aimed(*op))
+            .find_map(|op| {
+                let info = &self.cat.ops[op];
+                let here = sources(info);
+                if chosen >= here {
+                    chosen -= here;
+                    return None;
                 }
-            }
-            if let Some(b) = &info.body {
-                for (at, echoes) in &b.echoes {
-                    for e in 0..echoes.len() {
-                        targets.push((op, at.clone(), e));
-                    }
-                }
-            }
-        }
-        let chosen = self.below_opt(targets.len())?;
-        let (op, key, e) = targets.swap_remove(chosen);
+                let params = info.params.iter().map(|p| (&p.name, p.echoes.len()));
+                let body = info.body.iter().flat_map(|b| b.echoes.iter());
+                params
+                    .chain(body.map(|(at, e)| (at, e.len())))
+                    .find_map(|(key, n)| {
+                        if chosen < n {
+                            Some((op, key.clone(), chosen))
+                        } else {
+                            chosen -= n;
+                            None
+                        }
+                    })
+            })?;
         let info = &self.cat.ops[op];
         let echo = info
             .params

@@ -230,6 +230,16 @@ pub fn negative_strategy(
     ctx: &ValueContext,
 ) -> Result<SBoxedStrategy<Negative>, Unsatisfiable> {
     let positive = super::strategy(schemas, id, ctx)?;
+    negative_from(schemas, id, ctx, positive)
+}
+
+/// [`negative_strategy`] from the positive strategy of `id` in `ctx`, already built.
+pub(crate) fn negative_from(
+    schemas: &Schemas,
+    id: SchemaId,
+    ctx: &ValueContext,
+    positive: SBoxedStrategy<Value>,
+) -> Result<SBoxedStrategy<Negative>, Unsatisfiable> {
     let env = Arc::new(Borrowed::new(schemas).env(id));
     let direction = ctx.direction;
     // Whether there is one negative: the walk stops at the first.
