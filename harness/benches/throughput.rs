@@ -295,12 +295,7 @@ fn record(service: Service, demo: &Demo, seed: u64, cases: u64) -> Result<Vec<Ve
 
 /// Each identity's credentials, in each mode.
 struct Credentials {
-    headers: Vec<(
-        String,
-        AuthMode,
-        Vec<(String, String)>,
-        Vec<(String, String)>,
-    )>,
+    headers: Vec<(String, AuthMode, Pairs, Pairs)>,
 }
 
 impl Credentials {
