@@ -64,7 +64,69 @@ pub const MIN_SECRET_LEN: usize = 4;
 /// are then redacted by every clone.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<(String, SecretKind)>>>,
+    secrets: Arc<RwLock<Secrets>>,
+}
+
+/// The registered secrets, longest first, with an index of their last four bytes: a text in
+/// which no secret's last four bytes occur holds no secret, and is passed over in one scan
+/// however many secrets a run has learnt (every login of a run adds its token).
+#[derive(Debug, Default)]
+struct Secrets {
+    /// Sorted by length (longest first), then by text; no duplicates.
+    list: Vec<(String, SecretKind)>,
+    /// The last four bytes of every secret.
+    tails: std::collections::HashSet<u32>,
+    /// A bit per hash of a four-byte window, set for every tail: most windows of a text are
+    /// ruled out here, without a look-up in `tails`.
+    filter: Vec<u64>,
+}
+
+/// Bits in [`Secrets::filter`].
+const FILTER_BITS: u32 = 1 << 16;
+
+impl Secrets {
+    fn order(a: &(String, SecretKind), b: &str) -> std::cmp::Ordering {
+        b.len().cmp(&a.0.len()).then_with(|| a.0.as_str().cmp(b))
+    }
+
+    /// Adds `secret` unless it is there (with any kind).
+    fn insert(&mut self, secret: String, kind: SecretKind) {
+        let Err(at) = self.list.binary_search_by(|e| Self::order(e, &secret)) else {
+            return;
+        };
+        let tail = tail_of(secret.as_bytes());
+        if self.filter.is_empty() {
+            self.filter = vec![0; (FILTER_BITS / 64) as usize];
+        }
+        let bit = filter_bit(tail);
+        self.filter[bit / 64] |= 1 << (bit % 64);
+        self.tails.insert(tail);
+        self.list.insert(at, (secret, kind));
+    }
+
+    /// Whether some secret may occur in `text` (`false`: none does).
+    fn may_occur(&self, text: &str) -> bool {
+        if self.list.is_empty() {
+            return false;
+        }
+        text.as_bytes().windows(4).any(|w| {
+            let window = tail_of(w);
+            let bit = filter_bit(window);
+            self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.tails.contains(&window)
+        })
+    }
+}
+
+/// The last four bytes of `bytes` (at least four long: secrets are [`MIN_SECRET_LEN`] chars).
+fn tail_of(bytes: &[u8]) -> u32 {
+    let mut last = [0u8; 4];
+    let start = bytes.len().saturating_sub(4);
+    last[..bytes.len() - start].copy_from_slice(&bytes[start..]);
+    u32::from_le_bytes(last)
+}
+
+fn filter_bit(window: u32) -> usize {
+    (window.wrapping_mul(0x9E37_79B1) >> 16) as usize % FILTER_BITS as usize
 }
 
 impl Redactor {
@@ -89,26 +151,35 @@ impl Redactor {
             .and_then(|e| e.strip_suffix('"'))
             .unwrap_or(value)
             .to_string();
+        // Kept longest first, so a secret containing another is replaced whole.
         for form in [value.to_string(), encoded, escaped] {
-            if !secrets.iter().any(|(s, _)| *s == form) {
-                secrets.push((form, kind));
-            }
+            secrets.insert(form, kind);
         }
-        // Longest first, so a secret containing another is replaced whole.
-        secrets.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         true
     }
 
     /// Replaces every registered secret in `text`.
     pub fn text(&self, text: &str) -> String {
         let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+        if !secrets.may_occur(text) {
+            return text.to_string();
+        }
         let mut out = text.to_string();
-        for (secret, kind) in secrets.iter() {
+        for (secret, kind) in secrets.list.iter() {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), kind.placeholder());
             }
         }
         out
+    }
+
+    /// `value` as [`Redactor::text`] shows it, redacted only when it is formatted: for log
+    /// lines, which are usually filtered out.
+    pub fn display<'a, T: std::fmt::Display + ?Sized>(&'a self, value: &'a T) -> Shown<'a, T> {
+        Shown {
+            redactor: self,
+            value,
+        }
     }
 
     /// A header value as it may be shown: credential headers are replaced whole (keeping an
@@ -218,6 +289,18 @@ impl Redactor {
     }
 }
 
+/// A value that [`Redactor::text`] redacts when it is formatted ([`Redactor::display`]).
+pub struct Shown<'a, T: ?Sized> {
+    redactor: &'a Redactor,
+    value: &'a T,
+}
+
+impl<T: std::fmt::Display + ?Sized> std::fmt::Display for Shown<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redactor.text(&self.value.to_string()))
+    }
+}
+
 fn redact_cookie_header(value: &str) -> String {
     value
         .split(';')
@@ -290,6 +373,14 @@ mod tests {
     }
 
     #[test]
+    fn displayed_values_are_redacted_when_formatted() {
+        let r = redactor();
+        let shown = r.display("refused tok-abcdef");
+        r.add("refused", SecretKind::Other);
+        assert_eq!(shown.to_string(), "[secret] [token]");
+    }
+
+    #[test]
     fn short_secrets_are_refused_not_mangling_text() {
         let r = Redactor::new();
         assert!(!r.add("ab", SecretKind::Password));
@@ -302,6 +393,45 @@ mod tests {
         let clone = r.clone();
         r.add("late-token-1", SecretKind::Token);
         assert_eq!(clone.text("x late-token-1"), "x [token]");
+    }
+
+    #[test]
+    fn thousands_of_learnt_tokens_are_all_redacted_and_nothing_else() {
+        let r = Redactor::new();
+        let tokens: Vec<String> = (0..3000).map(|n| format!("shop_{n:08x}c0ffee")).collect();
+        for token in &tokens {
+            assert!(r.add(token, SecretKind::Token));
+        }
+        assert!(r.add("s3cret-password", SecretKind::Password));
+        for token in [&tokens[0], &tokens[1500], &tokens[2999]] {
+            assert_eq!(r.text(&format!("got {token}.")), "got [token].");
+        }
+        // A token's last bytes alone, or a token cut short, are no token.
+        assert_eq!(r.text("ffee shop_00000001c0ffe"), "ffee shop_00000001c0ffe");
+        assert_eq!(r.text(""), "");
+        assert_eq!(
+            r.text("s3cret-password then shop_00000bb7c0ffee"),
+            "[password] then [token]"
+        );
+        // A secret registered again under another kind keeps its first kind.
+        assert!(r.add("shop_00000000c0ffee", SecretKind::Other));
+        assert_eq!(r.text("shop_00000000c0ffee"), "[token]");
+    }
+
+    #[test]
+    fn a_secret_inside_a_longer_one_is_replaced_after_it_whatever_the_order_added() {
+        for order in [
+            ["tok-abcdef", "tok-abcdef-long"],
+            ["tok-abcdef-long", "tok-abcdef"],
+        ] {
+            let r = Redactor::new();
+            r.add(order[0], SecretKind::Token);
+            r.add(order[1], SecretKind::Token);
+            assert_eq!(
+                r.text("tok-abcdef-long and tok-abcdef"),
+                "[token] and [token]"
+            );
+        }
     }
 
     #[test]

@@ -105,13 +105,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     }
     check_writable_dir(&args.corpus, "the findings folder (--corpus)")?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ExpectedError::usage(format!("cannot start the async runtime: {e}")))?;
-    // Before any target is started: a second Ctrl-C stops the instances of --target-cmd.
-    runtime.spawn(stop_on_signals());
+    // Kept to the end of the run: the thread that watches for Ctrl-C.
+    let (_signals, runtime) = runtimes()?;
     let live = live_target(&args, settings.workers)?;
     config.warn_unknown_vars(&live.identities.env_vars);
     for warning in live.identities.login_warnings(&live.model) {
@@ -210,6 +205,27 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     print!("{}", summary.table());
     say_notes(&campaign, &summary);
     Ok(exit_code(&args, &summary))
+}
+
+/// The runtime that watches for signals (started at once, before any target is, so that a
+/// second Ctrl-C stops the instances of --target-cmd even while they start), and the one the
+/// campaign runs on. The campaign runs on the calling thread alone: its workers are futures
+/// of one task, so the threads of a multi-thread runtime gave it no parallelism, only a
+/// wake-up of another thread for every answer (half the CPU of a run went to those).
+fn runtimes() -> Result<(tokio::runtime::Runtime, tokio::runtime::Runtime), ExpectedError> {
+    let cannot =
+        |e: std::io::Error| ExpectedError::usage(format!("cannot start the async runtime: {e}"));
+    let signals = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(cannot)?;
+    signals.spawn(stop_on_signals());
+    let campaign = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(cannot)?;
+    Ok((signals, campaign))
 }
 
 /// Writes the final reports; says (as a warning) when a report written during the run failed.

@@ -90,7 +90,8 @@ impl<'a> Executor<'a> {
             let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await else {
                 continue;
             };
-            let reason = self.sessions.redactor().text(&whence.to_string());
+            // Formatted (and redacted) only when the debug log is on.
+            let reason = self.sessions.redactor().display(&whence);
             if whence.skips_step(&skipped) {
                 tracing::debug!(step = index.0, "step skipped: {reason}");
                 skipped.push(index.0);

@@ -116,9 +116,7 @@ impl HttpClient {
             let (outcome, elapsed) = {
                 let _slot = self.polite.admit().await;
                 let started = Instant::now();
-                let mut full = request.clone();
-                full.query.extend(extra_query.iter().cloned());
-                let url = self.url_for(&full.path_and_query());
+                let url = self.url_for(&request.path_and_query_with(extra_query));
                 let outcome = self.send_inner(request, url, extra_headers).await;
                 (outcome, started.elapsed())
             };

@@ -57,11 +57,17 @@ impl Request {
 
     /// `path?query` as sent (query values percent-encoded).
     pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() {
+        self.path_and_query_with(&[])
+    }
+
+    /// The path and query string with `extra` query parameters after the request's own (the
+    /// credentials a session adds).
+    pub fn path_and_query_with(&self, extra: &[(String, String)]) -> String {
+        if self.query.is_empty() && extra.is_empty() {
             return self.path.clone();
         }
         let mut url = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
+        for (k, v) in self.query.iter().chain(extra) {
             url.append_pair(k, v);
         }
         format!("{}?{}", self.path, url.finish())
