@@ -239,12 +239,36 @@ fn serve(
     addr: SocketAddr,
 ) -> std::io::Result<Running> {
     let listener = std::net::TcpListener::bind(addr)?;
+    let (addr, tx, thread) = serve_on_thread(listener, app, format!("trespass-demo-{service}"))?;
+    Ok(Running {
+        addr,
+        url: format!("http://{addr}"),
+        service,
+        mode,
+        spec,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Serves `app` on `listener` from a thread called `name` with a runtime of its own, until the
+/// returned sender is sent to (or dropped); returns once it accepts connections, with the
+/// address it listens on and the thread.
+pub(crate) fn serve_on_thread(
+    listener: std::net::TcpListener,
+    app: axum::Router,
+    name: String,
+) -> std::io::Result<(
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+)> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     let thread = std::thread::Builder::new()
-        .name(format!("trespass-demo-{service}"))
+        .name(name.clone())
         .spawn(move || {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -270,20 +294,12 @@ fn serve(
                     let _ = rx.await;
                 });
                 if let Err(e) = serve.await {
-                    tracing::error!("demo service {service} stopped: {e}");
+                    tracing::error!("{name} stopped: {e}");
                 }
             });
         })?;
     ready_rx
         .recv()
-        .map_err(|_| std::io::Error::other("demo server thread exited before start"))??;
-    Ok(Running {
-        addr,
-        url: format!("http://{addr}"),
-        service,
-        mode,
-        spec,
-        shutdown: Some(tx),
-        thread: Some(thread),
-    })
+        .map_err(|_| std::io::Error::other("the server thread exited before it started"))??;
+    Ok((addr, tx, thread))
 }

@@ -110,50 +110,12 @@ pub fn start_stub(spec: &str, port: u16) -> Result<RunningStub, StubError> {
     let stub = Arc::new(Stub::new(spec)?);
     let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
         .map_err(StubError::Io)?;
-    listener.set_nonblocking(true).map_err(StubError::Io)?;
-    let addr = listener.local_addr().map_err(StubError::Io)?;
     let app = axum::Router::new().fallback(move |method, uri, headers, body| {
         let stub = stub.clone();
         async move { stub.answer(method, uri, headers, body) }
     });
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-    let thread = std::thread::Builder::new()
-        .name("trespass-stub".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(()));
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                });
-                if let Err(e) = serve.await {
-                    tracing::error!("the stub stopped: {e}");
-                }
-            });
-        })
-        .map_err(StubError::Io)?;
-    ready_rx
-        .recv()
-        .map_err(|_| StubError::Io(std::io::Error::other("the stub's thread exited early")))?
-        .map_err(StubError::Io)?;
+    let (addr, tx, thread) =
+        crate::serve_on_thread(listener, app, "trespass-stub".into()).map_err(StubError::Io)?;
     Ok(RunningStub {
         addr,
         shutdown: Some(tx),
