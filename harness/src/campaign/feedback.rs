@@ -349,13 +349,7 @@ impl Campaign {
         if shared.feedback.share <= 0.0 {
             return;
         }
-        let cx = CheckContext::new(
-            &self.model,
-            &result.trace,
-            &result.ownership,
-            &self.policy,
-            self.settings.slow_threshold,
-        );
+        let cx = self.check_context(result);
         let cases = match extends {
             Some(cases) => cases.clone(),
             None if self.probe_for(case).is_some() => Vec::new(),

@@ -497,26 +497,23 @@ impl Campaign {
 
     /// What the oracles say of one run.
     pub fn violations(&self, result: &RunResult) -> Vec<Violation> {
-        let cx = CheckContext::new(
-            &self.model,
-            &result.trace,
-            &result.ownership,
-            &self.policy,
-            self.settings.slow_threshold,
-        );
-        check_all(&self.oracles, &cx)
+        check_all(&self.oracles, &self.check_context(result))
     }
 
     /// What the oracles judged in one run (see [`Coverage`]).
     pub fn coverage(&self, result: &RunResult) -> Coverage {
-        let cx = CheckContext::new(
+        Coverage::of_run(&self.oracles, &self.check_context(result))
+    }
+
+    /// The oracles' view of one run.
+    fn check_context<'a>(&'a self, result: &'a RunResult) -> CheckContext<'a> {
+        CheckContext::new(
             &self.model,
             &result.trace,
             &result.ownership,
             &self.policy,
             self.settings.slow_threshold,
-        );
-        Coverage::of_run(&self.oracles, &cx)
+        )
     }
 }
 

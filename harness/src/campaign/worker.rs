@@ -334,10 +334,14 @@ impl Campaign {
             .add(&judged);
         let violations = self.violations(&result);
         self.record_features(shared, this.nth, case, this.extends, &result, &violations);
+        let findings = self.judge(sequence, &result, violations, this, shared);
+        if findings.is_empty() {
+            return CaseEnd::Done;
+        }
         // Confirmations and shrinking time a long string's growth afresh: without the
         // campaign's growth memo, which would send it short.
         let replayer = Executor::new(&self.model, &lane.sessions, self.policy.shared_kinds());
-        for (mut finding, again) in self.judge(sequence, &result, violations, this, shared) {
+        for (mut finding, again) in findings {
             finding.origin = self.origin.clone();
             finding.in_flight = in_flight;
             if self.settings.confirm && !again {
