@@ -365,6 +365,16 @@ impl Catalog {
         self.excluded.get(op).copied().unwrap_or(false)
     }
 
+    /// The indexes of `ops` among the operations patterns may aim at, in the catalog's order.
+    pub fn focus(&self, ops: &[OperationId]) -> Vec<usize> {
+        if ops.is_empty() {
+            return Vec::new();
+        }
+        (0..self.ops.len())
+            .filter(|&i| !self.excluded(i) && self.aimed(i) && ops.contains(&self.ops[i].id))
+            .collect()
+    }
+
     /// Whether patterns may aim at operation `op` (else it is sent only to produce inputs).
     pub fn aimed(&self, op: usize) -> bool {
         self.aimed.get(op).copied().unwrap_or(true)

@@ -16,7 +16,7 @@ pub use step::{
     Arg, Args, AuthMode, BodyArg, BodyRef, IdentityId, IdentitySpec, Ref, RefSource, Role,
     Sequence, Step,
 };
-pub use strategy::{PatternWeights, SequenceConfig, SequenceStrategy};
+pub use strategy::{Extension, PatternWeights, SequenceConfig, SequenceStrategy};
 pub use tree::SequenceTree;
 
 /// Warnings for the operations the generators never send because a required parameter or the

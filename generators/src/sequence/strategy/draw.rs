@@ -38,6 +38,12 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// Whether patterns may aim at `op`: the catalog aims at it and, in a focused
+    /// extension, it is in the focus.
+    pub(super) fn aimed(&self, op: usize) -> bool {
+        self.cat.aimed(op) && (self.focus.is_empty() || self.focus.contains(&op))
+    }
+
     pub(super) fn full(&self) -> bool {
         self.plans.len() >= self.limit
     }

@@ -44,7 +44,7 @@ use super::catalog::Catalog;
 use super::state::ModelState;
 use super::step::{IdentitySpec, Ref, Sequence};
 use super::tree::{SequenceTree, StepPlan, ValueSlot};
-use crate::model::ApiModel;
+use crate::model::{ApiModel, OperationId};
 pub use config::{PatternWeights, SequenceConfig};
 
 /// Generates [`Sequence`]s for one API model and one cast of identities; its tree is a
@@ -140,16 +140,50 @@ impl SequenceStrategy {
         let Some((first, rest)) = runners.split_first_mut() else {
             return Err("no runner to generate a sequence with".into());
         };
+        let mut extensions: Vec<Extension<'_>> = rest
+            .iter_mut()
+            .map(|runner| Extension { runner, focus: &[] })
+            .collect();
+        self.new_tree_focused(first, &mut extensions)
+    }
+
+    /// [`SequenceStrategy::new_tree_extended`] whose extensions may each be *focused*: their
+    /// moves aim at the operations of [`Extension::focus`] only (every pattern, with its
+    /// prerequisites made by whatever operations make them), the way a selection
+    /// ([`SequenceStrategy::with_selection`]) narrows a whole campaign. The coverage feedback
+    /// focuses an extension on the operations its campaign has sent least. Operations the
+    /// strategy does not know, or never aims at, are left out of a focus; a focus left empty
+    /// is none.
+    pub fn new_tree_focused(
+        &self,
+        first: &mut TestRunner,
+        extensions: &mut [Extension<'_>],
+    ) -> NewTree<Self> {
         let mut generator = self.generator(first, None);
         generator.run()?;
         let cap = 2 * self.config.max_steps.max(1);
-        for runner in rest {
-            generator.limit = (generator.plans.len() + self.config.max_steps.max(2) / 2).min(cap);
-            generator.runner = runner;
+        for extension in extensions {
+            generator.focus = self.catalog.focus(extension.focus);
+            let room = if generator.focus.is_empty() {
+                self.config.max_steps.max(2) / 2
+            } else {
+                self.config.max_steps.max(1)
+            };
+            generator.limit = (generator.plans.len() + room).min(cap);
+            generator.runner = &mut *extension.runner;
             generator.run()?;
         }
         let Gen { plans, slots, .. } = generator;
         Ok(SequenceTree::new(plans, slots, self.cast.to_vec()))
+    }
+
+    /// The operations the strategy's patterns aim at (neither excluded nor outside its
+    /// selection), in the model's order: what a focus may name.
+    pub fn aimed_operations(&self) -> Vec<OperationId> {
+        (0..self.catalog.ops.len())
+            .filter(|&op| !self.catalog.excluded(op) && self.catalog.aimed(op))
+            .map(|op| self.catalog.ops[op].id.clone())
+            .collect()
     }
 
     fn generate(
@@ -184,6 +218,7 @@ impl SequenceStrategy {
             negative: false,
             forced_echo: None,
             limit: self.config.max_steps,
+            focus: Vec::new(),
         }
     }
 }
@@ -233,4 +268,16 @@ struct Gen<'a, 'c> {
     forced_echo: Option<(String, Ref)>,
     /// Steps at most ([`SequenceConfig::max_steps`], more while extending).
     limit: usize,
+    /// The operations a focused extension aims at, in the catalog's order (empty: all the
+    /// catalog aims at).
+    focus: Vec<usize>,
+}
+
+/// One extension of a sequence ([`SequenceStrategy::new_tree_focused`]).
+#[derive(Debug)]
+pub struct Extension<'a> {
+    /// Draws the extension's moves and values.
+    pub runner: &'a mut TestRunner,
+    /// The operations its moves aim at; empty: any.
+    pub focus: &'a [OperationId],
 }

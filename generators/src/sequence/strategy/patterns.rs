@@ -53,8 +53,19 @@ impl Gen<'_, '_> {
     }
 
     pub(super) fn cross(&mut self) -> Result<bool, Reason> {
+        // In a focused extension, only kinds that a focused operation reads, changes, deletes
+        // or lists (a step on another would not be aimed at).
+        let (cat, focus) = (self.cat, self.focus.clone());
+        let focused = move |info: &KindInfo| {
+            focus.is_empty()
+                || [&info.read, &info.update, &info.delete, &info.list]
+                    .iter()
+                    .any(|ops| ops.iter().any(|&op| cat.aimed(op) && focus.contains(&op)))
+        };
         let usable = |info: &KindInfo| {
-            info.producible() && (info.item_ops().next().is_some() || !info.list.is_empty())
+            info.producible()
+                && (info.item_ops().next().is_some() || !info.list.is_empty())
+                && focused(info)
         };
         // A third of the time, when the kind has lists that show keys: X lists and Y uses a
         // listed key (objects the service seeded are only found this way).
@@ -79,11 +90,17 @@ impl Gen<'_, '_> {
         // What Y does: a read twice as often as an update, a delete or a list, since a read is
         // what most BOLA checks look for first.
         let info = &self.cat.kinds[k];
-        let actions: Vec<(&[usize], usize)> = [
-            (&info.read[..], 2),
-            (&info.update[..], 1),
-            (&info.delete[..], 1),
-            (&info.list[..], 1),
+        let aimed = |ops: &[usize]| -> Vec<usize> {
+            ops.iter()
+                .copied()
+                .filter(|&op| self.focus.is_empty() || self.aimed(op))
+                .collect()
+        };
+        let actions: Vec<(Vec<usize>, usize)> = [
+            (aimed(&info.read), 2),
+            (aimed(&info.update), 1),
+            (aimed(&info.delete), 1),
+            (aimed(&info.list), 1),
         ]
         .into_iter()
         .filter(|(ops, _)| !ops.is_empty())
@@ -92,7 +109,7 @@ impl Gen<'_, '_> {
         let mut roll = self.below(total);
         let Some(ops) = actions.iter().find_map(|(ops, w)| {
             if roll < *w {
-                Some(ops.to_vec())
+                Some(ops.clone())
             } else {
                 roll -= w;
                 None
@@ -193,7 +210,7 @@ impl Gen<'_, '_> {
 
     pub(super) fn admin_by_non_admin(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
-            .filter(|&i| self.cat.ops[i].admin && self.cat.aimed(i))
+            .filter(|&i| self.cat.ops[i].admin && self.aimed(i))
             .collect();
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
@@ -210,7 +227,7 @@ impl Gen<'_, '_> {
 
     pub(super) fn no_credentials(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
-            .filter(|&i| self.cat.ops[i].secured && self.cat.aimed(i))
+            .filter(|&i| self.cat.ops[i].secured && self.aimed(i))
             .collect();
         let Some(op) = self.pick(&ops) else {
             return Ok(false);
@@ -233,7 +250,7 @@ impl Gen<'_, '_> {
     pub(super) fn mass_assignment(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
             .filter(|&i| {
-                self.cat.aimed(i)
+                self.aimed(i)
                     && self.cat.ops[i]
                         .body
                         .as_ref()
@@ -270,7 +287,7 @@ impl Gen<'_, '_> {
         self.read_back_account(actor, op, k)?;
         if self.chance(1, 2) {
             let admin: Vec<usize> = (0..self.cat.ops.len())
-                .filter(|&i| self.cat.ops[i].admin && self.cat.aimed(i))
+                .filter(|&i| self.cat.ops[i].admin && self.aimed(i))
                 .collect();
             if let Some(admin_op) = self.pick(&admin) {
                 self.step(actor, admin_op, AuthMode::Normal, &[], Prefer::Any, false)?;
@@ -391,14 +408,14 @@ impl Gen<'_, '_> {
                     .as_ref()
                     .map_or(0, |b| b.echoes.iter().map(|(_, e)| e.len()).sum())
         };
-        let aimed = |op: &usize| self.cat.aimed(*op);
+        let aimed = |op: &usize| self.aimed(*op);
         let total: usize = (0..self.cat.ops.len())
             .filter(aimed)
             .map(|op| sources(&self.cat.ops[op]))
             .sum();
         let mut chosen = self.below_opt(total)?;
         let (op, key, e) = (0..self.cat.ops.len())
-            .filter(|op| self.cat.aimed(*op))
+            .filter(|op| self.aimed(*op))
             .find_map(|op| {
                 let info = &self.cat.ops[op];
                 let here = sources(info);
@@ -526,7 +543,7 @@ impl Gen<'_, '_> {
     pub(super) fn negative(&mut self) -> Result<bool, Reason> {
         let ops: Vec<usize> = (0..self.cat.ops.len())
             .filter(|&i| {
-                self.cat.aimed(i)
+                self.aimed(i)
                     && self.cat.ops[i]
                         .body
                         .as_ref()
@@ -559,9 +576,7 @@ impl Gen<'_, '_> {
             return Ok(false);
         }
         // All operations unless narrowed, drawn as `below(len)` is.
-        let aimed: Vec<usize> = (0..self.cat.ops.len())
-            .filter(|&i| self.cat.aimed(i))
-            .collect();
+        let aimed: Vec<usize> = (0..self.cat.ops.len()).filter(|&i| self.aimed(i)).collect();
         let Some(op) = self.pick(&aimed) else {
             return Ok(false);
         };

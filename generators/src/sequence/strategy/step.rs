@@ -44,7 +44,7 @@ impl Gen<'_, '_> {
         prefer: Prefer,
         mass: bool,
     ) -> Result<Option<Emitted>, Reason> {
-        if self.full() || self.cat.excluded(op) || (!self.cat.aimed(op) && self.producing == 0) {
+        if self.full() || self.cat.excluded(op) || (!self.aimed(op) && self.producing == 0) {
             return Ok(None);
         }
         let cat = self.cat;
