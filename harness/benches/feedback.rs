@@ -8,7 +8,8 @@
 //! one worker, no confirmation, no shrinking: only what the cases reach counts.
 //!
 //! `cargo bench --workspace --locked --bench feedback` (`CASES=N`, default 300; `SEEDS=K`,
-//! default 3; `SHARE=x`, default 0.4). Without a release build at hand, `cargo
+//! default 3; `SHARE=x`, default 0.4; `TARGETS=shop,izettle`, the targets whose names start
+//! so, default all). Without a release build at hand, `cargo
 //! test --workspace --locked --bench feedback` runs it in the debug profile (the figures are
 //! counts, not times, so the profile does not change them).
 
@@ -51,7 +52,7 @@ const REAL: [(&str, &str); 2] = [
 struct Reached {
     pairs: usize,
     findings: BTreeSet<String>,
-    extended: u64,
+    focused: u64,
 }
 
 fn reached(summary: &Summary) -> Reached {
@@ -68,7 +69,7 @@ fn reached(summary: &Summary) -> Reached {
             .iter()
             .map(|f| f.signature.as_str().to_string())
             .collect(),
-        extended: summary.feedback.as_ref().map_or(0, |f| f.extended),
+        focused: summary.feedback.as_ref().map_or(0, |f| f.focused),
     }
 }
 
@@ -130,10 +131,15 @@ fn main() {
     );
     println!(
         "{:<34} {:>8} {:>17} {:>17} {:>17} {:>9}",
-        "target", "feedback", "25 %", "50 %", "100 %", "extended"
+        "target", "feedback", "25 %", "50 %", "100 %", "focused"
     );
     let budgets = [cases / 4, cases / 2, cases];
-    for service in Service::ALL {
+    // `TARGETS=shop,izettle`: only the targets whose name starts with one of these.
+    let only: Vec<String> = std::env::var("TARGETS")
+        .map(|t| t.split(',').map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.starts_with(o.as_str()));
+    for service in Service::ALL.into_iter().filter(|s| wanted(s.name())) {
         let subject = trespass::campaign::demo_subject(service).expect("the demo loads");
         let target = Target::start(
             TargetKind::Embedded {
@@ -154,7 +160,7 @@ fn main() {
             share,
         );
     }
-    for (file, text) in REAL {
+    for (file, text) in REAL.into_iter().filter(|(file, _)| wanted(file)) {
         let stub = trespass_targets::stub::start_stub(text, 0).expect("the stub starts");
         let mut model = trespass_generators::load_str(text, file).expect("the spec loads");
         let mut identities = IdentityFile::parse(STUB_IDENTITIES, "stub.toml", |_| None)
@@ -190,7 +196,7 @@ fn compare(
 ) {
     for (label, share) in [("off", 0.0), ("on", share)] {
         let mut cells = Vec::new();
-        let mut extended = 0;
+        let mut focused = 0;
         for budget in budgets {
             let (mut pairs, mut findings) = (0usize, 0usize);
             for seed in 1..=seeds {
@@ -198,7 +204,7 @@ fn compare(
                 pairs += r.pairs;
                 findings += r.findings.len();
                 if budget == budgets[2] {
-                    extended += r.extended;
+                    focused += r.focused;
                 }
             }
             let n = seeds as f64;
@@ -210,7 +216,7 @@ fn compare(
         }
         println!(
             "{name:<34} {label:>8} {:>17} {:>17} {:>17} {:>9}",
-            cells[0], cells[1], cells[2], extended
+            cells[0], cells[1], cells[2], focused
         );
     }
 }

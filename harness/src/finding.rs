@@ -67,12 +67,11 @@ pub struct Finding {
     pub case: u64,
     /// The run's seed: `--seed SEED` regenerates case `case`.
     pub seed: u64,
-    /// When case `case` was a coverage-feedback case: the cases whose sequence it extended
-    /// (a fresh case first, then each case that extended it; see
-    /// [`crate::campaign::Campaign::tree_for`]). Empty for a fresh case. The saved steps
-    /// replay as they are either way.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extends: Vec<u64>,
+    /// When case `case` was a coverage-feedback case: the operation its focused extension
+    /// aimed at (see [`crate::campaign::Campaign::tree_for`]), from which the sequence is
+    /// regenerated. The saved steps replay as they are either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<OperationId>,
     /// The spec, identities and target the finding was found with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -295,7 +294,7 @@ impl Finding {
             count: 1,
             case,
             seed,
-            extends: Vec::new(),
+            focus: None,
             origin: None,
             step: violation.step,
             steps: steps_of(trace, redactor),

@@ -1,37 +1,45 @@
-//! Black-box coverage feedback: a campaign keeps the cases whose runs reached new behaviour
-//! (its *corpus*) and spends a share of its cases extending them instead of drawing fresh
-//! sequences only.
+//! Black-box coverage feedback: the campaign counts what its cases reached, and spends a
+//! share of its cases going where fresh cases rarely go.
 //!
-//! *Behaviour* is what a black box shows of itself, as *features* of a run:
+//! What the campaign counts, per epoch of cases:
 //!
-//! - per step, its operation, its status and the shape of its answer (the type of the JSON
-//!   body and, for an object, its top-level keys; for an array, whether it is empty and the
-//!   keys of its first item): `op GET /orders/{id} 200 {id,owner,total}`;
-//! - a cross-identity access answered 2xx on a kind (an identity reached an object another
-//!   identity owns): `cross order read`;
-//! - an oracle verdict: `verdict <signature>`.
+//! - the requests sent to each operation (prerequisites included), and the feedback cases
+//!   focused on it;
+//! - the *features* of each run, what a black box shows of itself: per step, its operation,
+//!   its status and the shape of its answer (the type of the JSON body and, for an object,
+//!   its top-level keys; for an array, whether it is empty and the keys of its first item),
+//!   `op GET /orders/{id} 200 {id,owner,total}`; a cross-identity access answered 2xx on a
+//!   kind (`cross order read`); an oracle verdict (`verdict <signature>`). The distinct
+//!   features are the campaign's behavioural coverage, in its report.
 //!
-//! A case whose run shows a feature no earlier case showed enters the corpus. A *feedback
-//! case* picks an entry of the corpus and extends its sequence with a few more moves drawn by
-//! the same generators ([`SequenceStrategy::new_tree_extended`]): the moves reuse the objects
-//! the entry's steps made, so a create that came back 2xx is followed by reads, changes and
-//! deletes, by its owner and by others, that a fresh sequence reaches only by chance.
+//! A *feedback case* runs its own fresh sequence, then a *focused extension*
+//! ([`SequenceStrategy::new_tree_focused`]): more moves of the same patterns (cross-identity,
+//! no credentials, admin by non-admin, delete then use, negative bodies, ...) that all aim
+//! at one operation, drawn the more likely the fewer requests the campaign has sent it
+//! ([`Feedback::focus`]). Fresh sequences spend most of their steps on the operations that
+//! make objects and accounts; an admin function, a nested child or an action whose
+//! prerequisites are long is reached a few times in hundreds of cases, and the findings on
+//! it come late. A feedback case keeps everything its fresh sequence would have found, since
+//! that sequence runs first, unchanged.
+//!
+//! Extending the sequences that showed new features instead (a corpus of them, as
+//! grey-box fuzzers keep) was measured and found fewer findings than fresh cases in the same
+//! budget: replaying an old sequence spends a case on behaviour already seen.
 //!
 //! Everything stays a function of the seed and the case number:
 //!
-//! - whether case `n` is a feedback case, and which entry it extends, is drawn from
-//!   SHA-256 of `(seed, n)` ([`Feedback::choose`]);
-//! - an entry is the list of cases whose runners generate it (a fresh case, then each case
-//!   that extended it): the tree of a feedback case is regenerated from that list alone, so
-//!   it is shrunk like any other, and a saved finding records the list
-//!   ([`Finding::extends`](crate::finding::Finding::extends));
-//! - the corpus changes only between *epochs* of [`EPOCH`] cases (counted in the run's own
-//!   order, a shard's own cases with `--shard`): the cases of epoch `e` see the corpus built
-//!   from the epochs before, in case order, whatever order the workers finished them in. A
-//!   feedback case of a new epoch waits until every case of the epochs before has run.
+//! - whether case `n` is a feedback case, and the number that picks its focus, are drawn
+//!   from SHA-256 of `(seed, n)` ([`Feedback::choose`]);
+//! - the counts change only between *epochs* of [`EPOCH`] cases (counted in the run's own
+//!   order, a shard's own cases with `--shard`), in case order, whatever order the workers
+//!   finished them in; a case of epoch `e` is focused by the counts of the epochs before
+//!   `e - 1`, so that it waits only for a case of two epochs back, which has almost always
+//!   finished;
+//! - a saved finding records its case's focus ([`Finding::focus`](crate::finding::Finding::focus)),
+//!   from which its sequence is regenerated and shrunk like any other.
 //!
-//! The corpus, the features seen and the cases of the epoch in progress are part of the
-//! campaign's state (see [`super::resume`]): a resumed run goes on with the same corpus.
+//! The counts, the features seen and the cases of the epochs in progress are part of the
+//! campaign's state (see [`super::resume`]): a resumed run goes on with them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,7 +49,8 @@ use sha2::{Digest, Sha256};
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
-use trespass_generators::sequence::{Sequence, SequenceTree};
+use trespass_generators::model::OperationId;
+use trespass_generators::sequence::{Extension, Sequence, SequenceTree};
 
 use super::worker::Shared;
 use super::{Campaign, runner_for};
@@ -51,86 +60,95 @@ use crate::oracle::{CheckContext, Violation, cross_identity_access};
 #[cfg(doc)]
 use trespass_generators::sequence::SequenceStrategy;
 
-/// The share of cases spent on the corpus unless told otherwise (`--feedback`): off, since
-/// the feedback benchmark (`benches/feedback.rs`) shows no gain yet over fresh cases on the
-/// demos and the stubbed real specs (see the CHANGELOG).
-pub const DEFAULT_FEEDBACK: f64 = 0.0;
+/// The share of cases that are feedback cases unless told otherwise (`--feedback`); see
+/// `benches/feedback.rs` for what it gains.
+pub const DEFAULT_FEEDBACK: f64 = 0.4;
 
-/// Cases per epoch: the corpus a case extends is the one of the epochs before its own.
+/// Cases per epoch: the counts that focus a case are those of the epochs before the one
+/// before its own.
 pub const EPOCH: u64 = 32;
 
-/// Cases in an entry's list at most: an entry extended this often is not extended further.
-const MAX_CHAIN: usize = 4;
+/// What a feedback case focused on an operation counts for in the operation's rarity, in
+/// requests (see [`Feedback::focus`]): an operation a focus cannot reach (its prerequisites
+/// always fail) loses its weight to the cases spent trying.
+const FOCUS_COST: u64 = 4;
 
 /// Top-level keys of an answer kept in its shape at most (a map keyed by ids would otherwise
 /// make every answer new).
 const MAX_KEYS: usize = 24;
 
-/// One sequence of the corpus.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CorpusEntry {
-    /// The cases whose runners generate it: a fresh case first, then each case that extended
-    /// it (see [`super::Campaign::tree_for`]).
-    pub cases: Vec<u64>,
-    /// Features its run showed first.
-    pub new: u32,
-}
-
-/// A case run in the epoch in progress, with what it showed.
+/// A case run in an epoch in progress, with what it showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFeatures {
-    /// The cases that generate its sequence (empty: not generated, e.g. the
-    /// `user-enumeration` probe).
-    pub cases: Vec<u64>,
     /// The features its run showed.
     pub features: Vec<String>,
+    /// Requests its run sent, by operation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sent: BTreeMap<OperationId, u64>,
+    /// The operation its extension was focused on, for a feedback case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<OperationId>,
 }
 
-/// The corpus and what the campaign has seen (part of [`super::CampaignState`]).
+/// Per operation, what the closed epochs of a campaign did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationCounts {
+    /// Requests sent.
+    #[serde(default)]
+    pub sent: BTreeMap<OperationId, u64>,
+    /// Feedback cases focused on it.
+    #[serde(default)]
+    pub focused: BTreeMap<OperationId, u64>,
+}
+
+/// What the coverage feedback of a campaign has counted (part of [`super::CampaignState`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeedbackState {
-    /// The share of cases that extend the corpus in the campaign (`--feedback`): a run with
-    /// another share does not resume this state.
+    /// The share of feedback cases in the campaign (`--feedback`): a run with another share
+    /// does not resume this state.
     #[serde(default)]
     pub share: f64,
-    /// Epochs closed: the corpus holds what their cases found.
+    /// Epochs closed: the counts hold what their cases did.
     pub epochs: u64,
     /// Every feature seen in the closed epochs.
     #[serde(default)]
     pub seen: BTreeSet<String>,
-    /// The corpus, in the order its entries were found.
+    /// The counts of the closed epochs.
     #[serde(default)]
-    pub corpus: Vec<CorpusEntry>,
+    pub counts: OperationCounts,
+    /// The counts of the closed epochs but the last.
+    #[serde(default)]
+    pub before_last: OperationCounts,
     /// The cases run in epochs not closed yet, by their number in the run's own order.
     #[serde(default)]
     pub pending: BTreeMap<u64, CaseFeatures>,
-    /// Feedback cases run (each extended an entry).
+    /// Feedback cases run.
     #[serde(default)]
-    pub extended: u64,
+    pub focused: u64,
 }
 
 /// The feedback figures of a campaign's report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeedbackSummary {
-    /// The share of cases that extend the corpus (`--feedback`; 0: off).
+    /// The share of feedback cases (`--feedback`; 0: off).
     pub share: f64,
-    /// Cases that extended an entry of the corpus.
-    pub extended: u64,
-    /// Entries in the corpus at the end.
-    pub corpus: usize,
+    /// Feedback cases run (each extended its sequence with moves focused on one operation).
+    pub focused: u64,
     /// Distinct features seen (operation × status × answer shape, cross-identity 2xx, oracle
     /// verdicts) in the closed epochs.
     pub features: usize,
 }
 
-/// What a feedback case is made of: `None` for a fresh case.
-pub(super) type Extends = Option<Vec<u64>>;
+/// What a case focuses its extension on: `None` for a fresh case.
+pub(super) type Focus = Option<OperationId>;
 
-/// The corpus of a running campaign.
+/// The coverage feedback of a running campaign.
 #[derive(Debug)]
 pub(super) struct Feedback {
     pub(super) share: f64,
     pub(super) state: std::sync::Mutex<FeedbackState>,
+    /// The operations a focus may name ([`SequenceStrategy::aimed_operations`]), listed once.
+    aimed: std::sync::OnceLock<Vec<OperationId>>,
 }
 
 impl Feedback {
@@ -146,6 +164,7 @@ impl Feedback {
                 share,
                 ..Default::default()
             }),
+            aimed: std::sync::OnceLock::new(),
         }
     }
 
@@ -154,8 +173,7 @@ impl Feedback {
         let state = self.lock();
         FeedbackSummary {
             share: self.share,
-            extended: state.extended,
-            corpus: state.corpus.len(),
+            focused: state.focused,
             features: state.seen.len(),
         }
     }
@@ -164,8 +182,8 @@ impl Feedback {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether case `case` of seed `seed` is a feedback case, and the number that picks its
-    /// entry: both from SHA-256 of the seed and the case, never from timing.
+    /// Whether case `case` of seed `seed` is a feedback case, and then the number that picks
+    /// its focus: both from SHA-256 of the seed and the case, never from timing.
     pub(super) fn choose(&self, seed: u64, case: u64) -> Option<u64> {
         if self.share <= 0.0 {
             return None;
@@ -184,26 +202,45 @@ impl Feedback {
         (roll < self.share).then(|| word(1))
     }
 
-    /// Whether the corpus the run's `nth` case sees is final (every epoch before its own is
-    /// closed).
-    pub(super) fn ready_for(&self, nth: u64) -> bool {
-        self.lock().epochs >= nth / EPOCH
+    /// The epochs that must be closed before the run's `nth` case is focused: all but the
+    /// one before its own.
+    fn needed(nth: u64) -> u64 {
+        (nth / EPOCH).saturating_sub(1)
     }
 
-    /// The entry `pick` chooses in the corpus (weighted by the features each showed first),
-    /// `None` when the corpus is empty.
-    pub(super) fn entry(&self, pick: u64) -> Option<Vec<u64>> {
+    /// Whether the counts that focus the run's `nth` case are final.
+    pub(super) fn ready_for(&self, nth: u64) -> bool {
+        self.lock().epochs >= Self::needed(nth)
+    }
+
+    /// The operation `pick` chooses among `aimed` for the run's `nth` case (once
+    /// [`Feedback::ready_for`] it), the more likely the fewer requests the epochs before the
+    /// one before its own sent it and the fewer feedback cases focused on it. `None` when
+    /// nothing is aimed at.
+    pub(super) fn focus(&self, nth: u64, pick: u64, aimed: &[OperationId]) -> Focus {
         let state = self.lock();
-        let weight = |e: &CorpusEntry| 1 + u64::from(e.new.min(8));
-        let total: u64 = state.corpus.iter().map(weight).sum();
+        let needed = Self::needed(nth);
+        // The epoch before the case's own may have closed meanwhile, or not: the counts are
+        // those of exactly `needed` epochs either way.
+        let counts = if state.epochs > needed {
+            &state.before_last
+        } else {
+            &state.counts
+        };
+        let weight = |op: &OperationId| {
+            let sent = counts.sent.get(op).copied().unwrap_or(0);
+            let focused = counts.focused.get(op).copied().unwrap_or(0);
+            (1u64 << 40) / (1 + sent + FOCUS_COST * focused)
+        };
+        let total: u64 = aimed.iter().map(weight).sum();
         if total == 0 {
             return None;
         }
         let mut roll = pick % total;
-        for entry in &state.corpus {
-            let w = weight(entry);
+        for op in aimed {
+            let w = weight(op);
             if roll < w {
-                return Some(entry.cases.clone());
+                return Some(op.clone());
             }
             roll -= w;
         }
@@ -219,8 +256,8 @@ impl Feedback {
             return;
         }
         let known = state.pending.contains_key(&nth);
-        if !known && case.cases.len() > 1 {
-            state.extended += 1;
+        if !known && case.focus.is_some() {
+            state.focused += 1;
         }
         if replace || !known {
             state.pending.insert(nth, case);
@@ -230,8 +267,8 @@ impl Feedback {
 }
 
 impl FeedbackState {
-    /// Closes the epochs in progress whose cases are all recorded: each case, in order, that
-    /// showed a feature not seen before enters the corpus.
+    /// Closes the epochs in progress whose cases are all recorded, adding what their cases
+    /// did to the counts, in case order.
     fn close_epochs(&mut self) {
         loop {
             let start = self.epochs * EPOCH;
@@ -241,26 +278,22 @@ impl FeedbackState {
             }
             let mut rest = self.pending.split_off(&end);
             std::mem::swap(&mut rest, &mut self.pending);
+            self.before_last = self.counts.clone();
             for (_, case) in rest {
-                let mut new = 0u32;
-                for feature in case.features {
-                    if self.seen.insert(feature) {
-                        new += 1;
-                    }
+                for (op, n) in case.sent {
+                    *self.counts.sent.entry(op).or_default() += n;
                 }
-                if new > 0 && !case.cases.is_empty() && case.cases.len() < MAX_CHAIN {
-                    self.corpus.push(CorpusEntry {
-                        cases: case.cases,
-                        new,
-                    });
+                if let Some(focus) = case.focus {
+                    *self.counts.focused.entry(focus).or_default() += 1;
                 }
+                self.seen.extend(case.features);
             }
             self.epochs += 1;
         }
     }
 }
 
-/// The proptest runner that extends a sequence for feedback case `case` of a run seeded
+/// The proptest runner that extends the sequence of feedback case `case` of a run seeded
 /// `seed` (see [`super::runner_for`]; another tag, so it draws apart from the case's own).
 pub fn extension_runner(seed: u64, case: u64) -> TestRunner {
     runner_tagged(b"trespass-extend", seed, case)
@@ -282,29 +315,34 @@ pub(super) fn runner_tagged(tag: &[u8], seed: u64, case: u64) -> TestRunner {
 pub(super) struct Stopped;
 
 impl Campaign {
-    /// The tree of the sequence that the cases `cases` generate: the first case's sequence
-    /// (as [`Campaign::sequence_for`] draws it), extended once by each further case's
-    /// [`extension_runner`]. `None` for no case, or when nothing can be generated.
-    pub fn tree_for(&self, cases: &[u64]) -> Option<SequenceTree> {
+    /// The tree of case `case`: its sequence as [`Campaign::sequence_for`] draws it and, for
+    /// a feedback case focused on `focus`, extended by moves aimed at that operation (drawn
+    /// by [`extension_runner`]). `None` when nothing can be generated.
+    pub fn tree_for(&self, case: u64, focus: Option<&OperationId>) -> Option<SequenceTree> {
         let seed = self.settings.seed;
-        let (first, rest) = cases.split_first()?;
-        if rest.is_empty() {
-            return self.strategy.new_tree(&mut runner_for(seed, *first)).ok();
-        }
-        let mut runners = vec![runner_for(seed, *first)];
-        runners.extend(rest.iter().map(|&c| extension_runner(seed, c)));
-        self.strategy.new_tree_extended(&mut runners).ok()
+        let mut runner = runner_for(seed, case);
+        let Some(focus) = focus else {
+            return self.strategy.new_tree(&mut runner).ok();
+        };
+        let mut extension = extension_runner(seed, case);
+        let focus = [focus.clone()];
+        let mut extensions = [Extension {
+            runner: &mut extension,
+            focus: &focus,
+        }];
+        self.strategy
+            .new_tree_focused(&mut runner, &mut extensions)
+            .ok()
     }
 
-    /// What case `case` (the run's `nth`) extends, when it is a feedback case and the corpus
-    /// has an entry: the entry's cases followed by `case`. Waits for the epochs before the
-    /// case's own to close; `Err` when the run stops meanwhile.
-    pub(super) async fn extends_for(
+    /// What case `case` (the run's `nth`) focuses on, when it is a feedback case. Waits for
+    /// the epochs its focus is drawn from to close; `Err` when the run stops meanwhile.
+    pub(super) async fn focus_for(
         &self,
         nth: u64,
         case: u64,
         shared: &Shared,
-    ) -> Result<Extends, Stopped> {
+    ) -> Result<Focus, Stopped> {
         if self.probe_for(case).is_some() {
             return Ok(None);
         }
@@ -320,29 +358,29 @@ impl Campaign {
             }
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
-        Ok(shared.feedback.entry(pick).map(|mut cases| {
-            cases.push(case);
-            cases
-        }))
+        let aimed = shared
+            .feedback
+            .aimed
+            .get_or_init(|| self.strategy.aimed_operations());
+        Ok(shared.feedback.focus(nth, pick, aimed))
     }
 
-    /// The sequence of case `case`, extending `extends` when it is a feedback case.
-    pub(super) fn sequence_of(&self, case: u64, extends: &Extends) -> Option<Sequence> {
-        let Some(cases) = extends else {
+    /// The sequence of case `case`, extended toward `focus` for a feedback case.
+    pub(super) fn sequence_of(&self, case: u64, focus: &Focus) -> Option<Sequence> {
+        let Some(focus) = focus else {
             return self.sequence_for(case);
         };
-        let sequence = self.tree_for(cases)?.current();
+        let sequence = self.tree_for(case, Some(focus))?.current();
         (!sequence.steps.is_empty()).then_some(sequence)
     }
 
-    /// Records what the run's `nth` case (`case`, extending `extends`) showed, when the
-    /// campaign keeps a corpus.
+    /// Records what the run's `nth` case (focused on `focus`) did, when the campaign has
+    /// feedback on.
     pub(super) fn record_features(
         &self,
         shared: &Shared,
         nth: u64,
-        case: u64,
-        extends: &Extends,
+        focus: &Focus,
         result: &RunResult,
         violations: &[Violation],
     ) {
@@ -350,15 +388,16 @@ impl Campaign {
             return;
         }
         let cx = self.check_context(result);
-        let cases = match extends {
-            Some(cases) => cases.clone(),
-            None if self.probe_for(case).is_some() => Vec::new(),
-            None => vec![case],
+        let mut sent = BTreeMap::new();
+        for step in &result.trace.steps {
+            *sent.entry(step.op.clone()).or_default() += 1;
+        }
+        let case = CaseFeatures {
+            features: features(&cx, result, violations),
+            sent,
+            focus: focus.clone(),
         };
-        let features = features(&cx, result, violations);
-        shared
-            .feedback
-            .record(nth, CaseFeatures { cases, features }, true);
+        shared.feedback.record(nth, case, true);
     }
 }
 
@@ -428,10 +467,15 @@ fn type_name(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
-    fn case(cases: &[u64], features: &[&str]) -> CaseFeatures {
+    fn op(text: &str) -> OperationId {
+        OperationId::parse(text).unwrap()
+    }
+
+    fn case(sent: &[(&str, u64)], features: &[&str], focus: Option<&str>) -> CaseFeatures {
         CaseFeatures {
-            cases: cases.to_vec(),
             features: features.iter().map(|f| f.to_string()).collect(),
+            sent: sent.iter().map(|(o, n)| (op(o), *n)).collect(),
+            focus: focus.map(op),
         }
     }
 
@@ -439,48 +483,84 @@ mod tests {
     fn an_epoch_closes_when_all_its_cases_are_in_whatever_their_order() {
         let in_order = Feedback::new(0.5);
         let reversed = Feedback::new(0.5);
-        for nth in 0..EPOCH {
+        let of = |nth: u64| {
             let f = format!("op GET /a {}", nth % 3);
-            in_order.record(nth, case(&[nth], &[&f]), false);
+            case(
+                &[("GET /a", 1 + nth % 2)],
+                &[&f],
+                nth.is_multiple_of(5).then_some("GET /b"),
+            )
+        };
+        for nth in 0..EPOCH {
+            in_order.record(nth, of(nth), false);
         }
         for nth in (0..EPOCH).rev() {
-            let f = format!("op GET /a {}", nth % 3);
             if nth == 0 {
-                assert!(!reversed.ready_for(EPOCH), "epoch 0 is still open");
+                assert!(!reversed.ready_for(2 * EPOCH), "epoch 0 is still open");
             }
-            reversed.record(nth, case(&[nth], &[&f]), false);
+            reversed.record(nth, of(nth), false);
         }
         let (a, b) = (in_order.lock().clone(), reversed.lock().clone());
         assert_eq!(
             a, b,
-            "the corpus does not depend on the order cases finished in"
+            "the counts do not depend on the order cases finished in"
         );
         assert_eq!(a.epochs, 1);
         assert!(a.pending.is_empty());
+        assert_eq!(a.seen.len(), 3);
         assert_eq!(
-            a.corpus.iter().map(|e| e.cases.clone()).collect::<Vec<_>>(),
-            [vec![0], vec![1], vec![2]],
-            "the first case to show each feature"
+            a.counts.sent[&op("GET /a")],
+            48,
+            "16 cases sent 1, 16 sent 2"
         );
-        assert!(in_order.ready_for(EPOCH) && !in_order.ready_for(2 * EPOCH));
+        assert_eq!(a.counts.focused[&op("GET /b")], 7);
+        assert_eq!(a.focused, 7);
+        assert_eq!(a.before_last, OperationCounts::default());
+        assert!(in_order.ready_for(2 * EPOCH) && !in_order.ready_for(3 * EPOCH));
     }
 
     #[test]
-    fn long_chains_and_the_probe_stay_out_of_the_corpus_but_their_features_count() {
+    fn the_focus_goes_to_rare_operations_and_leaves_those_it_cannot_reach() {
+        let aimed = [op("GET /common"), op("GET /rare"), op("POST /unreachable")];
         let feedback = Feedback::new(1.0);
-        feedback.record(0, case(&[], &["op POST /login 200 -"]), false);
-        feedback.record(1, case(&[1, 5, 9, 13], &["op GET /b 200 -"]), false);
-        feedback.record(2, case(&[2, 7], &["op GET /c 404 -"]), false);
-        feedback.record(2, case(&[2], &["op GET /d 404 -"]), false);
-        for nth in 3..EPOCH {
-            feedback.record(nth, case(&[nth], &["op GET /b 200 -"]), false);
+        let share = |feedback: &Feedback, nth: u64, name: &str| {
+            let picks = (0..2000u64)
+                .map(|p| p.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .filter(|&p| feedback.focus(nth, p, &aimed) == Some(op(name)))
+                .count();
+            picks as f64 / 2000.0
+        };
+        // No counts yet: every operation alike.
+        assert!((0.25..0.42).contains(&share(&feedback, 0, "GET /rare")));
+        // Epoch 0: the common operation 40 times a case, the rare one in 4 cases, and 16
+        // cases focused on one whose prerequisites never hold (nothing sent).
+        for nth in 0..EPOCH {
+            let focus = (4..20).contains(&nth).then_some("POST /unreachable");
+            let rare = u64::from(nth < 4);
+            feedback.record(
+                nth,
+                case(&[("GET /common", 40), ("GET /rare", rare)], &[], focus),
+                false,
+            );
         }
-        let state = feedback.lock().clone();
-        assert_eq!(state.seen.len(), 3, "{:?}", state.seen);
-        assert_eq!(state.corpus.len(), 1, "{:?}", state.corpus);
-        assert_eq!(state.corpus[0].cases, [2, 7], "the first record stands");
-        assert_eq!(feedback.entry(12345), Some(vec![2, 7]));
-        assert_eq!(Feedback::new(1.0).entry(3), None, "an empty corpus");
+        // Epoch 1's cases are still focused by no epoch; epoch 2's by epoch 0.
+        assert!((0.25..0.42).contains(&share(&feedback, EPOCH, "GET /rare")));
+        let rare = share(&feedback, 2 * EPOCH, "GET /rare");
+        let common = share(&feedback, 2 * EPOCH, "GET /common");
+        let unreachable = share(&feedback, 2 * EPOCH, "POST /unreachable");
+        assert!(rare > 0.85, "{rare}");
+        assert!(common < 0.01 && unreachable < 0.1, "{common} {unreachable}");
+        // Once epoch 1 closes too, a case of epoch 2 still sees epoch 0's counts alone.
+        for nth in EPOCH..2 * EPOCH {
+            feedback.record(nth, case(&[("GET /rare", 100)], &[], None), false);
+        }
+        assert_eq!(share(&feedback, 2 * EPOCH, "GET /rare"), rare);
+        assert!(share(&feedback, 3 * EPOCH, "GET /rare") < 0.05);
+        assert_eq!(
+            Feedback::new(1.0).focus(0, 7, &[]),
+            None,
+            "nothing aimed at"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub use budget::{Budget, Grant, ShrinkShare, case_limit};
 pub use command::{DEFAULT_START_TIMEOUT, PORT_PLACEHOLDER, free_port, stop_all as stop_started};
 pub use coverage::{Coverage, KindCoverage, NOTHING_JUDGED};
 pub use feedback::{
-    CaseFeatures, CorpusEntry, DEFAULT_FEEDBACK, EPOCH, FeedbackState, FeedbackSummary,
+    CaseFeatures, DEFAULT_FEEDBACK, EPOCH, FeedbackState, FeedbackSummary, OperationCounts,
     extension_runner,
 };
 pub use operations::{OperationCoverage, Operations};

@@ -84,8 +84,8 @@ pub struct Summary {
     /// before it.
     #[serde(default, skip_serializing_if = "Operations::is_empty")]
     pub operations: Operations,
-    /// The coverage feedback: its share of the cases, the cases that extended the corpus,
-    /// the corpus and the features seen (see [`super::feedback`]).
+    /// The coverage feedback: its share of the cases, the feedback cases run and the
+    /// features seen (see [`super::feedback`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<super::FeedbackSummary>,
 }

@@ -60,7 +60,7 @@ pub struct CampaignState {
     /// What each operation was sent and answered so far.
     #[serde(default)]
     pub operations: Operations,
-    /// The corpus of the coverage feedback, the features seen and the cases of the epoch in
+    /// The counts of the coverage feedback, the features seen and the cases of the epochs in
     /// progress.
     #[serde(default)]
     pub feedback: super::FeedbackState,

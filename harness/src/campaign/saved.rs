@@ -46,9 +46,7 @@ impl Campaign {
         endpoint: &Endpoint,
         finding: &Finding,
     ) -> Result<Reshrunk, CampaignError> {
-        let mut cases = finding.extends.clone();
-        cases.push(finding.case);
-        let Some(tree) = self.tree_for(&cases) else {
+        let Some(tree) = self.tree_for(finding.case, finding.focus.as_ref()) else {
             return Ok(Reshrunk::Regenerated {
                 reason: format!("case {} generates no sequence", finding.case),
             });

@@ -45,9 +45,9 @@ pub struct Settings {
     /// The chance that a generated argument whose schema admits attack payloads carries one
     /// ([`Config::attack_rate`](crate::config::Config::attack_rate)).
     pub attack_rate: f64,
-    /// The share of cases (0 to 1) that extend a sequence of the corpus, the cases that
-    /// reached new behaviour, instead of drawing a fresh one (`--feedback`; 0: off). See
-    /// [`super::feedback`].
+    /// The share of cases (0 to 1) that extend their fresh sequence with moves aimed at an
+    /// operation the campaign has rarely sent (`--feedback`; 0: off; default
+    /// [`DEFAULT_FEEDBACK`](super::DEFAULT_FEEDBACK)). See [`super::feedback`].
     pub feedback: f64,
 }
 

@@ -11,7 +11,7 @@ use trespass_generators::sequence::Sequence;
 use super::budget::{Budget, ShrinkShare};
 use super::coverage::Coverage;
 use super::crash::Crash;
-use super::feedback::{CaseFeatures, Extends, Feedback};
+use super::feedback::{CaseFeatures, Feedback, Focus};
 use super::in_flight::InFlight;
 use super::lane::{Lane, LaneProbe};
 use super::operations::Operations;
@@ -94,12 +94,12 @@ impl Shared {
 }
 
 /// The case a worker runs: its number in the run's own order (`nth`) and in the campaign,
-/// and what it extends when it is a feedback case.
+/// and what it focuses on when it is a feedback case.
 #[derive(Clone, Copy)]
 pub(super) struct ThisCase<'a> {
     pub(super) nth: u64,
     pub(super) case: u64,
-    pub(super) extends: &'a Extends,
+    pub(super) focus: &'a Focus,
 }
 
 /// How a case ended.
@@ -135,10 +135,10 @@ impl Campaign {
                 shared.feedback.record(nth, CaseFeatures::default(), false);
                 continue;
             }
-            let Ok(extends) = self.extends_for(nth, case, shared).await else {
+            let Ok(focus) = self.focus_for(nth, case, shared).await else {
                 break;
             };
-            let Some(sequence) = self.sequence_of(case, &extends) else {
+            let Some(sequence) = self.sequence_of(case, &focus) else {
                 shared.feedback.record(nth, CaseFeatures::default(), false);
                 self.case_done(nth, shared);
                 continue;
@@ -146,7 +146,7 @@ impl Campaign {
             let this = ThisCase {
                 nth,
                 case,
-                extends: &extends,
+                focus: &focus,
             };
             let end = self
                 .run_case(lane, &executor, this, &sequence, shared, on_event)
@@ -333,7 +333,7 @@ impl Campaign {
             .unwrap_or_else(|e| e.into_inner())
             .add(&judged);
         let violations = self.violations(&result);
-        self.record_features(shared, this.nth, case, this.extends, &result, &violations);
+        self.record_features(shared, this.nth, this.focus, &result, &violations);
         let findings = self.judge(sequence, &result, violations, this, shared);
         if findings.is_empty() {
             return CaseEnd::Done;
@@ -515,9 +515,7 @@ impl Campaign {
                     self.settings.seed,
                     &self.redactor,
                 );
-                if let Some(cases) = this.extends {
-                    finding.extends = cases[..cases.len() - 1].to_vec();
-                }
+                finding.focus = this.focus.clone();
                 finding
             };
             let mut all = shared.findings.lock().unwrap_or_else(|e| e.into_inner());
@@ -591,9 +589,7 @@ impl Campaign {
         if self.probe_for(case).is_some() {
             return None;
         }
-        let mut cases = finding.extends.clone();
-        cases.push(case);
-        let tree = self.tree_for(&cases)?;
+        let tree = self.tree_for(case, finding.focus.as_ref())?;
         let shrunk = shrink(tree, at, Some(first_run), budget, probe).await;
         if let Some(reproduction) = &shrunk.reproduction {
             finding.set_evidence(

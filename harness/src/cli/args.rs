@@ -149,10 +149,10 @@ pub struct FuzzArgs {
     /// or `5%` (default 0.1; TRESPASS_ATTACK_RATE; 0 turns payloads off).
     #[arg(long, value_name = "RATE", value_parser = crate::config::parse_rate)]
     pub attack_rate: Option<f64>,
-    /// The share of cases that extend a sequence of the corpus (the cases that reached new
-    /// behaviour: an operation × status × answer shape, a cross-identity 2xx on a kind, an
-    /// oracle verdict) instead of drawing a fresh one: `0.4` or `40%` (default 0: off; see
-    /// `cargo bench --bench feedback` for what it gains on your kind of API).
+    /// Coverage feedback: the share of cases that run their fresh sequence, then more moves
+    /// aimed at one operation, drawn the more likely the fewer requests the campaign has sent
+    /// it: `0.4` or `40%` (default 0.4; `--no-feedback` or 0: off; see `cargo bench --bench
+    /// feedback` for what it gains).
     #[arg(long, value_name = "SHARE", value_parser = crate::config::parse_rate)]
     pub feedback: Option<f64>,
     /// Draw every case fresh: no coverage feedback (the same as `--feedback 0`).

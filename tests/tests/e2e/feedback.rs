@@ -1,7 +1,7 @@
-//! Coverage feedback: with a share of the cases extending the corpus, the same seed and cases
-//! still find the same, with one worker or two (the corpus changes only between epochs of
-//! cases, in case order); the findings of feedback cases record the cases they extend, and
-//! `trespass shrink` regenerates their sequence from those alone.
+//! Coverage feedback: with a share of the cases focused on the operations sent least, the
+//! same seed and cases still find the same, with one worker or two (the counts change only
+//! between epochs of cases, in case order); the findings of feedback cases record their
+//! focus, and `trespass shrink` regenerates their sequence from it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,7 +42,7 @@ fn run(dir: &Path, workers: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
 }
 
-/// Signature → (count, case, extended cases) of a report.
+/// Signature → (count, case, focus) of a report.
 fn findings(report: &Value) -> BTreeMap<String, (u64, u64, Value)> {
     report["findings"]
         .as_array()
@@ -54,7 +54,7 @@ fn findings(report: &Value) -> BTreeMap<String, (u64, u64, Value)> {
                 (
                     f["count"].as_u64().unwrap(),
                     f["case"].as_u64().unwrap(),
-                    f.get("extends").cloned().unwrap_or(Value::Null),
+                    f.get("focus").cloned().unwrap_or(Value::Null),
                 ),
             )
         })
@@ -76,7 +76,7 @@ fn feedback_runs_are_a_function_of_seed_and_cases_with_one_or_two_workers() {
     let feedback = &one["feedback"];
     assert_eq!(feedback["share"], 0.5, "{feedback}");
     assert!(
-        feedback["extended"].as_u64().unwrap() > 20 && feedback["corpus"].as_u64().unwrap() > 0,
+        feedback["focused"].as_u64().unwrap() > 20 && feedback["features"].as_u64().unwrap() > 20,
         "{feedback}"
     );
     assert_eq!(findings(&run(dirs[1].path(), "1")), findings(&one));
@@ -87,19 +87,19 @@ fn feedback_runs_are_a_function_of_seed_and_cases_with_one_or_two_workers() {
     assert_eq!(counts(&run(dirs[3].path(), "2")), two);
     assert_eq!(two, counts(&one));
 
-    // The corpus is in the campaign's state.
+    // The counts are in the campaign's state.
     let state: Value = serde_json::from_str(
         &std::fs::read_to_string(dirs[0].path().join("state/state.json")).unwrap(),
     )
     .unwrap();
-    check_corpus(&state);
+    check_counts(&state);
     assert!(
         state["feedback"]["epochs"].as_u64().unwrap() >= 4,
         "{}",
         state["feedback"]
     );
 
-    // A finding of a feedback case regenerates from the cases it names.
+    // A finding of a feedback case regenerates from its focus.
     let extended: Vec<(std::path::PathBuf, Finding)> =
         std::fs::read_dir(dirs[0].path().join("findings"))
             .unwrap()
@@ -109,7 +109,7 @@ fn feedback_runs_are_a_function_of_seed_and_cases_with_one_or_two_workers() {
                 let f = Finding::load(&p).unwrap();
                 (p, f)
             })
-            .filter(|(_, f)| !f.extends.is_empty())
+            .filter(|(_, f)| f.focus.is_some())
             .collect();
     let (path, before) = extended.first().expect("a finding of a feedback case");
     let out = trespass!().arg("shrink").arg(path).output().unwrap();
@@ -122,19 +122,18 @@ fn feedback_runs_are_a_function_of_seed_and_cases_with_one_or_two_workers() {
     );
     let after = Finding::load(path).unwrap();
     assert_eq!(after.signature, before.signature);
-    assert_eq!(after.extends, before.extends);
+    assert_eq!(after.focus, before.focus);
     let stats = after.shrink.expect("shrunk");
     assert_eq!(stats.steps_before, before.sequence.steps.len(), "{stdout}");
 }
 
-/// The corpus of a state, checked for its form: every entry names a fresh case first and is
-/// extended at most three times.
-fn check_corpus(state: &Value) {
-    let entries = state["feedback"]["corpus"].as_array().expect("a corpus");
-    assert!(!entries.is_empty());
-    for entry in entries {
-        let cases = entry["cases"].as_array().unwrap();
-        assert!((1..=3).contains(&cases.len()), "{entry}");
-        assert!(entry["new"].as_u64().unwrap() > 0, "{entry}");
-    }
+/// The counts of a state, checked for their form: requests for many operations, and
+/// feedback cases focused on several.
+fn check_counts(state: &Value) {
+    let counts = &state["feedback"]["counts"];
+    let sent = counts["sent"].as_object().expect("requests by operation");
+    assert!(sent.len() > 10, "{counts}");
+    assert!(sent.values().all(|n| n.as_u64().unwrap() > 0), "{counts}");
+    let focused = counts["focused"].as_object().expect("focus by operation");
+    assert!(focused.len() > 3, "{counts}");
 }

@@ -102,7 +102,7 @@ fn a_campaign_killed_at_a_random_moment_resumes_and_finds_what_one_run_finds() {
     let report = read_json(&cut.path().join("report.json")).unwrap();
     assert_eq!(signatures(&report), expected, "{stderr}");
     assert!(
-        report["feedback"]["extended"].as_u64().unwrap() > 0,
+        report["feedback"]["focused"].as_u64().unwrap() > 0,
         "{}",
         report["feedback"]
     );

@@ -9,6 +9,17 @@ use trespass_targets::planted::PlantedBug;
 
 use super::fuzz::vulnerable_run;
 
+/// Planted bugs whose manifest minimum is not always reachable from where a campaign found
+/// them, with the fewest steps accepted instead and why.
+///
+/// - `shop-500-empty-cart-order`: alice's and bob's carts each hold a seeded item, so on their
+///   own path the first order empties the cart and the second fails (the reproducer of the
+///   shop's documentation, "alice places two orders in a row"). The one-step reproducer posts
+///   on a path whose cart is empty (carol's); shrinking makes values smaller, and alice's
+///   `userId` 1 never becomes 3. Which case a run keeps for the `[user]` signature decides
+///   which of the two it starts from.
+const LOCAL_MINIMA: &[(&str, usize)] = &[("shop-500-empty-cart-order", 2)];
+
 fn roles_match(finding: &Finding, bug: &PlantedBug) -> bool {
     finding.roles.len() == bug.roles.len()
         && finding
@@ -75,7 +86,10 @@ fn check(service: Service) {
             "{} ({} -> {} steps, {} replays): {steps}",
             finding.signature, stats.steps_before, stats.steps_after, stats.replays
         );
-        if got != minimal {
+        let local = LOCAL_MINIMA
+            .iter()
+            .any(|&(id, steps)| id == bug.bug && got == (steps, identities));
+        if got != minimal && !local {
             problems.push(format!(
                 "{}: {} steps, {} identities; the minimum is {} steps, {} identities: {steps}",
                 finding.signature, got.0, got.1, minimal.0, minimal.1

@@ -2,14 +2,16 @@
 //! created object's id is, which operations return the caller's own account, and which
 //! arguments and body fields name an object of which kind.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 
 use super::super::step::RefSource;
 use super::{KindInfo, OpInfo, UniqueKey};
 use crate::deps::resources::{create_key_sources, list_pointer};
 use crate::model::{
-    ApiModel, CrudRole, KeySource, LinkSource, LinkTarget, Method, Operation, OperationId,
-    ParameterLocation,
+    ApiModel, CrudRole, KeySource, Link, LinkSource, LinkTarget, Method, Operation, OperationId,
+    ParameterLocation, Resource,
 };
 
 /// Last path segments of operations that return the caller's own account (`GET /me`).
@@ -237,47 +239,130 @@ fn singleton_source(
     })
 }
 
+/// What [`bind_kinds`] looks up for every argument, indexed once, so that set-up stays linear
+/// in the operations (each argument used to scan every link and every resource). Each lookup
+/// answers what the model's own scan would: the first match in the model's order.
+struct Lookup<'m> {
+    /// Links by consumer, in the model's order.
+    links_to: HashMap<&'m OperationId, Vec<&'m Link>>,
+    /// The kind and role of an operation ([`ApiModel::resource_of`]).
+    roles: HashMap<&'m OperationId, (&'m str, CrudRole)>,
+    /// Resources by the names of their id parameters, in the model's order.
+    by_id_param: HashMap<&'m str, Vec<&'m Resource>>,
+    /// Operations by id (the first of an id).
+    ops: HashMap<OperationId, usize>,
+}
+
+impl<'m> Lookup<'m> {
+    fn new(model: &'m ApiModel, ops: &[OpInfo]) -> Self {
+        let mut links_to: HashMap<&OperationId, Vec<&Link>> = HashMap::new();
+        for link in &model.links {
+            links_to.entry(&link.consumer).or_default().push(link);
+        }
+        let mut roles = HashMap::new();
+        let mut by_id_param: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        for r in &model.resources {
+            for (role, op) in r.operations() {
+                roles.entry(op).or_insert((r.kind.as_str(), role));
+            }
+            for name in &r.id_params {
+                let list = by_id_param.entry(name.as_str()).or_default();
+                if !list.last().is_some_and(|last| std::ptr::eq(*last, r)) {
+                    list.push(r);
+                }
+            }
+        }
+        let mut by_id = HashMap::new();
+        for (i, o) in ops.iter().enumerate() {
+            by_id.entry(o.id.clone()).or_insert(i);
+        }
+        Self {
+            links_to,
+            roles,
+            by_id_param,
+            ops: by_id,
+        }
+    }
+
+    fn links_to(&self, op: &OperationId) -> &[&'m Link] {
+        self.links_to.get(op).map_or(&[], Vec::as_slice)
+    }
+
+    fn kind_of(&self, op: &OperationId) -> Option<(&'m str, CrudRole)> {
+        self.roles.get(op).copied()
+    }
+
+    /// The kind of the objects `producer` answers with: its own kind for a create or a read,
+    /// else the kind of the account it returns.
+    fn producer_kind(&self, ops: &[OpInfo], producer: &OperationId) -> Option<String> {
+        if let Some((kind, CrudRole::Create | CrudRole::Read)) = self.kind_of(producer) {
+            return Some(kind.to_string());
+        }
+        let i = *self.ops.get(producer)?;
+        ops[i].account.as_ref().map(|(k, _)| k.clone())
+    }
+
+    /// The kind a parameter called `name` of `op` names: the resource whose id parameters
+    /// include it, preferring the kind of `op` itself when several do.
+    fn param_kind_by_name(&self, op: &OperationId, name: &str) -> Option<String> {
+        match self.by_id_param.get(name).map(Vec::as_slice) {
+            None | Some([]) => None,
+            Some([one]) => Some(one.kind.clone()),
+            Some(many) => {
+                // Ambiguous (`{id}` everywhere): the kind of the operation, if it is one of them.
+                let own = self.kind_of(op).map(|(kind, _)| kind);
+                many.iter()
+                    .find(|r| Some(r.kind.as_str()) == own)
+                    .map(|r| r.kind.clone())
+            }
+        }
+    }
+}
+
 /// Which arguments name objects of which (producible) kind: the last path parameter of an
 /// operation on one object names its own kind, others the kind of a link's producer or the
 /// kind whose id parameters have their name; body fields link to the kinds of links'
 /// producers.
 pub(super) fn bind_kinds(model: &ApiModel, ops: &mut [OpInfo], kinds: &IndexMap<String, KindInfo>) {
+    let lookup = Lookup::new(model, ops);
     for (i, op) in model.operations.iter().enumerate() {
         let path_params = op.path_parameters();
         let last_path = path_params.last().map(|p| p.name.clone());
+        let own_kind = lookup.kind_of(&op.id);
+        let links = lookup.links_to(&op.id);
         let mut params = std::mem::take(&mut ops[i].params);
         for p in &mut params {
-            let own = match (&ops_kind(model, op), &last_path) {
+            let own = match (own_kind, &last_path) {
                 (Some((k, role)), Some(last))
                     if p.location == ParameterLocation::Path
                         && &p.name == last
-                        && *role != CrudRole::Create
-                        && *role != CrudRole::List =>
+                        && role != CrudRole::Create
+                        && role != CrudRole::List =>
                 {
-                    Some(k.clone())
+                    Some(k.to_string())
                 }
                 _ => None,
             };
             let kind = own
                 .or_else(|| {
-                    model.links_to(&op.id).find_map(|l| match &l.target {
+                    links.iter().find_map(|l| match &l.target {
                         LinkTarget::Parameter { location, name }
                             if *location == p.location && *name == p.name =>
                         {
-                            producer_kind(model, ops, &l.producer)
+                            lookup.producer_kind(ops, &l.producer)
                         }
                         _ => None,
                     })
                 })
-                .or_else(|| param_kind_by_name(model, &op.id, &p.name));
+                .or_else(|| lookup.param_kind_by_name(&op.id, &p.name));
             p.kind = kind.filter(|k| kinds.get(k).is_some_and(KindInfo::producible));
         }
         ops[i].params = params;
-        let body_links: Vec<(String, String)> = model
-            .links_to(&op.id)
+        let body_links: Vec<(String, String)> = links
+            .iter()
             .filter_map(|l| match &l.target {
                 LinkTarget::Body { pointer } => {
-                    let kind = producer_kind(model, ops, &l.producer)?;
+                    let kind = lookup.producer_kind(ops, &l.producer)?;
                     kinds
                         .get(&kind)
                         .is_some_and(KindInfo::producible)
@@ -294,23 +379,6 @@ pub(super) fn bind_kinds(model: &ApiModel, ops: &mut [OpInfo], kinds: &IndexMap<
             }
         }
     }
-}
-
-fn ops_kind(model: &ApiModel, op: &Operation) -> Option<(String, CrudRole)> {
-    model
-        .resource_of(&op.id)
-        .map(|(r, role)| (r.kind.clone(), role))
-}
-
-/// The kind whose objects a producer's response describes: the kind it creates, or the kind of
-/// the account it returns.
-fn producer_kind(model: &ApiModel, ops: &[OpInfo], producer: &OperationId) -> Option<String> {
-    if let Some((r, CrudRole::Create | CrudRole::Read)) = model.resource_of(producer) {
-        return Some(r.kind.clone());
-    }
-    ops.iter()
-        .find(|o| &o.id == producer)
-        .and_then(|o| o.account.as_ref().map(|(k, _)| k.clone()))
 }
 
 /// The kind a parameter called `name` of `op` names: the resource whose id parameters include

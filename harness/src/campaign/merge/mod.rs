@@ -214,8 +214,8 @@ fn empty_summary(first: Option<&Summary>) -> Summary {
 }
 
 fn add_counts(into: &mut Summary, part: &Summary) {
-    // Each shard keeps a corpus of its own: the cases extended and the corpora add up, the
-    // features seen are at least the most one shard saw.
+    // Each shard keeps counts of its own: the feedback cases add up, the features seen are
+    // at least the most one shard saw.
     if let Some(theirs) = &part.feedback {
         let ours = into
             .feedback
@@ -223,8 +223,7 @@ fn add_counts(into: &mut Summary, part: &Summary) {
                 share: theirs.share,
                 ..Default::default()
             });
-        ours.extended += theirs.extended;
-        ours.corpus += theirs.corpus;
+        ours.focused += theirs.focused;
         ours.features = ours.features.max(theirs.features);
     }
     into.cases += part.cases;
