@@ -196,8 +196,8 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             ));
         }
     };
-    let summary = runtime
-        .block_on(campaign.run(&live.target, &on_event))
+    let summary = campaign
+        .run_on_threads(&runtime, &live.target, &on_event, campaign_threads())
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     write_reports(&args, &summary, write_error.into_inner())?;
@@ -207,11 +207,18 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     Ok(exit_code(&args, &summary))
 }
 
+/// The threads a campaign's workers are spread over: one per core (see
+/// [`Campaign::run_on_threads`]).
+pub(crate) fn campaign_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// The runtime that watches for signals (started at once, before any target is, so that a
 /// second Ctrl-C stops the instances of --target-cmd even while they start), and the one the
-/// campaign runs on. The campaign runs on the calling thread alone: its workers are futures
-/// of one task, so the threads of a multi-thread runtime gave it no parallelism, only a
-/// wake-up of another thread for every answer (half the CPU of a run went to those).
+/// campaign's set-up runs on. It is a current-thread runtime: the workers of one thread are
+/// futures of one task, so the threads of a multi-thread runtime gave them no parallelism,
+/// only a wake-up of another thread for every answer (half the CPU of a run went to those);
+/// the campaign spreads its workers over threads of their own instead.
 fn runtimes() -> Result<(tokio::runtime::Runtime, tokio::runtime::Runtime), ExpectedError> {
     let cannot =
         |e: std::io::Error| ExpectedError::usage(format!("cannot start the async runtime: {e}"));
