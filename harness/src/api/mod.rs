@@ -461,8 +461,9 @@ impl Harness {
                 String::new()
             }
         );
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // The set-up and the replays of saved findings run on this thread; the campaign
+        // spreads its workers over one thread per core (see `Campaign::run_on_threads`).
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
@@ -519,7 +520,12 @@ impl Harness {
                     eprintln!("trespass: {}", finding.headline());
                 }
             };
-            let summary = runtime.block_on(campaign.run(&started.target, &on_event))?;
+            let summary = campaign.run_on_threads(
+                &runtime,
+                &started.target,
+                &on_event,
+                crate::campaign::one_thread_per_core(),
+            )?;
             for finding in &summary.findings {
                 // A saved finding of an older form (no cause in its signature) is the same.
                 fixed.retain(|f| !f.finding.signature.matches(&finding.signature));

@@ -12,6 +12,18 @@ use super::{
     Operations, REPORT_FORMAT_VERSION, RootCause, ShrinkShare, Summary,
 };
 
+/// The threads to spread a campaign's workers over (see [`Campaign::run_on_threads`]):
+/// `TRESPASS_THREADS` when it is a number from 1, else one per core.
+pub fn one_thread_per_core() -> usize {
+    std::env::var("TRESPASS_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+}
+
 /// A campaign ready to run: one lane per worker, the state its workers share.
 pub(super) struct Ready {
     pub(super) lanes: Vec<Lane>,

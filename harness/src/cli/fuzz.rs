@@ -197,7 +197,12 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
         }
     };
     let summary = campaign
-        .run_on_threads(&runtime, &live.target, &on_event, campaign_threads())
+        .run_on_threads(
+            &runtime,
+            &live.target,
+            &on_event,
+            crate::campaign::one_thread_per_core(),
+        )
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     write_reports(&args, &summary, write_error.into_inner())?;
@@ -205,12 +210,6 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
     print!("{}", summary.table());
     say_notes(&campaign, &summary);
     Ok(exit_code(&args, &summary))
-}
-
-/// The threads a campaign's workers are spread over: one per core (see
-/// [`Campaign::run_on_threads`]).
-pub(crate) fn campaign_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// The runtime that watches for signals (started at once, before any target is, so that a
