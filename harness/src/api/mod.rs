@@ -461,8 +461,7 @@ impl Harness {
                 String::new()
             }
         );
-        // The set-up and the replays of saved findings run on this thread; the campaign
-        // spreads its workers over one thread per core (see `Campaign::run_on_threads`).
+        // Set-up and replays; the campaign's workers get threads of their own.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -520,12 +519,8 @@ impl Harness {
                     eprintln!("trespass: {}", finding.headline());
                 }
             };
-            let summary = campaign.run_on_threads(
-                &runtime,
-                &started.target,
-                &on_event,
-                crate::campaign::one_thread_per_core(),
-            )?;
+            let threads = crate::campaign::worker_threads();
+            let summary = campaign.run_on_threads(&runtime, &started.target, &on_event, threads)?;
             for finding in &summary.findings {
                 // A saved finding of an older form (no cause in its signature) is the same.
                 fixed.retain(|f| !f.finding.signature.matches(&finding.signature));

@@ -68,7 +68,7 @@ pub use report::{
 pub use reset::ResetError;
 pub use resume::{CampaignState, STATE_VERSION, StateError, StateFile};
 pub use root_cause::RootCause;
-pub use running::one_thread_per_core;
+pub use running::worker_threads;
 pub use saved::Reshrunk;
 pub use settings::Settings;
 pub use shard::{Shard, ShardError};

@@ -14,7 +14,7 @@ use super::{
 
 /// The threads to spread a campaign's workers over (see [`Campaign::run_on_threads`]):
 /// `TRESPASS_THREADS` when it is a number from 1, else one per core.
-pub fn one_thread_per_core() -> usize {
+pub fn worker_threads() -> usize {
     std::env::var("TRESPASS_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())

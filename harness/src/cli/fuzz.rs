@@ -201,7 +201,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             &runtime,
             &live.target,
             &on_event,
-            crate::campaign::one_thread_per_core(),
+            crate::campaign::worker_threads(),
         )
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
