@@ -14,6 +14,8 @@
 //!   it: generation, refs, ownership, re-reads, the default oracles, confirmation and
 //!   shrinking of what it finds, findings and campaign state recorded in a corpus folder.
 //!   Its rate is the report's requests over the report's elapsed time (set-up excluded).
+//!   It spreads its workers over one thread per core (`TRESPASS_THREADS`, passed through
+//!   when set, overrides; so `TRESPASS_THREADS=1` measures it on one thread).
 //! - **bare** sends the requests that the executor sent for the same seed's cases (recorded
 //!   once beforehand, credentials added as the sessions add them), sequence by sequence,
 //!   with W tasks pulling the next sequence, through one reqwest client built with the

@@ -461,8 +461,8 @@ impl Harness {
                 String::new()
             }
         );
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // Set-up and replays; the campaign's workers get threads of their own.
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| HarnessError::Start(format!("cannot start the async runtime: {e}")))?;
@@ -519,7 +519,8 @@ impl Harness {
                     eprintln!("trespass: {}", finding.headline());
                 }
             };
-            let summary = runtime.block_on(campaign.run(&started.target, &on_event))?;
+            let threads = crate::campaign::worker_threads();
+            let summary = campaign.run_on_threads(&runtime, &started.target, &on_event, threads)?;
             for finding in &summary.findings {
                 // A saved finding of an older form (no cause in its signature) is the same.
                 fixed.retain(|f| !f.finding.signature.matches(&finding.signature));

@@ -41,14 +41,12 @@ mod report;
 mod reset;
 mod resume;
 pub mod root_cause;
+mod running;
 mod saved;
 mod settings;
 mod shard;
 pub mod target;
 mod worker;
-
-use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -70,6 +68,7 @@ pub use report::{
 pub use reset::ResetError;
 pub use resume::{CampaignState, STATE_VERSION, StateError, StateFile};
 pub use root_cause::RootCause;
+pub use running::worker_threads;
 pub use saved::Reshrunk;
 pub use settings::Settings;
 pub use shard::{Shard, ShardError};
@@ -87,7 +86,6 @@ use crate::oracle::{CheckContext, Oracle, Policy, Violation, check_all};
 use crate::redact::Redactor;
 use crate::shrink::Probe;
 use lane::LaneProbe;
-use worker::Shared;
 
 /// How long work still in flight at the deadline (a request, a confirmation, a shrink) may go
 /// on before it is dropped: `--duration` is a budget for the whole run, not for starting cases.
@@ -340,120 +338,10 @@ impl Campaign {
         endpoints: impl Into<Endpoints>,
         on_event: &(dyn Fn(Event<'_>) + Send + Sync),
     ) -> Result<Summary, CampaignError> {
-        let endpoints = endpoints.into();
-        if endpoints.is_empty() {
-            return Err(CampaignError::NoEndpoint);
-        }
-        let workers = self.settings.workers.max(1);
-        let exclusive = endpoints
-            .iter()
-            .filter(|(_, a)| *a == Access::Exclusive)
-            .count();
-        if exclusive > 0 && endpoints.len() < workers {
-            return Err(CampaignError::TooFewEndpoints {
-                workers,
-                endpoints: endpoints.len(),
-            });
-        }
-        // One lane (own sessions) per worker; the lanes of one endpoint share its gate, and
-        // the first of them makes the initial reset.
-        let all: Vec<(&Endpoint, Access)> = endpoints.iter().collect();
-        let gates: Vec<std::sync::Arc<lane::Gate>> =
-            all.iter().map(|_| Default::default()).collect();
-        let mut lanes = Vec::with_capacity(workers);
-        for w in 0..workers {
-            let (endpoint, access) = all[w % all.len()];
-            let gate = gates[w % all.len()].clone();
-            let mut lane = self
-                .lane(endpoint, access, gate, w + 1, w < all.len())
-                .await?;
-            lane.supervisor = endpoints.supervisor(w % all.len()).cloned();
-            lanes.push(lane);
-        }
-        let started = Instant::now();
-        let budget = Budget::start(self.settings.cases, self.settings.duration, started);
-        self.polite.set_deadline(budget.deadline());
-        let mut shared = Shared::new(
-            budget,
-            ShrinkShare::new(self.settings.duration, self.settings.shrink_share),
-            Operations::of_model(&self.model, &self.exclusions),
-            self.settings.feedback,
-        );
-        self.resume_into(&mut shared);
-        let runs = lanes
-            .iter()
-            .map(|lane| self.worker(lane, &shared, on_event));
-        let runs = futures_util::future::join_all(runs);
-        match shared.budget.deadline() {
-            // The duration is a hard budget: what is still running at the deadline (a case on
-            // a slow target, a confirmation, a shrink) gets a short grace and is then dropped.
-            // Every finding is saved before it is confirmed further or shrunk, so nothing found
-            // is lost; the summary counts what finished.
-            Some(deadline) => {
-                let wall = tokio::time::Instant::from_std(deadline + DEADLINE_GRACE);
-                if tokio::time::timeout_at(wall, runs).await.is_err() {
-                    tracing::warn!(
-                        "the duration ran out with work in flight; stopped it {} s after the \
-                         deadline (findings found so far are saved)",
-                        DEADLINE_GRACE.as_secs()
-                    );
-                }
-            }
-            None => {
-                runs.await;
-            }
-        }
-        self.write_state(&shared);
-        let resets_failed = shared.resets_failed.load(Ordering::Relaxed);
-        if resets_failed > 0 {
-            tracing::warn!(
-                "{resets_failed} case(s) were given up because the target's reset failed \
-                 (TRESPASS_LOG=debug shows each try)"
-            );
-        }
-        let unshrunk = shared.shrink_share.skipped();
-        if unshrunk > 0 {
-            tracing::warn!(
-                "{unshrunk} finding(s) saved as found, not shrunk: shrinking used its share \
-                 ({} % of the duration, --shrink-share); `trespass shrink FILE` shrinks one later",
-                self.settings.shrink_share
-            );
-        }
-        let findings: Vec<Finding> = shared
-            .findings
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_values()
-            .collect();
-        let (rejected, rejections) = shared.rejections.into_counts();
-        let sharing = shared.sharing.counts();
-        Ok(Summary {
-            transport: shared.transport.into_counts(),
-            peak_memory: peak_memory(),
-            format_version: REPORT_FORMAT_VERSION,
-            seed: self.settings.seed,
-            shards: self.settings.shard.into_iter().collect(),
-            cases: shared.cases_done.into_inner(),
-            requests: shared.requests.into_inner(),
-            rejected,
-            rejections,
-            sharing,
-            elapsed: started.elapsed(),
-            oracles: self.oracles.iter().map(|o| o.name().to_string()).collect(),
-            root_causes: RootCause::group(&findings),
-            findings,
-            interrupted: crate::interrupt::stop_requested(),
-            feedback: Some(shared.feedback.summary()),
-            coverage: shared
-                .coverage
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner()),
-            operations: shared
-                .operations
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .judged(),
-        })
+        let ready = self.prepare(endpoints.into()).await?;
+        let lanes: Vec<&lane::Lane> = ready.lanes.iter().collect();
+        let cut = self.run_workers(&lanes, &ready.shared, on_event).await;
+        Ok(self.finish(ready, cut))
     }
 
     /// Replays `finding`'s stored sequence `runs` times on `endpoint` (resetting first when the

@@ -196,8 +196,13 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
             ));
         }
     };
-    let summary = runtime
-        .block_on(campaign.run(&live.target, &on_event))
+    let summary = campaign
+        .run_on_threads(
+            &runtime,
+            &live.target,
+            &on_event,
+            crate::campaign::worker_threads(),
+        )
         .map_err(ExpectedError::wrap)?;
     progress.finish_and_clear();
     write_reports(&args, &summary, write_error.into_inner())?;
@@ -209,9 +214,10 @@ pub(crate) fn run(args: FuzzArgs) -> Result<u8, ExpectedError> {
 
 /// The runtime that watches for signals (started at once, before any target is, so that a
 /// second Ctrl-C stops the instances of --target-cmd even while they start), and the one the
-/// campaign runs on. The campaign runs on the calling thread alone: its workers are futures
-/// of one task, so the threads of a multi-thread runtime gave it no parallelism, only a
-/// wake-up of another thread for every answer (half the CPU of a run went to those).
+/// campaign's set-up runs on. It is a current-thread runtime: the workers of one thread are
+/// futures of one task, so the threads of a multi-thread runtime gave them no parallelism,
+/// only a wake-up of another thread for every answer (half the CPU of a run went to those);
+/// the campaign spreads its workers over threads of their own instead.
 fn runtimes() -> Result<(tokio::runtime::Runtime, tokio::runtime::Runtime), ExpectedError> {
     let cannot =
         |e: std::io::Error| ExpectedError::usage(format!("cannot start the async runtime: {e}"));

@@ -24,6 +24,8 @@ pub struct Executor<'a> {
     model: &'a ApiModel,
     sessions: &'a Sessions,
     roles: HashMap<IdentityId, Role>,
+    /// The identities and the names they go by, as every run starts knowing them.
+    known: Known,
     shared_kinds: Vec<String>,
     verify_writes: bool,
     growth: Option<&'a super::GrowthMemo>,
@@ -51,6 +53,7 @@ impl<'a> Executor<'a> {
             model,
             sessions,
             roles,
+            known: Known::from_identities(sessions.identities()),
             shared_kinds,
             verify_writes: true,
             growth: None,
@@ -82,8 +85,8 @@ impl<'a> Executor<'a> {
     /// That step is skipped, and every later step that needs its answer; the others still run.
     pub async fn run(&self, sequence: &Sequence) -> RunResult {
         let mut trace = Trace::default();
-        let mut ownership = Ownership::new(self.shared_kinds.iter().cloned())
-            .with_known(Known::from_identities(self.sessions.identities()));
+        let mut ownership =
+            Ownership::new(self.shared_kinds.iter().cloned()).with_known(self.known.clone());
         let mut skipped: Vec<usize> = Vec::new();
         for (index, step) in sequence.steps.iter().enumerate() {
             let index = StepIndex(index);

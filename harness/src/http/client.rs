@@ -53,29 +53,22 @@ impl HttpClient {
                 reason: "it needs an http:// or https:// scheme and a host".to_string(),
             });
         }
-        let origin = base.origin();
-        let max_redirects = config.max_redirects;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                attempt.error("too many redirects")
-            } else if attempt.url().origin() != origin {
-                // Never send traffic (and credentials) off the target's host.
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        });
-        let inner = reqwest::Client::builder()
-            .redirect(policy)
-            .timeout(config.timeout)
-            .pool_max_idle_per_host(64)
-            .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(ExecError::Client)?;
+        let inner = build_inner(&config)?;
         Ok(Self {
             inner,
             config,
             polite: Default::default(),
+        })
+    }
+
+    /// A client with the same settings and limits and a connection pool of its own (empty):
+    /// for a thread with a runtime of its own, whose connections must not be tasks of the
+    /// runtime that made this one.
+    pub fn with_fresh_pool(&self) -> Result<Self, ExecError> {
+        Ok(Self {
+            inner: build_inner(&self.config)?,
+            config: self.config.clone(),
+            polite: self.polite.clone(),
         })
     }
 
@@ -224,6 +217,30 @@ impl HttpClient {
             truncated,
         })
     }
+}
+
+/// The reqwest client of `config` (for a base URL already checked).
+fn build_inner(config: &ClientConfig) -> Result<reqwest::Client, ExecError> {
+    let base = &config.base_url;
+    let origin = base.origin();
+    let max_redirects = config.max_redirects;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            attempt.error("too many redirects")
+        } else if attempt.url().origin() != origin {
+            // Never send traffic (and credentials) off the target's host.
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .redirect(policy)
+        .timeout(config.timeout)
+        .pool_max_idle_per_host(64)
+        .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(ExecError::Client)
 }
 
 /// Where in an exchange a transport error came.

@@ -303,3 +303,27 @@ mod duration_ms {
         Ok(Duration::from_secs_f64((ms / 1000.0).max(0.0)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_query_puts_extra_parameters_after_the_requests_own() {
+        let bare = Request::new("get", "/users/1");
+        assert_eq!(bare.path_and_query_with(&[]), "/users/1");
+        let key = [("api_key".to_string(), "k&=y z".to_string())];
+        assert_eq!(
+            bare.path_and_query_with(&key),
+            "/users/1?api_key=k%26%3Dy+z"
+        );
+        let own = Request::new("get", "/search")
+            .query("q", "a b")
+            .query("q", "é/");
+        assert_eq!(own.path_and_query(), "/search?q=a+b&q=%C3%A9%2F");
+        assert_eq!(
+            own.path_and_query_with(&key),
+            "/search?q=a+b&q=%C3%A9%2F&api_key=k%26%3Dy+z"
+        );
+    }
+}

@@ -148,6 +148,13 @@ impl Sessions {
         &self.client
     }
 
+    /// Sends through a client with a connection pool of its own from now on (see
+    /// [`HttpClient::with_fresh_pool`]); tokens, standing and secrets stay.
+    pub fn use_fresh_pool(&mut self) -> Result<(), crate::errors::ExecError> {
+        self.client = self.client.with_fresh_pool()?;
+        Ok(())
+    }
+
     /// Logs in every identity that logs in through the API, before the first case: a wrong
     /// password or a login operation the target does not have is an error naming the identity
     /// and the target's (redacted) answer, not a run of sequences that all stop early.

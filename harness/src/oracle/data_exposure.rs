@@ -140,13 +140,24 @@ fn exposures(
     };
     let sent = sent_strings(step);
     let known = cx.ownership.known();
+    // Whether a value could show anything: a container, or a string that is another
+    // identity's credential. The others are not stacked (nor their pointers made).
+    let pending = |v: &Value| match v {
+        Value::Array(_) | Value::Object(_) => true,
+        Value::String(text) => known
+            .credential_of(text)
+            .is_some_and(|holder| holder != &step.identity && !sent.iter().any(|x| x == text)),
+        _ => false,
+    };
     let mut out = Vec::new();
     let mut stack: Vec<(String, &Value, bool)> = vec![(String::new(), body, true)];
     while let Some((pointer, value, top)) = stack.pop() {
         match value {
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    stack.push((format!("{pointer}/{i}"), v, false));
+                    if pending(v) {
+                        stack.push((format!("{pointer}/{i}"), v, false));
+                    }
                 }
             }
             Value::Object(map) => {
@@ -155,8 +166,12 @@ fn exposures(
                     owner = Whose::Caller;
                 }
                 for (field, v) in map {
+                    let secret = secret_field(field);
+                    if secret.is_none() && !pending(v) {
+                        continue;
+                    }
                     let at = format!("{pointer}/{}", field.replace('~', "~0").replace('/', "~1"));
-                    if let Some(kind) = secret_field(field)
+                    if let Some(kind) = secret
                         && holds_secret(v)
                         && !v.as_str().is_some_and(|s| sent.iter().any(|x| x == s))
                         && let Some(why) = secret_out_of_place(step, role, kind, &owner)
@@ -245,6 +260,12 @@ fn walk_write_only(
         (SchemaKind::Object(object), Value::Object(map)) => {
             for (name, &child) in &object.properties {
                 let Some(v) = map.get(name) else { continue };
+                let Some(schema) = schemas.try_get(child) else {
+                    continue;
+                };
+                if !schema.write_only && !walks_into(&schema.kind, v) {
+                    continue;
+                }
                 let at = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
                 if schemas.try_get(child).is_some_and(|c| c.write_only) {
                     if !out.iter().any(|(p, _)| *p == at) {
@@ -279,6 +300,18 @@ fn walk_write_only(
         }
         _ => {}
     }
+}
+
+/// Whether [`walk_write_only`] looks into `value` under a schema of `kind` (it ignores the
+/// other pairs).
+fn walks_into(kind: &SchemaKind, value: &Value) -> bool {
+    matches!(
+        (kind, value),
+        (SchemaKind::Object(_), Value::Object(_))
+            | (SchemaKind::Array(_), Value::Array(_))
+            | (SchemaKind::AllOf(_), _)
+            | (SchemaKind::OneOf(_) | SchemaKind::AnyOf(_), _)
+    )
 }
 
 /// Why a secret field of `kind` in an object that is `owner`'s should not be in this answer,

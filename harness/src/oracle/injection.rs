@@ -47,15 +47,17 @@ pub(crate) fn shows_injection(
     if !matches!(step.purpose, Purpose::Sequence { .. }) {
         return None;
     }
-    let how = broken(step)?;
-    let payload = payloads_sent(step)
-        .into_iter()
-        .find(|p| p.family != trespass_generators::values::payload::Family::Long)?;
+    // The plain twin first: most steps have none, and it costs nothing to look (reading the
+    // answers for error markers does).
     let twin = cx
         .trace
         .steps
         .iter()
         .find(|s| s.purpose == Purpose::PlainTwin { of: step.index })?;
+    let how = broken(step)?;
+    let payload = payloads_sent(step)
+        .into_iter()
+        .find(|p| p.family != trespass_generators::values::payload::Family::Long)?;
     (twin.status().is_some() && broken(twin).is_none()).then_some((payload, how))
 }
 

@@ -323,10 +323,16 @@ impl Validators {
     }
 
     fn get(&self, model: &ApiModel, id: SchemaId) -> Arc<Compiled> {
-        let key = (model.spec_hash.clone(), model.schemas.len());
+        // Compared in place: the spec hash is not copied for every answer judged.
+        let same_model = |cache: &Cache| {
+            cache
+                .model
+                .as_ref()
+                .is_some_and(|(hash, len)| *hash == model.spec_hash && *len == model.schemas.len())
+        };
         {
             let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-            if cache.model.as_ref() == Some(&key)
+            if same_model(&cache)
                 && let Some(c) = cache.compiled.get(&id)
             {
                 return c.clone();
@@ -336,8 +342,8 @@ impl Validators {
         // compile the same schema once each; the first result is kept.
         let compiled = Arc::new(self.compile(model, id));
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        if cache.model.as_ref() != Some(&key) {
-            cache.model = Some(key);
+        if !same_model(&cache) {
+            cache.model = Some((model.spec_hash.clone(), model.schemas.len()));
             cache.compiled.clear();
         }
         cache.compiled.entry(id).or_insert(compiled).clone()

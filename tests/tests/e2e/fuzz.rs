@@ -32,14 +32,15 @@ pub fn fuzz(service: Service, mode: Mode, seed: u64, cases: u64, workers: usize)
     settings.cases = Some(cases);
     settings.workers = workers;
     let campaign = Campaign::new(model, identities, oracles(), settings);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // As `trespass fuzz` runs it: the workers spread over threads (two, whatever the
+    // machine's cores), each with a runtime of its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let on_event = |_: Event<'_>| {};
-    runtime
-        .block_on(campaign.run(&endpoints, &on_event))
+    campaign
+        .run_on_threads(&runtime, &endpoints, &on_event, 2)
         .expect("campaign runs")
 }
 
