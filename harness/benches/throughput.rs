@@ -437,24 +437,11 @@ async fn credentials(
     Ok((headers, query))
 }
 
-/// A reqwest client with the settings of trespass's own (`HttpClient::new`).
+/// A reqwest client with the settings of trespass's own ([`HttpClient::bare`]).
 fn bare_client(base: &str) -> Result<reqwest::Client, String> {
-    let origin = url::Url::parse(base).map_err(|e| e.to_string())?.origin();
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > 5 {
-            attempt.error("too many redirects")
-        } else if attempt.url().origin() != origin {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .redirect(policy)
-        .timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(64)
-        .user_agent(concat!("trespass/", env!("CARGO_PKG_VERSION")))
-        .build()
+    let base = base.parse().map_err(|e| format!("{base}: {e}"))?;
+    HttpClient::new(ClientConfig::new(base))
+        .and_then(|client| client.bare())
         .map_err(|e| e.to_string())
 }
 

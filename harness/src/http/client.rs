@@ -72,6 +72,13 @@ impl HttpClient {
         })
     }
 
+    /// A reqwest client with this client's settings (redirects kept on the target's origin,
+    /// timeout, pool, user agent) and a pool of its own: what a baseline that sends the same
+    /// requests without trespass's executor should use (`benches/throughput.rs`).
+    pub fn bare(&self) -> Result<reqwest::Client, ExecError> {
+        build_inner(&self.config)
+    }
+
     /// This client under `polite`, the limits it shares with the run's other clients.
     pub fn with_politeness(mut self, polite: std::sync::Arc<Politeness>) -> Self {
         self.polite = polite;
