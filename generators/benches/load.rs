@@ -6,6 +6,8 @@
 //! `shop.yaml` baseline, measured in the same run, and the per-operation cost; a regression
 //! shows as a ratio that grows while the baseline stays.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -45,22 +47,13 @@ fn inputs() -> Vec<Input> {
         .filter_map(|name| Input::read(name, &specs.join(name)))
         .collect();
     let real = manifest_dir().join("../../shared/specs/real");
-    let Ok(entries) = std::fs::read_dir(&real) else {
+    let Some(mut files) = common::specs_with_sizes(&real) else {
         eprintln!(
             "note: no real-spec corpus at {}; benchmarking the demo specs only",
             real.display()
         );
         return out;
     };
-    let mut files: Vec<(u64, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .map(|p| (std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0), p))
-        .collect();
     files.sort();
     let name = |p: &Path| {
         p.file_name()

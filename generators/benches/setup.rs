@@ -22,6 +22,8 @@
 //! against the first synthetic size: a ratio that grows with the size is a super-linear cost.
 //! `cargo test --benches` runs only the smallest synthetic size, once.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,19 +126,10 @@ fn real_specs() -> Vec<(String, PathBuf)> {
             .collect();
     }
     let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/specs/real");
-    let Ok(entries) = std::fs::read_dir(&real) else {
+    let Some(mut files) = common::specs_with_sizes(&real) else {
         eprintln!("note: no real-spec corpus at {}", real.display());
         return Vec::new();
     };
-    let mut files: Vec<(u64, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .map(|p| (std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0), p))
-        .collect();
     files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let mut out: Vec<PathBuf> = files.iter().take(LARGEST).map(|(_, p)| p.clone()).collect();
     for name in NAMED {
