@@ -90,6 +90,9 @@ impl Gen<'_, '_> {
         // What Y does: a read twice as often as an update, a delete or a list, since a read is
         // what most BOLA checks look for first.
         let info = &self.cat.kinds[k];
+        // Only a focus narrows the actions here: without one, a step on an operation outside
+        // `--include` is still drawn (and then not emitted), as before focused extensions,
+        // so that a seed's fresh sequences stay the same.
         let aimed = |ops: &[usize]| -> Vec<usize> {
             ops.iter()
                 .copied()
