@@ -353,7 +353,13 @@ pub(crate) struct Shop {
     /// Token -> session. Sessions survive `POST /__reset` (the seeded users keep their ids), so
     /// a harness does not have to log in again after every reset.
     sessions: Mutex<HashMap<String, Session>>,
+    /// The number of sessions at which a login next sweeps the expired ones out: twice what
+    /// the last sweep left, so that logins cost the same however many there were before.
+    sweep_at: std::sync::atomic::AtomicUsize,
 }
+
+/// Sessions below which a login never sweeps.
+const MIN_SWEEP: usize = 64;
 
 /// A signed-in user's session.
 #[derive(Debug, Clone)]
@@ -372,6 +378,7 @@ impl Shop {
             auth,
             db: Mutex::new(Db::seed()),
             sessions: Mutex::new(HashMap::new()),
+            sweep_at: MIN_SWEEP.into(),
         }
     }
 
@@ -405,8 +412,15 @@ impl Shop {
             csrf,
         };
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        sessions.retain(|_, s| s.expires.is_none_or(|e| e > now));
+        // Swept now and then, not at every login: a sweep reads every session, and sessions
+        // without a lifetime are never swept out.
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        if sessions.len() >= self.sweep_at.load(relaxed) {
+            let now = Instant::now();
+            sessions.retain(|_, s| s.expires.is_none_or(|e| e > now));
+            self.sweep_at
+                .store((2 * sessions.len()).max(MIN_SWEEP), relaxed);
+        }
         sessions.insert(token.clone(), session);
         token
     }
