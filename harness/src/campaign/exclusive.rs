@@ -1,5 +1,5 @@
 //! Operations that disturb every sequence in flight on a shared target: a sequence with one
-//! runs alone there, between resets (see [`super::worker`]).
+//! runs alone there, followed by a reset when one of them went through (see [`super::worker`]).
 //!
 //! Found once per campaign, from the model and the identities file:
 //!

@@ -12,8 +12,8 @@
 //! - an [`Access::Shared`] endpoint is reset once at the start; sequences then run
 //!   concurrently, each worker with sessions of its own (credentials with `{worker}` are the
 //!   worker's own accounts), except those with an operation that disturbs the others (see
-//!   [`exclusive`]): such a sequence runs alone, between resets, and the identities log in
-//!   afresh after it.
+//!   [`exclusive`]): such a sequence runs alone, followed by a reset (and fresh logins) when
+//!   one of its exclusive operations went through (see `worker.rs`).
 //!
 //! An identity whose session fails where it worked before (see
 //! [`crate::identity::Sessions`]) is *healed*: the sequence runs again alone, after a reset

@@ -168,11 +168,16 @@ pub fn peak_memory() -> Option<u64> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SharingCounts {
-    /// Sequences that ran alone on a shared target, between resets, because one of their
-    /// operations disturbs the others (the reset, an account's change or deletion, a
-    /// credential change, `[policy] exclusive_operations`).
+    /// Sequences that ran alone on a shared target because one of their operations disturbs
+    /// the others (the reset, an account's change or deletion, a credential change,
+    /// `[policy] exclusive_operations`).
     #[serde(default)]
     pub alone: u64,
+    /// Of those, the ones after which the target was reset (and every identity logged in
+    /// afresh): an exclusive operation of theirs was sent and not refused with a `4xx`, or
+    /// they lost an identity. The others changed nothing the other sequences rely on.
+    #[serde(default)]
+    pub reset_after: u64,
     /// Sequences in which an identity's session failed where it had worked, run again alone
     /// after a reset and a fresh login without losing it again.
     #[serde(default)]
@@ -194,6 +199,7 @@ impl SharingCounts {
 #[derive(Debug, Default)]
 pub(super) struct Sharing {
     pub(super) alone: AtomicU64,
+    pub(super) reset_after: AtomicU64,
     pub(super) healed: AtomicU64,
     pub(super) unhealable: AtomicU64,
 }
@@ -203,6 +209,7 @@ impl Sharing {
     pub(super) fn counts(&self) -> SharingCounts {
         SharingCounts {
             alone: self.alone.load(Ordering::Relaxed),
+            reset_after: self.reset_after.load(Ordering::Relaxed),
             healed: self.healed.load(Ordering::Relaxed),
             unhealable: self.unhealable.load(Ordering::Relaxed),
         }
@@ -274,14 +281,17 @@ impl Summary {
         Some(line)
     }
 
-    /// `shared target: 12 sequences ran alone, 3 lost identities healed, 1 not`, or `None`
-    /// when nothing was counted.
+    /// `shared target: 12 sequence(s) ran alone (5 followed by a reset), 3 lost identit(ies)
+    /// healed, 1 not`, or `None` when nothing was counted.
     pub fn sharing_line(&self) -> Option<String> {
         let s = &self.sharing;
         if s.is_empty() {
             return None;
         }
-        let mut line = format!("shared target: {} sequence(s) ran alone", s.alone);
+        let mut line = format!(
+            "shared target: {} sequence(s) ran alone ({} followed by a reset)",
+            s.alone, s.reset_after
+        );
         if s.healed + s.unhealable > 0 {
             line.push_str(&format!(
                 ", {} lost identit(ies) healed, {} not",

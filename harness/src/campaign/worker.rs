@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use trespass_generators::model::OperationId;
 use trespass_generators::sequence::Sequence;
 
 use super::budget::{Budget, ShrinkShare};
@@ -19,7 +20,7 @@ use super::report::{Rejections, Sharing, TransportFailures};
 use super::resume::{CampaignState, DoneCases, Persist, STATE_VERSION};
 use super::target::Access;
 use super::{Campaign, Event};
-use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
+use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex, TraceStep};
 use crate::finding::Finding;
 use crate::oracle::{Signature, Violation};
 use crate::shrink::{Probe, ShrinkBudget, shrink};
@@ -389,7 +390,8 @@ impl Campaign {
     }
 
     /// Runs `sequence` (case `case`) on `lane`: together with the other workers' sequences,
-    /// or alone between resets on a shared endpoint when one of its operations is exclusive.
+    /// or alone on a shared endpoint when one of its operations is exclusive (see
+    /// [`Campaign::run_alone`]).
     /// An identity lost on the way is healed: the sequence runs again alone, after a reset
     /// and a fresh login, and that run counts. `None` when a reset failed (even after its
     /// retries) before the sequence could run.
@@ -412,18 +414,12 @@ impl Campaign {
                 .iter()
                 .any(|s| self.exclusive.contains_key(&s.op));
         let _ = lane.sessions.take_lost();
-        let first = if alone {
+        if alone {
             shared.sharing.alone.fetch_add(1, Ordering::Relaxed);
             tracing::debug!("case {case} runs alone: it has an exclusive operation");
-            let _alone = lane.alone().await;
-            if let Err(e) = lane.reset(target, true).await {
-                given_up(e);
-                return None;
-            }
-            let run = counted(lane, executor, sequence, shared).await;
-            self.reset_after(lane, case).await;
-            run
-        } else {
+            return Some(self.run_alone(lane, executor, case, sequence, shared).await);
+        }
+        let first = {
             let _running = lane.together().await;
             if let Err(e) = self.reset_before_sequence(lane).await {
                 given_up(e);
@@ -434,11 +430,11 @@ impl Campaign {
         let Some(lost) = lane.sessions.take_lost() else {
             return Some(first);
         };
-        // Alone (or on a target of this worker's own), nothing but the sequence's own steps
-        // could have lost the identity: running it again would lose it again.
-        if alone || lane.access == Access::Exclusive {
+        // On a target of this worker's own, nothing but the sequence's own steps could have
+        // lost the identity: running it again would lose it again.
+        if lane.access == Access::Exclusive {
             tracing::debug!(
-                "case {case} lost `{}` while running alone (its own steps did): {}",
+                "case {case} lost `{}` on a target of its own (its own steps did): {}",
                 lost.identity,
                 lost.how
             );
@@ -475,6 +471,37 @@ impl Campaign {
             }
         }
         Some(again)
+    }
+
+    /// Runs `sequence` alone on a shared `lane` (no other sequence in flight there). No reset
+    /// comes before it: every alone sequence that may have disturbed the others is followed
+    /// by one, so the accounts it needs are as they were. It is followed by one when it may
+    /// have disturbed the others (see [`disturbing`]) or lost an identity.
+    async fn run_alone(
+        &self,
+        lane: &Lane,
+        executor: &Executor<'_>,
+        case: u64,
+        sequence: &Sequence,
+        shared: &Shared,
+    ) -> (RunResult, u32) {
+        let _alone = lane.alone().await;
+        let run = counted(lane, executor, sequence, shared).await;
+        let lost = lane.sessions.take_lost();
+        if lost.is_some() || disturbing(&self.exclusive, &run.0.trace.steps) {
+            shared.sharing.reset_after.fetch_add(1, Ordering::Relaxed);
+            self.reset_after(lane, case).await;
+        }
+        if let Some(lost) = lost {
+            // Alone, nothing but the sequence's own steps could have lost the identity:
+            // running it again would lose it again.
+            tracing::debug!(
+                "case {case} lost `{}` while running alone (its own steps did): {}",
+                lost.identity,
+                lost.how
+            );
+        }
+        run
     }
 
     /// Resets a shared `lane` after a sequence that ran alone there, so that the others find
@@ -662,4 +689,13 @@ pub(super) fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepInde
             None => return None,
         }
     }
+}
+
+/// Whether an exchange in `sent` is of an exclusive operation and was not refused: answered
+/// other than `4xx` (a success, a `5xx` that may have half-done it) or not answered whole.
+/// A refused one changed nothing the other sequences rely on.
+fn disturbing(exclusive: &BTreeMap<OperationId, String>, sent: &[TraceStep]) -> bool {
+    sent.iter().any(|step| {
+        exclusive.contains_key(&step.op) && !step.status().is_some_and(|s| (400..500).contains(&s))
+    })
 }

@@ -155,8 +155,9 @@ pub struct PolicySection {
     /// Resource kinds every user may read (a catalogue), so reading another's is no BOLA.
     pub shared_resources: Vec<String>,
     /// Patterns of operations that disturb every sequence in flight on a shared target (same
-    /// forms): a sequence with one runs alone, between resets. Added to what trespass finds
-    /// itself (the reset operation, writes to accounts, credential changes).
+    /// forms): a sequence with one runs alone, followed by a reset when one went through.
+    /// Added to what trespass finds itself (the reset operation, writes to accounts,
+    /// credential changes).
     pub exclusive_operations: Vec<String>,
     /// Patterns of operations sequences never send (same forms, plus a bare path glob
     /// `/admin/*` or operationId); see [`super::selection`].

@@ -2,7 +2,8 @@
 //! `--base-url`: the campaign finds the planted bugs that one worker per embedded target
 //! finds (the manifest), each confirmed by a replay alone, nothing outside them (no artefact
 //! of sequences running side by side), and sharing rejects no more sequences than one worker
-//! alone does (no identity lost to another worker's sequence).
+//! alone does (no identity lost to another worker's sequence, although only the account writes
+//! the target let through are followed by a reset).
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -113,6 +114,12 @@ fn four_workers_on_one_demo_process_find_what_one_worker_per_target_finds() {
     );
     assert!(shared.cases >= CASES, "{} cases", shared.cases);
     assert!(shared.sharing.alone > 0, "account writes ran alone");
+    // A reset follows the account writes that went through, not the ones the shop refused.
+    assert!(
+        shared.sharing.reset_after > 0 && shared.sharing.reset_after < shared.sharing.alone,
+        "{:?}",
+        shared.sharing
+    );
     for reason in ["login-failed", "credentials-refused"] {
         assert_eq!(
             shared.rejections.get(reason),

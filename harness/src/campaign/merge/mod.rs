@@ -236,6 +236,7 @@ fn add_counts(into: &mut Summary, part: &Summary) {
         *into.transport.entry(kind.clone()).or_default() += n;
     }
     into.sharing.alone += part.sharing.alone;
+    into.sharing.reset_after += part.sharing.reset_after;
     into.sharing.healed += part.sharing.healed;
     into.sharing.unhealable += part.sharing.unhealable;
     into.peak_memory = into.peak_memory.max(part.peak_memory);
