@@ -148,6 +148,9 @@ pub(super) struct LaneProbe<'c, 'e> {
     pub(super) unrun: Option<String>,
     /// Reset before each replay (the default).
     pub(super) reset_first: bool,
+    /// A replay's exclusive step went through (see `alone.rs`): the other sequences may find
+    /// the target disturbed until it is reset.
+    disturbed: bool,
 }
 
 impl<'c, 'e> LaneProbe<'c, 'e> {
@@ -165,6 +168,16 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
             signature,
             unrun: None,
             reset_first: true,
+            disturbed: false,
+        }
+    }
+
+    /// Done with the replays of case `case`, which the caller ran alone: on a shared lane whose
+    /// replays may have disturbed the other sequences (an exclusive step went through), the
+    /// target is reset before they run again, as after a sequence that ran alone.
+    pub(super) async fn leave(self, case: u64) {
+        if self.disturbed {
+            self.campaign.reset_after(self.lane, case).await;
         }
     }
 
@@ -189,6 +202,7 @@ impl Probe for LaneProbe<'_, '_> {
             return None;
         }
         let run = self.executor.run(sequence).await;
+        self.disturbed |= super::alone::disturbing(&self.campaign.exclusive, &run.trace.steps);
         let violation = self
             .campaign
             .violations(&run)

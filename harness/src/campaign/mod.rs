@@ -21,11 +21,15 @@
 //!
 //! A new signature is *confirmed* by replaying its sequence alone (no other sequence in flight
 //! on that endpoint; after a reset when one is configured, or on a shared endpoint first as
-//! the other sequences left it) and checking that the same signature fires again. Findings that do not reproduce are kept and marked unconfirmed.
+//! the other sequences left it) and checking that the same signature fires again; on a shared
+//! endpoint, a reset follows when a replay's exclusive step went through, as after a sequence
+//! that ran alone (shrinking's replays too). Findings that do not reproduce are kept and marked
+//! unconfirmed.
 //!
 //! The run stops at whichever of its case count and its duration comes first; one deadline
 //! ([`Budget`]) bounds generation, confirmation and shrinking alike.
 
+mod alone;
 mod budget;
 mod command;
 mod coverage;

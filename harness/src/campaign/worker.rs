@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use trespass_generators::model::OperationId;
 use trespass_generators::sequence::Sequence;
 
 use super::budget::{Budget, ShrinkShare};
@@ -20,7 +19,7 @@ use super::report::{Rejections, Sharing, TransportFailures};
 use super::resume::{CampaignState, DoneCases, Persist, STATE_VERSION};
 use super::target::Access;
 use super::{Campaign, Event};
-use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex, TraceStep};
+use crate::exec::{Executor, Purpose, RunResult, StepIndex, Trace, TraceIndex};
 use crate::finding::Finding;
 use crate::oracle::{Signature, Violation};
 use crate::shrink::{Probe, ShrinkBudget, shrink};
@@ -376,8 +375,11 @@ impl Campaign {
                 let _alone = lane.alone().await;
                 let signature = published.signature.clone();
                 let mut probe = LaneProbe::new(self, lane, &replayer, &signature);
-                self.shrink(published, case, at, &result, budget, &mut probe)
-                    .await
+                let shrunk = self
+                    .shrink(published, case, at, &result, budget, &mut probe)
+                    .await;
+                probe.leave(case).await;
+                shrunk
             };
             shared.shrink_share.settle(grant, shrinking.elapsed());
             if let Some(shrunk) = shrunk {
@@ -473,40 +475,9 @@ impl Campaign {
         Some(again)
     }
 
-    /// Runs `sequence` alone on a shared `lane` (no other sequence in flight there). No reset
-    /// comes before it: every alone sequence that may have disturbed the others is followed
-    /// by one, so the accounts it needs are as they were. It is followed by one when it may
-    /// have disturbed the others (see [`disturbing`]) or lost an identity.
-    async fn run_alone(
-        &self,
-        lane: &Lane,
-        executor: &Executor<'_>,
-        case: u64,
-        sequence: &Sequence,
-        shared: &Shared,
-    ) -> (RunResult, u32) {
-        let _alone = lane.alone().await;
-        let run = counted(lane, executor, sequence, shared).await;
-        let lost = lane.sessions.take_lost();
-        if lost.is_some() || disturbing(&self.exclusive, &run.0.trace.steps) {
-            shared.sharing.reset_after.fetch_add(1, Ordering::Relaxed);
-            self.reset_after(lane, case).await;
-        }
-        if let Some(lost) = lost {
-            // Alone, nothing but the sequence's own steps could have lost the identity:
-            // running it again would lose it again.
-            tracing::debug!(
-                "case {case} lost `{}` while running alone (its own steps did): {}",
-                lost.identity,
-                lost.how
-            );
-        }
-        run
-    }
-
     /// Resets a shared `lane` after a sequence that ran alone there, so that the others find
     /// the state they expect; the identities log in afresh.
-    async fn reset_after(&self, lane: &Lane, case: u64) {
+    pub(super) async fn reset_after(&self, lane: &Lane, case: u64) {
         if lane.access != Access::Shared {
             return;
         }
@@ -590,13 +561,13 @@ impl Campaign {
         // made may be what it needs): alone, it is no artefact of sequences side by side.
         if lane.access == Access::Shared {
             probe.reset_first = false;
-            if probe.replay(sequence).await.is_some() {
-                finding.confirmed = true;
-                return finding;
-            }
+            finding.confirmed = probe.replay(sequence).await.is_some();
             probe.reset_first = true;
         }
-        finding.confirmed = probe.replay(sequence).await.is_some();
+        if !finding.confirmed {
+            finding.confirmed = probe.replay(sequence).await.is_some();
+        }
+        probe.leave(finding.case).await;
         finding
     }
 
@@ -689,13 +660,4 @@ pub(super) fn sequence_step(trace: &Trace, index: TraceIndex) -> Option<StepInde
             None => return None,
         }
     }
-}
-
-/// Whether an exchange in `sent` is of an exclusive operation and was not refused: answered
-/// other than `4xx` (a success, a `5xx` that may have half-done it) or not answered whole.
-/// A refused one changed nothing the other sequences rely on.
-fn disturbing(exclusive: &BTreeMap<OperationId, String>, sent: &[TraceStep]) -> bool {
-    sent.iter().any(|step| {
-        exclusive.contains_key(&step.op) && !step.status().is_some_and(|s| (400..500).contains(&s))
-    })
 }

@@ -32,6 +32,7 @@ pub use probe::{
     long_length, plain, plain_twin, with_long_length,
 };
 pub use reject::{PointerError, RefProblem, RejectReason, StepError};
+pub(crate) use run::StepGate;
 pub use run::{Executor, RunResult};
 pub(crate) use takeover::sets_credential;
 pub use takeover::{LoginCheck, changed_login};

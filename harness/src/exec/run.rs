@@ -18,6 +18,22 @@ use crate::http::{Body, Request};
 use crate::identity::Sessions;
 use crate::redact::SecretKind;
 
+/// What a run tells after each step of its sequence ([`Executor::run_gated`]): a campaign on a
+/// shared target lets the other sequences run again once a sequence's disturbing steps are
+/// behind it.
+pub(crate) trait StepGate {
+    /// After `step` was sent (`sent`: the exchanges it added to the trace, none when it could
+    /// not be sent).
+    async fn after(&mut self, step: &Step, sent: &[TraceStep]);
+}
+
+/// A gate that is told nothing.
+struct Ungated;
+
+impl StepGate for Ungated {
+    async fn after(&mut self, _: &Step, _: &[TraceStep]) {}
+}
+
 /// Runs sequences against one target.
 #[derive(Debug)]
 pub struct Executor<'a> {
@@ -84,13 +100,25 @@ impl<'a> Executor<'a> {
     /// target refused (non-2xx, no answer, an empty list: see [`RejectReason::skips_step`]).
     /// That step is skipped, and every later step that needs its answer; the others still run.
     pub async fn run(&self, sequence: &Sequence) -> RunResult {
+        self.run_gated(sequence, &mut Ungated).await
+    }
+
+    /// Runs `sequence` as [`Executor::run`] does, telling `gate` after each step.
+    pub(crate) async fn run_gated(
+        &self,
+        sequence: &Sequence,
+        gate: &mut impl StepGate,
+    ) -> RunResult {
         let mut trace = Trace::default();
         let mut ownership =
             Ownership::new(self.shared_kinds.iter().cloned()).with_known(self.known.clone());
         let mut skipped: Vec<usize> = Vec::new();
         for (index, step) in sequence.steps.iter().enumerate() {
             let index = StepIndex(index);
-            let Err(whence) = self.run_step(index, step, &mut trace, &mut ownership).await else {
+            let from = trace.steps.len();
+            let ran = self.run_step(index, step, &mut trace, &mut ownership).await;
+            gate.after(step, &trace.steps[from..]).await;
+            let Err(whence) = ran else {
                 continue;
             };
             // Formatted (and redacted) only when the debug log is on.
