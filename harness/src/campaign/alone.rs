@@ -36,14 +36,7 @@ impl Campaign {
             .steps
             .iter()
             .rposition(|s| self.exclusive.contains_key(&s.op));
-        let mut alone = Alone {
-            exclusive: &self.exclusive,
-            last,
-            next: 0,
-            alone: Some(lane.alone().await),
-            together: None,
-            disturbed: false,
-        };
+        let mut alone = Alone::new(&self.exclusive, last, lane.alone().await);
         let flight = shared.in_flight.start(&*lane.gate);
         let run = executor.run_gated(sequence, &mut alone).await;
         let run = (run, flight.others());
@@ -91,6 +84,24 @@ struct Alone<'l> {
     together: Option<RwLockReadGuard<'l, ()>>,
     /// An exclusive step went through.
     disturbed: bool,
+}
+
+impl<'l> Alone<'l> {
+    /// The gate of a sequence whose last exclusive step is `last`, holding `alone`.
+    fn new(
+        exclusive: &'l BTreeMap<OperationId, String>,
+        last: Option<usize>,
+        alone: RwLockWriteGuard<'l, ()>,
+    ) -> Self {
+        Self {
+            exclusive,
+            last,
+            next: 0,
+            alone: Some(alone),
+            together: None,
+            disturbed: false,
+        }
+    }
 }
 
 impl StepGate for Alone<'_> {
@@ -182,14 +193,7 @@ mod tests {
         let lock = tokio::sync::RwLock::new(());
         let ex = exclusive();
         // GET /me, PATCH (refused), GET /me.
-        let mut alone = Alone {
-            exclusive: &ex,
-            last: Some(1),
-            next: 0,
-            alone: Some(lock.write().await),
-            together: None,
-            disturbed: false,
-        };
+        let mut alone = Alone::new(&ex, Some(1), lock.write().await);
         alone.after(&step("GET /me"), &sent("GET /me", 200)).await;
         assert!(lock.try_read().is_err(), "alone up to its exclusive step");
         alone.after(&step(PATCH), &sent(PATCH, 403)).await;
@@ -200,14 +204,7 @@ mod tests {
         drop(alone);
 
         // PATCH (let through), GET /me: alone to the end.
-        let mut alone = Alone {
-            exclusive: &ex,
-            last: Some(0),
-            next: 0,
-            alone: Some(lock.write().await),
-            together: None,
-            disturbed: false,
-        };
+        let mut alone = Alone::new(&ex, Some(0), lock.write().await);
         alone.after(&step(PATCH), &sent(PATCH, 200)).await;
         alone.after(&step("GET /me"), &sent("GET /me", 200)).await;
         assert!(alone.disturbed);
