@@ -10,12 +10,12 @@ use std::sync::atomic::Ordering;
 
 use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 use trespass_generators::model::OperationId;
-use trespass_generators::sequence::{Sequence, Step};
+use trespass_generators::sequence::Sequence;
 
 use super::Campaign;
 use super::lane::Lane;
 use super::worker::Shared;
-use crate::exec::{Executor, RunResult, StepGate, TraceStep};
+use crate::exec::{Executor, RunResult, StepGate, StepIndex, TraceStep};
 
 impl Campaign {
     /// Runs `sequence` alone on a shared `lane` (no other sequence in flight there). No reset
@@ -43,10 +43,7 @@ impl Campaign {
         let lost = lane.sessions.take_lost();
         if lost.is_some() || alone.disturbed {
             shared.sharing.reset_after.fetch_add(1, Ordering::Relaxed);
-            if alone.alone.is_none() {
-                alone.together = None;
-                alone.alone = Some(lane.alone().await);
-            }
+            alone.regain(lane).await;
             self.reset_after(lane, case).await;
         }
         if let Some(lost) = lost {
@@ -78,8 +75,6 @@ struct Alone<'l> {
     exclusive: &'l BTreeMap<OperationId, String>,
     /// The index of the sequence's last exclusive step.
     last: Option<usize>,
-    /// The index of the next step.
-    next: usize,
     alone: Option<RwLockWriteGuard<'l, ()>>,
     together: Option<RwLockReadGuard<'l, ()>>,
     /// An exclusive step went through.
@@ -96,7 +91,6 @@ impl<'l> Alone<'l> {
         Self {
             exclusive,
             last,
-            next: 0,
             alone: Some(alone),
             together: None,
             disturbed: false,
@@ -104,15 +98,21 @@ impl<'l> Alone<'l> {
     }
 }
 
-impl StepGate for Alone<'_> {
-    async fn after(&mut self, step: &Step, sent: &[TraceStep]) {
-        let index = self.next;
-        self.next += 1;
-        if self.exclusive.contains_key(&step.op) && disturbing(self.exclusive, sent) {
-            self.disturbed = true;
+impl<'l> Alone<'l> {
+    /// Holds `lane` alone again, if the sequence let the others in.
+    async fn regain(&mut self, lane: &'l Lane) {
+        if self.alone.is_none() {
+            self.together = None;
+            self.alone = Some(lane.alone().await);
         }
+    }
+}
+
+impl StepGate for Alone<'_> {
+    async fn after(&mut self, index: StepIndex, sent: &[TraceStep]) {
+        self.disturbed |= disturbing(self.exclusive, sent);
         if !self.disturbed
-            && self.last == Some(index)
+            && self.last == Some(index.0)
             && let Some(alone) = self.alone.take()
         {
             self.together = Some(alone.downgrade());
@@ -123,7 +123,6 @@ impl StepGate for Alone<'_> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use trespass_generators::sequence::{Args, AuthMode, IdentityId};
 
     use super::*;
     use crate::exec::TransportKind;
@@ -137,16 +136,6 @@ mod tests {
             "changes or deletes an account (user)".to_string(),
         )]
         .into()
-    }
-
-    fn step(operation: &str) -> Step {
-        Step {
-            identity: IdentityId::new("alice"),
-            op: op(operation),
-            auth: AuthMode::Normal,
-            args: Args::default(),
-            violates: Vec::new(),
-        }
     }
 
     /// What sending `operation` as alice added to the trace, answered `status`.
@@ -194,19 +183,19 @@ mod tests {
         let ex = exclusive();
         // GET /me, PATCH (refused), GET /me.
         let mut alone = Alone::new(&ex, Some(1), lock.write().await);
-        alone.after(&step("GET /me"), &sent("GET /me", 200)).await;
+        alone.after(StepIndex(0), &sent("GET /me", 200)).await;
         assert!(lock.try_read().is_err(), "alone up to its exclusive step");
-        alone.after(&step(PATCH), &sent(PATCH, 403)).await;
+        alone.after(StepIndex(1), &sent(PATCH, 403)).await;
         assert!(!alone.disturbed);
         assert!(lock.try_read().is_ok(), "the others run again");
         assert!(lock.try_write().is_err(), "but none alone");
-        alone.after(&step("GET /me"), &sent("GET /me", 200)).await;
+        alone.after(StepIndex(2), &sent("GET /me", 200)).await;
         drop(alone);
 
         // PATCH (let through), GET /me: alone to the end.
         let mut alone = Alone::new(&ex, Some(0), lock.write().await);
-        alone.after(&step(PATCH), &sent(PATCH, 200)).await;
-        alone.after(&step("GET /me"), &sent("GET /me", 200)).await;
+        alone.after(StepIndex(0), &sent(PATCH, 200)).await;
+        alone.after(StepIndex(1), &sent("GET /me", 200)).await;
         assert!(alone.disturbed);
         assert!(lock.try_read().is_err(), "alone to its end");
     }

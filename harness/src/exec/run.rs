@@ -22,16 +22,16 @@ use crate::redact::SecretKind;
 /// shared target lets the other sequences run again once a sequence's disturbing steps are
 /// behind it.
 pub(crate) trait StepGate {
-    /// After `step` was sent (`sent`: the exchanges it added to the trace, none when it could
-    /// not be sent).
-    async fn after(&mut self, step: &Step, sent: &[TraceStep]);
+    /// After step `index` was sent (`sent`: the exchanges it added to the trace, none when it
+    /// could not be sent).
+    async fn after(&mut self, index: StepIndex, sent: &[TraceStep]);
 }
 
 /// A gate that is told nothing.
 struct Ungated;
 
 impl StepGate for Ungated {
-    async fn after(&mut self, _: &Step, _: &[TraceStep]) {}
+    async fn after(&mut self, _: StepIndex, _: &[TraceStep]) {}
 }
 
 /// Runs sequences against one target.
@@ -117,7 +117,7 @@ impl<'a> Executor<'a> {
             let index = StepIndex(index);
             let from = trace.steps.len();
             let ran = self.run_step(index, step, &mut trace, &mut ownership).await;
-            gate.after(step, &trace.steps[from..]).await;
+            gate.after(index, &trace.steps[from..]).await;
             let Err(whence) = ran else {
                 continue;
             };

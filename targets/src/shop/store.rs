@@ -352,10 +352,16 @@ pub(crate) struct Shop {
     db: Mutex<Db>,
     /// Token -> session. Sessions survive `POST /__reset` (the seeded users keep their ids), so
     /// a harness does not have to log in again after every reset.
-    sessions: Mutex<HashMap<String, Session>>,
+    sessions: Mutex<Sessions>,
+}
+
+/// The open sessions, by token.
+#[derive(Debug)]
+struct Sessions {
+    by_token: HashMap<String, Session>,
     /// The number of sessions at which a login next sweeps the expired ones out: twice what
     /// the last sweep left, so that logins cost the same however many there were before.
-    sweep_at: std::sync::atomic::AtomicUsize,
+    sweep_at: usize,
 }
 
 /// Sessions below which a login never sweeps.
@@ -377,8 +383,10 @@ impl Shop {
             mode,
             auth,
             db: Mutex::new(Db::seed()),
-            sessions: Mutex::new(HashMap::new()),
-            sweep_at: MIN_SWEEP.into(),
+            sessions: Mutex::new(Sessions {
+                by_token: HashMap::new(),
+                sweep_at: MIN_SWEEP,
+            }),
         }
     }
 
@@ -414,21 +422,21 @@ impl Shop {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         // Swept now and then, not at every login: a sweep reads every session, and sessions
         // without a lifetime are never swept out.
-        let relaxed = std::sync::atomic::Ordering::Relaxed;
-        if sessions.len() >= self.sweep_at.load(relaxed) {
+        if sessions.by_token.len() >= sessions.sweep_at {
             let now = Instant::now();
-            sessions.retain(|_, s| s.expires.is_none_or(|e| e > now));
-            self.sweep_at
-                .store((2 * sessions.len()).max(MIN_SWEEP), relaxed);
+            sessions
+                .by_token
+                .retain(|_, s| s.expires.is_none_or(|e| e > now));
+            sessions.sweep_at = (2 * sessions.by_token.len()).max(MIN_SWEEP);
         }
-        sessions.insert(token.clone(), session);
+        sessions.by_token.insert(token.clone(), session);
         token
     }
 
     /// The live session a token names, if any.
     pub(crate) fn session(&self, token: &str) -> Option<Session> {
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let session = sessions.get(token)?;
+        let session = sessions.by_token.get(token)?;
         session
             .expires
             .is_none_or(|e| e > Instant::now())
