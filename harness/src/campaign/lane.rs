@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use trespass_generators::sequence::{Sequence, SequenceTree};
 
 use super::reset::{self, ResetError};
@@ -18,12 +18,87 @@ use crate::oracle::{Signature, Verdict};
 use crate::seeded::SeededObjects;
 use crate::shrink::{Probe, Reproduction};
 
-/// What the lanes of one endpoint share: the lock that lets one of them run alone, and how
-/// many resets the endpoint has had (a lane of a shared endpoint logs in afresh after one).
+/// What the lanes of one endpoint share: the lock that lets one of them run alone, the turn to
+/// hold it so, and how many resets the endpoint has had (a lane of a shared endpoint logs in
+/// afresh after one).
 #[derive(Debug, Default)]
 pub(super) struct Gate {
     lock: RwLock<()>,
+    /// Taken before `lock` is written, and held while it is: whoever holds the turn is the only
+    /// one that holds the endpoint alone or may come to. A sequence that needs the endpoint
+    /// alone only from a later step on takes the turn first, runs its first steps together
+    /// with the others, then waits for them to finish: no other can hold the endpoint alone in
+    /// between (and reset it under the objects the sequence made).
+    turn: Mutex<()>,
     resets: AtomicU64,
+}
+
+#[cfg(test)]
+impl Gate {
+    /// Whether a sequence could start together with the others now.
+    pub(super) fn try_read(&self) -> bool {
+        self.lock.try_read().is_ok()
+    }
+
+    /// Whether the turn is free.
+    pub(super) fn try_turn(&self) -> bool {
+        self.turn.try_lock().is_ok()
+    }
+
+    /// Holds the endpoint together, as a sequence of another lane does.
+    pub(super) async fn read(&self) -> RwLockReadGuard<'_, ()> {
+        self.lock.read().await
+    }
+}
+
+/// A lane's turn on its endpoint (see [`Gate`]): with the endpoint held alone, or together with
+/// the others before the holder needs it alone or after it no longer does.
+pub(super) struct Turn<'g> {
+    gate: &'g Gate,
+    alone: Option<RwLockWriteGuard<'g, ()>>,
+    together: Option<RwLockReadGuard<'g, ()>>,
+    // Dropped last: the lock is released before the turn.
+    _turn: MutexGuard<'g, ()>,
+}
+
+impl<'g> Turn<'g> {
+    /// The turn on `gate`, with the endpoint held together with the others.
+    pub(super) async fn together(gate: &'g Gate) -> Self {
+        let turn = gate.turn.lock().await;
+        Self {
+            gate,
+            together: Some(gate.lock.read().await),
+            alone: None,
+            _turn: turn,
+        }
+    }
+
+    /// The turn on `gate`, with the endpoint held alone.
+    async fn alone(gate: &'g Gate) -> Self {
+        let turn = gate.turn.lock().await;
+        Self {
+            gate,
+            alone: Some(gate.lock.write().await),
+            together: None,
+            _turn: turn,
+        }
+    }
+
+    /// Holds the endpoint alone: waits for the other sequences to finish theirs. No reset can
+    /// have come meanwhile (only the holder of the turn resets a shared endpoint).
+    pub(super) async fn hold_alone(&mut self) {
+        if self.alone.is_none() {
+            self.together = None;
+            self.alone = Some(self.gate.lock.write().await);
+        }
+    }
+
+    /// Lets the other sequences run again (none alone: the turn is still held).
+    pub(super) fn let_in(&mut self) {
+        if let Some(alone) = self.alone.take() {
+            self.together = Some(alone.downgrade());
+        }
+    }
 }
 
 /// One worker's way to an endpoint: its sessions and the endpoint's gate.
@@ -47,10 +122,18 @@ impl Lane {
     }
 
     /// Waits until no other sequence runs on the endpoint, and returns the guard.
-    pub(super) async fn alone(&self) -> RwLockWriteGuard<'_, ()> {
-        let guard = self.gate.lock.write().await;
+    pub(super) async fn alone(&self) -> Turn<'_> {
+        let turn = Turn::alone(&self.gate).await;
         self.catch_up().await;
-        guard
+        turn
+    }
+
+    /// Waits for the endpoint's turn (see [`Gate`]), and returns it with the endpoint held
+    /// together with the others.
+    pub(super) async fn turn(&self) -> Turn<'_> {
+        let turn = Turn::together(&self.gate).await;
+        self.catch_up().await;
+        turn
     }
 
     /// On a shared endpoint that was reset since these sessions last looked: forget the

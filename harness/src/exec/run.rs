@@ -18,10 +18,13 @@ use crate::http::{Body, Request};
 use crate::identity::Sessions;
 use crate::redact::SecretKind;
 
-/// What a run tells after each step of its sequence ([`Executor::run_gated`]): a campaign on a
-/// shared target lets the other sequences run again once a sequence's disturbing steps are
-/// behind it.
+/// What a run tells before and after each step of its sequence ([`Executor::run_gated`]): a
+/// campaign on a shared target keeps the other sequences out only while a sequence's
+/// disturbing steps are under way.
 pub(crate) trait StepGate {
+    /// Before step `index` is sent.
+    async fn before(&mut self, index: StepIndex);
+
     /// After step `index` was sent (`sent`: the exchanges it added to the trace, none when it
     /// could not be sent).
     async fn after(&mut self, index: StepIndex, sent: &[TraceStep]);
@@ -31,6 +34,7 @@ pub(crate) trait StepGate {
 struct Ungated;
 
 impl StepGate for Ungated {
+    async fn before(&mut self, _: StepIndex) {}
     async fn after(&mut self, _: StepIndex, _: &[TraceStep]) {}
 }
 
@@ -116,6 +120,7 @@ impl<'a> Executor<'a> {
         for (index, step) in sequence.steps.iter().enumerate() {
             let index = StepIndex(index);
             let from = trace.steps.len();
+            gate.before(index).await;
             let ran = self.run_step(index, step, &mut trace, &mut ownership).await;
             gate.after(index, &trace.steps[from..]).await;
             let Err(whence) = ran else {
