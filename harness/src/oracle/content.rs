@@ -2,6 +2,9 @@
 //! database and interpreter errors, fields named like secrets, and attack payloads among the
 //! values a step sent.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use serde_json::Value;
 use trespass_generators::values::payload::{self, Family};
 
@@ -109,19 +112,36 @@ fn json_strings(value: &Value) -> String {
 
 /// What stack trace or debug page `text` shows, if any (`a Python traceback`).
 pub(crate) fn stack_trace(text: &str) -> Option<&'static str> {
-    TRACE_MARKERS
-        .iter()
-        .find(|(marker, _)| text.contains(marker))
-        .map(|(_, what)| *what)
+    static SEARCHER: LazyLock<AhoCorasick> = LazyLock::new(|| searcher(TRACE_MARKERS, false));
+    first_marker(&SEARCHER, TRACE_MARKERS, text)
 }
 
 /// What database or interpreter error `text` carries, if any (`a PostgreSQL syntax error`).
 pub(crate) fn database_error(text: &str) -> Option<&'static str> {
-    let lower = text.to_ascii_lowercase();
-    DATABASE_MARKERS
-        .iter()
-        .find(|(marker, _)| lower.contains(marker))
-        .map(|(_, what)| *what)
+    static SEARCHER: LazyLock<AhoCorasick> = LazyLock::new(|| searcher(DATABASE_MARKERS, true));
+    first_marker(&SEARCHER, DATABASE_MARKERS, text)
+}
+
+/// One searcher for all of `markers` (one pass over an answer, not one a marker), matching
+/// ASCII letters in any case when `any_case`.
+fn searcher(markers: &[(&str, &str)], any_case: bool) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(any_case)
+        .build(markers.iter().map(|(marker, _)| marker))
+        .expect("a few dozen short markers make a searcher")
+}
+
+/// What the first of `markers` (in their order) that `text` holds shows.
+fn first_marker(
+    searcher: &AhoCorasick,
+    markers: &[(&str, &'static str)],
+    text: &str,
+) -> Option<&'static str> {
+    searcher
+        .find_overlapping_iter(text)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|i| markers[i].1)
 }
 
 /// The stack trace or debug page a step's answer shows, if any.
@@ -317,6 +337,36 @@ mod tests {
             body_text(&body).as_deref().and_then(stack_trace),
             Some("a Python traceback")
         );
+    }
+
+    #[test]
+    fn the_one_pass_search_finds_what_a_search_a_marker_finds() {
+        // What the searches were: each marker in turn, the first found wins.
+        let naive = |markers: &[(&str, &'static str)], text: &str| {
+            markers
+                .iter()
+                .find(|(marker, _)| text.contains(marker))
+                .map(|(_, what)| *what)
+        };
+        let mut texts: Vec<String> = vec![String::new(), "plain prose".into()];
+        for (i, (marker, _)) in TRACE_MARKERS.iter().chain(DATABASE_MARKERS).enumerate() {
+            texts.push(format!("before {marker} after"));
+            texts.push(marker.to_ascii_uppercase());
+            // Two markers, the later one in the list first in the text.
+            let (other, _) = TRACE_MARKERS[(i * 7 + 3) % TRACE_MARKERS.len()];
+            texts.push(format!("{other}\n{marker}"));
+            texts.push(format!("{marker}{other}"));
+            texts.push(marker[..marker.len() - 1].to_string());
+        }
+        for text in &texts {
+            assert_eq!(stack_trace(text), naive(TRACE_MARKERS, text), "{text:?}");
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(
+                database_error(text),
+                naive(DATABASE_MARKERS, &lower),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
