@@ -64,22 +64,26 @@ pub(super) struct Turn<'g> {
 impl<'g> Turn<'g> {
     /// The turn on `gate`, with the endpoint held together with the others.
     pub(super) async fn together(gate: &'g Gate) -> Self {
-        let turn = gate.turn.lock().await;
-        Self {
-            gate,
-            together: Some(gate.lock.read().await),
-            alone: None,
-            _turn: turn,
-        }
+        Self::take(gate, false).await
     }
 
     /// The turn on `gate`, with the endpoint held alone.
     async fn alone(gate: &'g Gate) -> Self {
+        Self::take(gate, true).await
+    }
+
+    /// The turn on `gate` (taken first), then its lock held `alone` or together.
+    async fn take(gate: &'g Gate, alone: bool) -> Self {
         let turn = gate.turn.lock().await;
+        let (alone, together) = if alone {
+            (Some(gate.lock.write().await), None)
+        } else {
+            (None, Some(gate.lock.read().await))
+        };
         Self {
             gate,
-            alone: Some(gate.lock.write().await),
-            together: None,
+            alone,
+            together,
             _turn: turn,
         }
     }
