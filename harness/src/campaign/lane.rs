@@ -233,8 +233,6 @@ pub(super) struct LaneProbe<'c, 'e> {
     /// Why the last replay could not run the sequence at all (the reset failed, or an
     /// identity could not log in), when that was the case; `None` after a replay that ran.
     pub(super) unrun: Option<String>,
-    /// Reset before each replay (the default).
-    pub(super) reset_first: bool,
     /// A replay's exclusive step went through (see `alone.rs`): the other sequences may find
     /// the target disturbed until it is reset.
     disturbed: bool,
@@ -254,7 +252,6 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
             executor,
             signature,
             unrun: None,
-            reset_first: true,
             disturbed: false,
         }
     }
@@ -285,7 +282,7 @@ impl<'c, 'e> LaneProbe<'c, 'e> {
 impl Probe for LaneProbe<'_, '_> {
     async fn replay(&mut self, sequence: &Sequence) -> Option<Reproduction> {
         self.unrun = None;
-        if self.reset_first && !self.reset().await {
+        if !self.reset().await {
             return None;
         }
         let run = self.executor.run(sequence).await;
