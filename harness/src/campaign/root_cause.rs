@@ -16,8 +16,20 @@
 //!   of both; an operation that is admin-only is a `bola` only through being callable at all);
 //! - the operation is the one the violation is about;
 //! - the cause is the hash a signature ends with (`server-error`: the fingerprint of the error
-//!   answer), so 5xx answers of different causes stay apart;
+//!   answer), so 5xx answers of different causes stay apart; for `injection` it is the place
+//!   alone (`at query author`), not the payload's family: one parameter that reaches an
+//!   interpreter is one bug whichever payloads broke it (the forum's `author` filter answers a
+//!   NoSQL payload's quote with the same PostgreSQL syntax error as an SQL payload's);
 //! - the roles are left out: which roles showed the bug says who can exploit it, not what it is.
+//!
+//! One fold follows the keys: `resource-hierarchy` on an operation joins the one
+//! authorization root cause of that operation (`access-control` or `list-leak`), when there is
+//! exactly one. A child loaded by its id alone is answered under any parent
+//! (`resource-hierarchy`: `/users/1/orders/9` returns user 2's order) and so to anyone
+//! (`bola`: alice reads bob's order); a list that forgets its parent's filter lists other
+//! parents' children (`resource-hierarchy`) that are other users' (`list-leak`). The shop's
+//! two such bugs each fired both oracles on the very same answer. Alone on its operation, or
+//! beside both, `resource-hierarchy` stays a root cause of its own.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use trespass_generators::model::OperationId;
 
 use crate::finding::Finding;
-use crate::oracle::{BUILT_IN, Bfla, Bola, Signature, cause_hash};
+use crate::oracle::{
+    BUILT_IN, Bfla, Bola, Injection, ListLeak, ResourceHierarchy, Signature, cause_hash,
+};
 
 /// The family of `bola` and `bfla` in root cause keys.
 pub const ACCESS_CONTROL: &str = "access-control";
@@ -59,10 +73,22 @@ pub struct RootCause {
 /// The root cause key of `finding` (see the module's documentation).
 pub fn key_of(finding: &Finding) -> String {
     let family = family(&finding.oracle);
+    if let Some(place) = injection_place(finding) {
+        return format!("{family} {} {place}", finding.operation);
+    }
     match finding.signature.cause_hash() {
         Some(hash) => format!("{family} {} #{hash}", finding.operation),
         None => format!("{family} {}", finding.operation),
     }
+}
+
+/// `at query author` for an `injection` finding whose cause is `sql at query author`.
+fn injection_place(finding: &Finding) -> Option<&str> {
+    if finding.oracle != Injection::NAME {
+        return None;
+    }
+    let cause = finding.cause.as_deref()?;
+    cause.find(" at ").map(|at| &cause[at + 1..])
 }
 
 /// `access-control` for `bola` and `bfla`, else the oracle's name.
@@ -71,6 +97,32 @@ pub fn family(oracle: &str) -> &str {
         ACCESS_CONTROL
     } else {
         oracle
+    }
+}
+
+/// Moves each `resource-hierarchy` group of `by_key` into the one `access-control` or
+/// `list-leak` group of its operation, when there is exactly one (see the module's
+/// documentation).
+fn fold_hierarchy(by_key: &mut BTreeMap<String, Vec<&Finding>>) {
+    let hierarchy: Vec<String> = by_key
+        .iter()
+        .filter(|(_, members)| members[0].oracle == ResourceHierarchy::NAME)
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in hierarchy {
+        let operation = &by_key[&key][0].operation;
+        let mut authorization = by_key.iter().filter(|(_, members)| {
+            let first = members[0];
+            &first.operation == operation
+                && first.signature.cause_hash().is_none()
+                && matches!(family(&first.oracle), ACCESS_CONTROL | ListLeak::NAME)
+        });
+        let (Some((into, _)), None) = (authorization.next(), authorization.next()) else {
+            continue;
+        };
+        let into = into.clone();
+        let moved = by_key.remove(&key).unwrap_or_default();
+        by_key.entry(into).or_default().extend(moved);
     }
 }
 
@@ -98,6 +150,7 @@ impl RootCause {
         for f in findings {
             by_key.entry(key_of(f)).or_default().push(f);
         }
+        fold_hierarchy(&mut by_key);
         let mut out: Vec<RootCause> = by_key
             .into_iter()
             .map(|(key, members)| Self::of(key, members))
@@ -236,5 +289,91 @@ mod tests {
                 .all(|f| groups.iter().filter(|g| g.contains(f)).count() == 1)
         );
         assert!(RootCause::group(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_resource_hierarchy_breach_joins_the_one_authorization_bug_of_its_operation() {
+        use Role::{Admin, User};
+        let read = "GET /users/{userId}/orders/{orderId}";
+        let list = "GET /users/{userId}/orders";
+        let addresses = "GET /users/{userId}/addresses";
+        let both = "GET /teams/{teamId}/notes";
+        let mut findings = vec![
+            finding("resource-hierarchy", read, &[User], None),
+            finding("resource-hierarchy", read, &[Admin], None),
+            finding("bola", read, &[User, User], None),
+            finding("resource-hierarchy", list, &[User], None),
+            finding("list-leak", list, &[User, User], None),
+            finding("resource-hierarchy", addresses, &[User], None),
+            finding("server-error", addresses, &[User], Some("500 a: x")),
+            finding("resource-hierarchy", both, &[User], None),
+            finding("bola", both, &[User, User], None),
+            finding("list-leak", both, &[User, User], None),
+        ];
+        findings[0].count = 3;
+        let groups = RootCause::group(&findings);
+        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+        keys.sort_unstable();
+        let x = cause_hash("500 a: x");
+        let mut expected = vec![
+            format!("access-control {read}"),
+            format!("list-leak {list}"),
+            format!("resource-hierarchy {addresses}"),
+            format!("server-error {addresses} #{x}"),
+            format!("access-control {both}"),
+            format!("list-leak {both}"),
+            format!("resource-hierarchy {both}"),
+        ];
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        let by_key = |key: &str| groups.iter().find(|g| g.key == key).unwrap();
+        let read_bug = by_key(&format!("access-control {read}"));
+        assert_eq!(read_bug.oracles, ["bola", "resource-hierarchy"]);
+        assert_eq!(read_bug.signatures.len(), 3, "{:?}", read_bug.signatures);
+        assert_eq!(read_bug.count, 5);
+        assert!(
+            read_bug.headline.starts_with("[bola]"),
+            "{}",
+            read_bug.headline
+        );
+        let list_bug = by_key(&format!("list-leak {list}"));
+        assert_eq!(list_bug.oracles, ["list-leak", "resource-hierarchy"]);
+        assert!(
+            findings
+                .iter()
+                .all(|f| groups.iter().filter(|g| g.contains(f)).count() == 1),
+            "every finding in exactly one root cause"
+        );
+    }
+
+    #[test]
+    fn injection_at_one_place_is_one_bug_whatever_the_payloads() {
+        use Role::{Admin, User};
+        let list = "GET /api/v2/snippets";
+        let findings = [
+            finding("injection", list, &[User], Some("sql at query author")),
+            finding("injection", list, &[User], Some("nosql at query author")),
+            finding("injection", list, &[Admin], Some("sql at query author")),
+            finding("injection", list, &[User], Some("sql at query title")),
+            finding(
+                "injection",
+                "GET /api/v2/users",
+                &[User],
+                Some("sql at query author"),
+            ),
+        ];
+        let groups = RootCause::group(&findings);
+        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "injection GET /api/v2/snippets at query author",
+                "injection GET /api/v2/snippets at query title",
+                "injection GET /api/v2/users at query author",
+            ]
+        );
+        assert_eq!(groups[0].signatures.len(), 3, "{:?}", groups[0]);
+        assert_eq!(groups[0].cause.as_deref(), Some("sql at query author"));
     }
 }
