@@ -22,12 +22,28 @@ pub(crate) struct Credential {
     pub(crate) refresh: Option<Secret>,
     /// When to sign in again, before the token expires (known lifetime only).
     pub(crate) renew_at: Option<Instant>,
+    /// When the token expires (known lifetime only).
+    pub(crate) expires_at: Option<Instant>,
 }
 
 impl Credential {
+    /// This credential, signed in for now, lasting `lifetime` when it is known.
+    fn lasting(self, lifetime: Option<Duration>) -> Self {
+        Self {
+            renew_at: lifetime.map(renew_at),
+            expires_at: lifetime.map(|l| Instant::now() + l),
+            ..self
+        }
+    }
+
     /// Whether the token is about to expire.
     pub(crate) fn due(&self) -> bool {
         self.renew_at.is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// Whether the token has expired (never, when its lifetime is unknown).
+    pub(crate) fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| Instant::now() >= at)
     }
 
     /// Every secret value it holds, with its kind, for redaction.
@@ -336,8 +352,9 @@ pub(crate) fn read_login(flow: &LoginFlow, response: &Response) -> Result<Creden
             .collect(),
         csrf: csrf.map(Secret::new),
         refresh: None,
-        renew_at: lifetime.map(renew_at),
-    })
+        ..Credential::default()
+    }
+    .lasting(lifetime))
 }
 
 /// The credential an OAuth2 token endpoint's `response` gives (RFC 6749 section 5.1).
@@ -352,6 +369,7 @@ pub(crate) fn read_grant(flow: &OAuth2Flow, response: &Response) -> Result<Crede
         cookies: Vec::new(),
         csrf: None,
         refresh: refresh.map(Secret::new),
-        renew_at: lifetime.map(renew_at),
-    })
+        ..Credential::default()
+    }
+    .lasting(lifetime))
 }

@@ -103,6 +103,16 @@ impl Sessions {
         }
     }
 
+    /// Makes `identity`'s credential due for renewal now, expiring in `expires_in`.
+    #[cfg(test)]
+    pub(crate) async fn make_due(&self, identity: &str, expires_in: std::time::Duration) {
+        let now = std::time::Instant::now();
+        let mut tokens = self.tokens.lock().await;
+        let credential = tokens.get_mut(identity).expect("signed in");
+        credential.renew_at = Some(now);
+        credential.expires_at = Some(now + expires_in);
+    }
+
     /// The first identity lost since the last call (see [`LostIdentity`]), clearing it.
     pub fn take_lost(&self) -> Option<LostIdentity> {
         self.lost.lock().unwrap_or_else(|e| e.into_inner()).take()
@@ -427,6 +437,25 @@ impl Sessions {
         }
         let credential = match signed {
             Ok(credential) => credential,
+            // A renewal refused while the token still lasts: the sequence's own steps may have
+            // changed the account (deleted it, renamed it). The token goes on as it would have
+            // a moment earlier, before the renewal was due, so that what a sequence shows does
+            // not hang on when renewals fall; the server judges it. It is not renewed again
+            // before it expires.
+            Err(e) if renewal => {
+                let Some(kept) = tokens.get_mut(&identity.name).filter(|c| !c.expired()) else {
+                    self.lose(&identity.name, e.to_string());
+                    return Err(e);
+                };
+                kept.renew_at = kept.expires_at;
+                tracing::debug!(
+                    "`{}` could not sign in again before its token expires ({}); the token \
+                     goes on until it does",
+                    identity.name,
+                    self.redactor.text(&e.to_string())
+                );
+                return Ok(kept.clone());
+            }
             Err(e) => {
                 if self.standing(&identity.name, |s| s.logged_in) {
                     self.lose(&identity.name, e.to_string());
