@@ -229,6 +229,15 @@ mod tests {
         f
     }
 
+    /// Asserts that `groups` have the keys `expected`, in any order.
+    fn assert_keys<K: AsRef<str>>(groups: &[RootCause], expected: impl IntoIterator<Item = K>) {
+        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+        keys.sort_unstable();
+        let mut expected: Vec<String> = expected.into_iter().map(|k| k.as_ref().into()).collect();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+    }
+
     #[test]
     fn one_bug_under_several_signatures_is_one_root_cause() {
         use Role::{Admin, User};
@@ -249,17 +258,16 @@ mod tests {
         let groups = RootCause::group(&findings);
         let x = cause_hash("500 a: x");
         let y = cause_hash("500 a: y");
-        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
-        keys.sort_unstable();
-        let mut expected = [
-            "access-control DELETE /users/{userId}".to_string(),
-            format!("access-control {read}"),
-            format!("list-leak {read}"),
-            format!("server-error POST /orders #{x}"),
-            format!("server-error POST /orders #{y}"),
-        ];
-        expected.sort_unstable();
-        assert_eq!(keys, expected);
+        assert_keys(
+            &groups,
+            [
+                "access-control DELETE /users/{userId}".to_string(),
+                format!("access-control {read}"),
+                format!("list-leak {read}"),
+                format!("server-error POST /orders #{x}"),
+                format!("server-error POST /orders #{y}"),
+            ],
+        );
         let by_key = |key: &str| groups.iter().find(|g| g.key == key).unwrap();
         let bola = by_key(&format!("access-control {read}"));
         assert_eq!(bola.signatures.len(), 2, "[user,user] and [user,admin]");
@@ -312,20 +320,19 @@ mod tests {
         ];
         findings[0].count = 3;
         let groups = RootCause::group(&findings);
-        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
-        keys.sort_unstable();
         let x = cause_hash("500 a: x");
-        let mut expected = vec![
-            format!("access-control {read}"),
-            format!("list-leak {list}"),
-            format!("resource-hierarchy {addresses}"),
-            format!("server-error {addresses} #{x}"),
-            format!("access-control {both}"),
-            format!("list-leak {both}"),
-            format!("resource-hierarchy {both}"),
-        ];
-        expected.sort_unstable();
-        assert_eq!(keys, expected);
+        assert_keys(
+            &groups,
+            [
+                format!("access-control {read}"),
+                format!("list-leak {list}"),
+                format!("resource-hierarchy {addresses}"),
+                format!("server-error {addresses} #{x}"),
+                format!("access-control {both}"),
+                format!("list-leak {both}"),
+                format!("resource-hierarchy {both}"),
+            ],
+        );
         let by_key = |key: &str| groups.iter().find(|g| g.key == key).unwrap();
         let read_bug = by_key(&format!("access-control {read}"));
         assert_eq!(read_bug.oracles, ["bola", "resource-hierarchy"]);
@@ -363,15 +370,13 @@ mod tests {
             ),
         ];
         let groups = RootCause::group(&findings);
-        let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
-        keys.sort_unstable();
-        assert_eq!(
-            keys,
+        assert_keys(
+            &groups,
             [
                 "injection GET /api/v2/snippets at query author",
                 "injection GET /api/v2/snippets at query title",
                 "injection GET /api/v2/users at query author",
-            ]
+            ],
         );
         assert_eq!(groups[0].signatures.len(), 3, "{:?}", groups[0]);
         assert_eq!(groups[0].cause.as_deref(), Some("sql at query author"));
