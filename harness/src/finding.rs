@@ -164,6 +164,12 @@ pub struct StepReport {
     pub index: TraceIndex,
     /// `sequence`, or a step the executor added (its re-reads and login checks).
     pub purpose: StepPurpose,
+    /// For a step of the sequence (or a growth probe before one), the step's index in the
+    /// sequence (`sequence.steps`): a step the run skipped (a value it needed was missing) has
+    /// no report, so reports and steps need not line up. Absent in files written before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_step: Option<usize>,
     /// Who sent it.
     pub identity: String,
     /// The identity's role.
@@ -439,6 +445,10 @@ pub fn steps_of(trace: &Trace, redactor: &Redactor) -> Vec<StepReport> {
             StepReport {
                 index: s.index,
                 purpose: s.purpose.into(),
+                sequence_step: match s.purpose {
+                    Purpose::Sequence { step } | Purpose::Growth { step, .. } => Some(step.0),
+                    _ => None,
+                },
                 identity: s.identity.as_str().to_string(),
                 role: s.role,
                 auth: s.exchange.auth,

@@ -31,6 +31,7 @@ fn report(index: usize, purpose: &str, identity: &str, method: &str, status: u16
     StepReport {
         index: TraceIndex(index),
         purpose: purpose.parse().unwrap(),
+        sequence_step: None,
         identity: identity.into(),
         role: Role::User,
         auth: AuthMode::Normal,

@@ -139,6 +139,23 @@ pub struct OAuth2Flow {
 }
 
 impl OAuth2Flow {
+    /// The token URL to use, the file's else the spec's, and whether the file named it.
+    pub(crate) fn chosen_token_url(&self) -> Option<(&str, bool)> {
+        match (&self.token_url, &self.spec_token_url) {
+            (Some(url), _) => Some((url.as_str(), true)),
+            (None, Some(url)) => Some((url.as_str(), false)),
+            (None, None) => None,
+        }
+    }
+
+    /// The token endpoint's path under the base URL, when the token URL is a path (not an
+    /// absolute URL).
+    pub(crate) fn token_path(&self) -> Option<String> {
+        let (url, _) = self.chosen_token_url()?;
+        let absolute = url.starts_with("http://") || url.starts_with("https://");
+        (!absolute).then(|| format!("/{}", url.trim_start_matches('/')))
+    }
+
     /// `password` or `client_credentials`.
     pub fn grant_name(&self) -> &'static str {
         match self.grant {

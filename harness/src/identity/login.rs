@@ -203,19 +203,15 @@ pub(crate) enum TokenUrl {
 /// points, the spec's only on the target's own host (credentials never leave it unless the
 /// identities file says so).
 pub(crate) fn token_url(flow: &OAuth2Flow, base: &url::Url) -> Result<TokenUrl, String> {
-    let (url, explicit) = match (&flow.token_url, &flow.spec_token_url) {
-        (Some(url), _) => (url.as_str(), true),
-        (None, Some(url)) => (url.as_str(), false),
-        (None, None) => {
-            return Err(format!(
-                "no token URL ({}: name one with token_url, or declare an OAuth2 scheme with a `{}` flow in the spec)",
-                flow.origin,
-                flow.spec_flow()
-            ));
-        }
+    let Some((url, explicit)) = flow.chosen_token_url() else {
+        return Err(format!(
+            "no token URL ({}: name one with token_url, or declare an OAuth2 scheme with a `{}` flow in the spec)",
+            flow.origin,
+            flow.spec_flow()
+        ));
     };
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Ok(TokenUrl::Path(format!("/{}", url.trim_start_matches('/'))));
+    if let Some(path) = flow.token_path() {
+        return Ok(TokenUrl::Path(path));
     }
     let parsed = url::Url::parse(url).map_err(|e| format!("token URL `{url}`: {e}"))?;
     if !explicit && parsed.origin() != base.origin() {

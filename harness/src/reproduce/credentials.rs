@@ -6,7 +6,7 @@ use trespass_generators::sequence::AuthMode;
 
 use super::curl::Script;
 use super::shell::{form_encode, sq};
-use crate::identity::{ApiKeyLocation, Auth, IdentityFile, LoginFlow};
+use crate::identity::{ApiKeyLocation, Auth, Grant, IdentityFile, LoginFlow, OAuth2Flow};
 
 /// The made-up credential sent for [`AuthMode::Invalid`]: the one the sessions send.
 pub(super) const INVALID_CREDENTIAL: &str = crate::identity::INVALID_TOKEN;
@@ -53,7 +53,20 @@ pub(super) enum Credential {
         leaves: Vec<(Value, String)>,
         token_var: String,
     },
-    /// No identities file: the whole header line comes from `TRESPASS_AUTH_<IDENTITY>`.
+    /// An OAuth2 grant at a token endpoint under the base URL at the start; the access token
+    /// lands in `TOKEN_<IDENTITY>` and goes as a bearer token.
+    Grant {
+        flow: Box<OAuth2Flow>,
+        /// The token endpoint's path under the base URL.
+        path: String,
+        /// The variable that holds the password (the password grant).
+        password_var: Option<String>,
+        /// The variable that holds the client secret, when the flow has one.
+        secret_var: Option<String>,
+        token_var: String,
+    },
+    /// No identities file, or a flow curl cannot follow: the whole header line comes from
+    /// `TRESPASS_AUTH_<IDENTITY>`.
     Unknown(String),
 }
 
@@ -82,8 +95,12 @@ impl Script<'_> {
                     Auth::Login(flow) if flow.replayable_by_curl() => {
                         login_credential(file, flow, identity)
                     }
-                    // Cookie sessions, CSRF, forms and OAuth2 grants: the whole header line
-                    // comes from the environment.
+                    Auth::OAuth2(flow) if flow.token_path().is_some() => {
+                        grant_credential(flow, identity)
+                    }
+                    // Cookie sessions, CSRF, forms, and grants at a token endpoint on another
+                    // host (the script sends to `BASE_URL` only): the whole header line comes
+                    // from the environment.
                     Auth::Login(_) | Auth::OAuth2(_) => {
                         Credential::Unknown(env_var("AUTH", identity))
                     }
@@ -157,6 +174,14 @@ impl Script<'_> {
                     secret(token_var)
                 ));
             }
+            Credential::Grant { token_var, .. } => {
+                args.push("-H".into());
+                args.push(format!(
+                    "{}{}",
+                    sq("Authorization: Bearer "),
+                    secret(token_var)
+                ));
+            }
             Credential::Unknown(var) => {
                 args.push("-H".into());
                 if invalid {
@@ -205,6 +230,23 @@ fn login_credential(file: &IdentityFile, flow: &LoginFlow, identity: &str) -> Cr
         flow: Box::new(flow.clone()),
         leaves,
         token_var: format!("TOKEN_{}", upper_ident(identity)),
+    }
+}
+
+/// The credential of `identity`, who is granted its token by `flow` at a token endpoint under
+/// the base URL: its password in `TRESPASS_PASSWORD_<IDENTITY>` (the password grant) and its
+/// client secret, if any, in `TRESPASS_CLIENT_SECRET_<IDENTITY>`.
+fn grant_credential(flow: &OAuth2Flow, identity: &str) -> Credential {
+    Credential::Grant {
+        path: flow.token_path().unwrap_or_default(),
+        password_var: matches!(flow.grant, Grant::Password { .. })
+            .then(|| env_var("PASSWORD", identity)),
+        secret_var: flow
+            .client_secret
+            .is_some()
+            .then(|| env_var("CLIENT_SECRET", identity)),
+        token_var: format!("TOKEN_{}", upper_ident(identity)),
+        flow: Box::new(flow.clone()),
     }
 }
 

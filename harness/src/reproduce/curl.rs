@@ -39,8 +39,8 @@ pub fn curl_script(
         identities,
         credentials: Vec::new(),
         refs: HashMap::new(),
-        names: Vec::new(),
-        sent: Vec::new(),
+        names: HashMap::new(),
+        sent: HashMap::new(),
         body: String::new(),
     };
     let emitted = script.emit_requests(finding);
@@ -91,10 +91,12 @@ pub(super) struct Script<'a> {
     pub(super) credentials: Vec<(String, Credential, bool)>,
     /// Captured references: (producer step, source) to shell variable.
     refs: HashMap<(usize, String), String>,
-    /// The request name (`s3`) of each sequence step emitted so far.
-    names: Vec<String>,
-    /// The JSON body each sequence step emitted so far sends, with its references unfilled.
-    sent: Vec<Option<Value>>,
+    /// The request name (`s3`) of each sequence step emitted so far, by its index in the
+    /// sequence.
+    names: HashMap<usize, String>,
+    /// The JSON body each sequence step emitted so far sends, with its references unfilled, by
+    /// its index in the sequence.
+    sent: HashMap<usize, Option<Value>>,
     /// The requests.
     pub(super) body: String,
 }
@@ -110,17 +112,22 @@ impl Script<'_> {
         for report in &finding.steps {
             n += 1;
             match report.purpose {
-                StepPurpose::Sequence if next_sequence < steps.len() => {
+                // The step of the sequence it sent (files written before that was recorded:
+                // the next one; the run skipped none of them, or a later step fails here).
+                StepPurpose::Sequence
+                    if report.sequence_step.unwrap_or(next_sequence) < steps.len() =>
+                {
+                    let index = report.sequence_step.unwrap_or(next_sequence);
                     // After growth probes, the step went with its long string as long as the
                     // slow probe, not longer.
-                    let step = &steps[next_sequence];
+                    let step = &steps[index];
                     match growth_length(report)
                         .filter(|&l| long_length(step).is_some_and(|o| l < o))
                     {
-                        Some(len) => self.emit_step(n, &with_long_length(step, len)),
-                        None => self.emit_step(n, step),
+                        Some(len) => self.emit_step(n, index, &with_long_length(step, len)),
+                        None => self.emit_step(n, index, step),
                     }
-                    next_sequence += 1;
+                    next_sequence = index + 1;
                 }
                 StepPurpose::VerifyBefore => {
                     self.emit_reread(n, report, steps.get(next_sequence));
@@ -146,7 +153,8 @@ impl Script<'_> {
                     // The probe is sent too: the answer times are the finding, and a probe of a
                     // create makes the object the step then finds taken.
                     probes += 1;
-                    match (steps.get(next_sequence), growth_length(report)) {
+                    let before = report.sequence_step.unwrap_or(next_sequence);
+                    match (steps.get(before), growth_length(report)) {
                         (Some(step), Some(len)) => {
                             let name = format!("g{probes}");
                             let label = format!(
@@ -173,10 +181,15 @@ impl Script<'_> {
                 StepPurpose::Sequence => n -= 1,
             }
         }
-        // Steps the recorded run did not reach (or a finding without a trace).
-        for step in &steps[next_sequence..] {
+        // A finding without a trace, or of a version that did not record which sequence step a
+        // report sent: the steps after the last one reported. Otherwise the run went to the end
+        // of the sequence, and a step without a report was one it skipped (a value it needed was
+        // missing): the script skips it too.
+        let recorded = finding.steps.iter().any(|r| r.sequence_step.is_some());
+        let rest = if recorded { steps.len() } else { next_sequence };
+        for (index, step) in steps.iter().enumerate().skip(rest) {
             n += 1;
-            self.emit_step(n, step);
+            self.emit_step(n, index, step);
         }
         n
     }
@@ -189,7 +202,7 @@ impl Script<'_> {
         }
         let producer = self
             .names
-            .get(r.step)
+            .get(&r.step)
             .cloned()
             .ok_or_else(|| format!("{r}: that step is not sent before"))?;
         let var = format!("REF{}", self.refs.len() + 1);
@@ -206,7 +219,7 @@ impl Script<'_> {
                 // The producer's own request: known here unless a reference filled that leaf.
                 let value = self
                     .sent
-                    .get(r.step)
+                    .get(&r.step)
                     .and_then(|b| b.as_ref()?.pointer(pointer).filter(|v| !v.is_null()))
                     .ok_or_else(|| format!("{r}: that step sends no value at {pointer}"))?;
                 format!("jq -cn {}", sq(&value.to_string()))
@@ -217,7 +230,7 @@ impl Script<'_> {
         Ok(var)
     }
 
-    fn emit_step(&mut self, n: usize, step: &Step) {
+    fn emit_step(&mut self, n: usize, index: usize, step: &Step) {
         let name = format!("s{n}");
         let auth_note = match step.auth {
             AuthMode::Normal => "",
@@ -227,9 +240,9 @@ impl Script<'_> {
         let label = format!("{} {}{auth_note}", step.identity, step.op);
         let _ = writeln!(self.body, "\n# {n}. {label}");
         self.emit_request(&name, &label, step);
-        self.names.push(name);
+        self.names.insert(index, name);
         self.sent
-            .push(step.args.body.as_ref().map(|b| b.value.clone()));
+            .insert(index, step.args.body.as_ref().map(|b| b.value.clone()));
     }
 
     /// The `send` line of `step`, as request `name`.
@@ -326,7 +339,7 @@ impl Script<'_> {
         let configured = flow.body.expose();
         let changed = (report.purpose == StepPurpose::LoginChanged)
             .then(|| {
-                let sent = self.sent.get(write?)?.as_ref()?;
+                let sent = self.sent.get(&write?)?.as_ref()?;
                 crate::exec::changed_login(configured, sent)
             })
             .flatten();

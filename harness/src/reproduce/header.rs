@@ -10,6 +10,7 @@ use super::credentials::{Credential, upper_ident};
 use super::curl::Script;
 use super::shell::{HELPERS, pointer_tokens, require, set_path, shell_path, sq};
 use crate::finding::Finding;
+use crate::identity::{ClientAuth, Grant};
 
 impl Script<'_> {
     /// The comment header, the helpers, the environment checks, the reset and the logins.
@@ -75,6 +76,21 @@ impl Script<'_> {
                         );
                     }
                 }
+                Credential::Grant {
+                    flow,
+                    path,
+                    password_var,
+                    secret_var,
+                    ..
+                } => {
+                    let at = format!("the OAuth2 {} grant at {path}", flow.grant_name());
+                    if let Some(var) = password_var {
+                        need(var, format!("{identity}'s password ({at})"));
+                    }
+                    if let Some(var) = secret_var {
+                        need(var, format!("{identity}'s client secret ({at})"));
+                    }
+                }
                 Credential::Unknown(var) => need(
                     var,
                     format!(
@@ -130,6 +146,10 @@ impl Script<'_> {
     /// The login request of every identity that logs in, its token kept in a variable.
     fn logins(&self, out: &mut String) {
         for (identity, credential, normal) in &self.credentials {
+            if let (Credential::Grant { .. }, true) = (credential, normal) {
+                grant(identity, credential, out);
+                continue;
+            }
             if let (
                 Credential::Login {
                     flow,
@@ -177,4 +197,66 @@ impl Script<'_> {
             }
         }
     }
+}
+
+/// The token request of `identity`'s OAuth2 grant (`credential`), form-encoded as the sessions
+/// send it, its access token kept in a variable.
+fn grant(identity: &str, credential: &Credential, out: &mut String) {
+    let Credential::Grant {
+        flow,
+        path,
+        password_var,
+        secret_var,
+        token_var,
+    } = credential
+    else {
+        return;
+    };
+    let name = format!("token_{}", upper_ident(identity).to_ascii_lowercase());
+    let mut args = vec![
+        sq("content-type: application/x-www-form-urlencoded"),
+        "--data-urlencode".into(),
+        sq(&format!("grant_type={}", flow.grant_name())),
+    ];
+    let mut field = |arg: String| {
+        args.push("--data-urlencode".into());
+        args.push(arg);
+    };
+    if let (Grant::Password { username, .. }, Some(var)) = (&flow.grant, password_var) {
+        field(sq(&format!("username={username}")));
+        field(format!("\"password=${var}\""));
+    }
+    if !flow.scopes.is_empty() {
+        field(sq(&format!("scope={}", flow.scopes.join(" "))));
+    }
+    let client_id = flow.client_id.as_deref().unwrap_or("");
+    let secret = secret_var.as_ref().map(|var| format!("\"${var}\""));
+    match flow.client_auth {
+        ClientAuth::Body => {
+            if flow.client_id.is_some() {
+                field(sq(&format!("client_id={client_id}")));
+            }
+            if let Some(var) = secret_var {
+                field(format!("\"client_secret=${var}\""));
+            }
+        }
+        ClientAuth::Basic => {
+            args.push("-u".into());
+            args.push(format!(
+                "{}{}",
+                sq(&format!("{client_id}:")),
+                secret.unwrap_or_default()
+            ));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n# {identity} is granted a token: the OAuth2 {} grant at {path}.\n\
+         send {name} {} POST {} '' -H {}\n\
+         {token_var}=\"$(body_ref {name} '[\"access_token\"]' | jq -r .)\"",
+        flow.grant_name(),
+        sq(&format!("{identity} is granted a token")),
+        sq(path),
+        args.join(" "),
+    );
 }

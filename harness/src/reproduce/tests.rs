@@ -495,3 +495,130 @@ auth.login = { operation = "POST /auth/login", body = { username = "bob", passwo
         sends[3]
     );
 }
+
+/// [`shop_bola`] with a step between alice's address and bob's read that the recorded run
+/// skipped (the value it needed was not in the answer): the reports name the sequence step
+/// each sent, and the script sends those, in order.
+fn shop_bola_with_a_skipped_step() -> Finding {
+    let mut finding = shop_bola();
+    let skipped = serde_json::from_value(json!({
+        "identity": "alice", "op": "GET /users/{userId}/addresses/{addressId}", "args": {
+            "path": {
+                "userId": {"ref": {"step": 0, "source": {"body": {"pointer": "/id"}}}},
+                "addressId": {"ref": {"step": 1, "source": {"body": {"pointer": "/nowhere"}}}}
+            }
+        }
+    }))
+    .unwrap();
+    finding.sequence.steps.insert(2, skipped);
+    let bob = finding.sequence.steps.len() - 1;
+    for (report, step) in finding.steps.iter_mut().zip([0, 1, bob]) {
+        report.sequence_step = Some(step);
+    }
+    finding
+}
+
+#[test]
+fn a_step_the_run_skipped_is_not_sent_and_the_later_ones_keep_their_references() {
+    let (model, identities) = demo(Service::Shop);
+    let finding = shop_bola_with_a_skipped_step();
+    let script = curl_script(
+        &finding,
+        Some(&model),
+        Some(&identities),
+        Path::new("f.json"),
+    );
+    assert!(!script.contains("/nowhere"), "{script}");
+    assert!(
+        script.contains("# 3. bob GET /users/{userId}/addresses/{addressId}"),
+        "{script}"
+    );
+    let vulnerable = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
+    let out = run_script(&script, vulnerable.url(), &demo_env(Service::Shop));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{script}");
+    assert_eq!(shown_status(&stdout), Some(200), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 Main St"),
+        "bob got alice's address: {stdout}"
+    );
+
+    // Without the sequence steps (a file of an older version), the reports are taken in order.
+    let mut old = shop_bola();
+    for report in &mut old.steps {
+        report.sequence_step = None;
+    }
+    let text = curl_script(&old, Some(&model), Some(&identities), Path::new("f.json"));
+    assert!(
+        text.contains("# 3. bob GET /users/{userId}/addresses/{addressId}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn oauth2_grants_at_the_targets_token_endpoint_are_sent_by_the_script() {
+    let (model, _) = demo(Service::Shop);
+    let identities = IdentityFile::parse(
+        r#"
+[[identity]]
+name = "alice"
+role = "user"
+auth.oauth2 = { grant = "password", username = "alice", password = "alice-secret-pw", token_url = "/oauth/token", client_id = "web", scopes = ["read", "write"] }
+
+[[identity]]
+name = "bob"
+role = "user"
+auth.oauth2 = { grant = "client_credentials", token_url = "/oauth/token", client_id = "bob's client", client_secret = "bob-client-secret", client_auth = "basic" }
+"#,
+        "ids.toml",
+        |_| None,
+    )
+    .unwrap();
+    let script = curl_script(
+        &shop_bola(),
+        Some(&model),
+        Some(&identities),
+        Path::new("f.json"),
+    );
+    for secret in identities.secrets() {
+        assert!(!script.contains(&secret), "{secret} in\n{script}");
+    }
+    for needle in [
+        "TRESPASS_PASSWORD_ALICE     alice's password (the OAuth2 password grant at /oauth/token)",
+        "TRESPASS_CLIENT_SECRET_BOB  bob's client secret (the OAuth2 client_credentials grant at \
+         /oauth/token)",
+        "send token_alice 'alice is granted a token' POST '/oauth/token' '' -H 'content-type: \
+         application/x-www-form-urlencoded' --data-urlencode 'grant_type=password' \
+         --data-urlencode 'username=alice' --data-urlencode \"password=$TRESPASS_PASSWORD_ALICE\" \
+         --data-urlencode 'scope=read write' --data-urlencode 'client_id=web'",
+        "--data-urlencode 'grant_type=client_credentials' -u 'bob'\\''s client:'\"$TRESPASS_CLIENT_SECRET_BOB\"",
+        "TOKEN_ALICE=\"$(body_ref token_alice '[\"access_token\"]' | jq -r .)\"",
+        "'Authorization: Bearer '\"$TOKEN_BOB\"",
+    ] {
+        assert!(script.contains(needle), "no `{needle}` in\n{script}");
+    }
+    assert!(!script.contains("TRESPASS_AUTH_"), "{script}");
+
+    // A token endpoint on another host: the script sends to BASE_URL only, so the header line
+    // comes from the environment.
+    let elsewhere = IdentityFile::parse(
+        r#"
+[[identity]]
+name = "alice"
+role = "user"
+auth.oauth2 = { grant = "password", username = "alice", password = "alice-secret-pw", token_url = "https://login.example.com/token" }
+"#,
+        "ids.toml",
+        |_| None,
+    )
+    .unwrap();
+    let script = curl_script(
+        &shop_bola(),
+        Some(&model),
+        Some(&elsewhere),
+        Path::new("f.json"),
+    );
+    assert!(script.contains("TRESPASS_AUTH_ALICE"), "{script}");
+    assert!(!script.contains("login.example.com"), "{script}");
+}

@@ -174,10 +174,21 @@ fn lone_hex32(text: &str) -> Vec<String> {
 /// The vulnerable build in `style` finds the manifest with no identity lost, the secure build
 /// nothing. Returns the vulnerable run.
 fn finds_the_manifest(style: &str, lifetime: Option<&str>) -> Run {
+    finds_the_manifest_then(style, lifetime, |_, _| {})
+}
+
+/// [`finds_the_manifest`], with `then` run on the campaign and its vulnerable demo before the
+/// demo stops.
+fn finds_the_manifest_then(
+    style: &str,
+    lifetime: Option<&str>,
+    then: impl FnOnce(&Run, &Demo),
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(style, lifetime, false, dir.path());
     let run = fuzz(&demo, SHARED_CASES);
     assert_manifest_and_no_secret(style, &run, &demo.identities);
+    then(&run, &demo);
     drop(demo);
     let secure_dir = tempfile::tempdir().unwrap();
     let secure = Demo::start(style, lifetime, true, secure_dir.path());
@@ -230,9 +241,74 @@ fn assert_manifest_and_no_secret(style: &str, run: &Run, identities: &Path) {
     }
 }
 
+/// Runs the curl script of every confirmed finding of `run` against `demo` (the script resets
+/// it first), with each identity's password of `demo`'s identities file exported as the scripts
+/// read it, and checks that each shows the status its finding recorded. Returns how many ran.
+fn curl_scripts_reproduce(run: &Run, demo: &Demo) -> usize {
+    let file = IdentityFile::load(&demo.identities).expect("the style's identities file loads");
+    let env: Vec<(String, String)> = file
+        .identities
+        .iter()
+        .filter_map(|i| match &i.auth {
+            trespass::identity::Auth::OAuth2(flow) => match &flow.grant {
+                trespass::identity::Grant::Password { password, .. } => Some((
+                    format!("TRESPASS_PASSWORD_{}", i.name.to_ascii_uppercase()),
+                    password.expose().clone(),
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(env.len(), 3, "alice, bob and carol are granted tokens");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(run.dir.path().join("findings")).unwrap() {
+        let json = entry.unwrap().path();
+        if json.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let finding = trespass::finding::Finding::load(&json).unwrap();
+        let Some(recorded) = finding.violating_step().and_then(|s| s.status) else {
+            continue;
+        };
+        if !finding.confirmed || finding.flaky {
+            continue;
+        }
+        let script = json.with_extension("sh");
+        let text = std::fs::read_to_string(&script).unwrap();
+        assert!(!text.contains("TRESPASS_AUTH_"), "{}", script.display());
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .env("BASE_URL", &demo.url)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("bash runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{}:\n{stdout}\n{stderr}",
+            script.display()
+        );
+        let shown = format!("status {recorded} (trespass recorded {recorded})");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with("violation step ") && l.contains(&shown)),
+            "{}: {shown}\n{stdout}\n{stderr}",
+            script.display()
+        );
+        ran += 1;
+    }
+    ran
+}
+
 #[test]
 fn the_oauth2_password_grant_form_encoded_finds_the_planted_bugs() {
-    let run = finds_the_manifest("oauth2", None);
+    let run = finds_the_manifest_then("oauth2", None, |run, demo| {
+        let ran = curl_scripts_reproduce(run, demo);
+        assert!(ran >= 10, "{ran} curl scripts ran");
+    });
     for identity in ["alice", "bob", "carol"] {
         let (count, _) = sign_ins(&run.stderr, identity);
         assert!(
