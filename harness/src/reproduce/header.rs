@@ -48,14 +48,63 @@ impl Script<'_> {
             },
         )];
         let mut checks = Vec::new();
+        for (var, what) in self.credential_vars() {
+            checks.push(require(&var, &what));
+            env_lines.push((var, what));
+        }
+        let reset = self.identities.and_then(|f| f.target.reset.as_ref());
+        match reset {
+            Some(crate::identity::Reset::Request { method, path }) => env_lines.push((
+                "TRESPASS_RESET=0".into(),
+                format!("skip the target reset ({method} {path}) sent first"),
+            )),
+            Some(crate::identity::Reset::Command(_)) => env_lines.push((
+                "(reset)".into(),
+                "run the target's reset command of the identities file first".into(),
+            )),
+            None => {}
+        }
+        let width = env_lines.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
+        for (var, what) in &env_lines {
+            let _ = writeln!(out, "#   {var:width$}  {what}");
+        }
+        out.push_str("set -euo pipefail\n\n");
+        match base {
+            Some(b) => {
+                let _ = writeln!(
+                    out,
+                    "BASE_URL=\"${{BASE_URL:-{}}}\"",
+                    b.replace(['"', '$', '`', '\\'], "")
+                );
+            }
+            None => out.push_str(&require("BASE_URL", "the target's base URL")),
+        }
+        for check in &checks {
+            out.push_str(check);
+        }
+        out.push_str(HELPERS);
+        if let Some(crate::identity::Reset::Request { method, path }) = reset {
+            let _ = writeln!(
+                out,
+                "\nif [ \"${{TRESPASS_RESET:-1}}\" != 0 ]; then\n    \
+                 send reset 'reset the target' {method} {} ''\n\
+                 fi",
+                sq(path)
+            );
+        }
+        self.logins(&mut out);
+        out
+    }
+
+    /// The environment variables that carry the credentials of the identities that
+    /// authenticate normally, with what each holds.
+    fn credential_vars(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         for (identity, credential, normal) in &self.credentials {
             if !normal {
                 continue;
             }
-            let mut need = |var: &str, what: String| {
-                env_lines.push((var.to_string(), what.clone()));
-                checks.push(require(var, &what));
-            };
+            let mut need = |var: &str, what: String| out.push((var.to_string(), what));
             match credential {
                 Credential::None => {}
                 Credential::Bearer(var) => need(var, format!("{identity}'s bearer token")),
@@ -99,47 +148,6 @@ impl Script<'_> {
                 ),
             }
         }
-        let reset = self.identities.and_then(|f| f.target.reset.as_ref());
-        match reset {
-            Some(crate::identity::Reset::Request { method, path }) => env_lines.push((
-                "TRESPASS_RESET=0".into(),
-                format!("skip the target reset ({method} {path}) sent first"),
-            )),
-            Some(crate::identity::Reset::Command(_)) => env_lines.push((
-                "(reset)".into(),
-                "run the target's reset command of the identities file first".into(),
-            )),
-            None => {}
-        }
-        let width = env_lines.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
-        for (var, what) in &env_lines {
-            let _ = writeln!(out, "#   {var:width$}  {what}");
-        }
-        out.push_str("set -euo pipefail\n\n");
-        match base {
-            Some(b) => {
-                let _ = writeln!(
-                    out,
-                    "BASE_URL=\"${{BASE_URL:-{}}}\"",
-                    b.replace(['"', '$', '`', '\\'], "")
-                );
-            }
-            None => out.push_str(&require("BASE_URL", "the target's base URL")),
-        }
-        for check in &checks {
-            out.push_str(check);
-        }
-        out.push_str(HELPERS);
-        if let Some(crate::identity::Reset::Request { method, path }) = reset {
-            let _ = writeln!(
-                out,
-                "\nif [ \"${{TRESPASS_RESET:-1}}\" != 0 ]; then\n    \
-                 send reset 'reset the target' {method} {} ''\n\
-                 fi",
-                sq(path)
-            );
-        }
-        self.logins(&mut out);
         out
     }
 
