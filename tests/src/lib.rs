@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests of trespass: one way to run the CLI ([`trespass!`]), one
 //! way to load the embedded demos ([`demo`], [`demo_identities`], [`write_demo_files`]) and one
-//! secret scan ([`assert_no_secret`], [`assert_no_secret_under`]).
+//! secret scan ([`assert_no_secret`], [`assert_no_secret_under`]); one way to run a finding's
+//! curl script ([`run_curl_script`], [`shown_status`]).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -95,4 +96,34 @@ pub fn assert_no_secret_under(dir: &Path, secrets: &[String]) -> Vec<PathBuf> {
         assert_no_secret(&text, secrets, &file.display().to_string());
     }
     files
+}
+
+/// Runs the curl `script` with bash against `base_url`, with `env` exported; panics unless it
+/// succeeds, and returns its stdout and stderr.
+pub fn run_curl_script(
+    script: &Path,
+    base_url: &str,
+    env: &[(String, String)],
+) -> (String, String) {
+    let out = Command::new("bash")
+        .arg(script)
+        .env("BASE_URL", base_url)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{}:\n{stdout}\n{stderr}",
+        script.display()
+    );
+    (stdout, stderr)
+}
+
+/// The status a curl script printed for the step that shows the violation.
+pub fn shown_status(stdout: &str) -> Option<u16> {
+    let line = stdout.lines().find(|l| l.starts_with("violation step "))?;
+    let rest = &line[line.find("status ")? + "status ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
 }

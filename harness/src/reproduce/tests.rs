@@ -151,6 +151,22 @@ fn the_script_logs_in_from_the_environment_and_holds_no_credential() {
     );
 }
 
+/// Runs `script` (bob reads alice's address) against a live vulnerable shop with the demo
+/// credentials, checks that it shows the read, and returns its stderr.
+fn shows_bob_reading_alices_address(script: &str) -> String {
+    let vulnerable = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
+    let out = run_script(script, vulnerable.url(), &demo_env(Service::Shop));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{script}");
+    assert_eq!(shown_status(&stdout), Some(200), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 Main St"),
+        "bob got alice's address: {stdout}"
+    );
+    stderr
+}
+
 #[test]
 fn the_script_shows_the_bola_read_on_the_live_shop_and_not_on_the_fixed_one() {
     let (model, identities) = demo(Service::Shop);
@@ -163,16 +179,7 @@ fn the_script_shows_the_bola_read_on_the_live_shop_and_not_on_the_fixed_one() {
     );
     let env = demo_env(Service::Shop);
 
-    let vulnerable = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
-    let out = run_script(&script, vulnerable.url(), &env);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{script}");
-    assert_eq!(shown_status(&stdout), Some(200), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("1 Main St"),
-        "bob got alice's address: {stdout}"
-    );
+    let stderr = shows_bob_reading_alices_address(&script);
     assert!(stderr.contains("[s2] alice POST"), "{stderr}");
 
     let secure = trespass_targets::start(Service::Shop, Mode::Secure, 0).unwrap();
@@ -518,48 +525,55 @@ fn shop_bola_with_a_skipped_step() -> Finding {
     finding
 }
 
-#[test]
-fn a_step_the_run_skipped_is_not_sent_and_the_later_ones_keep_their_references() {
+/// The curl script of `finding` with the shop demo's spec and identities.
+fn shop_script(finding: &Finding) -> String {
     let (model, identities) = demo(Service::Shop);
-    let finding = shop_bola_with_a_skipped_step();
-    let script = curl_script(
-        &finding,
+    curl_script(
+        finding,
         Some(&model),
         Some(&identities),
         Path::new("f.json"),
-    );
+    )
+}
+
+#[test]
+fn a_step_the_run_skipped_is_not_sent_and_the_later_ones_keep_their_references() {
+    let script = shop_script(&shop_bola_with_a_skipped_step());
     assert!(!script.contains("/nowhere"), "{script}");
     assert!(
         script.contains("# 3. bob GET /users/{userId}/addresses/{addressId}"),
         "{script}"
     );
-    let vulnerable = trespass_targets::start(Service::Shop, Mode::Vulnerable, 0).unwrap();
-    let out = run_script(&script, vulnerable.url(), &demo_env(Service::Shop));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{script}");
-    assert_eq!(shown_status(&stdout), Some(200), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("1 Main St"),
-        "bob got alice's address: {stdout}"
-    );
+    shows_bob_reading_alices_address(&script);
 
     // Without the sequence steps (a file of an older version), the reports are taken in order.
     let mut old = shop_bola();
     for report in &mut old.steps {
         report.sequence_step = None;
     }
-    let text = curl_script(&old, Some(&model), Some(&identities), Path::new("f.json"));
+    let text = shop_script(&old);
     assert!(
         text.contains("# 3. bob GET /users/{userId}/addresses/{addressId}"),
         "{text}"
     );
 }
 
+/// The curl script of [`shop_bola`] with the identities of `toml`, and their secrets.
+fn script_with(toml: &str) -> (String, Vec<String>) {
+    let (model, _) = demo(Service::Shop);
+    let identities = IdentityFile::parse(toml, "ids.toml", |_| None).unwrap();
+    let script = curl_script(
+        &shop_bola(),
+        Some(&model),
+        Some(&identities),
+        Path::new("f.json"),
+    );
+    (script, identities.secrets())
+}
+
 #[test]
 fn oauth2_grants_at_the_targets_token_endpoint_are_sent_by_the_script() {
-    let (model, _) = demo(Service::Shop);
-    let identities = IdentityFile::parse(
+    let (script, secrets) = script_with(
         r#"
 [[identity]]
 name = "alice"
@@ -571,17 +585,8 @@ name = "bob"
 role = "user"
 auth.oauth2 = { grant = "client_credentials", token_url = "/oauth/token", client_id = "bob's client", client_secret = "bob-client-secret", client_auth = "basic" }
 "#,
-        "ids.toml",
-        |_| None,
-    )
-    .unwrap();
-    let script = curl_script(
-        &shop_bola(),
-        Some(&model),
-        Some(&identities),
-        Path::new("f.json"),
     );
-    for secret in identities.secrets() {
+    for secret in secrets {
         assert!(!script.contains(&secret), "{secret} in\n{script}");
     }
     for needle in [
@@ -602,22 +607,13 @@ auth.oauth2 = { grant = "client_credentials", token_url = "/oauth/token", client
 
     // A token endpoint on another host: the script sends to BASE_URL only, so the header line
     // comes from the environment.
-    let elsewhere = IdentityFile::parse(
+    let (script, _) = script_with(
         r#"
 [[identity]]
 name = "alice"
 role = "user"
 auth.oauth2 = { grant = "password", username = "alice", password = "alice-secret-pw", token_url = "https://login.example.com/token" }
 "#,
-        "ids.toml",
-        |_| None,
-    )
-    .unwrap();
-    let script = curl_script(
-        &shop_bola(),
-        Some(&model),
-        Some(&elsewhere),
-        Path::new("f.json"),
     );
     assert!(script.contains("TRESPASS_AUTH_ALICE"), "{script}");
     assert!(!script.contains("login.example.com"), "{script}");

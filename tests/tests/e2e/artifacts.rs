@@ -3,10 +3,12 @@
 //! bash against a fresh demo target, shows the status the finding recorded.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use trespass_targets::{Mode, Service};
-use trespass_tests::{assert_no_secret, assert_no_secret_under, demo_identities, trespass};
+use trespass_tests::{
+    assert_no_secret, assert_no_secret_under, demo_identities, run_curl_script, shown_status,
+    trespass,
+};
 
 /// A budget that finds several bugs of each service without taking long.
 const SEED: &str = "7";
@@ -33,13 +35,6 @@ fn script_env(service: Service) -> Vec<(String, String)> {
         }
     }
     env
-}
-
-/// The status a script printed for the step that shows the violation.
-fn shown_status(stdout: &str) -> Option<u16> {
-    let line = stdout.lines().find(|l| l.starts_with("violation step "))?;
-    let rest = &line[line.find("status ")? + "status ".len()..];
-    rest.split_whitespace().next()?.parse().ok()
 }
 
 fn fuzz_into(service: Service, dir: &Path) {
@@ -112,19 +107,7 @@ fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
                 continue;
             }
             let target = trespass_targets::start(service, Mode::Vulnerable, 0).unwrap();
-            let out = Command::new("bash")
-                .arg(&script)
-                .env("BASE_URL", target.url())
-                .envs(env.iter().map(|(k, v)| (k, v)))
-                .output()
-                .expect("bash runs");
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                out.status.success(),
-                "{}:\n{stdout}\n{stderr}",
-                script.display()
-            );
+            let (stdout, stderr) = run_curl_script(&script, target.url(), &env);
             assert_eq!(
                 shown_status(&stdout),
                 Some(recorded),

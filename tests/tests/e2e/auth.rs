@@ -13,7 +13,7 @@ use trespass::campaign::Summary;
 use trespass::identity::IdentityFile;
 use trespass_targets::Service;
 use trespass_targets::shop::AuthStyle;
-use trespass_tests::{assert_no_secret_under, trespass};
+use trespass_tests::{assert_no_secret_under, run_curl_script, shown_status, trespass};
 
 use crate::fuzz::{CASES, SEED};
 
@@ -277,25 +277,11 @@ fn curl_scripts_reproduce(run: &Run, demo: &Demo) -> usize {
         let script = json.with_extension("sh");
         let text = std::fs::read_to_string(&script).unwrap();
         assert!(!text.contains("TRESPASS_AUTH_"), "{}", script.display());
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .env("BASE_URL", &demo.url)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("bash runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
+        let (stdout, stderr) = run_curl_script(&script, &demo.url, &env);
+        assert_eq!(
+            shown_status(&stdout),
+            Some(recorded),
             "{}:\n{stdout}\n{stderr}",
-            script.display()
-        );
-        let shown = format!("status {recorded} (trespass recorded {recorded})");
-        assert!(
-            stdout
-                .lines()
-                .any(|l| l.starts_with("violation step ") && l.contains(&shown)),
-            "{}: {shown}\n{stdout}\n{stderr}",
             script.display()
         );
         ran += 1;
