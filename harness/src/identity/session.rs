@@ -437,26 +437,24 @@ impl Sessions {
         }
         let credential = match signed {
             Ok(credential) => credential,
-            // A renewal refused while the token still lasts: the sequence's own steps may have
-            // changed the account (deleted it, renamed it). The token goes on as it would have
-            // a moment earlier, before the renewal was due, so that what a sequence shows does
-            // not hang on when renewals fall; the server judges it. It is not renewed again
-            // before it expires.
-            Err(e) if renewal => {
-                let Some(kept) = tokens.get_mut(&identity.name).filter(|c| !c.expired()) else {
-                    self.lose(&identity.name, e.to_string());
-                    return Err(e);
-                };
-                kept.renew_at = kept.expires_at;
-                tracing::debug!(
-                    "`{}` could not sign in again before its token expires ({}); the token \
-                     goes on until it does",
-                    identity.name,
-                    self.redactor.text(&e.to_string())
-                );
-                return Ok(kept.clone());
-            }
             Err(e) => {
+                // A renewal refused while the token still lasts: the sequence's own steps may
+                // have changed the account (deleted it, renamed it). The token goes on as it
+                // would have a moment earlier, before the renewal was due, so that what a
+                // sequence shows does not hang on when renewals fall; the server judges it. It
+                // is not renewed again before it expires.
+                if renewal
+                    && let Some(kept) = tokens.get_mut(&identity.name).filter(|c| !c.expired())
+                {
+                    kept.renew_at = kept.expires_at;
+                    tracing::debug!(
+                        "`{}` could not sign in again before its token expires ({}); the token \
+                         goes on until it does",
+                        identity.name,
+                        self.redactor.text(&e.to_string())
+                    );
+                    return Ok(kept.clone());
+                }
                 if self.standing(&identity.name, |s| s.logged_in) {
                     self.lose(&identity.name, e.to_string());
                 }

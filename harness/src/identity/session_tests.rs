@@ -180,11 +180,6 @@ async fn an_identity_whose_login_stops_working_is_lost() {
     assert_eq!(sessions.take_lost(), None, "taken once");
 }
 
-/// Makes alice's credential due for renewal, expiring in `expires_in`.
-async fn due(sessions: &Sessions, expires_in: std::time::Duration) {
-    sessions.make_due("alice", expires_in).await;
-}
-
 #[tokio::test]
 async fn a_renewal_refused_while_the_token_lasts_keeps_the_token_until_it_expires() {
     use std::time::Duration;
@@ -195,14 +190,14 @@ async fn a_renewal_refused_while_the_token_lasts_keeps_the_token_until_it_expire
     assert_eq!(server.logins.load(Ordering::SeqCst), 1);
 
     // Due and renewed: a second login.
-    due(&sessions, Duration::from_secs(60)).await;
+    sessions.make_due("alice", Duration::from_secs(60)).await;
     assert_eq!(status(&sessions, "GET /me").await, Ok(200));
     assert_eq!(server.logins.load(Ordering::SeqCst), 2);
 
     // Due, and the login refuses (the account changed): the token still lasts, so the request
     // goes with it, nobody is lost, and no second attempt follows before it expires.
     server.login_broken.store(true, Ordering::SeqCst);
-    due(&sessions, Duration::from_secs(60)).await;
+    sessions.make_due("alice", Duration::from_secs(60)).await;
     assert_eq!(status(&sessions, "GET /me").await, Ok(200));
     assert_eq!(status(&sessions, "GET /me").await, Ok(200));
     assert_eq!(
@@ -213,7 +208,7 @@ async fn a_renewal_refused_while_the_token_lasts_keeps_the_token_until_it_expire
     assert_eq!(sessions.take_lost(), None);
 
     // Expired, and the login still refuses: lost.
-    due(&sessions, Duration::ZERO).await;
+    sessions.make_due("alice", Duration::ZERO).await;
     let e = status(&sessions, "GET /me").await.unwrap_err();
     assert!(matches!(e, SessionError::Login { .. }), "{e}");
     assert_eq!(server.logins.load(Ordering::SeqCst), 4);
