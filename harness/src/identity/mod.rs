@@ -48,6 +48,7 @@ mod worker;
 
 pub use file::{ApiKeyLocation, Auth, Identity, IdentityFile, LoginFlow, PolicySection, Role};
 pub use flows::{ClientAuth, Csrf, Encoding, Grant, OAuth2Flow, TokenSource};
+pub(crate) use login::grant_form;
 pub use resources::DeclaredResource;
 pub use secret::Secret;
 pub use selection::{OperationFilter, SelectionError};

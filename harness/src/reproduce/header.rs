@@ -10,7 +10,7 @@ use super::credentials::{Credential, upper_ident};
 use super::curl::Script;
 use super::shell::{HELPERS, pointer_tokens, require, set_path, shell_path, sq};
 use crate::finding::Finding;
-use crate::identity::{ClientAuth, Grant};
+use crate::identity::{ClientAuth, Grant, Secret, grant_form};
 
 impl Script<'_> {
     /// The comment header, the helpers, the environment checks, the reset and the logins.
@@ -221,41 +221,40 @@ fn grant(identity: &str, credential: &Credential, out: &mut String) {
         return;
     };
     let name = format!("token_{}", upper_ident(identity).to_ascii_lowercase());
-    let mut args = vec![
-        sq("content-type: application/x-www-form-urlencoded"),
-        "--data-urlencode".into(),
-        sq(&format!("grant_type={}", flow.grant_name())),
-    ];
-    let mut field = |arg: String| {
+    // The form the sessions send, with the secrets as the variables that hold them.
+    let placeholder = |var: &str| format!("${var}");
+    let mut masked = (**flow).clone();
+    if let (Grant::Password { password, .. }, Some(var)) = (&mut masked.grant, password_var) {
+        *password = Secret::new(placeholder(var));
+    }
+    if let (Some(secret), Some(var)) = (&mut masked.client_secret, secret_var) {
+        *secret = Secret::new(placeholder(var));
+    }
+    let variables: Vec<String> = [password_var, secret_var]
+        .into_iter()
+        .flatten()
+        .map(|v| placeholder(v))
+        .collect();
+    let mut args = vec![sq("content-type: application/x-www-form-urlencoded")];
+    for (key, value) in grant_form(&masked, None).0 {
         args.push("--data-urlencode".into());
-        args.push(arg);
-    };
-    if let (Grant::Password { username, .. }, Some(var)) = (&flow.grant, password_var) {
-        field(sq(&format!("username={username}")));
-        field(format!("\"password=${var}\""));
+        args.push(if variables.contains(&value) {
+            format!("\"{key}={value}\"")
+        } else {
+            sq(&format!("{key}={value}"))
+        });
     }
-    if !flow.scopes.is_empty() {
-        field(sq(&format!("scope={}", flow.scopes.join(" "))));
-    }
-    let client_id = flow.client_id.as_deref().unwrap_or("");
-    let secret = secret_var.as_ref().map(|var| format!("\"${var}\""));
-    match flow.client_auth {
-        ClientAuth::Body => {
-            if flow.client_id.is_some() {
-                field(sq(&format!("client_id={client_id}")));
-            }
-            if let Some(var) = secret_var {
-                field(format!("\"client_secret=${var}\""));
-            }
-        }
-        ClientAuth::Basic => {
-            args.push("-u".into());
-            args.push(format!(
-                "{}{}",
-                sq(&format!("{client_id}:")),
-                secret.unwrap_or_default()
-            ));
-        }
+    // HTTP Basic client authentication: the form has no client credentials then.
+    if flow.client_auth == ClientAuth::Basic {
+        args.push("-u".into());
+        args.push(format!(
+            "{}{}",
+            sq(&format!("{}:", flow.client_id.as_deref().unwrap_or(""))),
+            secret_var
+                .as_ref()
+                .map(|var| format!("\"${var}\""))
+                .unwrap_or_default()
+        ));
     }
     let _ = writeln!(
         out,
