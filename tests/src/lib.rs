@@ -1,7 +1,7 @@
 //! Helpers for the end-to-end tests of trespass: one way to run the CLI ([`trespass!`]), one
 //! way to load the embedded demos ([`demo`], [`demo_identities`], [`write_demo_files`]) and one
 //! secret scan ([`assert_no_secret`], [`assert_no_secret_under`]); one way to run a finding's
-//! curl script ([`run_curl_script`], [`shown_status`]).
+//! curl script ([`script_env`], [`run_curl_script`], [`shown_status`]).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -96,6 +96,38 @@ pub fn assert_no_secret_under(dir: &Path, secrets: &[String]) -> Vec<PathBuf> {
         assert_no_secret(&text, secrets, &file.display().to_string());
     }
     files
+}
+
+/// The credentials a user would export for the curl scripts of `file`'s identities, named as
+/// the scripts read them: a login's or an OAuth2 password grant's password, an API key.
+pub fn script_env(file: &IdentityFile) -> Vec<(String, String)> {
+    use trespass::identity::{Auth, Grant};
+    let mut env = Vec::new();
+    for identity in &file.identities {
+        let upper = identity.name.to_ascii_uppercase();
+        match &identity.auth {
+            Auth::Login(flow) => {
+                let password = flow.body.expose()["password"]
+                    .as_str()
+                    .expect("the login body has a password")
+                    .to_string();
+                env.push((format!("TRESPASS_PASSWORD_{upper}"), password));
+            }
+            Auth::OAuth2(flow) => {
+                if let Grant::Password { password, .. } = &flow.grant {
+                    env.push((
+                        format!("TRESPASS_PASSWORD_{upper}"),
+                        password.expose().clone(),
+                    ));
+                }
+            }
+            Auth::ApiKey { value, .. } => {
+                env.push((format!("TRESPASS_API_KEY_{upper}"), value.expose().clone()));
+            }
+            _ => {}
+        }
+    }
+    env
 }
 
 /// Runs the curl `script` with bash against `base_url`, with `env` exported; panics unless it

@@ -6,36 +6,13 @@ use std::path::{Path, PathBuf};
 
 use trespass_targets::{Mode, Service};
 use trespass_tests::{
-    assert_no_secret, assert_no_secret_under, demo_identities, run_curl_script, shown_status,
-    trespass,
+    assert_no_secret, assert_no_secret_under, demo_identities, run_curl_script, script_env,
+    shown_status, trespass,
 };
 
 /// A budget that finds several bugs of each service without taking long.
 const SEED: &str = "7";
 const CASES: &str = "300";
-
-/// The secrets a user would export for the demo's scripts (names as the scripts read them).
-fn script_env(service: Service) -> Vec<(String, String)> {
-    let file = demo_identities(service);
-    let mut env = Vec::new();
-    for identity in &file.identities {
-        let upper = identity.name.to_ascii_uppercase();
-        match &identity.auth {
-            trespass::identity::Auth::Login(flow) => {
-                let password = flow.body.expose()["password"]
-                    .as_str()
-                    .expect("the demo logins have a password")
-                    .to_string();
-                env.push((format!("TRESPASS_PASSWORD_{upper}"), password));
-            }
-            trespass::identity::Auth::ApiKey { value, .. } => {
-                env.push((format!("TRESPASS_API_KEY_{upper}"), value.expose().clone()));
-            }
-            _ => {}
-        }
-    }
-    env
-}
 
 fn fuzz_into(service: Service, dir: &Path) {
     let out = trespass!()
@@ -89,7 +66,7 @@ fn no_artifact_holds_a_secret_and_every_curl_script_shows_its_finding() {
             .filter(|f| f.parent().is_some_and(|p| p.ends_with("findings")))
             .collect();
         assert!(findings.len() >= 2, "{service}: {files:?}");
-        let env = script_env(service);
+        let env = script_env(&demo_identities(service));
         let mut checked = 0;
         for json in &findings {
             let script = json.with_extension("sh");

@@ -13,7 +13,7 @@ use trespass::campaign::Summary;
 use trespass::identity::IdentityFile;
 use trespass_targets::Service;
 use trespass_targets::shop::AuthStyle;
-use trespass_tests::{assert_no_secret_under, run_curl_script, shown_status, trespass};
+use trespass_tests::{assert_no_secret_under, run_curl_script, script_env, shown_status, trespass};
 
 use crate::fuzz::{CASES, SEED};
 
@@ -246,20 +246,7 @@ fn assert_manifest_and_no_secret(style: &str, run: &Run, identities: &Path) {
 /// read it, and checks that each shows the status its finding recorded. Returns how many ran.
 fn curl_scripts_reproduce(run: &Run, demo: &Demo) -> usize {
     let file = IdentityFile::load(&demo.identities).expect("the style's identities file loads");
-    let env: Vec<(String, String)> = file
-        .identities
-        .iter()
-        .filter_map(|i| match &i.auth {
-            trespass::identity::Auth::OAuth2(flow) => match &flow.grant {
-                trespass::identity::Grant::Password { password, .. } => Some((
-                    format!("TRESPASS_PASSWORD_{}", i.name.to_ascii_uppercase()),
-                    password.expose().clone(),
-                )),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
+    let env = script_env(&file);
     assert_eq!(env.len(), 3, "alice, bob and carol are granted tokens");
     let mut ran = 0;
     for entry in std::fs::read_dir(run.dir.path().join("findings")).unwrap() {
